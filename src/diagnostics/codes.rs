@@ -1,0 +1,292 @@
+//! The registry of stable diagnostic codes.
+//!
+//! A code is a stage letter and three digits: `P` parse (YAML and typed input),
+//! `R` resolve (references, defaults, expansion), `C` check (validation and
+//! limits). Codes are never reused; a retired code stays here with its docs.
+//! `fmc explain CODE` prints [`CodeInfo::docs`]. A meta-test checks that every
+//! code has docs, a fixture under `fixtures/diagnostics/` and a snapshot.
+
+pub struct CodeInfo {
+    pub code: &'static str,
+    /// Short kebab-case name, also the fixture directory suffix.
+    pub slug: &'static str,
+    /// Long documentation: what it means, why, how to fix, example.
+    pub docs: &'static str,
+}
+
+macro_rules! codes {
+    ($( $code:literal $slug:literal $docs:literal ;)*) => {
+        pub const REGISTRY: &[CodeInfo] = &[ $( CodeInfo { code: $code, slug: $slug, docs: $docs } ),* ];
+    };
+}
+
+codes! {
+"P001" "yaml-syntax" "The input is not well-formed YAML.
+
+Why: fmc reads every input file as a stream of YAML documents before it looks at
+any resource. A scanner or parser error stops the whole file.
+
+Fix: correct the YAML at the reported position (indentation, an unclosed quote or
+bracket, a tab used for indentation).
+
+Example:
+    spec:
+      className: \"unterminated
+";
+"P002" "document-not-a-mapping" "A YAML document is not a mapping (an object).
+
+Why: every Kubernetes resource, and every fmc document, is a mapping with
+`apiVersion`, `kind` and `metadata`. A bare scalar or list cannot be a resource.
+
+Fix: remove the stray document or turn it into a resource. Empty documents
+(`---` followed by nothing) are allowed and skipped.
+";
+"P003" "nesting-too-deep" "The YAML nests deeper than fmc accepts (128 levels).
+
+Why: real resources nest a few dozen levels at most; unbounded nesting is a way
+to exhaust memory or stack in tools that read YAML. fmc refuses it with this
+diagnostic instead of crashing.
+
+Fix: flatten the structure.
+";
+"P004" "input-too-large" "The input expands to more nodes than fmc accepts.
+
+Why: YAML aliases can repeat a large node many times (a \"billion laughs\" alias
+bomb); a few lines of YAML can expand to gigabytes. fmc counts every node after
+alias expansion and stops at 5,000,000 nodes, and rejects scalars over 16 MiB.
+
+Fix: remove the alias chain or split the input.
+";
+"P005" "duplicate-key" "A mapping has the same key twice.
+
+Why: YAML parsers disagree on which value wins (the Kubernetes API server rejects
+the object in strict mode); a silent choice would hide one of the two values.
+
+Fix: remove one of the keys.
+";
+"P006" "missing-type" "A document has no `apiVersion` or `kind`, or they are not strings.
+
+Why: fmc decides how to read a document from its `apiVersion` and `kind`.
+
+Fix: add both, e.g.
+    apiVersion: compute.functionmesh.io/v1alpha1
+    kind: Function
+";
+"P007" "unknown-field" "A field is not part of the resource's schema.
+
+Why: the Function Mesh CRDs keep unknown fields, so the operator silently ignores
+a misspelt field (`replica: 3` runs one replica). fmc refuses it instead, with the
+closest known name as a hint.
+
+Fix: correct the spelling, or remove the field.
+
+Example:
+    spec:
+      classname: Foo   # error: unknown field `classname`; did you mean `className`?
+";
+"P008" "invalid-value" "A field has a value of the wrong type or outside its allowed set.
+
+Why: the operator's CRD schema would reject it, or the operator would misread it.
+
+Fix: use the type named in the message (for example `true`, not `yes`; a number,
+not a quoted string), or one of the listed enum values.
+";
+"P009" "missing-field" "A required field is missing.
+
+Why: the operator's schema (or its admission webhook) requires it; without it no
+working workload can be rendered.
+
+Fix: add the field named in the message.
+";
+"P010" "unsupported-kind" "The document uses an apiVersion/kind of the Function Mesh group (or of fmc)
+that fmc does not compile.
+
+Why: documents of `compute.functionmesh.io` are compiled, not passed through; an
+unknown kind in that group (for example the removed `ConnectorCatalog`, or a
+version other than `v1alpha1`) would otherwise reach the cluster and fail there.
+
+Fix: use `compute.functionmesh.io/v1alpha1` with kind Function, Source, Sink,
+FunctionMesh or BackendConfig.
+";
+"P011" "invalid-name" "`metadata.name` is missing, or is not a valid Kubernetes name.
+
+Why: every object fmc renders is named after it; Kubernetes accepts only lowercase
+RFC 1123 labels (a-z, 0-9 and '-', starting and ending alphanumeric).
+
+Fix: set `metadata.name` to a valid name.
+";
+"R001" "missing-configmap" "A ConfigMap is referenced but neither defined in the input nor declared as
+provided by the cluster.
+
+Why: the pod would stay in `CreateContainerConfigError` until someone creates the
+ConfigMap; fmc finds it at build time.
+
+Fix: add the ConfigMap to the input, or declare that the cluster provides it:
+    apiVersion: fmc.functionmesh.io/v1alpha1
+    kind: ClusterProvided
+    metadata:
+      name: cluster
+    spec:
+      configMaps: [test-pulsar]        # or namespace/name
+";
+"R002" "missing-secret" "A Secret is referenced but neither defined in the input nor declared as
+provided by the cluster.
+
+Why: Secrets are usually not committed to Git, so this is a warning, not an error;
+but a typo in a Secret name only shows at runtime. Declaring the Secrets the
+cluster provides turns this check into a real guarantee.
+
+Fix: declare it in a `ClusterProvided` document (`spec.secrets: [name]`), or add
+the Secret to the input.
+";
+"R003" "duplicate-object" "Two documents define, or two components render, the same object
+(kind, namespace and name).
+
+Why: `kubectl apply` would let the last one win silently.
+
+Fix: rename one of them.
+";
+"C001" "name-shortened" "A derived Kubernetes name was too long and was shortened with a hash.
+
+Why: the StatefulSet name `<name>-<component>` must leave room for the pod label
+`controller-revision-hash=<statefulset>-<10 characters>` (63 characters at most),
+so it may have at most 52 characters. The operator refuses names over 43
+characters; fmc keeps the full name in the `fmc.functionmesh.io/full-name`
+annotation and uses a deterministic short name `<prefix>-<8 hex digits of sha256>`.
+
+Fix: nothing is required. Choose a shorter `metadata.name` to get readable names.
+";
+"C002" "invalid-runtime" "The runtime blocks (`java`, `python`, `golang`, `genericRuntime`) are missing
+or conflict.
+
+Why: a Function needs exactly one of java, python and golang (or a
+genericRuntime); a Source or Sink needs `java`. The operator's webhook refuses the
+same inputs.
+
+Fix: keep exactly one runtime block.
+";
+"C003" "missing-class-name" "`className` is required for java and python runtimes.
+
+Why: the Pulsar instance loads the class (or Python module) by this name.
+
+Fix: set `spec.className`.
+";
+"C004" "invalid-package-location" "A package location (`jarLocation`, `pyLocation`, `goLocation`,
+`functionFileLocation`) is not a package URL fmc knows how to download.
+
+Why: the download command is chosen from the location's form: `function://`,
+`source://` or `sink://` with `tenant/namespace/name[@version]`, or `http(s)://`.
+A bare `tenant/namespace/name` is still accepted (the operator downloads it with
+`functions download`) but is deprecated and gets a warning.
+
+Fix: use `function://tenant/namespace/name@version` or an `https://` URL.
+";
+"C005" "invalid-replicas" "Replica settings are inconsistent.
+
+Why: the HPA and StatefulSet need `0 <= replicas`, and with `maxReplicas`:
+`0 < minReplicas <= replicas <= maxReplicas` (the operator's webhook rules).
+
+Fix: adjust `replicas`, `minReplicas` or `maxReplicas`.
+";
+"C006" "vpa-with-hpa" "`pod.vpa` and `maxReplicas` are both set.
+
+Why: a VPA and an HPA acting on the same resource fight each other; the operator
+refuses this combination.
+
+Fix: keep one autoscaler.
+";
+"C007" "invalid-resources" "Resource requests and limits are inconsistent or unparsable.
+
+Why: memory must be positive, requests must not exceed limits, and every value
+must be a Kubernetes quantity (`500m`, `1Gi`, `1.5`).
+
+Fix: correct the quantity named in the message.
+";
+"C008" "conflicting-guarantees" "Processing options conflict with `processingGuarantee`.
+
+Why: with `effectively_once` Pulsar cannot use a timeout, retries or key-ordered
+(KEY_SHARED) subscriptions; a dead-letter topic needs `maxMessageRetry > 0`;
+`retainOrdering` and `retainKeyOrdering` exclude each other.
+
+Fix: drop the conflicting option or change the guarantee.
+";
+"C009" "invalid-topic" "An input or output topic is missing or invalid.
+
+Why: a function needs at least one input (topics, a pattern or a source connector);
+topic names must be `[persistent|non-persistent]://tenant/namespace/topic` or a
+short name; a function must not write to one of its own input topics.
+
+Fix: correct the topic named in the message.
+";
+"C010" "invalid-window" "The window configuration is invalid.
+
+Why: a window needs exactly one of `windowLengthCount` and
+`windowLengthDurationMs`, positive lengths and intervals, and with a timestamp
+extractor positive `maxLagMs` and `watermarkEmitIntervalMs`. (The operator's
+webhook dereferences unset pointers here and can crash; fmc reports instead.)
+
+Fix: set the missing window fields.
+";
+"C011" "invalid-autoscaler" "The builtin autoscaler rules are invalid.
+
+Why: at most one CPU rule and one memory rule can apply.
+
+Fix: remove the duplicate rule.
+";
+"C012" "invalid-state-config" "`statefulConfig` is invalid.
+
+Why: Go functions have no state store, and `pulsar.serviceUrl` is required.
+
+Fix: remove `statefulConfig` or set `serviceUrl`.
+";
+"C013" "invalid-crypto" "A crypto configuration is incomplete.
+
+Why: encryption needs `cryptoKeyReaderClassName`, and producer encryption at least
+one entry in `encryptionKeys`.
+
+Fix: add the missing fields.
+";
+"C014" "ignored-field" "A field is accepted by the operator's schema but has no effect.
+
+Why: the operator declares some fields it never reads (`sourceType` on Source,
+`sinkType` on Sink, `statefulConfig.pulsar.javaProvider.config`,
+`javaLog4JConfigFileType: ini`). fmc says so rather than silently dropping them.
+
+Fix: remove the field, or move the setting where it takes effect.
+";
+"C015" "inline-credentials" "Credentials are written inline in the resource.
+
+Why: `genericAuth.clientAuthenticationParameters` ends up in the pod's command line,
+visible to anyone who can read the StatefulSet. A token or password there is a
+leaked secret.
+
+Fix: reference a key file mounted from a Secret (for example OAuth2
+`keySecretName`/`keySecretKey`), or the legacy `authSecret`.
+";
+"C016" "unsupported-option" "An option is valid for the operator but fmc cannot honour it offline.
+
+Why: for example a BackendConfig `autoUpdate`, or `pause-rollout` annotations, only
+mean something to a running controller.
+
+Fix: remove it; see docs/compatibility.md for what fmc does instead.
+";
+}
+
+pub fn lookup(code: &str) -> Option<&'static CodeInfo> {
+    REGISTRY.iter().find(|c| c.code.eq_ignore_ascii_case(code))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_are_unique_and_documented() {
+        let mut seen = std::collections::BTreeSet::new();
+        for c in REGISTRY {
+            assert!(seen.insert(c.code), "duplicate code {}", c.code);
+            assert!(c.docs.contains("Why:"), "{} lacks a Why section", c.code);
+            assert!(c.docs.contains("Fix:"), "{} lacks a Fix section", c.code);
+        }
+    }
+}

@@ -1,0 +1,167 @@
+//! Rendering diagnostics for people (miette), machines (JSON lines) and CI
+//! systems (GitHub workflow annotations).
+
+use super::{Diagnostic, Label};
+use crate::source::{SourceFile, SourceMap};
+use miette::{GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource, SourceSpan};
+use std::fmt;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ErrorFormat {
+    Human,
+    Json,
+    Github,
+}
+
+/// Renders one diagnostic in the chosen format (without a trailing newline for JSON
+/// and GitHub, with miette's own layout for humans).
+pub fn render(d: &Diagnostic, sources: &SourceMap, format: ErrorFormat, color: bool) -> String {
+    match format {
+        ErrorFormat::Human => render_human(d, sources, color),
+        ErrorFormat::Json => render_json(d, sources).to_string(),
+        ErrorFormat::Github => render_github(d, sources),
+    }
+}
+
+/// The JSON form: one object per diagnostic, positions 1-based.
+pub fn render_json(d: &Diagnostic, sources: &SourceMap) -> serde_json::Value {
+    let file = sources.get(d.primary.span.file);
+    let (line, column) = file.line_col(d.primary.span.start);
+    let (end_line, end_column) = file.line_col(d.primary.span.end);
+    let labels: Vec<_> = std::iter::once(&d.primary)
+        .chain(&d.secondary)
+        .map(|l| label_json(l, sources))
+        .collect();
+    serde_json::json!({
+        "code": d.code,
+        "severity": d.severity.as_str(),
+        "message": d.message,
+        "file": file.name,
+        "line": line,
+        "column": column,
+        "end_line": end_line,
+        "end_column": end_column,
+        "byte_start": d.primary.span.start,
+        "byte_end": d.primary.span.end,
+        "labels": labels,
+        "help": d.help,
+    })
+}
+
+fn label_json(l: &Label, sources: &SourceMap) -> serde_json::Value {
+    let file = sources.get(l.span.file);
+    let (line, column) = file.line_col(l.span.start);
+    serde_json::json!({
+        "file": file.name, "line": line, "column": column,
+        "byte_start": l.span.start, "byte_end": l.span.end, "message": l.message,
+    })
+}
+
+fn render_github(d: &Diagnostic, sources: &SourceMap) -> String {
+    let file = sources.get(d.primary.span.file);
+    let (line, col) = file.line_col(d.primary.span.start);
+    let level = match d.severity {
+        super::Severity::Error => "error",
+        super::Severity::Warning => "warning",
+    };
+    let mut text = format!("{}: {}", d.code, d.message);
+    if let Some(h) = &d.help {
+        text.push_str(&format!(" (help: {h})"));
+    }
+    // Workflow commands escape %, CR and LF in the message.
+    let text = text.replace('%', "%25").replace('\r', "%0D").replace('\n', "%0A");
+    format!("::{level} file={},line={line},col={col},title=fmc {}::{text}", file.name, d.code)
+}
+
+fn render_human(d: &Diagnostic, sources: &SourceMap, color: bool) -> String {
+    let theme = if color {
+        GraphicalTheme::unicode()
+    } else {
+        GraphicalTheme::unicode_nocolor()
+    };
+    let handler = GraphicalReportHandler::new_themed(theme).with_width(100);
+    let report = MietteView::new(d, sources.get(d.primary.span.file), sources);
+    let mut out = String::new();
+    if handler.render_report(&mut out, &report).is_err() {
+        out = format!("{}[{}]: {}", d.severity.as_str(), d.code, d.message);
+    }
+    out
+}
+
+/// Adapter from [`Diagnostic`] to `miette::Diagnostic`. miette shows one source per
+/// report, so secondary labels in other files are folded into the help text.
+#[derive(Debug)]
+struct MietteView {
+    code: String,
+    severity: miette::Severity,
+    message: String,
+    source: NamedSource<String>,
+    labels: Vec<LabeledSpan>,
+    help: Option<String>,
+}
+
+impl MietteView {
+    fn new(d: &Diagnostic, file: &SourceFile, sources: &SourceMap) -> Self {
+        let mut labels = Vec::new();
+        let mut help = d.help.clone();
+        for (i, l) in std::iter::once(&d.primary).chain(&d.secondary).enumerate() {
+            if l.span.file == d.primary.span.file {
+                let span = SourceSpan::new((l.span.start as usize).into(), l.span.len());
+                let text = (!l.message.is_empty()).then(|| l.message.clone());
+                labels.push(if i == 0 {
+                    LabeledSpan::new_primary_with_span(text, span)
+                } else {
+                    LabeledSpan::new_with_span(text, span)
+                });
+            } else {
+                let other = sources.get(l.span.file);
+                let (line, col) = other.line_col(l.span.start);
+                let note = format!("{} at {}:{line}:{col}", l.message, other.name);
+                help = Some(match help {
+                    Some(h) => format!("{h}\n{note}"),
+                    None => note,
+                });
+            }
+        }
+        MietteView {
+            code: d.code.to_string(),
+            severity: match d.severity {
+                super::Severity::Error => miette::Severity::Error,
+                super::Severity::Warning => miette::Severity::Warning,
+            },
+            message: d.message.clone(),
+            source: NamedSource::new(file.name.clone(), file.text.to_string()),
+            labels,
+            help,
+        }
+    }
+}
+
+impl fmt::Display for MietteView {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for MietteView {}
+
+impl miette::Diagnostic for MietteView {
+    fn code<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
+        Some(Box::new(&self.code))
+    }
+    fn severity(&self) -> Option<miette::Severity> {
+        Some(self.severity)
+    }
+    fn help<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
+        self.help.as_ref().map(|h| Box::new(h) as Box<dyn fmt::Display>)
+    }
+    fn url<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
+        None
+    }
+    fn source_code(&self) -> Option<&dyn miette::SourceCode> {
+        Some(&self.source)
+    }
+    fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
+        Some(Box::new(self.labels.clone().into_iter()))
+    }
+}

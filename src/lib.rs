@@ -1,0 +1,11 @@
+//! fmc, the Function Mesh compiler.
+//!
+//! The pipeline is `parse → resolve → check → render → emit`, sequenced by
+//! [`pipeline::compile`]; see ARCHITECTURE.md.
+
+pub mod ast;
+pub mod diagnostics;
+pub mod model;
+pub mod names;
+pub mod parse;
+pub mod source;

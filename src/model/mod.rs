@@ -1,0 +1,114 @@
+//! Typed input: what the parse stage hands to resolve.
+//!
+//! Each resource remembers where it came from ([`Origin`]: document index and the
+//! path of its spec inside the document) so that any later stage can point a
+//! diagnostic at the exact YAML node without keeping spans in the typed structs.
+
+pub mod common;
+pub mod spec;
+
+use crate::ast::{Document, PathSeg};
+use crate::source::Span;
+pub use spec::{ComponentKind, ComponentSpec};
+use std::collections::BTreeMap;
+
+pub const FM_API_VERSION: &str = "compute.functionmesh.io/v1alpha1";
+pub const FM_GROUP: &str = "compute.functionmesh.io";
+pub const FMC_API_VERSION: &str = "fmc.functionmesh.io/v1alpha1";
+
+/// Where a typed value came from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Origin {
+    pub doc: usize,
+    /// Path from the document root to the spec object (e.g. `spec` or `spec.functions[2]`).
+    pub base: Vec<PathSeg>,
+}
+
+impl Origin {
+    /// The span of the value at `rel` (relative to the spec), or its nearest existing ancestor.
+    pub fn span(&self, docs: &[Document], rel: &[&str]) -> Span {
+        let path = self.path(rel);
+        docs[self.doc].root.lookup(&path).span
+    }
+
+    /// The span of the key at `rel`, falling back to the nearest existing node.
+    pub fn key_span(&self, docs: &[Document], rel: &[&str]) -> Span {
+        docs[self.doc].root.key_span(&self.path(rel))
+    }
+
+    fn path(&self, rel: &[&str]) -> Vec<PathSeg> {
+        let mut path = self.base.clone();
+        for seg in rel {
+            path.push(match seg.parse::<usize>() {
+                Ok(i) => PathSeg::Index(i),
+                Err(_) => PathSeg::Key((*seg).to_string()),
+            });
+        }
+        path
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Meta {
+    pub name: String,
+    pub namespace: Option<String>,
+    pub labels: BTreeMap<String, String>,
+    pub annotations: BTreeMap<String, String>,
+}
+
+/// A Function, Source or Sink document.
+#[derive(Debug, Clone)]
+pub struct ComponentDoc {
+    pub kind: ComponentKind,
+    pub meta: Meta,
+    pub spec: ComponentSpec,
+    pub origin: Origin,
+}
+
+#[derive(Debug, Clone)]
+pub struct MeshDoc {
+    pub meta: Meta,
+    pub spec: spec::MeshSpec,
+    pub origin: Origin,
+}
+
+#[derive(Debug, Clone)]
+pub struct BackendConfigDoc {
+    pub meta: Meta,
+    pub spec: spec::BackendConfigSpec,
+    pub origin: Origin,
+}
+
+#[derive(Debug, Clone)]
+pub struct ClusterProvidedDoc {
+    pub meta: Meta,
+    pub spec: spec::ClusterProvidedSpec,
+    pub origin: Origin,
+}
+
+/// Any other Kubernetes object: passed through unchanged.
+#[derive(Debug, Clone)]
+pub struct PassthroughDoc {
+    pub api_version: String,
+    pub kind: String,
+    pub name: String,
+    pub namespace: Option<String>,
+    pub value: serde_json::Value,
+    pub origin: Origin,
+}
+
+#[derive(Debug, Clone)]
+pub enum Resource {
+    Component(ComponentDoc),
+    Mesh(MeshDoc),
+    BackendConfig(BackendConfigDoc),
+    ClusterProvided(ClusterProvidedDoc),
+    Passthrough(PassthroughDoc),
+}
+
+/// The parse stage's output: the spanned documents and the typed resources.
+#[derive(Debug, Default)]
+pub struct Input {
+    pub documents: Vec<Document>,
+    pub resources: Vec<Resource>,
+}

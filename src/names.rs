@@ -1,0 +1,103 @@
+//! Every generated Kubernetes name goes through here.
+//!
+//! Names are DNS-1123 labels of at most 63 characters. A StatefulSet's name must
+//! leave room for the pod label `controller-revision-hash=<name>-<10 chars>`, so
+//! it may have at most [`MAX_STATEFULSET_NAME`] characters. Too-long names are
+//! shortened deterministically: a prefix plus 8 hex digits of the SHA-256 of the
+//! full name, so two different long names never collide in practice and the same
+//! input always gives the same output.
+
+use sha2::{Digest, Sha256};
+
+pub const MAX_LABEL: usize = 63;
+pub const MAX_STATEFULSET_NAME: usize = 52;
+
+/// Why `name` is not an RFC 1123 label, if it is not.
+pub fn rfc1123_label_problem(name: &str) -> Option<String> {
+    if name.is_empty() {
+        return Some("the name is empty".into());
+    }
+    if name.len() > 253 {
+        return Some(format!("the name has {} characters (at most 253)", name.len()));
+    }
+    if let Some(c) = name.chars().find(|c| !(c.is_ascii_lowercase() || c.is_ascii_digit() || *c == '-' || *c == '.')) {
+        return Some(format!("the name contains `{c}`"));
+    }
+    let first_last_ok = |c: Option<char>| c.is_some_and(|c| c.is_ascii_alphanumeric());
+    if !first_last_ok(name.chars().next()) || !first_last_ok(name.chars().last()) {
+        return Some("the name must start and end with a letter or digit".into());
+    }
+    None
+}
+
+/// Hex SHA-256 of `text`.
+pub fn sha256_hex(text: &str) -> String {
+    let digest = Sha256::digest(text.as_bytes());
+    digest.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// `name` itself if it has at most `max` characters, else `<prefix>-<8 hex>`.
+pub fn shorten(name: &str, max: usize) -> String {
+    if name.len() <= max {
+        return name.to_string();
+    }
+    let hash = &sha256_hex(name)[..8];
+    let keep = max.saturating_sub(9);
+    let prefix = name[..keep].trim_end_matches(['-', '.']);
+    format!("{prefix}-{hash}")
+}
+
+/// A stand-in for the custom resource's UID (the operator puts it in
+/// `--function_id`): a UUID-shaped string derived from kind, namespace and name,
+/// stable across builds.
+pub fn stable_uid(kind: &str, namespace: &str, name: &str) -> String {
+    let h = sha256_hex(&format!("fmc/{kind}/{namespace}/{name}"));
+    format!("{}-{}-{}-{}-{}", &h[0..8], &h[8..12], &h[12..16], &h[16..20], &h[20..32])
+}
+
+/// The operator's `sanitizeVolumeName`: lower-case, runs of characters outside
+/// `[-a-z0-9]` become `-`, at most 63 characters, no `-` at either end.
+pub fn sanitize_volume_name(name: &str) -> String {
+    let mut out = String::with_capacity(name.len());
+    let mut in_run = false;
+    for c in name.to_lowercase().chars() {
+        if c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' {
+            out.push(c);
+            in_run = false;
+        } else if !in_run {
+            out.push('-');
+            in_run = true;
+        }
+    }
+    out.truncate(MAX_LABEL);
+    out.trim_matches('-').to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn short_names_are_kept_and_long_ones_hashed() {
+        assert_eq!(shorten("abc", 52), "abc");
+        let long = "a".repeat(60);
+        let s = shorten(&long, 43);
+        assert_eq!(s.len(), 43);
+        assert_eq!(s, shorten(&long, 43));
+        assert_ne!(s, shorten(&"a".repeat(61), 43));
+    }
+
+    #[test]
+    fn sanitize_matches_operator_examples() {
+        assert_eq!(sanitize_volume_name("auth.json"), "auth-json");
+        assert_eq!(sanitize_volume_name("test-secret-test-key"), "test-secret-test-key");
+        assert_eq!(sanitize_volume_name("-A_b-"), "a-b");
+    }
+
+    #[test]
+    fn rfc1123() {
+        assert!(rfc1123_label_problem("function-sample").is_none());
+        assert!(rfc1123_label_problem("Function").is_some());
+        assert!(rfc1123_label_problem("-x").is_some());
+    }
+}

@@ -1,0 +1,271 @@
+//! Stage 1, parse: source files → [`model::Input`].
+//!
+//! Reads every YAML document with spans ([`yaml`]), classifies it by
+//! `apiVersion`/`kind`, and decodes Function Mesh and fmc documents into typed
+//! resources ([`decode`]). Everything else passes through as JSON.
+//!
+//! Codes: P001–P011.
+
+pub mod decode;
+pub mod diagnostics;
+pub mod schema_index;
+pub mod yaml;
+
+use crate::ast::{Document, PathSeg, Value};
+use crate::diagnostics::Diagnostics;
+use crate::model::spec::{BackendConfigSpec, ClusterProvidedSpec, MeshSpec};
+use crate::model::*;
+use crate::source::SourceMap;
+use decode::{decode, decode_json, string_at};
+use diagnostics as diag;
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
+use schema_index::SchemaIndex;
+use std::sync::LazyLock;
+
+static COMPONENT_SCHEMA: LazyLock<SchemaIndex> = LazyLock::new(SchemaIndex::of::<ComponentSpec>);
+static MESH_SCHEMA: LazyLock<SchemaIndex> = LazyLock::new(SchemaIndex::of::<MeshSpec>);
+static BACKEND_SCHEMA: LazyLock<SchemaIndex> = LazyLock::new(SchemaIndex::of::<BackendConfigSpec>);
+static PROVIDED_SCHEMA: LazyLock<SchemaIndex> = LazyLock::new(SchemaIndex::of::<ClusterProvidedSpec>);
+static META_SCHEMA: LazyLock<SchemaIndex> = LazyLock::new(SchemaIndex::of::<ObjectMeta>);
+static SOURCE_CONNECTOR_SCHEMA: LazyLock<SchemaIndex> =
+    LazyLock::new(SchemaIndex::of::<common::SourceConnectorSpec>);
+static SINK_CONNECTOR_SCHEMA: LazyLock<SchemaIndex> = LazyLock::new(SchemaIndex::of::<common::SinkConnectorSpec>);
+
+/// Parses every file of `sources`, in file order.
+pub fn parse(sources: &SourceMap) -> (Input, Diagnostics) {
+    let mut diags = Diagnostics::default();
+    let mut input = Input::default();
+    for (id, file) in sources.files() {
+        for doc in yaml::read_documents(id, &file.text, &mut diags) {
+            let index = input.documents.len();
+            if let Some(resource) = classify(&doc, index, &mut diags) {
+                input.resources.push(resource);
+            }
+            input.documents.push(doc);
+        }
+    }
+    (input, diags)
+}
+
+fn key(k: &str) -> PathSeg {
+    PathSeg::Key(k.to_string())
+}
+
+fn classify(doc: &Document, index: usize, diags: &mut Diagnostics) -> Option<Resource> {
+    let root = &doc.root;
+    match root.value {
+        Value::Null => return None,
+        Value::Map(_) => {}
+        _ => {
+            diags.push(diag::not_a_mapping(root.span));
+            return None;
+        }
+    }
+    let (Some(api_version), Some(kind)) = (string_at(root, "apiVersion"), string_at(root, "kind")) else {
+        let field = if string_at(root, "apiVersion").is_none() { "apiVersion" } else { "kind" };
+        let span = root.get(field).map_or(root.span, |n| n.span);
+        diags.push(diag::missing_type(span, field));
+        return None;
+    };
+    let group = api_version.split('/').next().unwrap_or("");
+    let compiled = group == FM_GROUP || api_version == FMC_API_VERSION;
+    if !compiled {
+        return passthrough(doc, index, api_version, kind);
+    }
+    let meta = decode_meta(doc, diags)?;
+    let origin = Origin { doc: index, base: vec![key("spec")] };
+    check_top_level_keys(doc, diags);
+    match (api_version, kind) {
+        (FM_API_VERSION, "Function" | "Source" | "Sink") => {
+            let kind = ComponentKind::from_kind(kind).expect("invariant: matched above");
+            let spec = decode_component(doc, kind, &[key("spec")], diags)?;
+            Some(Resource::Component(ComponentDoc { kind, meta, spec, origin }))
+        }
+        (FM_API_VERSION, "FunctionMesh") => {
+            let spec = decode_mesh(doc, diags)?;
+            Some(Resource::Mesh(MeshDoc { meta, spec, origin }))
+        }
+        (FM_API_VERSION, "BackendConfig") => {
+            let spec = decode_spec::<BackendConfigSpec>(doc, &BACKEND_SCHEMA, diags)?;
+            Some(Resource::BackendConfig(BackendConfigDoc { meta, spec, origin }))
+        }
+        (FMC_API_VERSION, "ClusterProvided") => {
+            let spec = decode_spec::<ClusterProvidedSpec>(doc, &PROVIDED_SCHEMA, diags)?;
+            Some(Resource::ClusterProvided(ClusterProvidedDoc { meta, spec, origin }))
+        }
+        _ => {
+            let span = root.get("kind").map_or(root.span, |n| n.span);
+            diags.push(diag::unsupported_kind(span, api_version, kind));
+            None
+        }
+    }
+}
+
+fn passthrough(doc: &Document, index: usize, api_version: &str, kind: &str) -> Option<Resource> {
+    let meta = doc.root.get("metadata");
+    let name = meta.and_then(|m| string_at(m, "name")).unwrap_or("").to_string();
+    let namespace = meta.and_then(|m| string_at(m, "namespace")).map(str::to_string);
+    Some(Resource::Passthrough(PassthroughDoc {
+        api_version: api_version.to_string(),
+        kind: kind.to_string(),
+        name,
+        namespace,
+        value: doc.root.to_json(),
+        origin: Origin { doc: index, base: vec![] },
+    }))
+}
+
+/// Top-level keys of a compiled document: anything but these is a typo.
+/// `status` is accepted (output of `kubectl get -o yaml`) and ignored: it is
+/// written by a controller and has no meaning in a source file.
+fn check_top_level_keys(doc: &Document, diags: &mut Diagnostics) {
+    const KNOWN: [&str; 5] = ["apiVersion", "kind", "metadata", "spec", "status"];
+    if let Value::Map(entries) = &doc.root.value {
+        for e in entries.iter().filter(|e| !KNOWN.contains(&e.key.as_str())) {
+            let hint = crate::diagnostics::did_you_mean(&e.key, KNOWN);
+            diags.push(diag::unknown_field(e.key_span, &e.key, "(document)", hint));
+        }
+    }
+}
+
+fn decode_meta(doc: &Document, diags: &mut Diagnostics) -> Option<Meta> {
+    let root = &doc.root;
+    let Some(meta_node) = root.get("metadata") else {
+        diags.push(diag::missing_field(root.span, "metadata", "(document)"));
+        return None;
+    };
+    let meta: ObjectMeta = decode(doc, &[key("metadata")], &META_SCHEMA, diags)?;
+    let name = match meta.name {
+        Some(n) => n,
+        None => {
+            diags.push(diag::missing_field(meta_node.span, "name", "metadata"));
+            return None;
+        }
+    };
+    if let Some(problem) = crate::names::rfc1123_label_problem(&name) {
+        let span = meta_node.get("name").map_or(meta_node.span, |n| n.span);
+        diags.push(diag::invalid_name(span, &problem));
+        return None;
+    }
+    Some(Meta {
+        name,
+        namespace: meta.namespace,
+        labels: meta.labels.unwrap_or_default(),
+        annotations: meta.annotations.unwrap_or_default(),
+    })
+}
+
+fn decode_spec<T: serde::de::DeserializeOwned + serde::Serialize + Default>(
+    doc: &Document,
+    schema: &SchemaIndex,
+    diags: &mut Diagnostics,
+) -> Option<T> {
+    if doc.root.get("spec").is_none() {
+        return Some(T::default());
+    }
+    decode(doc, &[key("spec")], schema, diags)
+}
+
+/// Decodes a component spec at `path`, first reporting fields that belong to
+/// another kind (they are removed so they are not reported twice).
+pub fn decode_component(
+    doc: &Document,
+    kind: ComponentKind,
+    path: &[PathSeg],
+    diags: &mut Diagnostics,
+) -> Option<ComponentSpec> {
+    let node = doc.root.lookup(path);
+    if node.value == Value::Null || doc.root.get("spec").is_none() {
+        diags.push(diag::missing_field(node.span, "spec", "(document)"));
+        return None;
+    }
+    let mut json = node.to_json();
+    if let (Value::Map(entries), Some(obj)) = (&node.value, json.as_object_mut()) {
+        for e in entries.iter().filter(|e| kind.foreign_fields().contains(&e.key.as_str())) {
+            diags.push(diag::foreign_field(e.key_span, &e.key, kind.kind()));
+            obj.remove(&e.key);
+        }
+    }
+    let spec: ComponentSpec = decode_json(doc, path, json, &COMPONENT_SCHEMA, diags)?;
+    if kind == ComponentKind::Function {
+        decode_connector_specs(doc, path, &spec, diags);
+    }
+    Some(spec)
+}
+
+/// A Function's `sourceConfig`/`sinkConfig` are typed connector specs; check them.
+fn decode_connector_specs(doc: &Document, path: &[PathSeg], spec: &ComponentSpec, diags: &mut Diagnostics) {
+    let mut at = path.to_vec();
+    if spec.source_config.is_some() {
+        at.push(key("sourceConfig"));
+        let _: Option<common::SourceConnectorSpec> = decode(doc, &at, &SOURCE_CONNECTOR_SCHEMA, diags);
+        at.pop();
+    }
+    if spec.sink_config.is_some() {
+        at.push(key("sinkConfig"));
+        let _: Option<common::SinkConnectorSpec> = decode(doc, &at, &SINK_CONNECTOR_SCHEMA, diags);
+    }
+}
+
+fn decode_mesh(doc: &Document, diags: &mut Diagnostics) -> Option<MeshSpec> {
+    let spec_node = doc.root.get("spec");
+    let Some(spec_node) = spec_node else {
+        diags.push(diag::missing_field(doc.root.span, "spec", "(document)"));
+        return None;
+    };
+    // Decode members one by one so each gets the per-kind field check.
+    let mut mesh = MeshSpec::default();
+    let mut ok = true;
+    if let Value::Map(entries) = &spec_node.value {
+        for e in entries {
+            let kind = match e.key.as_str() {
+                "functions" => ComponentKind::Function,
+                "sources" => ComponentKind::Source,
+                "sinks" => ComponentKind::Sink,
+                other => {
+                    let hint = crate::diagnostics::did_you_mean(other, ["functions", "sources", "sinks"]);
+                    diags.push(diag::unknown_field(e.key_span, other, "spec", hint));
+                    continue;
+                }
+            };
+            let members = decode_members(doc, kind, &e.key, diags);
+            ok &= members.is_some();
+            let slot = match kind {
+                ComponentKind::Function => &mut mesh.functions,
+                ComponentKind::Source => &mut mesh.sources,
+                ComponentKind::Sink => &mut mesh.sinks,
+            };
+            *slot = members;
+        }
+    } else if spec_node.value != Value::Null {
+        let _: Option<MeshSpec> = decode(doc, &[key("spec")], &MESH_SCHEMA, diags);
+        return None;
+    }
+    ok.then_some(mesh)
+}
+
+fn decode_members(doc: &Document, kind: ComponentKind, list: &str, diags: &mut Diagnostics) -> Option<Vec<ComponentSpec>> {
+    let list_path = [key("spec"), key(list)];
+    let node = doc.root.lookup(&list_path);
+    let items = match &node.value {
+        Value::Seq(items) => items,
+        Value::Null => return Some(Vec::new()),
+        _ => {
+            diags.push(diag::invalid_value(node.span, &format!("spec.{list}"), "expected a list"));
+            return None;
+        }
+    };
+    let mut out = Vec::with_capacity(items.len());
+    for i in 0..items.len() {
+        let path = [key("spec"), key(list), PathSeg::Index(i)];
+        let member = doc.root.lookup(&path);
+        if !matches!(member.value, Value::Map(_)) {
+            diags.push(diag::invalid_value(member.span, &format!("spec.{list}[{i}]"), "expected a mapping"));
+            continue;
+        }
+        if let Some(spec) = decode_component(doc, kind, &path, diags) {
+            out.push(spec);
+        }
+    }
+    (out.len() == items.len()).then_some(out)
+}

@@ -1,0 +1,375 @@
+//! YAML text → spanned [`ast::Document`]s.
+//!
+//! Built on `yaml-rust2`'s event parser (maintained, pure Rust, byte markers on
+//! every event; see ARCHITECTURE.md for why not serde_yaml). Scalars are resolved
+//! with the YAML 1.2 core schema, so `yes`/`on` stay strings and typed fields
+//! report them (P008) instead of guessing. Bounded on purpose: nesting depth,
+//! total node count after alias expansion and scalar size all have limits that
+//! yield a diagnostic, never a crash or unbounded memory.
+//!
+//! Codes: P001 syntax, P003 depth, P004 size, P005 duplicate keys.
+
+use super::diagnostics as diag;
+use crate::ast::{Document, Entry, Node, Value};
+use crate::diagnostics::Diagnostics;
+use crate::source::{FileId, Span};
+use std::collections::HashMap;
+use yaml_rust2::parser::{Event, Parser, Tag};
+use yaml_rust2::scanner::{Marker, TScalarStyle};
+
+pub const MAX_DEPTH: usize = 128;
+pub const MAX_NODES: usize = 5_000_000;
+pub const MAX_SCALAR_BYTES: usize = 16 << 20;
+
+/// Reads every document of one file. On a syntax error the documents read so far
+/// are returned along with the diagnostic.
+pub fn read_documents(file: FileId, text: &str, diags: &mut Diagnostics) -> Vec<Document> {
+    let mut reader = Reader {
+        file,
+        text,
+        anchors: HashMap::new(),
+        nodes: 0,
+        stack: Vec::new(),
+        docs: Vec::new(),
+        diags,
+    };
+    if let Err(stop) = reader.run() {
+        reader.diags.push(stop);
+    }
+    reader.docs
+}
+
+enum Frame {
+    Seq { start: usize, anchor: usize, items: Vec<Node> },
+    Map { start: usize, anchor: usize, entries: Vec<Entry>, pending_key: Option<(String, Span)>, merges: Vec<Node> },
+}
+
+struct Reader<'a, 'd> {
+    file: FileId,
+    text: &'a str,
+    anchors: HashMap<usize, Node>,
+    nodes: usize,
+    stack: Vec<Frame>,
+    docs: Vec<Document>,
+    diags: &'d mut Diagnostics,
+}
+
+type Stop = crate::diagnostics::Diagnostic;
+
+impl Reader<'_, '_> {
+    fn run(&mut self) -> Result<(), Stop> {
+        let mut parser = Parser::new_from_str(self.text);
+        loop {
+            let (event, mark) = parser
+                .next_token()
+                .map_err(|e| diag::yaml_syntax(self.span_at(e.marker().index()), e.info()))?;
+            match event {
+                Event::StreamEnd => return Ok(()),
+                Event::StreamStart | Event::DocumentEnd | Event::Nothing => {}
+                Event::DocumentStart => {
+                    self.anchors.clear();
+                    self.stack.clear();
+                }
+                Event::Scalar(text, style, anchor, tag) => {
+                    let node = self.scalar(text, style, tag, mark)?;
+                    self.finish_node(node, anchor, mark)?;
+                }
+                Event::Alias(id) => {
+                    let node = self.alias(id, mark)?;
+                    self.finish_node(node, 0, mark)?;
+                }
+                Event::SequenceStart(anchor, _) => {
+                    self.enter(mark)?;
+                    self.stack.push(Frame::Seq { start: mark.index(), anchor, items: Vec::new() });
+                }
+                Event::MappingStart(anchor, _) => {
+                    self.enter(mark)?;
+                    self.stack.push(Frame::Map {
+                        start: mark.index(),
+                        anchor,
+                        entries: Vec::new(),
+                        pending_key: None,
+                        merges: Vec::new(),
+                    });
+                }
+                Event::SequenceEnd | Event::MappingEnd => self.leave(mark)?,
+            }
+        }
+    }
+
+    /// A one-character span at `index` (kept on a character boundary).
+    fn span_at(&self, index: usize) -> Span {
+        let mut start = index.min(self.text.len());
+        while !self.text.is_char_boundary(start) {
+            start -= 1;
+        }
+        let end = self.text[start..].chars().next().map_or(start, |c| start + c.len_utf8());
+        Span::new(self.file, start, end)
+    }
+
+    fn enter(&mut self, mark: Marker) -> Result<(), Stop> {
+        if self.stack.len() >= MAX_DEPTH {
+            return Err(diag::too_deep(self.span_at(mark.index()), MAX_DEPTH));
+        }
+        self.count(mark, 1)
+    }
+
+    fn count(&mut self, mark: Marker, n: usize) -> Result<(), Stop> {
+        self.nodes += n;
+        if self.nodes > MAX_NODES {
+            return Err(diag::too_large(self.span_at(mark.index()), "more than 5,000,000 nodes"));
+        }
+        Ok(())
+    }
+
+    fn leave(&mut self, mark: Marker) -> Result<(), Stop> {
+        let frame = self.stack.pop().expect("invariant: end event matches a start");
+        let end = mark.index().max(1);
+        let (node, anchor) = match frame {
+            Frame::Seq { start, anchor, items } => {
+                (Node { value: Value::Seq(items), span: Span::new(self.file, start, end) }, anchor)
+            }
+            Frame::Map { start, anchor, mut entries, merges, .. } => {
+                apply_merges(&mut entries, merges);
+                (Node { value: Value::Map(entries), span: Span::new(self.file, start, end) }, anchor)
+            }
+        };
+        self.finish_node(node, anchor, mark)
+    }
+
+    fn scalar(&mut self, text: String, style: TScalarStyle, tag: Option<Tag>, mark: Marker) -> Result<Node, Stop> {
+        if text.len() > MAX_SCALAR_BYTES {
+            return Err(diag::too_large(self.span_at(mark.index()), "a scalar larger than 16 MiB"));
+        }
+        self.count(mark, 1)?;
+        let start = mark.index();
+        let quoted = matches!(style, TScalarStyle::SingleQuoted | TScalarStyle::DoubleQuoted);
+        let raw_len = if quoted { text.len() + 2 } else { text.len() };
+        let line_end = self.text[start.min(self.text.len())..].find('\n').map_or(self.text.len(), |n| start + n);
+        let end = (start + raw_len.max(1)).min(line_end.max(start + 1)).min(self.text.len());
+        let span = Span::new(self.file, start, end);
+        let value = if style == TScalarStyle::Plain && !is_str_tag(&tag) {
+            resolve_plain(text)
+        } else {
+            Value::Str(text)
+        };
+        Ok(Node { value, span })
+    }
+
+    fn alias(&mut self, id: usize, mark: Marker) -> Result<Node, Stop> {
+        let node = self
+            .anchors
+            .get(&id)
+            .cloned()
+            .ok_or_else(|| diag::yaml_syntax(self.span_at(mark.index()), "unknown alias"))?;
+        self.count(mark, node_count(&node))?;
+        Ok(Node { span: Span::new(self.file, mark.index(), mark.index() + 1), ..node })
+    }
+
+    fn finish_node(&mut self, node: Node, anchor: usize, mark: Marker) -> Result<(), Stop> {
+        if anchor != 0 {
+            self.anchors.insert(anchor, node.clone());
+        }
+        match self.stack.last_mut() {
+            None => {
+                let index = self.docs.len();
+                self.docs.push(Document { file: self.file, index, root: node });
+            }
+            Some(Frame::Seq { items, .. }) => items.push(node),
+            Some(Frame::Map { entries, pending_key, merges, .. }) => match pending_key.take() {
+                None => *pending_key = Some((key_text(&node), node.span)),
+                Some((key, _)) if key == "<<" && is_mergeable(&node) => merges.push(node),
+                Some((key, key_span)) => {
+                    if let Some(first) = entries.iter().find(|e| e.key == key) {
+                        self.diags.push(diag::duplicate_key(key_span, first.key_span, &key));
+                    } else {
+                        entries.push(Entry { key, key_span, value: node });
+                    }
+                }
+            },
+        }
+        let _ = mark;
+        Ok(())
+    }
+}
+
+fn is_str_tag(tag: &Option<Tag>) -> bool {
+    tag.as_ref().is_some_and(|t| t.suffix == "str")
+}
+
+fn is_mergeable(node: &Node) -> bool {
+    match &node.value {
+        Value::Map(_) => true,
+        Value::Seq(items) => items.iter().all(|n| matches!(n.value, Value::Map(_))),
+        _ => false,
+    }
+}
+
+/// YAML merge keys: explicit keys win over merged ones; earlier merges win over later.
+fn apply_merges(entries: &mut Vec<Entry>, merges: Vec<Node>) {
+    let sources = merges.into_iter().flat_map(|n| match n.value {
+        Value::Seq(items) => items,
+        other => vec![Node { value: other, span: n.span }],
+    });
+    for source in sources {
+        if let Value::Map(merged) = source.value {
+            for e in merged {
+                if !entries.iter().any(|x| x.key == e.key) {
+                    entries.push(e);
+                }
+            }
+        }
+    }
+}
+
+fn node_count(node: &Node) -> usize {
+    match &node.value {
+        Value::Seq(items) => 1 + items.iter().map(node_count).sum::<usize>(),
+        Value::Map(entries) => 1 + entries.iter().map(|e| node_count(&e.value)).sum::<usize>(),
+        _ => 1,
+    }
+}
+
+fn key_text(node: &Node) -> String {
+    match &node.value {
+        Value::Str(s) => s.clone(),
+        Value::Null => "null".into(),
+        Value::Bool(b) => b.to_string(),
+        Value::Int(i) => i.to_string(),
+        Value::Float(f) => f.to_string(),
+        Value::Seq(_) | Value::Map(_) => serde_json::to_string(&node.to_json()).unwrap_or_default(),
+    }
+}
+
+/// YAML 1.2 core schema resolution of a plain scalar.
+pub fn resolve_plain(text: String) -> Value {
+    match text.as_str() {
+        "" | "~" | "null" | "Null" | "NULL" => return Value::Null,
+        "true" | "True" | "TRUE" => return Value::Bool(true),
+        "false" | "False" | "FALSE" => return Value::Bool(false),
+        ".inf" | ".Inf" | ".INF" | "+.inf" | "+.Inf" | "+.INF" => return Value::Float(f64::INFINITY),
+        "-.inf" | "-.Inf" | "-.INF" => return Value::Float(f64::NEG_INFINITY),
+        ".nan" | ".NaN" | ".NAN" => return Value::Float(f64::NAN),
+        _ => {}
+    }
+    if let Some(i) = parse_int(&text) {
+        return Value::Int(i);
+    }
+    if is_float(&text) {
+        if let Ok(f) = text.parse::<f64>() {
+            return Value::Float(f);
+        }
+    }
+    Value::Str(text)
+}
+
+fn parse_int(s: &str) -> Option<i64> {
+    if let Some(hex) = s.strip_prefix("0x") {
+        return i64::from_str_radix(hex, 16).ok();
+    }
+    if let Some(oct) = s.strip_prefix("0o") {
+        return i64::from_str_radix(oct, 8).ok();
+    }
+    let digits = s.strip_prefix(['-', '+']).unwrap_or(s);
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    s.parse().ok()
+}
+
+fn is_float(s: &str) -> bool {
+    // [-+]? ( \. [0-9]+ | [0-9]+ ( \. [0-9]* )? ) ( [eE] [-+]? [0-9]+ )?
+    let s = s.strip_prefix(['-', '+']).unwrap_or(s);
+    let (mantissa, exponent) = match s.find(['e', 'E']) {
+        Some(i) => (&s[..i], Some(&s[i + 1..])),
+        None => (s, None),
+    };
+    let mut parts = mantissa.splitn(2, '.');
+    let int = parts.next().unwrap_or("");
+    let frac = parts.next();
+    let digits = |t: &str| t.bytes().all(|b| b.is_ascii_digit());
+    let mantissa_ok = match frac {
+        None => !int.is_empty() && digits(int),
+        Some(f) => digits(int) && digits(f) && !(int.is_empty() && f.is_empty()),
+    };
+    let exponent_ok = exponent.is_none_or(|e| {
+        let e = e.strip_prefix(['-', '+']).unwrap_or(e);
+        !e.is_empty() && digits(e)
+    });
+    mantissa_ok && exponent_ok
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn read(text: &str) -> (Vec<Document>, Diagnostics) {
+        let mut d = Diagnostics::default();
+        let docs = read_documents(FileId(0), text, &mut d);
+        (docs, d)
+    }
+
+    #[test]
+    fn core_schema_resolution() {
+        assert_eq!(resolve_plain("yes".into()), Value::Str("yes".into()));
+        assert_eq!(resolve_plain("1e3".into()), Value::Float(1000.0));
+        assert_eq!(resolve_plain("0777".into()), Value::Int(777));
+        assert_eq!(resolve_plain("1.1G".into()), Value::Str("1.1G".into()));
+        assert_eq!(resolve_plain("50m".into()), Value::Str("50m".into()));
+        assert_eq!(resolve_plain("-3".into()), Value::Int(-3));
+        assert_eq!(resolve_plain(".5".into()), Value::Float(0.5));
+    }
+
+    #[test]
+    fn spans_point_at_keys_and_values() {
+        let text = "a: 1\nb:\n  c: \"x\"\n";
+        let (docs, d) = read(text);
+        assert!(d.is_empty());
+        let root = &docs[0].root;
+        let c = root.get("b").unwrap().entry("c").unwrap();
+        assert_eq!(&text[c.key_span.start as usize..c.key_span.end as usize], "c");
+        assert_eq!(&text[c.value.span.start as usize..c.value.span.end as usize], "\"x\"");
+    }
+
+    #[test]
+    fn duplicate_keys_are_reported() {
+        let (_, d) = read("a: 1\na: 2\n");
+        assert_eq!(d.iter().next().unwrap().code, "P005");
+    }
+
+    #[test]
+    fn merge_keys_and_aliases() {
+        let (docs, d) = read("base: &b {x: 1, y: 2}\nm:\n  <<: *b\n  y: 3\n");
+        assert!(d.is_empty());
+        let m = docs[0].root.get("m").unwrap();
+        assert_eq!(m.get("x").unwrap().value, Value::Int(1));
+        assert_eq!(m.get("y").unwrap().value, Value::Int(3));
+    }
+
+    #[test]
+    fn alias_bomb_is_bounded() {
+        let mut text = String::from("a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n");
+        for i in 1..12 {
+            let p = i - 1;
+            text.push_str(&format!("a{i}: &a{i} [*a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}]\n"));
+        }
+        let (_, d) = read(&text);
+        assert_eq!(d.iter().next().unwrap().code, "P004");
+    }
+
+    #[test]
+    fn deep_nesting_is_bounded() {
+        let text = "[".repeat(10_000);
+        let (_, d) = read(&text);
+        let code = d.iter().next().unwrap().code;
+        assert!(code == "P003" || code == "P001", "{code}");
+    }
+
+    #[test]
+    fn multiple_documents_and_empty_ones() {
+        let (docs, d) = read("---\na: 1\n---\n---\nb: 2\n");
+        assert!(d.is_empty());
+        assert_eq!(docs.len(), 3);
+        assert_eq!(docs[1].root.value, Value::Null);
+    }
+}
