@@ -146,6 +146,14 @@ Why: `kubectl apply` would let the last one win silently.
 
 Fix: rename one of them.
 ";
+"R004" "missing-configmap-key" "A ConfigMap in the input lacks a key that the component needs.
+
+Why: the Pulsar connection ConfigMap must provide `webServiceURL` and
+`brokerServiceURL` (the pod's command expands `$brokerServiceURL`), and a log
+config reference names a key that must exist.
+
+Fix: add the key to the ConfigMap's `data`.
+";
 "C001" "name-shortened" "A derived Kubernetes name was too long and was shortened with a hash.
 
 Why: the StatefulSet name `<name>-<component>` must leave room for the pod label

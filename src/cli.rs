@@ -1,0 +1,233 @@
+//! The command line: thin wrappers around [`crate::pipeline::compile`].
+//!
+//! Exit codes: 0 ok, 1 error diagnostics, 2 usage or I/O errors.
+
+use crate::diagnostics::report::{ErrorFormat, render};
+use crate::options::BuildOptions;
+use crate::pipeline::{CompileOutput, compile};
+use crate::source::SourceMap;
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use std::io::{IsTerminal, Read, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+pub const EXIT_OK: u8 = 0;
+pub const EXIT_DIAGNOSTICS: u8 = 1;
+pub const EXIT_USAGE: u8 = 2;
+
+#[derive(Parser, Debug)]
+#[command(name = "fmc", version, about = "The Function Mesh compiler: Function Mesh resources → plain Kubernetes manifests")]
+#[command(after_help = "Examples:\n  fmc build examples/operator/java-function.yaml > manifests.yaml\n  fmc check examples/\n  fmc explain R001\n  fmc schema > fmc-input.schema.json")]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Compile inputs and print the rendered multi-document YAML.
+    Build(BuildArgs),
+    /// Compile inputs and report diagnostics only.
+    Check(BuildArgs),
+    /// Print the JSON Schema (draft-07) of the accepted input.
+    Schema,
+    /// Print the long documentation of a diagnostic code.
+    Explain {
+        /// A code such as R001.
+        code: String,
+    },
+}
+
+#[derive(Copy, Clone, Debug, ValueEnum, PartialEq, Eq)]
+pub enum FormatArg {
+    Human,
+    Json,
+    Github,
+}
+
+#[derive(Copy, Clone, Debug, ValueEnum, PartialEq, Eq)]
+pub enum ColorArg {
+    Auto,
+    Always,
+    Never,
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct BuildArgs {
+    /// Files, directories (every *.yaml/*.yml inside, sorted) or `-` for stdin.
+    #[arg(default_value = "-")]
+    pub paths: Vec<PathBuf>,
+    /// How diagnostics are printed on stderr.
+    #[arg(long, value_enum, default_value = "human")]
+    pub error_format: FormatArg,
+    #[arg(long, value_enum, default_value = "auto")]
+    pub color: ColorArg,
+    /// Print errors only (no warnings).
+    #[arg(long, short)]
+    pub quiet: bool,
+    /// Namespace for resources that set none.
+    #[arg(long, default_value = "default")]
+    pub namespace: String,
+    /// Download packages in an init container (operator --enable-init-containers).
+    #[arg(long)]
+    pub enable_init_containers: bool,
+    /// Do not add the default pod anti-affinity (operator --add-default-affinity=false).
+    #[arg(long)]
+    pub no_default_affinity: bool,
+    /// Name of the global BackendConfig (operator --global-backend-config).
+    #[arg(long)]
+    pub global_backend_config: Option<String>,
+    /// Namespace of the global BackendConfig.
+    #[arg(long, default_value = "default")]
+    pub global_backend_config_namespace: String,
+    /// Name of the per-namespace BackendConfig.
+    #[arg(long, default_value = "backend-config")]
+    pub namespaced_backend_config: String,
+    /// Set runAsNonRoot: false in the default pod security context (operator default).
+    #[arg(long)]
+    pub allow_root: bool,
+    /// Default runner image, as KEY=IMAGE with KEY java, python, go or generic/<language>.
+    #[arg(long = "runner-image", value_name = "KEY=IMAGE")]
+    pub runner_images: Vec<String>,
+    /// Render subscription cleanup as a Helm pre-delete / Argo CD PostDelete Job.
+    #[arg(long)]
+    pub cleanup_hooks: bool,
+}
+
+impl BuildArgs {
+    pub fn options(&self) -> Result<BuildOptions, String> {
+        let mut o = BuildOptions {
+            default_namespace: self.namespace.clone(),
+            enable_init_containers: self.enable_init_containers,
+            add_default_affinity: !self.no_default_affinity,
+            global_backend_config: self.global_backend_config.clone(),
+            global_backend_config_namespace: self.global_backend_config_namespace.clone(),
+            namespaced_backend_config: self.namespaced_backend_config.clone(),
+            run_as_non_root: !self.allow_root,
+            cleanup_hooks: self.cleanup_hooks,
+            ..BuildOptions::default()
+        };
+        for pair in &self.runner_images {
+            let (k, v) = pair.split_once('=').ok_or_else(|| format!("--runner-image expects KEY=IMAGE, got `{pair}`"))?;
+            o.runner_images.insert(k.to_string(), v.to_string());
+        }
+        Ok(o)
+    }
+}
+
+/// Reads every input path into a source map (files sorted within directories).
+pub fn load_sources(paths: &[PathBuf]) -> Result<SourceMap, String> {
+    let mut sources = SourceMap::default();
+    for path in paths {
+        if path.as_os_str() == "-" {
+            let mut text = String::new();
+            std::io::stdin().read_to_string(&mut text).map_err(|e| format!("cannot read stdin: {e}"))?;
+            sources.add("<stdin>", text);
+        } else if path.is_dir() {
+            for file in yaml_files(path)? {
+                add_file(&mut sources, &file)?;
+            }
+        } else {
+            add_file(&mut sources, path)?;
+        }
+    }
+    Ok(sources)
+}
+
+fn add_file(sources: &mut SourceMap, path: &Path) -> Result<(), String> {
+    let bytes = std::fs::read(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    let text = String::from_utf8(bytes).map_err(|_| format!("{} is not UTF-8 text", path.display()))?;
+    sources.add(path.display().to_string(), text);
+    Ok(())
+}
+
+fn yaml_files(dir: &Path) -> Result<Vec<PathBuf>, String> {
+    let mut out = Vec::new();
+    let mut todo = vec![dir.to_path_buf()];
+    while let Some(d) = todo.pop() {
+        let entries = std::fs::read_dir(&d).map_err(|e| format!("cannot read {}: {e}", d.display()))?;
+        for entry in entries {
+            let p = entry.map_err(|e| format!("cannot read {}: {e}", d.display()))?.path();
+            if p.is_dir() {
+                todo.push(p);
+            } else if p.extension().is_some_and(|e| e == "yaml" || e == "yml") {
+                out.push(p);
+            }
+        }
+    }
+    out.sort();
+    Ok(out)
+}
+
+pub fn print_diagnostics(out: &CompileOutput, sources: &SourceMap, args: &BuildArgs, stderr: &mut dyn Write) {
+    let format = match args.error_format {
+        FormatArg::Human => ErrorFormat::Human,
+        FormatArg::Json => ErrorFormat::Json,
+        FormatArg::Github => ErrorFormat::Github,
+    };
+    let color = match args.color {
+        ColorArg::Always => true,
+        ColorArg::Never => false,
+        ColorArg::Auto => std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none(),
+    };
+    for d in out.diagnostics.clone().into_sorted() {
+        if args.quiet && !d.is_error() {
+            continue;
+        }
+        let _ = writeln!(stderr, "{}", render(&d, sources, format, color));
+    }
+}
+
+pub fn run(cli: Cli) -> ExitCode {
+    let mut stdout = std::io::stdout().lock();
+    let mut stderr = std::io::stderr().lock();
+    ExitCode::from(run_with(cli, &mut stdout, &mut stderr))
+}
+
+/// Runs a command with explicit output streams (tests call this in-process).
+pub fn run_with(cli: Cli, stdout: &mut dyn Write, stderr: &mut dyn Write) -> u8 {
+    match cli.command {
+        Command::Schema => {
+            let _ = stdout.write_all(crate::schema::input_schema().as_bytes());
+            EXIT_OK
+        }
+        Command::Explain { code } => match crate::diagnostics::codes::lookup(&code) {
+            Some(info) => {
+                let _ = writeln!(stdout, "{} ({})\n\n{}", info.code, info.slug, info.docs.trim_end());
+                EXIT_OK
+            }
+            None => {
+                let _ = writeln!(stderr, "fmc: unknown diagnostic code `{code}`");
+                EXIT_USAGE
+            }
+        },
+        Command::Build(args) => build(&args, true, stdout, stderr),
+        Command::Check(args) => build(&args, false, stdout, stderr),
+    }
+}
+
+fn build(args: &BuildArgs, print: bool, stdout: &mut dyn Write, stderr: &mut dyn Write) -> u8 {
+    let options = match args.options() {
+        Ok(o) => o,
+        Err(e) => {
+            let _ = writeln!(stderr, "fmc: {e}");
+            return EXIT_USAGE;
+        }
+    };
+    let sources = match load_sources(&args.paths) {
+        Ok(s) => s,
+        Err(e) => {
+            let _ = writeln!(stderr, "fmc: {e}");
+            return EXIT_USAGE;
+        }
+    };
+    let out = compile(&sources, &options);
+    print_diagnostics(&out, &sources, args, stderr);
+    if out.has_errors() {
+        return EXIT_DIAGNOSTICS;
+    }
+    if print && stdout.write_all(out.yaml().as_bytes()).is_err() {
+        return EXIT_USAGE;
+    }
+    EXIT_OK
+}

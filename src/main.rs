@@ -1,0 +1,5 @@
+use clap::Parser;
+
+fn main() -> std::process::ExitCode {
+    fmc::cli::run(fmc::cli::Cli::parse())
+}

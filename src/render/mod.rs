@@ -1,0 +1,165 @@
+//! Stage 4, render: resolved components → Kubernetes objects.
+//!
+//! Per component: a StatefulSet `<name>-<component>`, a headless Service
+//! `<name>-<component>-headless`, an HPA when `maxReplicas` is set, a VPA when
+//! `pod.vpa` is set, and (opt-in) a subscription-cleanup delete-hook Job. Objects
+//! are built as k8s-openapi structs and handed on as JSON [`Manifest`]s that
+//! remember the document they came from.
+
+pub mod autoscale;
+pub mod backend;
+pub mod cleanup;
+pub mod command;
+pub mod connection;
+pub mod details;
+pub mod download;
+pub mod env;
+pub mod labels;
+pub mod logconfig;
+pub mod pod;
+pub mod shell;
+pub mod volumes;
+
+use crate::options::BuildOptions;
+use crate::resolve::{Component, Resolved};
+use k8s_openapi::api::apps::v1::{StatefulSet, StatefulSetSpec, StatefulSetUpdateStrategy};
+use k8s_openapi::api::core::v1::{Service, ServicePort, ServiceSpec};
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, ObjectMeta};
+use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
+use k8s_openapi::Resource;
+use std::collections::BTreeMap;
+
+pub const FULL_NAME_ANNOTATION: &str = "fmc.functionmesh.io/full-name";
+
+/// One rendered object.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Manifest {
+    pub api_version: String,
+    pub kind: String,
+    pub namespace: String,
+    pub name: String,
+    pub value: serde_json::Value,
+    /// Index of the input document that produced it.
+    pub doc: usize,
+}
+
+impl Manifest {
+    fn typed<T: Resource + serde::Serialize>(obj: &T, namespace: &str, name: &str, doc: usize) -> Self {
+        let mut value = serde_json::to_value(obj).expect("invariant: k8s objects serialize");
+        if let Some(map) = value.as_object_mut() {
+            map.insert("apiVersion".into(), T::API_VERSION.into());
+            map.insert("kind".into(), T::KIND.into());
+        }
+        Manifest {
+            api_version: T::API_VERSION.into(),
+            kind: T::KIND.into(),
+            namespace: namespace.into(),
+            name: name.into(),
+            value,
+            doc,
+        }
+    }
+}
+
+pub fn render(resolved: &Resolved, options: &BuildOptions) -> Vec<Manifest> {
+    let mut out = Vec::new();
+    for comp in &resolved.components {
+        render_component(comp, options, &mut out);
+    }
+    for p in &resolved.passthrough {
+        out.push(Manifest {
+            api_version: p.api_version.clone(),
+            kind: p.kind.clone(),
+            namespace: p.namespace.clone().unwrap_or_default(),
+            name: p.name.clone(),
+            value: p.value.clone(),
+            doc: p.origin.doc,
+        });
+    }
+    out
+}
+
+/// Metadata shared by every object of a component.
+fn object_meta(comp: &Component, name: String) -> ObjectMeta {
+    let mut annotations = BTreeMap::new();
+    if comp.base_name != comp.cr_name {
+        annotations.insert(FULL_NAME_ANNOTATION.to_string(), comp.cr_name.clone());
+    }
+    ObjectMeta {
+        name: Some(name),
+        namespace: Some(comp.namespace.clone()),
+        labels: Some(labels::component_labels(comp)),
+        annotations: Some(annotations).filter(|a| !a.is_empty()),
+        ..Default::default()
+    }
+}
+
+fn render_component(comp: &Component, options: &BuildOptions, out: &mut Vec<Manifest>) {
+    let name = comp.workload_name();
+    let doc = comp.origin.doc;
+    let ns = &comp.namespace;
+    let sts = statefulset(comp, options);
+    out.push(Manifest::typed(&sts, ns, &name, doc));
+    let svc = service(comp);
+    out.push(Manifest::typed(&svc, ns, &format!("{name}-headless"), doc));
+    if let Some(hpa) = autoscale::hpa(comp, object_meta(comp, name.clone())) {
+        out.push(Manifest::typed(&hpa, ns, &name, doc));
+    }
+    if let Some(vpa) = autoscale::vpa(comp, object_meta(comp, name.clone())) {
+        out.push(Manifest {
+            api_version: "autoscaling.k8s.io/v1".into(),
+            kind: "VerticalPodAutoscaler".into(),
+            namespace: ns.clone(),
+            name: name.clone(),
+            value: vpa,
+            doc,
+        });
+    }
+    let job_name = format!("{name}-cleanup");
+    if let Some(job) = cleanup::cleanup_job(comp, options, object_meta(comp, job_name.clone())) {
+        out.push(Manifest::typed(&job, ns, &job_name, doc));
+    }
+}
+
+fn statefulset(comp: &Component, options: &BuildOptions) -> StatefulSet {
+    let name = comp.workload_name();
+    let mut template = pod::pod_template(comp, options);
+    backend::apply(comp, &mut template);
+    let spec = &comp.spec;
+    StatefulSet {
+        metadata: object_meta(comp, name.clone()),
+        spec: Some(StatefulSetSpec {
+            replicas: spec.replicas,
+            selector: LabelSelector { match_labels: Some(labels::component_labels(comp)), match_expressions: None },
+            service_name: Some(format!("{name}-headless")),
+            pod_management_policy: Some("Parallel".into()),
+            update_strategy: Some(StatefulSetUpdateStrategy { type_: Some("RollingUpdate".into()), rolling_update: None }),
+            template,
+            volume_claim_templates: spec.volume_claim_templates.clone().filter(|v| !v.is_empty()),
+            persistent_volume_claim_retention_policy: spec.persistent_volume_claim_retention_policy.clone(),
+            ..Default::default()
+        }),
+        status: None,
+    }
+}
+
+fn service(comp: &Component) -> Service {
+    let name = format!("{}-headless", comp.workload_name());
+    let port = |n: &str, p: i32| ServicePort {
+        name: Some(n.into()),
+        port: p,
+        target_port: Some(IntOrString::Int(p)),
+        protocol: Some("TCP".into()),
+        ..Default::default()
+    };
+    Service {
+        metadata: object_meta(comp, name),
+        spec: Some(ServiceSpec {
+            cluster_ip: Some("None".into()),
+            selector: Some(labels::component_labels(comp)),
+            ports: Some(vec![port("tcp-grpc", pod::GRPC_PORT), port("http-metrics", pod::METRICS_PORT)]),
+            ..Default::default()
+        }),
+        status: None,
+    }
+}

@@ -1,0 +1,315 @@
+//! Stage 2, resolve: typed input → [`Resolved`] components.
+//!
+//! Expands FunctionMesh members into components named `<mesh>-<member>`, applies
+//! the operator's admission defaults ([`defaults`]), computes derived names,
+//! resolves ConfigMap/Secret references against the input and `ClusterProvided`
+//! declarations ([`references`]), attaches the BackendConfigs in scope, and hashes
+//! the referenced configuration so that a change in it rolls the pods.
+//!
+//! Codes: R001–R004, C001 (name shortened).
+
+pub mod defaults;
+mod diagnostics;
+pub mod references;
+
+use crate::ast::Document;
+use crate::diagnostics::{Diagnostic, Diagnostics, did_you_mean};
+use crate::model::spec::BackendConfigSpec;
+use crate::model::*;
+use crate::names;
+use crate::options::BuildOptions;
+use references::{RefKind, Reference};
+use std::collections::{BTreeMap, BTreeSet};
+
+/// A Function, Source or Sink ready to render, with every default applied.
+#[derive(Debug, Clone)]
+pub struct Component {
+    pub kind: ComponentKind,
+    /// Name of the (possibly virtual) custom resource: `metadata.name` or `<mesh>-<member>`.
+    pub cr_name: String,
+    /// Kubernetes namespace of every rendered object.
+    pub namespace: String,
+    /// Prefix of every derived object name: `cr_name`, shortened when too long.
+    pub base_name: String,
+    /// Deterministic stand-in for the custom resource's UID.
+    pub uid: String,
+    pub spec: ComponentSpec,
+    /// The custom resource's own metadata (labels, annotations).
+    pub meta: Meta,
+    pub origin: Origin,
+    /// SHA-256 over the referenced ConfigMaps and Secrets present in the input.
+    pub config_hash: String,
+    /// BackendConfigs in scope: global first, then namespaced.
+    pub backend_configs: Vec<BackendConfigSpec>,
+}
+
+impl Component {
+    /// `<base>-<component>`: the StatefulSet, HPA and VPA name.
+    pub fn workload_name(&self) -> String {
+        format!("{}-{}", self.base_name, self.kind.component())
+    }
+
+    pub fn pulsar_name(&self) -> &str {
+        self.spec.name.as_deref().unwrap_or(&self.cr_name)
+    }
+}
+
+#[derive(Debug, Default)]
+pub struct Resolved {
+    pub components: Vec<Component>,
+    pub passthrough: Vec<PassthroughDoc>,
+}
+
+/// Objects of the input (by namespace and name) and the cluster-provided declarations.
+struct Catalog<'a> {
+    objects: BTreeMap<(RefKind, String, String), &'a PassthroughDoc>,
+    provided: BTreeSet<(RefKind, String)>,
+}
+
+impl<'a> Catalog<'a> {
+    fn new(input: &'a Input, options: &BuildOptions) -> Self {
+        let mut objects = BTreeMap::new();
+        let mut provided = BTreeSet::new();
+        for res in &input.resources {
+            match res {
+                Resource::Passthrough(p) if p.api_version == "v1" => {
+                    let kind = match p.kind.as_str() {
+                        "ConfigMap" => RefKind::ConfigMap,
+                        "Secret" => RefKind::Secret,
+                        _ => continue,
+                    };
+                    let ns = p.namespace.clone().unwrap_or_else(|| options.default_namespace.clone());
+                    objects.insert((kind, ns, p.name.clone()), p);
+                }
+                Resource::ClusterProvided(c) => {
+                    for name in c.spec.config_maps.iter().flatten() {
+                        provided.insert((RefKind::ConfigMap, name.clone()));
+                    }
+                    for name in c.spec.secrets.iter().flatten() {
+                        provided.insert((RefKind::Secret, name.clone()));
+                    }
+                }
+                _ => {}
+            }
+        }
+        Catalog { objects, provided }
+    }
+
+    fn get(&self, kind: RefKind, ns: &str, name: &str) -> Option<&'a PassthroughDoc> {
+        self.objects.get(&(kind, ns.to_string(), name.to_string())).copied()
+    }
+
+    fn is_provided(&self, kind: RefKind, ns: &str, name: &str) -> bool {
+        self.provided.contains(&(kind, name.to_string())) || self.provided.contains(&(kind, format!("{ns}/{name}")))
+    }
+
+    fn names_in(&self, kind: RefKind, ns: &str) -> Vec<&str> {
+        self.objects
+            .keys()
+            .filter(|(k, n, _)| *k == kind && n == ns)
+            .map(|(_, _, name)| name.as_str())
+            .collect()
+    }
+}
+
+pub fn resolve(input: &Input, options: &BuildOptions) -> (Resolved, Diagnostics) {
+    let mut diags = Diagnostics::default();
+    let catalog = Catalog::new(input, options);
+    let backends = backend_configs(input, options);
+    let mut resolved = Resolved::default();
+    for res in &input.resources {
+        match res {
+            Resource::Component(c) => {
+                let comp = component(c.kind, &c.meta.name, &c.meta, c.spec.clone(), c.origin.clone(), options);
+                resolved.components.push(comp);
+            }
+            Resource::Mesh(m) => expand_mesh(m, options, &input.documents, &mut resolved, &mut diags),
+            Resource::Passthrough(p) => resolved.passthrough.push(p.clone()),
+            Resource::BackendConfig(_) | Resource::ClusterProvided(_) => {}
+        }
+    }
+    for comp in &mut resolved.components {
+        check_name_length(comp, &input.documents, &mut diags);
+        comp.config_hash = resolve_references(comp, &catalog, &input.documents, &mut diags);
+        comp.backend_configs = backends.for_namespace(&comp.namespace);
+    }
+    check_duplicates(&resolved, &input.documents, &mut diags);
+    (resolved, diags)
+}
+
+fn component(
+    kind: ComponentKind,
+    cr_name: &str,
+    meta: &Meta,
+    mut spec: ComponentSpec,
+    origin: Origin,
+    options: &BuildOptions,
+) -> Component {
+    defaults::apply(kind, cr_name, &mut spec);
+    let namespace = meta.namespace.clone().unwrap_or_else(|| options.default_namespace.clone());
+    let max_base = names::MAX_STATEFULSET_NAME - kind.component().len() - 1;
+    Component {
+        kind,
+        cr_name: cr_name.to_string(),
+        base_name: names::shorten(cr_name, max_base),
+        uid: names::stable_uid(kind.kind(), &namespace, cr_name),
+        namespace,
+        spec,
+        meta: meta.clone(),
+        origin,
+        config_hash: String::new(),
+        backend_configs: Vec::new(),
+    }
+}
+
+/// Members become components named `<mesh>-<member name>`; the member's `name`
+/// stays the Pulsar name, exactly as the operator's child resources.
+fn expand_mesh(m: &MeshDoc, options: &BuildOptions, docs: &[Document], out: &mut Resolved, diags: &mut Diagnostics) {
+    let lists = [
+        ("functions", ComponentKind::Function, &m.spec.functions),
+        ("sources", ComponentKind::Source, &m.spec.sources),
+        ("sinks", ComponentKind::Sink, &m.spec.sinks),
+    ];
+    for (list, kind, members) in lists {
+        for (i, spec) in members.iter().flatten().enumerate() {
+            let origin = Origin {
+                doc: m.origin.doc,
+                base: vec![
+                    crate::ast::PathSeg::Key("spec".into()),
+                    crate::ast::PathSeg::Key(list.into()),
+                    crate::ast::PathSeg::Index(i),
+                ],
+            };
+            let Some(member) = spec.name.clone().filter(|n| !n.is_empty()) else {
+                diags.push(crate::parse::diagnostics::missing_field(origin.span(docs, &[]), "name", &format!("spec.{list}[{i}]")));
+                continue;
+            };
+            let cr_name = format!("{}-{member}", m.meta.name);
+            let meta = Meta { name: cr_name.clone(), namespace: m.meta.namespace.clone(), ..Meta::default() };
+            out.components.push(component(kind, &cr_name, &meta, spec.clone(), origin, options));
+        }
+    }
+}
+
+fn check_name_length(comp: &Component, docs: &[Document], diags: &mut Diagnostics) {
+    if comp.base_name != comp.cr_name {
+        let span = comp.origin.span(docs, &[]);
+        diags.push(
+            Diagnostic::warning(
+                "C001",
+                span,
+                format!(
+                    "`{}-{}` is longer than {} characters; objects are named `{}`",
+                    comp.cr_name,
+                    comp.kind.component(),
+                    names::MAX_STATEFULSET_NAME,
+                    comp.workload_name()
+                ),
+            )
+            .label("this component")
+            .help("nothing to do; choose a shorter name for readable object names"),
+        );
+    }
+}
+
+/// Reports missing references and returns the hash of the referenced objects.
+fn resolve_references(comp: &Component, catalog: &Catalog, docs: &[Document], diags: &mut Diagnostics) -> String {
+    let mut hashed = String::new();
+    let mut seen = BTreeSet::new();
+    for reference in references::references(&comp.spec) {
+        let path: Vec<&str> = reference.path.iter().map(String::as_str).collect();
+        let span = comp.origin.span(docs, &path);
+        match catalog.get(reference.kind, &comp.namespace, &reference.name) {
+            Some(obj) => {
+                check_keys(&reference, obj, span, diags);
+                if seen.insert((reference.kind, reference.name.clone())) {
+                    hashed.push_str(&content_fingerprint(obj));
+                }
+            }
+            None if catalog.is_provided(reference.kind, &comp.namespace, &reference.name) => {}
+            None => diags.push(missing(&reference, &comp.namespace, catalog, span)),
+        }
+    }
+    names::sha256_hex(&hashed)
+}
+
+fn missing(reference: &Reference, ns: &str, catalog: &Catalog, span: crate::source::Span) -> Diagnostic {
+    let known = catalog.names_in(reference.kind, ns);
+    let close = did_you_mean(&reference.name, known.iter().copied());
+    match reference.kind {
+        RefKind::ConfigMap => diagnostics::missing_configmap(span, &reference.name, ns, close),
+        RefKind::Secret => diagnostics::missing_secret(span, &reference.name, ns, close),
+    }
+}
+
+fn check_keys(reference: &Reference, obj: &PassthroughDoc, span: crate::source::Span, diags: &mut Diagnostics) {
+    if reference.kind != RefKind::ConfigMap {
+        return;
+    }
+    let has = |k: &str| {
+        ["data", "binaryData"]
+            .iter()
+            .any(|field| obj.value.get(field).and_then(|d| d.get(k)).is_some())
+    };
+    for key in reference.required_keys.iter().filter(|k| !has(k)) {
+        diags.push(diagnostics::missing_configmap_key(span, &reference.name, key));
+    }
+}
+
+/// The data of a ConfigMap or Secret, in a canonical form (serde_json sorts keys).
+fn content_fingerprint(obj: &PassthroughDoc) -> String {
+    let mut parts = serde_json::Map::new();
+    for field in ["data", "binaryData", "stringData"] {
+        if let Some(v) = obj.value.get(field) {
+            parts.insert(field.to_string(), v.clone());
+        }
+    }
+    format!("{}/{}:{}\n", obj.kind, obj.name, serde_json::Value::Object(parts))
+}
+
+struct BackendIndex {
+    global: Option<BackendConfigSpec>,
+    namespaced: BTreeMap<String, BackendConfigSpec>,
+}
+
+impl BackendIndex {
+    fn for_namespace(&self, ns: &str) -> Vec<BackendConfigSpec> {
+        self.global.iter().chain(self.namespaced.get(ns)).cloned().collect()
+    }
+}
+
+fn backend_configs(input: &Input, options: &BuildOptions) -> BackendIndex {
+    let mut global = None;
+    let mut namespaced = BTreeMap::new();
+    for res in &input.resources {
+        let Resource::BackendConfig(b) = res else { continue };
+        let ns = b.meta.namespace.clone().unwrap_or_else(|| options.default_namespace.clone());
+        if options.global_backend_config.as_deref() == Some(b.meta.name.as_str())
+            && ns == options.global_backend_config_namespace
+        {
+            global = Some(b.spec.clone());
+        } else if b.meta.name == options.namespaced_backend_config {
+            namespaced.insert(ns, b.spec.clone());
+        }
+    }
+    BackendIndex { global, namespaced }
+}
+
+fn check_duplicates(resolved: &Resolved, docs: &[Document], diags: &mut Diagnostics) {
+    let mut seen: BTreeMap<(String, String, String), crate::source::Span> = BTreeMap::new();
+    let components = resolved.components.iter().map(|c| {
+        (("StatefulSet".to_string(), c.namespace.clone(), c.workload_name()), c.origin.span(docs, &[]))
+    });
+    let others = resolved.passthrough.iter().map(|p| {
+        let key = (format!("{}/{}", p.api_version, p.kind), p.namespace.clone().unwrap_or_default(), p.name.clone());
+        (key, docs[p.origin.doc].root.span)
+    });
+    for (key, span) in components.chain(others) {
+        if let Some(first) = seen.get(&key) {
+            let what = format!("{} `{}`", key.0.rsplit('/').next().unwrap_or(&key.0), key.2);
+            diags.push(diagnostics::duplicate_object(span, *first, &what));
+        } else {
+            seen.insert(key, span);
+        }
+    }
+}
