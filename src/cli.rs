@@ -16,8 +16,14 @@ pub const EXIT_DIAGNOSTICS: u8 = 1;
 pub const EXIT_USAGE: u8 = 2;
 
 #[derive(Parser, Debug)]
-#[command(name = "fmc", version, about = "The Function Mesh compiler: Function Mesh resources → plain Kubernetes manifests")]
-#[command(after_help = "Examples:\n  fmc build examples/operator/java-function.yaml > manifests.yaml\n  fmc check examples/\n  fmc explain R001\n  fmc schema > fmc-input.schema.json")]
+#[command(
+    name = "fmc",
+    version,
+    about = "The Function Mesh compiler: Function Mesh resources → plain Kubernetes manifests"
+)]
+#[command(
+    after_help = "Examples:\n  fmc build examples/operator/java-function.yaml > manifests.yaml\n  fmc check examples/\n  fmc explain R001\n  fmc schema > fmc-input.schema.json"
+)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
@@ -108,7 +114,8 @@ impl BuildArgs {
             ..BuildOptions::default()
         };
         for pair in &self.runner_images {
-            let (k, v) = pair.split_once('=').ok_or_else(|| format!("--runner-image expects KEY=IMAGE, got `{pair}`"))?;
+            let (k, v) =
+                pair.split_once('=').ok_or_else(|| format!("--runner-image expects KEY=IMAGE, got `{pair}`"))?;
             o.runner_images.insert(k.to_string(), v.to_string());
         }
         Ok(o)

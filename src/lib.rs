@@ -4,17 +4,17 @@
 //! [`pipeline::compile`]; see ARCHITECTURE.md.
 
 pub mod ast;
+pub mod check;
+pub mod cli;
 pub mod diagnostics;
+pub mod emit;
 pub mod model;
 pub mod names;
-pub mod parse;
-pub mod source;
 pub mod options;
-pub mod resolve;
+pub mod parse;
+pub mod pipeline;
 pub mod quantity;
 pub mod render;
-pub mod emit;
-pub mod check;
-pub mod pipeline;
+pub mod resolve;
 pub mod schema;
-pub mod cli;
+pub mod source;

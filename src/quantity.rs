@@ -14,9 +14,8 @@ pub struct Quantity {
 impl Quantity {
     pub fn parse(text: &str) -> Option<Quantity> {
         let text = text.trim();
-        let split = text
-            .find(|c: char| !(c.is_ascii_digit() || c == '.' || c == '+' || c == '-'))
-            .unwrap_or(text.len());
+        let split =
+            text.find(|c: char| !(c.is_ascii_digit() || c == '.' || c == '+' || c == '-')).unwrap_or(text.len());
         let (number, suffix) = text.split_at(split);
         let (mut mantissa, mut exp10) = parse_decimal(number)?;
         let mut exp2 = 0;

@@ -27,9 +27,27 @@ macro_rules! document {
 document!(FunctionDocument, "compute.functionmesh.io/v1alpha1", "Function", ComponentSpec, "A Pulsar Function.");
 document!(SourceDocument, "compute.functionmesh.io/v1alpha1", "Source", ComponentSpec, "A Pulsar IO source connector.");
 document!(SinkDocument, "compute.functionmesh.io/v1alpha1", "Sink", ComponentSpec, "A Pulsar IO sink connector.");
-document!(FunctionMeshDocument, "compute.functionmesh.io/v1alpha1", "FunctionMesh", MeshSpec, "Functions, sources and sinks deployed together.");
-document!(BackendConfigDocument, "compute.functionmesh.io/v1alpha1", "BackendConfig", BackendConfigSpec, "Env and pod policy for every workload in scope.");
-document!(ClusterProvidedDocument, "fmc.functionmesh.io/v1alpha1", "ClusterProvided", ClusterProvidedSpec, "ConfigMaps and Secrets the cluster already has.");
+document!(
+    FunctionMeshDocument,
+    "compute.functionmesh.io/v1alpha1",
+    "FunctionMesh",
+    MeshSpec,
+    "Functions, sources and sinks deployed together."
+);
+document!(
+    BackendConfigDocument,
+    "compute.functionmesh.io/v1alpha1",
+    "BackendConfig",
+    BackendConfigSpec,
+    "Env and pod policy for every workload in scope."
+);
+document!(
+    ClusterProvidedDocument,
+    "fmc.functionmesh.io/v1alpha1",
+    "ClusterProvided",
+    ClusterProvidedSpec,
+    "ConfigMaps and Secrets the cluster already has."
+);
 
 /// One document of fmc's input.
 #[derive(JsonSchema)]

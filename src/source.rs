@@ -20,11 +20,7 @@ pub struct Span {
 
 impl Span {
     pub fn new(file: FileId, start: usize, end: usize) -> Self {
-        Span {
-            file,
-            start: start as u32,
-            end: end.max(start) as u32,
-        }
+        Span { file, start: start as u32, end: end.max(start) as u32 }
     }
 
     pub fn len(&self) -> usize {
@@ -53,11 +49,7 @@ impl SourceFile {
                 line_starts.push(i as u32 + 1);
             }
         }
-        SourceFile {
-            name: name.into(),
-            text,
-            line_starts,
-        }
+        SourceFile { name: name.into(), text, line_starts }
     }
 
     /// 1-based line and column (column counted in characters) of a byte offset.
@@ -69,11 +61,7 @@ impl SourceFile {
         };
         let start = self.line_starts[line] as usize;
         let end = (offset as usize).max(start);
-        let column = self
-            .text
-            .get(start..end)
-            .map(|s| s.chars().count())
-            .unwrap_or(end - start);
+        let column = self.text.get(start..end).map(|s| s.chars().count()).unwrap_or(end - start);
         (line + 1, column + 1)
     }
 }
@@ -95,10 +83,7 @@ impl SourceMap {
     }
 
     pub fn files(&self) -> impl Iterator<Item = (FileId, &SourceFile)> {
-        self.files
-            .iter()
-            .enumerate()
-            .map(|(i, f)| (FileId(i as u32), f))
+        self.files.iter().enumerate().map(|(i, f)| (FileId(i as u32), f))
     }
 }
 

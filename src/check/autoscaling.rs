@@ -59,9 +59,13 @@ fn vpa(ctx: &Ctx, out: &mut Vec<Diagnostic>) {
         if p.get("containerName").and_then(|n| n.as_str()).is_none_or(str::is_empty) {
             let idx = i.to_string();
             out.push(
-                Diagnostic::error("C006", ctx.span(&["pod", "vpa", "resourcePolicy", "containerPolicies", &idx]), "VPA container policy without `containerName`")
-                    .label("this policy")
-                    .help("set `containerName` (`*` for all containers)"),
+                Diagnostic::error(
+                    "C006",
+                    ctx.span(&["pod", "vpa", "resourcePolicy", "containerPolicies", &idx]),
+                    "VPA container policy without `containerName`",
+                )
+                .label("this policy")
+                .help("set `containerName` (`*` for all containers)"),
             );
         }
     }
@@ -74,9 +78,13 @@ fn builtin_rules(ctx: &Ctx, out: &mut Vec<Diagnostic>) {
     let mem = rules.len() - cpu;
     if cpu > 1 || mem > 1 {
         out.push(
-            Diagnostic::error("C011", ctx.span(&["pod", "builtinAutoscaler"]), "more than one CPU or memory rule in `builtinAutoscaler`")
-                .label("conflicting rules")
-                .help("keep at most one CPU rule and one memory rule"),
+            Diagnostic::error(
+                "C011",
+                ctx.span(&["pod", "builtinAutoscaler"]),
+                "more than one CPU or memory rule in `builtinAutoscaler`",
+            )
+            .label("conflicting rules")
+            .help("keep at most one CPU rule and one memory rule"),
         );
     }
 }

@@ -32,7 +32,9 @@ fn secret_keys(params: &str) -> Vec<String> {
 
 fn is_secret_key(k: &str) -> bool {
     let k = k.to_ascii_lowercase();
-    ["password", "secret", "token", "credential"].iter().any(|s| k.contains(s)) && !k.contains("url") && !k.contains("path")
+    ["password", "secret", "token", "credential"].iter().any(|s| k.contains(s))
+        && !k.contains("url")
+        && !k.contains("path")
 }
 
 pub fn check(ctx: &Ctx) -> Vec<Diagnostic> {
@@ -44,7 +46,8 @@ pub fn check(ctx: &Ctx) -> Vec<Diagnostic> {
             let a = if auth == "authConfig" { &m.auth_config } else { &m.cleanup_auth_config };
             let Some(g) = a.as_ref().and_then(|a| a.generic_auth.as_ref()) else { continue };
             let params = g.client_authentication_parameters.trim();
-            let inline_token = g.client_authentication_plugin == TOKEN_PLUGIN && !is_reference(params.strip_prefix("token:").unwrap_or(params));
+            let inline_token = g.client_authentication_plugin == TOKEN_PLUGIN
+                && !is_reference(params.strip_prefix("token:").unwrap_or(params));
             let keys = secret_keys(params);
             if inline_token || !keys.is_empty() {
                 let what = if inline_token { "a token".to_string() } else { format!("`{}`", keys.join("`, `")) };

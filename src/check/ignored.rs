@@ -23,10 +23,21 @@ pub fn check(ctx: &Ctx) -> Vec<Diagnostic> {
     if kind == ComponentKind::Sink && s.sink_type.is_some() {
         out.push(ignored(ctx, &["sinkType"], "the connector comes from the image and `className`"));
     }
-    if s.stateful_config.as_ref().and_then(|c| c.pulsar.as_ref()).and_then(|p| p.java_provider.as_ref()).is_some_and(|j| j.config.is_some()) {
-        out.push(ignored(ctx, &["statefulConfig", "pulsar", "javaProvider", "config"], "the state store provider takes no config"));
+    if s.stateful_config
+        .as_ref()
+        .and_then(|c| c.pulsar.as_ref())
+        .and_then(|p| p.java_provider.as_ref())
+        .is_some_and(|j| j.config.is_some())
+    {
+        out.push(ignored(
+            ctx,
+            &["statefulConfig", "pulsar", "javaProvider", "config"],
+            "the state store provider takes no config",
+        ));
     }
-    if s.java.as_ref().and_then(|j| j.log.as_ref()).and_then(|l| l.java_log4j_config_file_type) == Some(Log4jFileType::Ini) {
+    if s.java.as_ref().and_then(|j| j.log.as_ref()).and_then(|l| l.java_log4j_config_file_type)
+        == Some(Log4jFileType::Ini)
+    {
         out.push(ignored(ctx, &["java", "log", "javaLog4JConfigFileType"], "`ini` is not a log4j format; XML is used"));
     }
     if kind != ComponentKind::Function && s.log_topic_agent == Some(LogTopicAgent::Runtime) && s.log_topic.is_some() {

@@ -25,17 +25,25 @@ pub fn check(ctx: &Ctx) -> Vec<Diagnostic> {
     }
     if s.dead_letter_topic.as_deref().is_some_and(|t| !t.is_empty()) && s.max_message_retry.unwrap_or(0) <= 0 {
         out.push(
-            Diagnostic::error("C008", ctx.span(&["deadLetterTopic"]), "a dead-letter topic needs `maxMessageRetry > 0`")
-                .label("never used without retries")
-                .help("set `maxMessageRetry`"),
+            Diagnostic::error(
+                "C008",
+                ctx.span(&["deadLetterTopic"]),
+                "a dead-letter topic needs `maxMessageRetry > 0`",
+            )
+            .label("never used without retries")
+            .help("set `maxMessageRetry`"),
         );
     }
     if s.retain_ordering == Some(true) && s.retain_key_ordering == Some(true) {
         out.push(
-            Diagnostic::error("C008", ctx.key(&["retainKeyOrdering"]), "`retainOrdering` and `retainKeyOrdering` exclude each other")
-                .label("second ordering option")
-                .with_secondary(ctx.key(&["retainOrdering"]), "first ordering option")
-                .help("keep one of them"),
+            Diagnostic::error(
+                "C008",
+                ctx.key(&["retainKeyOrdering"]),
+                "`retainOrdering` and `retainKeyOrdering` exclude each other",
+            )
+            .label("second ordering option")
+            .with_secondary(ctx.key(&["retainOrdering"]), "first ordering option")
+            .help("keep one of them"),
         );
     }
     out

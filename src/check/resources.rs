@@ -29,15 +29,19 @@ pub fn check(ctx: &Ctx) -> Vec<Diagnostic> {
         }
     }
     for name in ["cpu", "memory", "ephemeral-storage"] {
-        if let (Some(req), Some(lim)) = (parsed.get(&("requests", name)), parsed.get(&("limits", name))) {
-            if req.as_f64() > lim.as_f64() {
-                out.push(
-                    Diagnostic::error("C007", ctx.span(&["resources", "requests", name]), format!("{name} request exceeds its limit"))
-                        .label("request")
-                        .with_secondary(ctx.span(&["resources", "limits", name]), "limit")
-                        .help("lower the request or raise the limit"),
-                );
-            }
+        if let (Some(req), Some(lim)) = (parsed.get(&("requests", name)), parsed.get(&("limits", name)))
+            && req.as_f64() > lim.as_f64()
+        {
+            out.push(
+                Diagnostic::error(
+                    "C007",
+                    ctx.span(&["resources", "requests", name]),
+                    format!("{name} request exceeds its limit"),
+                )
+                .label("request")
+                .with_secondary(ctx.span(&["resources", "limits", name]), "limit")
+                .help("lower the request or raise the limit"),
+            );
         }
     }
     out

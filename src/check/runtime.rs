@@ -52,10 +52,14 @@ fn runtimes(ctx: &Ctx, out: &mut Vec<Diagnostic>) {
         ),
         1 => {}
         _ => out.push(
-            Diagnostic::error("C002", ctx.key(&[present[1]]), format!("conflicting runtimes: `{}`", present.join("`, `")))
-                .label("second runtime block")
-                .with_secondary(ctx.key(&[present[0]]), "first runtime block")
-                .help("keep exactly one runtime block"),
+            Diagnostic::error(
+                "C002",
+                ctx.key(&[present[1]]),
+                format!("conflicting runtimes: `{}`", present.join("`, `")),
+            )
+            .label("second runtime block")
+            .with_secondary(ctx.key(&[present[0]]), "first runtime block")
+            .help("keep exactly one runtime block"),
         ),
     }
 }
@@ -81,7 +85,11 @@ fn locations(ctx: &Ctx, out: &mut Vec<Diagnostic>) {
         ("java", "jarLocation", s.java.as_ref().and_then(|j| j.jar_location.as_deref())),
         ("python", "pyLocation", s.python.as_ref().and_then(|p| p.py_location.as_deref())),
         ("golang", "goLocation", s.golang.as_ref().and_then(|g| g.go_location.as_deref())),
-        ("genericRuntime", "functionFileLocation", s.generic_runtime.as_ref().and_then(|g| g.function_file_location.as_deref())),
+        (
+            "genericRuntime",
+            "functionFileLocation",
+            s.generic_runtime.as_ref().and_then(|g| g.function_file_location.as_deref()),
+        ),
     ];
     for (block, field, loc) in fields {
         let Some(loc) = loc.filter(|l| !l.is_empty()) else { continue };
@@ -94,9 +102,13 @@ fn locations(ctx: &Ctx, out: &mut Vec<Diagnostic>) {
             let parts: Vec<&str> = path.split('/').collect();
             if parts.len() != 3 || parts.iter().any(|p| p.is_empty()) {
                 out.push(
-                    Diagnostic::error("C004", span, format!("package URL `{loc}` is not `<type>://tenant/namespace/name[@version]`"))
-                        .label("malformed package URL")
-                        .help("write it as function://public/default/my-function@v1"),
+                    Diagnostic::error(
+                        "C004",
+                        span,
+                        format!("package URL `{loc}` is not `<type>://tenant/namespace/name[@version]`"),
+                    )
+                    .label("malformed package URL")
+                    .help("write it as function://public/default/my-function@v1"),
                 );
             }
         } else if loc.split('/').filter(|p| !p.is_empty()).count() == 3 && !loc.contains("://") {
@@ -127,9 +139,13 @@ fn state(ctx: &Ctx, out: &mut Vec<Diagnostic>) {
     }
     if p.service_url.is_empty() {
         out.push(
-            Diagnostic::error("C012", ctx.span(&["statefulConfig", "pulsar", "serviceUrl"]), "`statefulConfig.pulsar.serviceUrl` is empty")
-                .label("empty")
-                .help("set the state store URL, e.g. bk://bookie:4181"),
+            Diagnostic::error(
+                "C012",
+                ctx.span(&["statefulConfig", "pulsar", "serviceUrl"]),
+                "`statefulConfig.pulsar.serviceUrl` is empty",
+            )
+            .label("empty")
+            .help("set the state store URL, e.g. bk://bookie:4181"),
         );
     }
 }

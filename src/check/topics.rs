@@ -59,9 +59,13 @@ pub fn check(ctx: &Ctx) -> Vec<Diagnostic> {
     let connector_input = kind == ComponentKind::Function && s.source_config.is_some();
     if consumes && inputs.is_empty() && !has_pattern && !connector_input {
         out.push(
-            Diagnostic::error("C009", ctx.key(&["input"]), format!("the {} has no input topic", kind.kind().to_lowercase()))
-                .label("nothing to consume")
-                .help("set `input.topics` or `input.topicPattern`"),
+            Diagnostic::error(
+                "C009",
+                ctx.key(&["input"]),
+                format!("the {} has no input topic", kind.kind().to_lowercase()),
+            )
+            .label("nothing to consume")
+            .help("set `input.topics` or `input.topicPattern`"),
         );
     }
     for (path, topic) in &inputs {
@@ -75,18 +79,22 @@ pub fn check(ctx: &Ctx) -> Vec<Diagnostic> {
             out.push(bad_topic(ctx, &["output", "topic"], out_topic, &problem));
         } else if kind == ComponentKind::Function && inputs.iter().any(|(_, t)| t == out_topic) {
             out.push(
-                Diagnostic::error("C009", ctx.span(&["output", "topic"]), format!("the function writes to its own input topic `{out_topic}`"))
-                    .label("output topic is also an input")
-                    .help("use a different output topic; a function reading its own output loops forever"),
+                Diagnostic::error(
+                    "C009",
+                    ctx.span(&["output", "topic"]),
+                    format!("the function writes to its own input topic `{out_topic}`"),
+                )
+                .label("output topic is also an input")
+                .help("use a different output topic; a function reading its own output loops forever"),
             );
         }
     }
     for field in ["logTopic", "deadLetterTopic"] {
         let value = if field == "logTopic" { &s.log_topic } else { &s.dead_letter_topic };
-        if let Some(t) = value.as_deref().filter(|t| !t.is_empty()) {
-            if let Some(problem) = topic_problem(t) {
-                out.push(bad_topic(ctx, &[field], t, &problem));
-            }
+        if let Some(t) = value.as_deref().filter(|t| !t.is_empty())
+            && let Some(problem) = topic_problem(t)
+        {
+            out.push(bad_topic(ctx, &[field], t, &problem));
         }
     }
     crypto(ctx, &mut out);
@@ -101,9 +109,13 @@ fn crypto(ctx: &Ctx, out: &mut Vec<Diagnostic>) {
         crypto_reader(ctx, c, &path, out);
         if c.encryption_keys.as_ref().is_none_or(|k| k.is_empty()) {
             out.push(
-                Diagnostic::error("C013", ctx.key(&path), "producer encryption needs at least one key in `encryptionKeys`")
-                    .label("no encryption key")
-                    .help("list the key names in `encryptionKeys`"),
+                Diagnostic::error(
+                    "C013",
+                    ctx.key(&path),
+                    "producer encryption needs at least one key in `encryptionKeys`",
+                )
+                .label("no encryption key")
+                .help("list the key names in `encryptionKeys`"),
             );
         }
     }

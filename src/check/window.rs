@@ -7,11 +7,19 @@ pub fn check(ctx: &Ctx) -> Vec<Diagnostic> {
     let mut out = Vec::new();
     let Some(w) = &ctx.comp.spec.window_config else { return out };
     let bad = |field: &str, message: &str, help: &str| {
-        Diagnostic::error("C010", ctx.span(&["windowConfig", field]), message.to_string()).label("in this window").help(help.to_string())
+        Diagnostic::error("C010", ctx.span(&["windowConfig", field]), message.to_string())
+            .label("in this window")
+            .help(help.to_string())
     };
     match (w.window_length_count, w.window_length_duration_ms) {
-        (Some(_), Some(_)) => out.push(bad("windowLengthDurationMs", "a window has either a count or a duration length, not both", "remove one of `windowLengthCount` and `windowLengthDurationMs`")),
-        (None, None) => out.push(bad("", "the window has no length", "set `windowLengthCount` or `windowLengthDurationMs`")),
+        (Some(_), Some(_)) => out.push(bad(
+            "windowLengthDurationMs",
+            "a window has either a count or a duration length, not both",
+            "remove one of `windowLengthCount` and `windowLengthDurationMs`",
+        )),
+        (None, None) => {
+            out.push(bad("", "the window has no length", "set `windowLengthCount` or `windowLengthDurationMs`"))
+        }
         _ => {}
     }
     let positive = [
@@ -28,7 +36,11 @@ pub fn check(ctx: &Ctx) -> Vec<Diagnostic> {
     if w.timestamp_extractor_class_name.as_deref().is_some_and(|c| !c.is_empty()) {
         for (field, v) in [("maxLagMs", w.max_lag_ms), ("watermarkEmitIntervalMs", w.watermark_emit_interval_ms)] {
             if v.is_none_or(|v| v <= 0) {
-                out.push(bad(field, &format!("`{field}` must be positive with a timestamp extractor"), &format!("set `{field}`")));
+                out.push(bad(
+                    field,
+                    &format!("`{field}` must be positive with a timestamp extractor"),
+                    &format!("set `{field}`"),
+                ));
             }
         }
     }

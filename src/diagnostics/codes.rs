@@ -115,6 +115,14 @@ RFC 1123 labels (a-z, 0-9 and '-', starting and ending alphanumeric).
 
 Fix: set `metadata.name` to a valid name.
 ";
+"P012" "kustomize-config" "A kustomization file was given as input and skipped.
+
+Why: `kustomization.yaml` configures kustomize; it is not an object for the
+cluster, and fmc has nothing to compile or pass through in it.
+
+Fix: give fmc the resources the kustomization lists, or run fmc as a kustomize
+plug-in (see README).
+";
 "R001" "missing-configmap" "A ConfigMap is referenced but neither defined in the input nor declared as
 provided by the cluster.
 

@@ -34,10 +34,7 @@ pub struct Label {
 
 impl Label {
     pub fn new(span: Span, message: impl Into<String>) -> Self {
-        Label {
-            span,
-            message: message.into(),
-        }
+        Label { span, message: message.into() }
     }
 }
 

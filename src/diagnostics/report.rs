@@ -28,10 +28,7 @@ pub fn render_json(d: &Diagnostic, sources: &SourceMap) -> serde_json::Value {
     let file = sources.get(d.primary.span.file);
     let (line, column) = file.line_col(d.primary.span.start);
     let (end_line, end_column) = file.line_col(d.primary.span.end);
-    let labels: Vec<_> = std::iter::once(&d.primary)
-        .chain(&d.secondary)
-        .map(|l| label_json(l, sources))
-        .collect();
+    let labels: Vec<_> = std::iter::once(&d.primary).chain(&d.secondary).map(|l| label_json(l, sources)).collect();
     serde_json::json!({
         "code": d.code,
         "severity": d.severity.as_str(),
@@ -74,11 +71,7 @@ fn render_github(d: &Diagnostic, sources: &SourceMap) -> String {
 }
 
 fn render_human(d: &Diagnostic, sources: &SourceMap, color: bool) -> String {
-    let theme = if color {
-        GraphicalTheme::unicode()
-    } else {
-        GraphicalTheme::unicode_nocolor()
-    };
+    let theme = if color { GraphicalTheme::unicode() } else { GraphicalTheme::unicode_nocolor() };
     let handler = GraphicalReportHandler::new_themed(theme).with_width(100);
     let report = MietteView::new(d, sources.get(d.primary.span.file), sources);
     let mut out = String::new();

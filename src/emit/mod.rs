@@ -27,7 +27,14 @@ fn kind_rank(kind: &str) -> u8 {
 /// Sorts manifests into emission order.
 pub fn sort(manifests: &mut [Manifest]) {
     manifests.sort_by_cached_key(|m| {
-        (kind_rank(&m.kind), m.kind.clone(), m.namespace.clone(), m.name.clone(), m.api_version.clone(), m.value.to_string())
+        (
+            kind_rank(&m.kind),
+            m.kind.clone(),
+            m.namespace.clone(),
+            m.name.clone(),
+            m.api_version.clone(),
+            m.value.to_string(),
+        )
     });
 }
 

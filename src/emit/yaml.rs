@@ -162,8 +162,8 @@ fn double_quoted(s: &str) -> String {
 }
 
 const YAML11_WORDS: &[&str] = &[
-    "y", "Y", "yes", "Yes", "YES", "n", "N", "no", "No", "NO", "true", "True", "TRUE", "false", "False",
-    "FALSE", "on", "On", "ON", "off", "Off", "OFF", "null", "Null", "NULL", "~", "=", "<<",
+    "y", "Y", "yes", "Yes", "YES", "n", "N", "no", "No", "NO", "true", "True", "TRUE", "false", "False", "FALSE", "on",
+    "On", "ON", "off", "Off", "OFF", "null", "Null", "NULL", "~", "=", "<<",
 ];
 
 fn is_plain_safe(s: &str) -> bool {
@@ -171,7 +171,9 @@ fn is_plain_safe(s: &str) -> bool {
         return false;
     }
     let first = s.chars().next().expect("invariant: non-empty");
-    if "-?:,[]{}#&*!|>'\"%@`".contains(first) && !(first == '-' && s.len() > 1 && !s.starts_with("- ") && !s.starts_with("--- ") && s != "---") {
+    if "-?:,[]{}#&*!|>'\"%@`".contains(first)
+        && !(first == '-' && s.len() > 1 && !s.starts_with("- ") && !s.starts_with("--- ") && s != "---")
+    {
         return false;
     }
     if first == '-' && (s == "-" || s.starts_with("---")) {
@@ -216,7 +218,10 @@ mod tests {
 
     #[test]
     fn ambiguous_strings_are_quoted() {
-        for s in ["on", "no", "yes", "0777", "1e3", "~", "null", "1:20", ".5", "-1", "0x1F", "", " a", "a: b", "#x", "- x", "true", "@x", "*a", "=", "<<", "-", "---"] {
+        for s in [
+            "on", "no", "yes", "0777", "1e3", "~", "null", "1:20", ".5", "-1", "0x1F", "", " a", "a: b", "#x", "- x",
+            "true", "@x", "*a", "=", "<<", "-", "---",
+        ] {
             let text = to_yaml(&json!({ "k": s }));
             assert!(text.contains('"'), "{s} -> {text}");
             roundtrip(&json!({ "k": s }));

@@ -75,13 +75,17 @@ fn humanize(message: &str) -> String {
         .replace("a boolean", "a boolean (`true` or `false`)")
         .replace("expected i32", "expected a 32-bit integer")
         .replace("expected i64", "expected an integer")
-        .replace("a string", "a string")
         .replace("invalid type: floating point", "invalid type: number")
 }
 
 /// Collects the paths of object keys present in `input` but missing from `output`.
 /// Null-valued keys are skipped: they carry no information, so dropping them loses nothing.
-fn find_unknown(input: &serde_json::Value, output: &serde_json::Value, at: &mut Vec<PathSeg>, out: &mut Vec<Vec<PathSeg>>) {
+fn find_unknown(
+    input: &serde_json::Value,
+    output: &serde_json::Value,
+    at: &mut Vec<PathSeg>,
+    out: &mut Vec<Vec<PathSeg>>,
+) {
     use serde_json::Value as J;
     match (input, output) {
         (J::Object(i), J::Object(o)) => {

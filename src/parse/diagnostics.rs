@@ -88,3 +88,9 @@ pub fn foreign_field(span: Span, field: &str, kind: &str) -> Diagnostic {
         .label(format!("not a field of {kind}"))
         .help(format!("`{field}` belongs to another kind of component; remove it"))
 }
+
+pub fn kustomize_config(span: Span) -> Diagnostic {
+    Diagnostic::warning("P012", span, "kustomize configuration skipped")
+        .label("a kustomization, not a Kubernetes resource")
+        .help("pass the resources it lists to fmc instead, or run fmc as a kustomize plug-in")
+}

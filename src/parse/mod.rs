@@ -27,8 +27,7 @@ static MESH_SCHEMA: LazyLock<SchemaIndex> = LazyLock::new(SchemaIndex::of::<Mesh
 static BACKEND_SCHEMA: LazyLock<SchemaIndex> = LazyLock::new(SchemaIndex::of::<BackendConfigSpec>);
 static PROVIDED_SCHEMA: LazyLock<SchemaIndex> = LazyLock::new(SchemaIndex::of::<ClusterProvidedSpec>);
 static META_SCHEMA: LazyLock<SchemaIndex> = LazyLock::new(SchemaIndex::of::<ObjectMeta>);
-static SOURCE_CONNECTOR_SCHEMA: LazyLock<SchemaIndex> =
-    LazyLock::new(SchemaIndex::of::<common::SourceConnectorSpec>);
+static SOURCE_CONNECTOR_SCHEMA: LazyLock<SchemaIndex> = LazyLock::new(SchemaIndex::of::<common::SourceConnectorSpec>);
 static SINK_CONNECTOR_SCHEMA: LazyLock<SchemaIndex> = LazyLock::new(SchemaIndex::of::<common::SinkConnectorSpec>);
 
 /// Parses every file of `sources`, in file order.
@@ -38,7 +37,7 @@ pub fn parse(sources: &SourceMap) -> (Input, Diagnostics) {
     for (id, file) in sources.files() {
         for doc in yaml::read_documents(id, &file.text, &mut diags) {
             let index = input.documents.len();
-            if let Some(resource) = classify(&doc, index, &mut diags) {
+            if let Some(resource) = classify(&doc, index, &file.name, &mut diags) {
                 input.resources.push(resource);
             }
             input.documents.push(doc);
@@ -51,7 +50,18 @@ fn key(k: &str) -> PathSeg {
     PathSeg::Key(k.to_string())
 }
 
-fn classify(doc: &Document, index: usize, diags: &mut Diagnostics) -> Option<Resource> {
+/// A kustomize configuration (kustomization.yaml) is not a resource: kustomize
+/// reads it, `kubectl apply` never sees it.
+fn is_kustomize_config(doc: &Document, file_name: &str) -> bool {
+    let kind = string_at(&doc.root, "kind");
+    let api = string_at(&doc.root, "apiVersion").unwrap_or("");
+    let base = file_name.rsplit(['/', '\\']).next().unwrap_or(file_name);
+    let named = matches!(base, "kustomization.yaml" | "kustomization.yml" | "Kustomization");
+    api.starts_with("kustomize.config.k8s.io/")
+        || (named && kind.is_none_or(|k| k == "Kustomization" || k == "Component"))
+}
+
+fn classify(doc: &Document, index: usize, file_name: &str, diags: &mut Diagnostics) -> Option<Resource> {
     let root = &doc.root;
     match root.value {
         Value::Null => return None,
@@ -60,6 +70,10 @@ fn classify(doc: &Document, index: usize, diags: &mut Diagnostics) -> Option<Res
             diags.push(diag::not_a_mapping(root.span));
             return None;
         }
+    }
+    if is_kustomize_config(doc, file_name) {
+        diags.push(diag::kustomize_config(root.span));
+        return None;
     }
     let (Some(api_version), Some(kind)) = (string_at(root, "apiVersion"), string_at(root, "kind")) else {
         let field = if string_at(root, "apiVersion").is_none() { "apiVersion" } else { "kind" };
@@ -244,7 +258,12 @@ fn decode_mesh(doc: &Document, diags: &mut Diagnostics) -> Option<MeshSpec> {
     ok.then_some(mesh)
 }
 
-fn decode_members(doc: &Document, kind: ComponentKind, list: &str, diags: &mut Diagnostics) -> Option<Vec<ComponentSpec>> {
+fn decode_members(
+    doc: &Document,
+    kind: ComponentKind,
+    list: &str,
+    diags: &mut Diagnostics,
+) -> Option<Vec<ComponentSpec>> {
     let list_path = [key("spec"), key(list)];
     let node = doc.root.lookup(&list_path);
     let items = match &node.value {

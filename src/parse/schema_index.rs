@@ -13,20 +13,14 @@ pub struct SchemaIndex {
 
 impl SchemaIndex {
     pub fn of<T: JsonSchema>() -> Self {
-        SchemaIndex {
-            root: schemars::schema_for!(T).to_value(),
-        }
+        SchemaIndex { root: schemars::schema_for!(T).to_value() }
     }
 
     /// The property names of the object at `path` (empty when unknown).
     pub fn properties_at(&self, path: &[PathSeg]) -> Vec<String> {
         let mut current = vec![&self.root];
         for seg in path {
-            current = current
-                .into_iter()
-                .flat_map(|s| self.branches(s))
-                .filter_map(|s| self.step(s, seg))
-                .collect();
+            current = current.into_iter().flat_map(|s| self.branches(s)).filter_map(|s| self.step(s, seg)).collect();
         }
         let mut names: Vec<String> = current
             .into_iter()
@@ -88,9 +82,14 @@ mod tests {
         assert!(top.contains(&"className".to_string()));
         let pod = idx.properties_at(&[PathSeg::Key("pod".into())]);
         assert!(pod.contains(&"tolerations".to_string()));
-        let tol = idx.properties_at(&[PathSeg::Key("pod".into()), PathSeg::Key("tolerations".into()), PathSeg::Index(0)]);
+        let tol =
+            idx.properties_at(&[PathSeg::Key("pod".into()), PathSeg::Key("tolerations".into()), PathSeg::Index(0)]);
         assert!(tol.contains(&"tolerationSeconds".to_string()), "{tol:?}");
-        let spec = idx.properties_at(&[PathSeg::Key("input".into()), PathSeg::Key("sourceSpecs".into()), PathSeg::Key("any-topic".into())]);
+        let spec = idx.properties_at(&[
+            PathSeg::Key("input".into()),
+            PathSeg::Key("sourceSpecs".into()),
+            PathSeg::Key("any-topic".into()),
+        ]);
         assert!(spec.contains(&"serdeClassname".to_string()), "{spec:?}");
     }
 }

@@ -24,17 +24,10 @@ pub const MAX_SCALAR_BYTES: usize = 16 << 20;
 /// Reads every document of one file. On a syntax error the documents read so far
 /// are returned along with the diagnostic.
 pub fn read_documents(file: FileId, text: &str, diags: &mut Diagnostics) -> Vec<Document> {
-    let mut reader = Reader {
-        file,
-        text,
-        anchors: HashMap::new(),
-        nodes: 0,
-        stack: Vec::new(),
-        docs: Vec::new(),
-        diags,
-    };
+    let mut reader =
+        Reader { file, text, anchors: HashMap::new(), nodes: 0, stack: Vec::new(), docs: Vec::new(), diags };
     if let Err(stop) = reader.run() {
-        reader.diags.push(stop);
+        reader.diags.push(*stop);
     }
     reader.docs
 }
@@ -54,7 +47,8 @@ struct Reader<'a, 'd> {
     diags: &'d mut Diagnostics,
 }
 
-type Stop = crate::diagnostics::Diagnostic;
+/// A diagnostic that stops reading the file (boxed: errors are rare, results hot).
+type Stop = Box<crate::diagnostics::Diagnostic>;
 
 impl Reader<'_, '_> {
     fn run(&mut self) -> Result<(), Stop> {
@@ -62,7 +56,7 @@ impl Reader<'_, '_> {
         loop {
             let (event, mark) = parser
                 .next_token()
-                .map_err(|e| diag::yaml_syntax(self.span_at(e.marker().index()), e.info()))?;
+                .map_err(|e| Box::new(diag::yaml_syntax(self.span_at(e.marker().index()), e.info())))?;
             match event {
                 Event::StreamEnd => return Ok(()),
                 Event::StreamStart | Event::DocumentEnd | Event::Nothing => {}
@@ -109,7 +103,7 @@ impl Reader<'_, '_> {
 
     fn enter(&mut self, mark: Marker) -> Result<(), Stop> {
         if self.stack.len() >= MAX_DEPTH {
-            return Err(diag::too_deep(self.span_at(mark.index()), MAX_DEPTH));
+            return Err(Box::new(diag::too_deep(self.span_at(mark.index()), MAX_DEPTH)));
         }
         self.count(mark, 1)
     }
@@ -117,7 +111,7 @@ impl Reader<'_, '_> {
     fn count(&mut self, mark: Marker, n: usize) -> Result<(), Stop> {
         self.nodes += n;
         if self.nodes > MAX_NODES {
-            return Err(diag::too_large(self.span_at(mark.index()), "more than 5,000,000 nodes"));
+            return Err(Box::new(diag::too_large(self.span_at(mark.index()), "more than 5,000,000 nodes")));
         }
         Ok(())
     }
@@ -127,9 +121,13 @@ impl Reader<'_, '_> {
         let end = mark.index().max(1);
         let (node, anchor) = match frame {
             Frame::Seq { start, anchor, items } => {
+                // Block collections report their start after the first item; use
+                // the first item's position so labels start where the text does.
+                let start = items.first().map_or(start, |n| (n.span.start as usize).min(start));
                 (Node { value: Value::Seq(items), span: Span::new(self.file, start, end) }, anchor)
             }
             Frame::Map { start, anchor, mut entries, merges, .. } => {
+                let start = entries.first().map_or(start, |e| (e.key_span.start as usize).min(start));
                 apply_merges(&mut entries, merges);
                 (Node { value: Value::Map(entries), span: Span::new(self.file, start, end) }, anchor)
             }
@@ -139,7 +137,7 @@ impl Reader<'_, '_> {
 
     fn scalar(&mut self, text: String, style: TScalarStyle, tag: Option<Tag>, mark: Marker) -> Result<Node, Stop> {
         if text.len() > MAX_SCALAR_BYTES {
-            return Err(diag::too_large(self.span_at(mark.index()), "a scalar larger than 16 MiB"));
+            return Err(Box::new(diag::too_large(self.span_at(mark.index()), "a scalar larger than 16 MiB")));
         }
         self.count(mark, 1)?;
         let start = mark.index();
@@ -148,11 +146,8 @@ impl Reader<'_, '_> {
         let line_end = self.text[start.min(self.text.len())..].find('\n').map_or(self.text.len(), |n| start + n);
         let end = (start + raw_len.max(1)).min(line_end.max(start + 1)).min(self.text.len());
         let span = Span::new(self.file, start, end);
-        let value = if style == TScalarStyle::Plain && !is_str_tag(&tag) {
-            resolve_plain(text)
-        } else {
-            Value::Str(text)
-        };
+        let value =
+            if style == TScalarStyle::Plain && !is_str_tag(&tag) { resolve_plain(text) } else { Value::Str(text) };
         Ok(Node { value, span })
     }
 
@@ -161,7 +156,7 @@ impl Reader<'_, '_> {
             .anchors
             .get(&id)
             .cloned()
-            .ok_or_else(|| diag::yaml_syntax(self.span_at(mark.index()), "unknown alias"))?;
+            .ok_or_else(|| Box::new(diag::yaml_syntax(self.span_at(mark.index()), "unknown alias")))?;
         self.count(mark, node_count(&node))?;
         Ok(Node { span: Span::new(self.file, mark.index(), mark.index() + 1), ..node })
     }
@@ -255,10 +250,10 @@ pub fn resolve_plain(text: String) -> Value {
     if let Some(i) = parse_int(&text) {
         return Value::Int(i);
     }
-    if is_float(&text) {
-        if let Ok(f) = text.parse::<f64>() {
-            return Value::Float(f);
-        }
+    if is_float(&text)
+        && let Ok(f) = text.parse::<f64>()
+    {
+        return Value::Float(f);
     }
     Value::Str(text)
 }
@@ -351,7 +346,9 @@ mod tests {
         let mut text = String::from("a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n");
         for i in 1..12 {
             let p = i - 1;
-            text.push_str(&format!("a{i}: &a{i} [*a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}]\n"));
+            text.push_str(&format!(
+                "a{i}: &a{i} [*a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}]\n"
+            ));
         }
         let (_, d) = read(&text);
         assert_eq!(d.iter().next().unwrap().code, "P004");

@@ -12,15 +12,19 @@ use k8s_openapi::api::autoscaling::v2::{
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 
 fn target(comp: &Component) -> CrossVersionObjectReference {
-    CrossVersionObjectReference { api_version: Some("apps/v1".into()), kind: "StatefulSet".into(), name: comp.workload_name() }
+    CrossVersionObjectReference {
+        api_version: Some("apps/v1".into()),
+        kind: "StatefulSet".into(),
+        name: comp.workload_name(),
+    }
 }
 
 /// limits / requests for a resource when both are set and non-zero, else 1.
 fn factor(comp: &Component, resource: &str) -> f64 {
     let r = comp.spec.resources.as_ref();
-    let get = |m: Option<&std::collections::BTreeMap<String, k8s_openapi::apimachinery::pkg::api::resource::Quantity>>| {
-        m.and_then(|m| m.get(resource)).and_then(|q| Quantity::parse(&q.0))
-    };
+    let get = |m: Option<
+        &std::collections::BTreeMap<String, k8s_openapi::apimachinery::pkg::api::resource::Quantity>,
+    >| { m.and_then(|m| m.get(resource)).and_then(|q| Quantity::parse(&q.0)) };
     let (req, lim) = (get(r.and_then(|r| r.requests.as_ref())), get(r.and_then(|r| r.limits.as_ref())));
     match (req, lim) {
         (Some(req), Some(lim)) if !req.is_zero() && !lim.is_zero() => {
@@ -39,7 +43,11 @@ fn utilization(resource: &str, percent: f64) -> MetricSpec {
         type_: "Resource".into(),
         resource: Some(ResourceMetricSource {
             name: resource.into(),
-            target: MetricTarget { type_: "Utilization".into(), average_utilization: Some(percent as i32), ..Default::default() },
+            target: MetricTarget {
+                type_: "Utilization".into(),
+                average_utilization: Some(percent as i32),
+                ..Default::default()
+            },
         }),
         ..Default::default()
     }

@@ -12,8 +12,8 @@ use super::command::{self, image_tools};
 use super::connection::Connection;
 use super::download::join;
 use super::{env, pod, shell, volumes};
-use crate::model::common::PulsarMessaging;
 use crate::model::ComponentKind;
+use crate::model::common::PulsarMessaging;
 use crate::options::BuildOptions;
 use crate::resolve::Component;
 use k8s_openapi::api::batch::v1::{Job, JobSpec};
@@ -23,7 +23,8 @@ use std::collections::BTreeMap;
 
 /// Whether the component asks for subscription cleanup on deletion.
 pub fn wants_cleanup(comp: &Component) -> bool {
-    let opted_out = comp.meta.annotations.get("compute.functionmesh.io/need-cleanup").map(String::as_str) == Some("false")
+    let opted_out = comp.meta.annotations.get("compute.functionmesh.io/need-cleanup").map(String::as_str)
+        == Some("false")
         || comp.meta.labels.contains_key("compute.functionmesh.io/pulsar-cluster")
         || comp.meta.labels.contains_key("pulsar-cluster");
     let asked = match comp.kind {

@@ -57,7 +57,8 @@ pub fn image(comp: &Component, options: &BuildOptions) -> String {
     if let Some(img) = spec.image.as_ref().filter(|i| !i.is_empty()) {
         return img.clone();
     }
-    let runner = |key: &str, default: &str| options.runner_images.get(key).cloned().unwrap_or_else(|| default.to_string());
+    let runner =
+        |key: &str, default: &str| options.runner_images.get(key).cloned().unwrap_or_else(|| default.to_string());
     match comp.kind {
         ComponentKind::Function => {
             if spec.java.as_ref().is_some_and(|j| !j.jar.is_empty()) {
@@ -67,7 +68,11 @@ pub fn image(comp: &Component, options: &BuildOptions) -> String {
             } else if spec.golang.as_ref().is_some_and(|g| !g.go.is_empty()) {
                 runner("go", GO_RUNNER)
             } else if let Some(g) = &spec.generic_runtime {
-                options.runner_images.get(&format!("generic/{}", g.language)).cloned().unwrap_or_else(|| generic_image(&g.language))
+                options
+                    .runner_images
+                    .get(&format!("generic/{}", g.language))
+                    .cloned()
+                    .unwrap_or_else(|| generic_image(&g.language))
             } else {
                 PULSAR_ALL.into()
             }
@@ -123,11 +128,7 @@ pub fn download_connection(spec: &ComponentSpec) -> Option<Connection<'_>> {
 /// get their first component replaced by `/pulsar/` (the operator's `extractMountPath`).
 pub fn init_mode_path(path: &str) -> String {
     if let Some(rest) = path.strip_prefix('/') {
-        if path.starts_with("/pulsar/") {
-            path.to_string()
-        } else {
-            format!("/pulsar/{rest}")
-        }
+        if path.starts_with("/pulsar/") { path.to_string() } else { format!("/pulsar/{rest}") }
     } else {
         format!("/pulsar/{path}")
     }
@@ -142,16 +143,17 @@ pub fn main_command(comp: &Component, options: &BuildOptions) -> Vec<String> {
     let spec = &comp.spec;
     let pkg = package(spec);
     let init_mode = options.enable_init_containers && spec.generic_runtime.is_none();
-    let local = pkg.as_ref().map(|p| if init_mode { init_mode_path(&p.path) } else { p.path.clone() }).unwrap_or_default();
+    let local =
+        pkg.as_ref().map(|p| if init_mode { init_mode_path(&p.path) } else { p.path.clone() }).unwrap_or_default();
     let mut parts: Vec<String> = Vec::new();
-    if let (Some(p), false) = (&pkg, init_mode) {
-        if let (Some(loc), Some(conn)) = (&p.location, download_connection(spec)) {
-            let (pulsarctl, wget) = image_tools(spec);
-            parts.push(join(&download_args(loc, &p.path, &conn, pulsarctl, wget)));
-            if spec.golang.is_some() {
-                parts.push("ls -al".into());
-                parts.push("pwd".into());
-            }
+    if let (Some(p), false) = (&pkg, init_mode)
+        && let (Some(loc), Some(conn)) = (&p.location, download_connection(spec))
+    {
+        let (pulsarctl, wget) = image_tools(spec);
+        parts.push(join(&download_args(loc, &p.path, &conn, pulsarctl, wget)));
+        if spec.golang.is_some() {
+            parts.push("ls -al".into());
+            parts.push("pwd".into());
         }
     }
     parts.push(SHARD.into());
@@ -247,10 +249,10 @@ fn java_instance(comp: &Component, jar: &str) -> String {
         a.push("--secrets_provider org.apache.pulsar.functions.secretsprovider.EnvironmentBasedSecretsProvider".into());
     }
     a.extend(state_args(spec, true));
-    if comp.kind == ComponentKind::Function {
-        if let Some(n) = spec.max_pending_async_requests {
-            a.push(format!("--pending_async_requests {n}"));
-        }
+    if comp.kind == ComponentKind::Function
+        && let Some(n) = spec.max_pending_async_requests
+    {
+        a.push(format!("--pending_async_requests {n}"));
     }
     join(&a)
 }
@@ -336,13 +338,13 @@ fn generic_instance(comp: &Component, file: &str, language: &str) -> String {
 
 /// The Go instance takes its whole configuration as one JSON argument. The
 /// operator splices it in unquoted with `"` escaped, which breaks on spaces; fmc
-/// single-quotes it and splices `${SHARD_ID}` in between.
+/// single-quotes it and leaves only `${SHARD_ID}` and `${brokerServiceURL}` to
+/// the shell, as the operator's command effectively does.
 fn go_command(comp: &Component, binary: &str) -> Vec<String> {
-    let conf = go_conf_json(comp);
-    let (before, after) = conf.split_once(GO_INSTANCE_PLACEHOLDER).expect("invariant: placeholder present");
+    let conf = go_conf_json(comp).replacen(GO_INSTANCE_PLACEHOLDER, "\"instanceID\":${SHARD_ID}", 1);
     let bin = shell::word(binary);
     vec![
-        format!("GO_FUNCTION_CONF={}${{SHARD_ID}}{}", shell::quote(before), shell::quote(after)),
+        format!("GO_FUNCTION_CONF={}", shell::quote_expanding(&conf, &["SHARD_ID", "brokerServiceURL"])),
         "goFunctionConfigs=${GO_FUNCTION_CONF}".into(),
         "echo goFunctionConfigs=\"'${goFunctionConfigs}'\"".into(),
         format!("ls -l {bin}"),
@@ -365,12 +367,8 @@ pub fn go_conf_json(comp: &Component) -> String {
         Some(ProcessingGuarantee::Manual) => 3,
         _ => 0,
     };
-    let source_topic = input
-        .topics
-        .as_ref()
-        .and_then(|t| t.first().cloned())
-        .or(input.topic_pattern.clone())
-        .unwrap_or_default();
+    let source_topic =
+        input.topics.as_ref().and_then(|t| t.first().cloned()).or(input.topic_pattern.clone()).unwrap_or_default();
     let text = |v: &Option<String>| v.clone().unwrap_or_default();
     let conf = GoConf {
         pulsar_service_url: "${brokerServiceURL}",

@@ -25,7 +25,12 @@ impl<'a> Connection<'a> {
     }
 
     pub fn package_service(messaging: &'a PulsarMessaging) -> Self {
-        Connection { messaging, env_prefix: "PACKAGE_", oauth2_mount: PACKAGE_OAUTH2_MOUNT, tls_mount: PACKAGE_TLS_MOUNT }
+        Connection {
+            messaging,
+            env_prefix: "PACKAGE_",
+            oauth2_mount: PACKAGE_OAUTH2_MOUNT,
+            tls_mount: PACKAGE_TLS_MOUNT,
+        }
     }
 
     /// `$<prefix><name>`: an env var from the connection's ConfigMap or Secrets.

@@ -7,7 +7,7 @@
 //! it is byte-stable. Nested JSON strings (`userConfig`, `configs`, …) follow Go
 //! `encoding/json`: sorted keys, and `<`, `>`, `&` escaped.
 
-use crate::model::common::{ConsumerConfig, CryptoConfig, ProducerConfig, SourceConnectorSpec, SinkConnectorSpec};
+use crate::model::common::{ConsumerConfig, CryptoConfig, ProducerConfig, SinkConnectorSpec, SourceConnectorSpec};
 use crate::model::spec::{ProcessingGuarantee, SubscriptionPosition};
 use crate::model::{ComponentKind, ComponentSpec};
 use crate::quantity::Quantity;
@@ -330,11 +330,7 @@ fn resources(spec: &ComponentSpec) -> Resources {
 }
 
 fn parallelism(spec: &ComponentSpec) -> i32 {
-    if spec.show_precise_parallelism == Some(true) {
-        spec.replicas.unwrap_or(1)
-    } else {
-        1
-    }
+    if spec.show_precise_parallelism == Some(true) { spec.replicas.unwrap_or(1) } else { 1 }
 }
 
 /// The operator's dead-letter default: `<tenant>-<namespace>-<name>-DLQ` when
@@ -469,7 +465,11 @@ fn source(spec: &ComponentSpec) -> FunctionDetails {
         auto_ack: true,
         source: Some(SourceSpec {
             class_name,
-            configs: if spec.source_config.is_some() || spec.batch_source_config.is_some() { go_json(&configs) } else { String::new() },
+            configs: if spec.source_config.is_some() || spec.batch_source_config.is_some() {
+                go_json(&configs)
+            } else {
+                String::new()
+            },
             type_class_name: opt(&output.type_class_name),
             ..Default::default()
         }),
@@ -549,10 +549,16 @@ fn connector_details(
     let mut merged = crate::model::common::Config::new();
     if let Some(c) = configs {
         if let Some(serde_json::Value::Object(nested)) = c.get("configs") {
-            merged.extend(nested.iter().filter(|(k, v)| !k.is_empty() && !v.is_null()).map(|(k, v)| (k.clone(), v.clone())));
+            merged.extend(
+                nested.iter().filter(|(k, v)| !k.is_empty() && !v.is_null()).map(|(k, v)| (k.clone(), v.clone())),
+            );
         }
         const RESERVED: [&str; 5] = ["archive", "builtin", "className", "typeClassName", "configs"];
-        merged.extend(c.iter().filter(|(k, v)| !v.is_null() && !RESERVED.contains(&k.as_str())).map(|(k, v)| (k.clone(), v.clone())));
+        merged.extend(
+            c.iter()
+                .filter(|(k, v)| !v.is_null() && !RESERVED.contains(&k.as_str()))
+                .map(|(k, v)| (k.clone(), v.clone())),
+        );
     }
     if is_sink && !builtin.is_empty() {
         merged.entry("sinkType".into()).or_insert_with(|| builtin.clone().into());
@@ -562,12 +568,18 @@ fn connector_details(
     } else {
         configs.as_ref().map(go_json).filter(|s| s != "null").unwrap_or_default()
     };
-    ConnectorDetails { builtin, class_name: pick(class, "className"), type_class_name: pick(type_class, "typeClassName"), configs }
+    ConnectorDetails {
+        builtin,
+        class_name: pick(class, "className"),
+        type_class_name: pick(type_class, "typeClassName"),
+        configs,
+    }
 }
 
 fn apply_source_connector(spec: &ComponentSpec, source: &mut SourceSpec) {
     let Some(raw) = &spec.source_config else { return };
-    let c: SourceConnectorSpec = serde_json::to_value(raw).ok().and_then(|v| serde_json::from_value(v).ok()).unwrap_or_default();
+    let c: SourceConnectorSpec =
+        serde_json::to_value(raw).ok().and_then(|v| serde_json::from_value(v).ok()).unwrap_or_default();
     let d = connector_details(&c.class_name, &c.type_class_name, &c.source_type, &c.configs, false);
     overwrite(&mut source.builtin, d.builtin);
     overwrite(&mut source.class_name, d.class_name);
@@ -579,7 +591,8 @@ fn apply_source_connector(spec: &ComponentSpec, source: &mut SourceSpec) {
 
 fn apply_sink_connector(spec: &ComponentSpec, sink: &mut SinkSpec) {
     let Some(raw) = &spec.sink_config else { return };
-    let c: SinkConnectorSpec = serde_json::to_value(raw).ok().and_then(|v| serde_json::from_value(v).ok()).unwrap_or_default();
+    let c: SinkConnectorSpec =
+        serde_json::to_value(raw).ok().and_then(|v| serde_json::from_value(v).ok()).unwrap_or_default();
     let d = connector_details(&c.class_name, &c.type_class_name, &c.sink_type, &c.configs, true);
     overwrite(&mut sink.builtin, d.builtin);
     overwrite(&mut sink.class_name, d.class_name);

@@ -106,7 +106,10 @@ fn pulsar_admin_prefix(conn: &Connection) -> Vec<String> {
         // pulsar-admin's TLS switches take no value, so the legacy Secret's
         // settings cannot be forwarded; the operator passes both switches.
         None if m.tls_secret.as_deref().is_some_and(|s| !s.is_empty()) => {
-            args.extend(["--tls-allow-insecure", "--tls-enable-hostname-verification", "--tls-trust-cert-path"].map(String::from));
+            args.extend(
+                ["--tls-allow-insecure", "--tls-enable-hostname-verification", "--tls-trust-cert-path"]
+                    .map(String::from),
+            );
             args.push(conn.var("tlsTrustCertsFilePath"));
         }
         Some(tls) if tls.enabled == Some(true) => {

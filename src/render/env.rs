@@ -2,8 +2,8 @@
 //! `secretsMap` entries sorted by name so the output is byte-stable.
 
 use super::logconfig;
-use crate::model::common::PulsarMessaging;
 use crate::model::ComponentSpec;
+use crate::model::common::PulsarMessaging;
 use k8s_openapi::api::core::v1::{
     ConfigMapEnvSource, EnvFromSource, EnvVar, EnvVarSource, ObjectFieldSelector, SecretEnvSource, SecretKeySelector,
 };
@@ -40,10 +40,10 @@ pub fn main_env(spec: &ComponentSpec) -> Vec<EnvVar> {
         });
     }
     env.extend(spec.pod.as_ref().and_then(|p| p.env.clone()).unwrap_or_default());
-    if let Some(g) = &spec.golang {
-        if g.log.as_ref().is_none_or(|l| l.log_config.is_none()) {
-            env.push(plain("LOGGING_LEVEL", logconfig::go_level(g.log.as_ref().and_then(|l| l.level))));
-        }
+    if let Some(g) = &spec.golang
+        && g.log.as_ref().is_none_or(|l| l.log_config.is_none())
+    {
+        env.push(plain("LOGGING_LEVEL", logconfig::go_level(g.log.as_ref().and_then(|l| l.level))));
     }
     env
 }
@@ -71,10 +71,8 @@ fn env_from(messaging: &PulsarMessaging, prefix: Option<&str>) -> Vec<EnvFromSou
 /// The runtime connection's sources, then the package service's with `PACKAGE_`.
 pub fn main_env_from(spec: &ComponentSpec, include_package_service: bool) -> Vec<EnvFromSource> {
     let mut out = spec.pulsar.as_ref().map(|p| env_from(p, None)).unwrap_or_default();
-    if include_package_service {
-        if let Some(p) = &spec.pulsar_package_service {
-            out.extend(env_from(p, Some("PACKAGE_")));
-        }
+    if include_package_service && let Some(p) = &spec.pulsar_package_service {
+        out.extend(env_from(p, Some("PACKAGE_")));
     }
     out
 }

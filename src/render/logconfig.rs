@@ -127,7 +127,9 @@ pub fn python_ini(pulsar_name: &str, log: Option<&RuntimeLogConfig>, sidecar: bo
         Some(RotatePolicy::SizedPolicyWith100MB) => ("size", "stream_handler,rotating_file_handler", 100 << 20, "", 0),
         Some(RotatePolicy::TimedPolicyWithDaily) => ("time", "stream_handler,timed_rotating_file_handler", 0, "D", 1),
         Some(RotatePolicy::TimedPolicyWithWeekly) => ("time", "stream_handler,timed_rotating_file_handler", 0, "W0", 1),
-        Some(RotatePolicy::TimedPolicyWithMonthly) => ("time", "stream_handler,timed_rotating_file_handler", 0, "D", 30),
+        Some(RotatePolicy::TimedPolicyWithMonthly) => {
+            ("time", "stream_handler,timed_rotating_file_handler", 0, "D", 30)
+        }
         None => ("", "stream_handler", 0, "", 0),
     };
     render(
@@ -156,7 +158,9 @@ mod tests {
         let ini = python_ini("demo", None, false);
         assert!(ini.contains("[handlers]\nkeys=stream_handler\n"));
         assert!(ini.contains("class=logging.StreamHandler"));
-        assert!(ini.contains("format=[%(asctime)s] [%(levelname)s] %(filename)s:%(lineno)d %(message)s\ndatefmt=%Y-%m-%d %H:%M:%S %z\n"));
+        assert!(ini.contains(
+            "format=[%(asctime)s] [%(levelname)s] %(filename)s:%(lineno)d %(message)s\ndatefmt=%Y-%m-%d %H:%M:%S %z\n"
+        ));
         assert!(!ini.contains("rotating"));
     }
 
@@ -164,7 +168,11 @@ mod tests {
     fn python_ini_variants() {
         let json = python_ini("demo", Some(&log(None, Some(LogFormat::Json))), false);
         assert!(json.contains("class=pythonjsonlogger.jsonlogger.JsonFormatter\nformat=%(message)s\n"));
-        for (p, bytes) in [(RotatePolicy::SizedPolicyWith10MB, 10485760), (RotatePolicy::SizedPolicyWith50MB, 52428800), (RotatePolicy::SizedPolicyWith100MB, 104857600)] {
+        for (p, bytes) in [
+            (RotatePolicy::SizedPolicyWith10MB, 10485760),
+            (RotatePolicy::SizedPolicyWith50MB, 52428800),
+            (RotatePolicy::SizedPolicyWith100MB, 104857600),
+        ] {
             let ini = python_ini("demo", Some(&log(Some(p), None)), false);
             assert!(ini.contains("keys=stream_handler,rotating_file_handler"));
             assert!(ini.contains(&format!("args=('logs/functions/demo.log', 'a', {bytes}, 5)")), "{ini}");

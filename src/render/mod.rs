@@ -22,11 +22,11 @@ pub mod volumes;
 
 use crate::options::BuildOptions;
 use crate::resolve::{Component, Resolved};
+use k8s_openapi::Resource;
 use k8s_openapi::api::apps::v1::{StatefulSet, StatefulSetSpec, StatefulSetUpdateStrategy};
 use k8s_openapi::api::core::v1::{Service, ServicePort, ServiceSpec};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, ObjectMeta};
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
-use k8s_openapi::Resource;
 use std::collections::BTreeMap;
 
 pub const FULL_NAME_ANNOTATION: &str = "fmc.functionmesh.io/full-name";
@@ -133,7 +133,10 @@ fn statefulset(comp: &Component, options: &BuildOptions) -> StatefulSet {
             selector: LabelSelector { match_labels: Some(labels::component_labels(comp)), match_expressions: None },
             service_name: Some(format!("{name}-headless")),
             pod_management_policy: Some("Parallel".into()),
-            update_strategy: Some(StatefulSetUpdateStrategy { type_: Some("RollingUpdate".into()), rolling_update: None }),
+            update_strategy: Some(StatefulSetUpdateStrategy {
+                type_: Some("RollingUpdate".into()),
+                rolling_update: None,
+            }),
             template,
             volume_claim_templates: spec.volume_claim_templates.clone().filter(|v| !v.is_empty()),
             persistent_volume_claim_retention_policy: spec.persistent_volume_claim_retention_policy.clone(),

@@ -100,7 +100,12 @@ pub fn liveness_probe(l: &crate::model::common::Liveness) -> Option<Probe> {
     })
 }
 
-fn main_container(comp: &Component, options: &BuildOptions, mounts: Vec<k8s_openapi::api::core::v1::VolumeMount>, init_mode: bool) -> Container {
+fn main_container(
+    comp: &Component,
+    options: &BuildOptions,
+    mounts: Vec<k8s_openapi::api::core::v1::VolumeMount>,
+    init_mode: bool,
+) -> Container {
     let spec = &comp.spec;
     Container {
         name: container_name(comp),
@@ -170,7 +175,12 @@ fn filebeat_auth_env(comp: &Component) -> Option<Vec<EnvVar>> {
         } else if plugin == OAUTH2_PLUGIN {
             let parsed: serde_json::Value = serde_json::from_str(params).ok()?;
             env.push(env::plain("oauth2Enabled", "true"));
-            for (var, key) in [("oauth2IssuerUrl", "issuerUrl"), ("oauth2Audience", "audience"), ("oauth2PrivateKey", "privateKey"), ("oauth2Scope", "scope")] {
+            for (var, key) in [
+                ("oauth2IssuerUrl", "issuerUrl"),
+                ("oauth2Audience", "audience"),
+                ("oauth2PrivateKey", "privateKey"),
+                ("oauth2Scope", "scope"),
+            ] {
                 if let Some(v) = parsed.get(key).and_then(|v| v.as_str()).filter(|v| !v.is_empty()) {
                     env.push(env::plain(var, v));
                 }

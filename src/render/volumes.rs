@@ -4,9 +4,9 @@
 
 use super::command::{self, DOWNLOAD_DIR, JAVA_LOG_DIR, PYTHON_LOG_DIR};
 use super::connection::Connection;
+use crate::model::ComponentSpec;
 use crate::model::common::{CryptoSecret, Log4jFileType};
 use crate::model::spec::LogTopicAgent;
-use crate::model::ComponentSpec;
 use crate::names::sanitize_volume_name;
 use k8s_openapi::api::core::v1::{
     ConfigMapVolumeSource, EmptyDirVolumeSource, KeyToPath, SecretVolumeSource, Volume, VolumeMount,
@@ -96,7 +96,8 @@ fn log_config_volumes(spec: &ComponentSpec) -> Vec<(Volume, VolumeMount)> {
         out.push((v, m));
     }
     if let Some(lc) = spec.python.as_ref().and_then(|p| p.log.as_ref()).and_then(|l| l.log_config.as_ref()) {
-        let v = configmap_volume(&format!("{}-python-log-conf", lc.name), &lc.name, &lc.key, "python_instance_logging.ini");
+        let v =
+            configmap_volume(&format!("{}-python-log-conf", lc.name), &lc.name, &lc.key, "python_instance_logging.ini");
         let m = mount(&v.name, PYTHON_LOG_DIR);
         out.push((v, m));
     }
@@ -153,10 +154,11 @@ pub fn pod_volumes(spec: &ComponentSpec, init_mode: bool) -> PodVolumes {
         }
         volumes.push(empty_dir(DOWNLOADER_VOLUME));
     }
-    if init_mode && spec.generic_runtime.is_none() {
-        if let Some(m) = downloader_main_mount(spec) {
-            mounts.push(m);
-        }
+    if init_mode
+        && spec.generic_runtime.is_none()
+        && let Some(m) = downloader_main_mount(spec)
+    {
+        mounts.push(m);
     }
     PodVolumes { volumes, main_mounts: mounts, filebeat_mounts: filebeat }
 }

@@ -7,8 +7,12 @@ pub fn missing_configmap(span: Span, name: &str, namespace: &str, close: Option<
     let d = Diagnostic::error("R001", span, format!("ConfigMap `{name}` not found in namespace `{namespace}`"))
         .label("referenced here");
     match close {
-        Some(c) => d.help(format!("did you mean `{c}`? Otherwise add the ConfigMap to the input or list it in a `ClusterProvided` document")),
-        None => d.help("add the ConfigMap to the input, or list it under `spec.configMaps` of a `ClusterProvided` document"),
+        Some(c) => d.help(format!(
+            "did you mean `{c}`? Otherwise add the ConfigMap to the input or list it in a `ClusterProvided` document"
+        )),
+        None => {
+            d.help("add the ConfigMap to the input, or list it under `spec.configMaps` of a `ClusterProvided` document")
+        }
     }
 }
 
@@ -16,7 +20,9 @@ pub fn missing_secret(span: Span, name: &str, namespace: &str, close: Option<&st
     let d = Diagnostic::warning("R002", span, format!("Secret `{name}` not found in namespace `{namespace}`"))
         .label("referenced here");
     match close {
-        Some(c) => d.help(format!("did you mean `{c}`? Otherwise list it under `spec.secrets` of a `ClusterProvided` document")),
+        Some(c) => d.help(format!(
+            "did you mean `{c}`? Otherwise list it under `spec.secrets` of a `ClusterProvided` document"
+        )),
         None => d.help("list it under `spec.secrets` of a `ClusterProvided` document if the cluster provides it"),
     }
 }

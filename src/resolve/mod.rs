@@ -49,6 +49,16 @@ impl Component {
         format!("{}-{}", self.base_name, self.kind.component())
     }
 
+    /// Where the component is named: `metadata.name`, or a mesh member's `name`.
+    pub fn name_span(&self, docs: &[Document]) -> crate::source::Span {
+        if self.origin.base.len() == 1 {
+            let path = [crate::ast::PathSeg::Key("metadata".into()), crate::ast::PathSeg::Key("name".into())];
+            docs[self.origin.doc].root.lookup(&path).span
+        } else {
+            self.origin.span(docs, &["name"])
+        }
+    }
+
     pub fn pulsar_name(&self) -> &str {
         self.spec.name.as_deref().unwrap_or(&self.cr_name)
     }
@@ -104,11 +114,7 @@ impl<'a> Catalog<'a> {
     }
 
     fn names_in(&self, kind: RefKind, ns: &str) -> Vec<&str> {
-        self.objects
-            .keys()
-            .filter(|(k, n, _)| *k == kind && n == ns)
-            .map(|(_, _, name)| name.as_str())
-            .collect()
+        self.objects.keys().filter(|(k, n, _)| *k == kind && n == ns).map(|(_, _, name)| name.as_str()).collect()
     }
 }
 
@@ -181,7 +187,11 @@ fn expand_mesh(m: &MeshDoc, options: &BuildOptions, docs: &[Document], out: &mut
                 ],
             };
             let Some(member) = spec.name.clone().filter(|n| !n.is_empty()) else {
-                diags.push(crate::parse::diagnostics::missing_field(origin.span(docs, &[]), "name", &format!("spec.{list}[{i}]")));
+                diags.push(crate::parse::diagnostics::missing_field(
+                    origin.span(docs, &[]),
+                    "name",
+                    &format!("spec.{list}[{i}]"),
+                ));
                 continue;
             };
             let cr_name = format!("{}-{member}", m.meta.name);
@@ -193,7 +203,7 @@ fn expand_mesh(m: &MeshDoc, options: &BuildOptions, docs: &[Document], out: &mut
 
 fn check_name_length(comp: &Component, docs: &[Document], diags: &mut Diagnostics) {
     if comp.base_name != comp.cr_name {
-        let span = comp.origin.span(docs, &[]);
+        let span = comp.name_span(docs);
         diags.push(
             Diagnostic::warning(
                 "C001",
@@ -246,11 +256,8 @@ fn check_keys(reference: &Reference, obj: &PassthroughDoc, span: crate::source::
     if reference.kind != RefKind::ConfigMap {
         return;
     }
-    let has = |k: &str| {
-        ["data", "binaryData"]
-            .iter()
-            .any(|field| obj.value.get(field).and_then(|d| d.get(k)).is_some())
-    };
+    let has =
+        |k: &str| ["data", "binaryData"].iter().any(|field| obj.value.get(field).and_then(|d| d.get(k)).is_some());
     for key in reference.required_keys.iter().filter(|k| !has(k)) {
         diags.push(diagnostics::missing_configmap_key(span, &reference.name, key));
     }
@@ -297,9 +304,10 @@ fn backend_configs(input: &Input, options: &BuildOptions) -> BackendIndex {
 
 fn check_duplicates(resolved: &Resolved, docs: &[Document], diags: &mut Diagnostics) {
     let mut seen: BTreeMap<(String, String, String), crate::source::Span> = BTreeMap::new();
-    let components = resolved.components.iter().map(|c| {
-        (("StatefulSet".to_string(), c.namespace.clone(), c.workload_name()), c.origin.span(docs, &[]))
-    });
+    let components = resolved
+        .components
+        .iter()
+        .map(|c| (("StatefulSet".to_string(), c.namespace.clone(), c.workload_name()), c.name_span(docs)));
     let others = resolved.passthrough.iter().map(|p| {
         let key = (format!("{}/{}", p.api_version, p.kind), p.namespace.clone().unwrap_or_default(), p.name.clone());
         (key, docs[p.origin.doc].root.span)

@@ -6,8 +6,8 @@
 //! Secrets are rarely committed, but a declared list turns the check into a
 //! guarantee.
 
-use crate::model::common::{AuthConfig, PulsarMessaging, RuntimeLogConfig};
 use crate::model::ComponentSpec;
+use crate::model::common::{AuthConfig, PulsarMessaging, RuntimeLogConfig};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum RefKind {
@@ -99,11 +99,7 @@ fn log_refs(runtime: &str, log: Option<&RuntimeLogConfig>, out: &mut Vec<Referen
 }
 
 fn crypto_refs(spec: &ComponentSpec, out: &mut Vec<Reference>) {
-    let producer = spec
-        .output
-        .as_ref()
-        .and_then(|o| o.producer_conf.as_ref())
-        .and_then(|p| p.crypto_config.as_ref());
+    let producer = spec.output.as_ref().and_then(|o| o.producer_conf.as_ref()).and_then(|p| p.crypto_config.as_ref());
     for (i, s) in producer.and_then(|c| c.crypto_secrets.as_ref()).into_iter().flatten().enumerate() {
         let idx = i.to_string();
         let mut reference = r(

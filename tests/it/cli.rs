@@ -1,0 +1,100 @@
+//! The binary's contract: exit codes, output streams and formats.
+
+use crate::support::*;
+use std::io::Write;
+use std::process::{Command, Stdio};
+
+fn fmc() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_fmc"))
+}
+
+fn fixture(rel: &str) -> String {
+    project_root().join("fixtures/diagnostics").join(rel).display().to_string()
+}
+
+#[test]
+fn build_prints_yaml_and_exits_zero() {
+    let file = corpus_root().join("integration/java-function/manifests.yaml");
+    let out = fmc().arg("build").arg(&file).output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.starts_with("---\n"));
+    assert!(text.contains("kind: StatefulSet"));
+}
+
+#[test]
+fn errors_exit_one_with_nothing_on_stdout_and_json_on_stderr() {
+    let out = fmc()
+        .args(["build", "--error-format", "json", &fixture("P007-unknown-field/misspelt-replicas.yaml")])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(out.stdout.is_empty());
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    let first: serde_json::Value = serde_json::from_str(stderr.lines().next().unwrap()).unwrap();
+    for key in ["code", "severity", "message", "file", "line", "column", "help"] {
+        assert!(first.get(key).is_some(), "missing {key} in {first}");
+    }
+    assert_eq!(first["code"], "P007");
+    assert_eq!((first["line"].as_u64(), first["column"].as_u64()), (Some(8), Some(3)));
+}
+
+#[test]
+fn github_format_emits_workflow_commands() {
+    let out = fmc()
+        .args(["check", "--error-format", "github", &fixture("R001-missing-configmap/typo-in-pulsar-config.yaml")])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert!(stderr.starts_with("::error file="), "{stderr}");
+    assert!(stderr.contains(",line=15,col=19,"), "{stderr}");
+}
+
+#[test]
+fn io_and_usage_errors_exit_two() {
+    let missing = fmc().args(["build", "/nonexistent/fmc.yaml"]).output().unwrap();
+    assert_eq!(missing.status.code(), Some(2));
+    let bad_flag = fmc().args(["build", "--no-such-flag"]).output().unwrap();
+    assert_eq!(bad_flag.status.code(), Some(2));
+    let bad_code = fmc().args(["explain", "Z999"]).output().unwrap();
+    assert_eq!(bad_code.status.code(), Some(2));
+}
+
+#[test]
+fn stdin_and_directories_are_inputs() {
+    let file = corpus_root().join("integration/java-function/manifests.yaml");
+    let mut child = fmc().args(["build", "-"]).stdin(Stdio::piped()).stdout(Stdio::piped()).spawn().unwrap();
+    child.stdin.take().unwrap().write_all(&std::fs::read(&file).unwrap()).unwrap();
+    let from_stdin = child.wait_with_output().unwrap();
+    assert_eq!(from_stdin.status.code(), Some(0));
+    let from_file = fmc().arg("build").arg(&file).output().unwrap();
+    assert_eq!(from_stdin.stdout, from_file.stdout);
+    let dir = fmc().arg("build").arg(file.parent().unwrap()).output().unwrap();
+    assert_eq!(dir.stdout, from_file.stdout);
+}
+
+#[test]
+fn check_prints_no_manifests() {
+    let file = corpus_root().join("integration/java-function/manifests.yaml");
+    let out = fmc().arg("check").arg(&file).output().unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    assert!(out.stdout.is_empty());
+}
+
+#[test]
+fn explain_prints_the_docs() {
+    let out = fmc().args(["explain", "r001"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.starts_with("R001 (missing-configmap)"));
+    assert!(text.contains("ClusterProvided"));
+}
+
+#[test]
+fn human_output_has_no_colour_when_not_a_terminal() {
+    let out = fmc().args(["check", &fixture("P005-duplicate-key/replicas-twice.yaml")]).output().unwrap();
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert!(!stderr.contains('\u{1b}'), "{stderr}");
+    assert!(stderr.contains("duplicate key `replicas`"));
+}

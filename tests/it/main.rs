@@ -1,0 +1,11 @@
+//! The one integration-test binary (one link step for all integration tests).
+
+mod support;
+
+mod cli;
+mod corpus;
+mod determinism;
+mod diagnostics;
+mod operator_parity;
+mod schema;
+mod validators;

@@ -1,0 +1,89 @@
+//! Helpers shared by the integration tests.
+
+use fmc::options::BuildOptions;
+use fmc::pipeline::{CompileOutput, compile};
+use fmc::source::SourceMap;
+use std::path::{Path, PathBuf};
+
+pub fn project_root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// `../shared/corpus/function-mesh`, beside the project (read in place, never copied).
+pub fn corpus_root() -> PathBuf {
+    project_root().join("../shared/corpus/function-mesh")
+}
+
+/// Every YAML file of the corpus suites, sorted, as (relative name, path).
+pub fn corpus_files() -> Vec<(String, PathBuf)> {
+    let root = corpus_root();
+    let mut out = Vec::new();
+    for suite in ["samples", "integration", "integration-oauth2"] {
+        collect(&root.join(suite), &mut out);
+    }
+    out.sort();
+    assert!(out.len() > 50, "corpus not found at {}", root.display());
+    out.into_iter().map(|p| (p.strip_prefix(&root).expect("under root").display().to_string(), p)).collect()
+}
+
+fn collect(dir: &Path, out: &mut Vec<PathBuf>) {
+    for entry in std::fs::read_dir(dir).unwrap_or_else(|e| panic!("{}: {e}", dir.display())) {
+        let p = entry.expect("dir entry").path();
+        if p.is_dir() {
+            collect(&p, out);
+        } else if p.extension().is_some_and(|e| e == "yaml" || e == "yml") {
+            out.push(p);
+        }
+    }
+}
+
+pub fn sources_from_files(paths: &[&Path]) -> SourceMap {
+    let mut sources = SourceMap::default();
+    for p in paths {
+        let text = std::fs::read_to_string(p).unwrap_or_else(|e| panic!("{}: {e}", p.display()));
+        sources.add(p.display().to_string(), text);
+    }
+    sources
+}
+
+pub fn sources_from_text(name: &str, text: &str) -> SourceMap {
+    let mut sources = SourceMap::default();
+    sources.add(name, text.to_string());
+    sources
+}
+
+pub fn build_text(text: &str) -> CompileOutput {
+    compile(&sources_from_text("input.yaml", text), &BuildOptions::default())
+}
+
+pub fn build_file(path: &Path, options: &BuildOptions) -> CompileOutput {
+    compile(&sources_from_files(&[path]), options)
+}
+
+/// The rendered object of `kind` and `name`.
+pub fn object<'a>(out: &'a CompileOutput, kind: &str, name: &str) -> &'a serde_json::Value {
+    &out.manifests
+        .iter()
+        .find(|m| m.kind == kind && m.name == name)
+        .unwrap_or_else(|| {
+            panic!("no {kind} {name}; have {:?}", out.manifests.iter().map(|m| (&m.kind, &m.name)).collect::<Vec<_>>())
+        })
+        .value
+}
+
+/// The main container of a rendered StatefulSet.
+pub fn main_container(sts: &serde_json::Value) -> &serde_json::Value {
+    let containers = sts["spec"]["template"]["spec"]["containers"].as_array().expect("containers");
+    containers.iter().find(|c| c["name"].as_str().is_some_and(|n| n.starts_with("pulsar-"))).expect("main container")
+}
+
+/// `command[2]` split into shell words (quotes removed), like a shell would.
+pub fn shell_words(cmd: &str) -> Vec<String> {
+    shell_words::split(cmd).unwrap_or_else(|e| panic!("unparsable command ({e}): {cmd}"))
+}
+
+/// The value following `flag` in `words`.
+pub fn flag_value<'a>(words: &'a [String], flag: &str) -> &'a str {
+    let i = words.iter().position(|w| w == flag).unwrap_or_else(|| panic!("no {flag} in {words:?}"));
+    &words[i + 1]
+}
