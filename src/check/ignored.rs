@@ -53,3 +53,51 @@ pub fn check(ctx: &Ctx) -> Vec<Diagnostic> {
     }
     out
 }
+
+/// The filebeat sidecar reads OAuth2 settings from generic auth parameters; when
+/// they are not JSON the operator silently drops the sidecar. fmc drops it too,
+/// but says so.
+pub fn filebeat_auth(ctx: &Ctx) -> Vec<Diagnostic> {
+    let s = &ctx.comp.spec;
+    let sidecar =
+        s.log_topic_agent == Some(LogTopicAgent::Sidecar) && s.log_topic.as_deref().is_some_and(|t| !t.is_empty());
+    let generic = s.pulsar.as_ref().and_then(|p| p.auth_config.as_ref()).and_then(|a| a.generic_auth.as_ref());
+    match generic {
+        Some(g)
+            if sidecar
+                && g.client_authentication_plugin == crate::render::connection::OAUTH2_PLUGIN
+                && serde_json::from_str::<serde_json::Value>(&g.client_authentication_parameters).is_err() =>
+        {
+            vec![
+                Diagnostic::warning(
+                    "C016",
+                    ctx.span(&["pulsar", "authConfig", "genericAuth", "clientAuthenticationParameters"]),
+                    "the log-shipping sidecar cannot use these OAuth2 parameters",
+                )
+                .label("not JSON: no filebeat sidecar is rendered")
+                .help("write the OAuth2 parameters as JSON, or use `authConfig.oauth2Config`"),
+            ]
+        }
+        _ => Vec::new(),
+    }
+}
+
+/// Pod labels that change a selector label break the StatefulSet (its selector
+/// must match its template); the operator lets that through.
+pub fn selector_labels(ctx: &Ctx) -> Vec<Diagnostic> {
+    let selector = crate::render::labels::component_labels(ctx.comp);
+    let labels = ctx.comp.spec.pod.as_ref().and_then(|p| p.labels.clone()).unwrap_or_default();
+    labels
+        .iter()
+        .filter(|(k, v)| selector.get(*k).is_some_and(|sv| sv != *v))
+        .map(|(k, _)| {
+            Diagnostic::error(
+                "C017",
+                ctx.key(&["pod", "labels", k]),
+                format!("pod label `{k}` overrides a selector label"),
+            )
+            .label("the StatefulSet selector needs its own value here")
+            .help(format!("remove `{k}` from `pod.labels`, or use another label key"))
+        })
+        .collect()
+}

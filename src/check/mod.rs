@@ -5,7 +5,7 @@
 //! silently ignores, inline credentials, and options that only a controller can
 //! honour. One rule per file; each returns its diagnostics.
 //!
-//! Codes: C002–C016.
+//! Codes: C002–C017.
 
 mod autoscaling;
 mod credentials;
@@ -52,6 +52,8 @@ const RULES: &[Rule] = &[
     window::check,
     credentials::check,
     ignored::check,
+    ignored::filebeat_auth,
+    ignored::selector_labels,
 ];
 
 pub fn check(resolved: &Resolved, docs: &[Document], options: &BuildOptions) -> Diagnostics {

@@ -279,12 +279,25 @@ leaked secret.
 Fix: reference a key file mounted from a Secret (for example OAuth2
 `keySecretName`/`keySecretKey`), or the legacy `authSecret`.
 ";
-"C016" "unsupported-option" "An option is valid for the operator but fmc cannot honour it offline.
+"C016" "unsupported-option" "An option is valid for the operator but fmc cannot honour it as written.
 
-Why: for example a BackendConfig `autoUpdate`, or `pause-rollout` annotations, only
-mean something to a running controller.
+Why: some settings only mean something to a running controller: subscription
+cleanup on deletion needs a delete event (fmc renders it as a Helm/Argo CD delete
+hook with `--cleanup-hooks`); `compute.functionmesh.io/managed: \"false\"` makes the
+operator skip a resource, so fmc renders nothing for it; generic OAuth2 parameters
+that are not JSON cannot configure the log-shipping sidecar. fmc says what it did
+instead of dropping the setting silently.
 
-Fix: remove it; see docs/compatibility.md for what fmc does instead.
+Fix: follow the help line; see docs/compatibility.md.
+";
+"C017" "selector-label-override" "A pod label overrides one of the component's selector labels.
+
+Why: the StatefulSet selects its pods by the component labels; a pod template
+label with another value under the same key makes the StatefulSet invalid (the
+API server rejects a selector that does not match the template). The operator
+merges `pod.labels` over the component labels without checking.
+
+Fix: remove the label from `pod.labels`, or use another key.
 ";
 }
 

@@ -13,7 +13,7 @@ use super::diagnostics as diag;
 use crate::ast::{Document, Entry, Node, Value};
 use crate::diagnostics::Diagnostics;
 use crate::source::{FileId, Span};
-use std::collections::HashMap;
+use std::collections::BTreeMap;
 use yaml_rust2::parser::{Event, Parser, Tag};
 use yaml_rust2::scanner::{Marker, TScalarStyle};
 
@@ -25,7 +25,7 @@ pub const MAX_SCALAR_BYTES: usize = 16 << 20;
 /// are returned along with the diagnostic.
 pub fn read_documents(file: FileId, text: &str, diags: &mut Diagnostics) -> Vec<Document> {
     let mut reader =
-        Reader { file, text, anchors: HashMap::new(), nodes: 0, stack: Vec::new(), docs: Vec::new(), diags };
+        Reader { file, text, anchors: BTreeMap::new(), nodes: 0, stack: Vec::new(), docs: Vec::new(), diags };
     if let Err(stop) = reader.run() {
         reader.diags.push(*stop);
     }
@@ -40,7 +40,7 @@ enum Frame {
 struct Reader<'a, 'd> {
     file: FileId,
     text: &'a str,
-    anchors: HashMap<usize, Node>,
+    anchors: BTreeMap<usize, Node>,
     nodes: usize,
     stack: Vec<Frame>,
     docs: Vec<Document>,

@@ -125,6 +125,10 @@ pub fn resolve(input: &Input, options: &BuildOptions) -> (Resolved, Diagnostics)
     let mut resolved = Resolved::default();
     for res in &input.resources {
         match res {
+            Resource::Component(c) if unmanaged(&c.meta) => {
+                diags.push(unmanaged_warning(c.origin.doc, &input.documents))
+            }
+            Resource::Mesh(m) if unmanaged(&m.meta) => diags.push(unmanaged_warning(m.origin.doc, &input.documents)),
             Resource::Component(c) => {
                 let comp = component(c.kind, &c.meta.name, &c.meta, c.spec.clone(), c.origin.clone(), options);
                 resolved.components.push(comp);
@@ -141,6 +145,23 @@ pub fn resolve(input: &Input, options: &BuildOptions) -> (Resolved, Diagnostics)
     }
     check_duplicates(&resolved, &input.documents, &mut diags);
     (resolved, diags)
+}
+
+pub const MANAGED_ANNOTATION: &str = "compute.functionmesh.io/managed";
+
+/// `compute.functionmesh.io/managed: "false"`: the operator leaves such a resource alone.
+fn unmanaged(meta: &Meta) -> bool {
+    meta.annotations.get(MANAGED_ANNOTATION).map(String::as_str) == Some("false")
+}
+
+fn unmanaged_warning(doc: usize, docs: &[Document]) -> Diagnostic {
+    let path: Vec<crate::ast::PathSeg> = ["metadata", "annotations", MANAGED_ANNOTATION]
+        .iter()
+        .map(|k| crate::ast::PathSeg::Key((*k).to_string()))
+        .collect();
+    Diagnostic::warning("C016", docs[doc].root.key_span(&path), "resource marked unmanaged: nothing is rendered for it")
+        .label("`managed: \"false\"`")
+        .help("remove the annotation to compile this resource")
 }
 
 fn component(

@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Installs everything the test suite needs besides the Rust toolchain:
+# independent manifest validators from PyPI, in a project-local venv (.venv/).
+# Idempotent: re-running with everything installed takes a second.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+PYTHON=${PYTHON:-python3}
+VENV=.venv
+PACKAGES=(
+  "kubernetes-validate==1.37.0"
+  "check-jsonschema==0.39.0"
+)
+
+if [ ! -x "$VENV/bin/python" ]; then
+  "$PYTHON" -m venv "$VENV"
+fi
+missing=()
+for spec in "${PACKAGES[@]}"; do
+  name=${spec%%==*}
+  want=${spec##*==}
+  have=$("$VENV/bin/python" -m pip show "$name" 2>/dev/null | sed -n 's/^Version: //p')
+  [ "$have" = "$want" ] || missing+=("$spec")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check "${missing[@]}"
+fi
+echo "setup: validators ready in $VENV/bin"
