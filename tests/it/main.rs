@@ -8,4 +8,5 @@ mod determinism;
 mod diagnostics;
 mod operator_parity;
 mod schema;
+mod shell_exec;
 mod validators;
