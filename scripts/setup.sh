@@ -19,7 +19,7 @@ missing=()
 for spec in "${PACKAGES[@]}"; do
   name=${spec%%==*}
   want=${spec##*==}
-  have=$("$VENV/bin/python" -m pip show "$name" 2>/dev/null | sed -n 's/^Version: //p')
+  have=$("$VENV/bin/python" -m pip show "$name" 2>/dev/null | sed -n "s/^Version: //p" || true)
   [ "$have" = "$want" ] || missing+=("$spec")
 done
 if [ ${#missing[@]} -gt 0 ]; then
