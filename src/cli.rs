@@ -98,6 +98,10 @@ pub struct BuildArgs {
     /// Render subscription cleanup as a Helm pre-delete / Argo CD PostDelete Job.
     #[arg(long)]
     pub cleanup_hooks: bool,
+    /// The operator's controller config file (runnerImages, runnerImagePullSecrets,
+    /// runnerImagePullPolicy, resourceLabels, resourceAnnotations).
+    #[arg(long, value_name = "FILE")]
+    pub controller_config: Option<PathBuf>,
 }
 
 impl BuildArgs {
@@ -113,6 +117,10 @@ impl BuildArgs {
             cleanup_hooks: self.cleanup_hooks,
             ..BuildOptions::default()
         };
+        if let Some(path) = &self.controller_config {
+            let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+            o.apply_controller_config(&text)?;
+        }
         for pair in &self.runner_images {
             let (k, v) =
                 pair.split_once('=').ok_or_else(|| format!("--runner-image expects KEY=IMAGE, got `{pair}`"))?;

@@ -26,6 +26,14 @@ pub struct BuildOptions {
     pub runner_images: BTreeMap<String, String>,
     /// Render the subscription-cleanup Job as a Helm/Argo CD delete hook.
     pub cleanup_hooks: bool,
+    /// Controller config `resourceLabels`: added to every pod template.
+    pub resource_labels: BTreeMap<String, String>,
+    /// Controller config `resourceAnnotations`: added to every pod template.
+    pub resource_annotations: BTreeMap<String, String>,
+    /// Controller config `runnerImagePullSecrets`: appended to every pod's pull secrets.
+    pub runner_image_pull_secrets: Vec<String>,
+    /// Controller config `runnerImagePullPolicy`: the main container's default pull policy.
+    pub runner_image_pull_policy: Option<String>,
 }
 
 impl Default for BuildOptions {
@@ -40,6 +48,80 @@ impl Default for BuildOptions {
             run_as_non_root: true,
             runner_images: BTreeMap::new(),
             cleanup_hooks: false,
+            resource_labels: BTreeMap::new(),
+            resource_annotations: BTreeMap::new(),
+            runner_image_pull_secrets: Vec::new(),
+            runner_image_pull_policy: None,
         }
+    }
+}
+
+impl BuildOptions {
+    /// Applies the operator's controller config file (Helm value
+    /// `controllerManager.*`, mounted as `config.yaml`). Like the operator, which
+    /// parses it through JSON, keys match case-insensitively.
+    pub fn apply_controller_config(&mut self, text: &str) -> Result<(), String> {
+        let mut diags = crate::diagnostics::Diagnostics::default();
+        let docs = crate::parse::yaml::read_documents(crate::source::FileId(0), text, &mut diags);
+        if let Some(d) = diags.iter().next() {
+            return Err(format!("controller config: {}", d.message));
+        }
+        let Some(root) = docs.first().map(|d| d.root.to_json()) else { return Ok(()) };
+        let get = |v: &serde_json::Value, key: &str| -> Option<serde_json::Value> {
+            v.as_object()?.iter().find(|(k, _)| k.eq_ignore_ascii_case(key)).map(|(_, v)| v.clone())
+        };
+        let strings = |v: Option<serde_json::Value>| -> BTreeMap<String, String> {
+            v.and_then(|v| v.as_object().cloned())
+                .unwrap_or_default()
+                .into_iter()
+                .filter_map(|(k, v)| v.as_str().map(|s| (k, s.to_string())))
+                .collect()
+        };
+        if let Some(images) = get(&root, "runnerImages") {
+            for key in ["java", "python", "go"] {
+                if let Some(img) =
+                    get(&images, key).and_then(|v| v.as_str().map(str::to_string)).filter(|s| !s.is_empty())
+                {
+                    self.runner_images.insert(key.to_string(), img);
+                }
+            }
+            for (lang, img) in strings(get(&images, "genericRuntime")) {
+                self.runner_images.insert(format!("generic/{lang}"), img);
+            }
+        }
+        self.resource_labels.extend(strings(get(&root, "resourceLabels")));
+        self.resource_annotations.extend(strings(get(&root, "resourceAnnotations")));
+        for secret in get(&root, "runnerImagePullSecrets").and_then(|v| v.as_array().cloned()).unwrap_or_default() {
+            if let Some(name) = get(&secret, "name").and_then(|n| n.as_str().map(str::to_string)) {
+                self.runner_image_pull_secrets.push(name);
+            }
+        }
+        if let Some(p) =
+            get(&root, "runnerImagePullPolicy").and_then(|v| v.as_str().map(str::to_string)).filter(|s| !s.is_empty())
+        {
+            self.runner_image_pull_policy = Some(p);
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn controller_config_keys_match_case_insensitively() {
+        let mut o = BuildOptions::default();
+        let text = "runnerimages:\n  java: j:latest\n  python: p:latest\n  go: g:latest\n  genericRuntime: {nodejs: n:1}\nresourceLabels:\n  functionmesh.io/managedBy: function-mesh\n  foo: bar\nresourceAnnotations: {fooAnnotation: barAnnotation}\nrunnerImagePullSecrets: [{name: regcred}]\nrunnerImagePullPolicy: Always\n";
+        o.apply_controller_config(text).unwrap();
+        assert_eq!(o.runner_images["java"], "j:latest");
+        assert_eq!(o.runner_images["generic/nodejs"], "n:1");
+        assert_eq!(o.resource_labels["foo"], "bar");
+        assert_eq!(o.resource_annotations["fooAnnotation"], "barAnnotation");
+        assert_eq!(o.runner_image_pull_secrets, vec!["regcred".to_string()]);
+        assert_eq!(o.runner_image_pull_policy.as_deref(), Some("Always"));
+        let mut empty = BuildOptions::default();
+        empty.apply_controller_config("").unwrap();
+        assert!(empty.runner_images.is_empty() && empty.resource_labels.is_empty());
     }
 }

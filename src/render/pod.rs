@@ -10,8 +10,9 @@ use crate::model::spec::LogTopicAgent;
 use crate::options::BuildOptions;
 use crate::resolve::Component;
 use k8s_openapi::api::core::v1::{
-    Affinity, Capabilities, Container, ContainerPort, EnvVar, HTTPGetAction, PodAffinityTerm, PodAntiAffinity,
-    PodSecurityContext, PodSpec, PodTemplateSpec, Probe, SeccompProfile, SecurityContext, WeightedPodAffinityTerm,
+    Affinity, Capabilities, Container, ContainerPort, EnvVar, HTTPGetAction, LocalObjectReference, PodAffinityTerm,
+    PodAntiAffinity, PodSecurityContext, PodSpec, PodTemplateSpec, Probe, SeccompProfile, SecurityContext,
+    WeightedPodAffinityTerm,
 };
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, ObjectMeta};
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
@@ -27,17 +28,20 @@ pub fn container_name(comp: &Component) -> String {
     format!("pulsar-{}", comp.kind.component())
 }
 
-/// Template labels: component labels overlaid by `pod.labels` (later wins).
-pub fn template_labels(comp: &Component) -> BTreeMap<String, String> {
+/// Template labels: component labels, then the controller config's resource
+/// labels, then `pod.labels` (later wins).
+pub fn template_labels(comp: &Component, options: &BuildOptions) -> BTreeMap<String, String> {
     let mut l = labels::component_labels(comp);
+    l.extend(options.resource_labels.clone());
     l.extend(comp.spec.pod.as_ref().and_then(|p| p.labels.clone()).unwrap_or_default());
     l
 }
 
-fn template_annotations(comp: &Component) -> BTreeMap<String, String> {
+fn template_annotations(comp: &Component, options: &BuildOptions) -> BTreeMap<String, String> {
     let mut a = BTreeMap::new();
     a.insert("prometheus.io/scrape".into(), "true".into());
     a.insert("prometheus.io/port".into(), METRICS_PORT.to_string());
+    a.extend(options.resource_annotations.clone());
     a.extend(comp.spec.pod.as_ref().and_then(|p| p.annotations.clone()).unwrap_or_default());
     a.insert(CONFIG_HASH_ANNOTATION.into(), comp.config_hash.clone());
     a
@@ -115,7 +119,12 @@ fn main_container(
         env: Some(env::main_env(spec)),
         env_from: Some(env::main_env_from(spec, !init_mode)).filter(|v| !v.is_empty()),
         resources: spec.resources.clone(),
-        image_pull_policy: Some(spec.image_pull_policy.clone().unwrap_or_else(|| "IfNotPresent".into())),
+        image_pull_policy: Some(
+            spec.image_pull_policy
+                .clone()
+                .or_else(|| options.runner_image_pull_policy.clone())
+                .unwrap_or_else(|| "IfNotPresent".into()),
+        ),
         volume_mounts: Some(mounts).filter(|m| !m.is_empty()),
         liveness_probe: liveness(comp),
         startup_probe: spec.pod.as_ref().and_then(|p| p.startup_probe.clone()),
@@ -240,13 +249,25 @@ fn affinity(comp: &Component, options: &BuildOptions, labels: &BTreeMap<String, 
     affinity
 }
 
+/// `pod.imagePullSecrets`, then the controller config's runner pull secrets.
+fn pull_secrets(pod: &crate::model::common::PodPolicy, options: &BuildOptions) -> Option<Vec<LocalObjectReference>> {
+    let mut secrets = pod.image_pull_secrets.clone().unwrap_or_default();
+    for name in &options.runner_image_pull_secrets {
+        let r = LocalObjectReference { name: name.clone() };
+        if !secrets.contains(&r) {
+            secrets.push(r);
+        }
+    }
+    Some(secrets).filter(|s| !s.is_empty())
+}
+
 /// The full pod template of the component's StatefulSet.
 pub fn pod_template(comp: &Component, options: &BuildOptions) -> PodTemplateSpec {
     let spec = &comp.spec;
     let pod = spec.pod.clone().unwrap_or_default();
     let init_mode = options.enable_init_containers && spec.generic_runtime.is_none();
     let vols = volumes::pod_volumes(spec, init_mode);
-    let labels = template_labels(comp);
+    let labels = template_labels(comp, options);
     let mut containers = pod.sidecars.clone().unwrap_or_default();
     containers.push(main_container(comp, options, vols.main_mounts, init_mode));
     containers.extend(filebeat_container(comp, vols.filebeat_mounts));
@@ -257,14 +278,14 @@ pub fn pod_template(comp: &Component, options: &BuildOptions) -> PodTemplateSpec
     PodTemplateSpec {
         metadata: Some(ObjectMeta {
             labels: Some(labels.clone()),
-            annotations: Some(template_annotations(comp)),
+            annotations: Some(template_annotations(comp, options)),
             ..Default::default()
         }),
         spec: Some(PodSpec {
             affinity: affinity(comp, options, &labels),
             containers,
             init_containers: Some(init).filter(|i| !i.is_empty()),
-            image_pull_secrets: pod.image_pull_secrets.clone().filter(|s| !s.is_empty()),
+            image_pull_secrets: pull_secrets(&pod, options),
             node_selector: pod.node_selector.clone().filter(|s| !s.is_empty()),
             security_context: Some(pod.security_context.clone().unwrap_or_else(|| default_pod_security(options))),
             service_account_name: pod.service_account_name.clone().filter(|s| !s.is_empty()),

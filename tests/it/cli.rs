@@ -98,3 +98,23 @@ fn human_output_has_no_colour_when_not_a_terminal() {
     assert!(!stderr.contains('\u{1b}'), "{stderr}");
     assert!(stderr.contains("duplicate key `replicas`"));
 }
+
+#[test]
+fn controller_config_file_applies_like_the_operator() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("config.yaml");
+    std::fs::write(
+        &config,
+        "runnerImages:\n  java: registry.example/java-runner:3.2\nrunnerImagePullSecrets:\n- name: regcred\nrunnerImagePullPolicy: Always\nresourceLabels:\n  team: streaming\nresourceAnnotations:\n  owner: data\n",
+    )
+    .unwrap();
+    let file = corpus_root().join("integration/health-check/manifests.yaml");
+    let out = fmc().arg("build").arg("--controller-config").arg(&config).arg(&file).output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.contains("team: streaming") && text.contains("owner: data"));
+    assert!(text.contains("imagePullSecrets:\n      - name: regcred"), "{text}");
+    assert!(text.contains("imagePullPolicy: Always"));
+    let missing = fmc().args(["build", "--controller-config", "/nonexistent.yaml"]).arg(&file).output().unwrap();
+    assert_eq!(missing.status.code(), Some(2));
+}

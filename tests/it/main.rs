@@ -7,6 +7,7 @@ mod corpus;
 mod determinism;
 mod diagnostics;
 mod operator_parity;
+mod operator_unit;
 mod schema;
 mod shell_exec;
 mod validators;
