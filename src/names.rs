@@ -30,6 +30,21 @@ pub fn rfc1123_label_problem(name: &str) -> Option<String> {
     None
 }
 
+/// Why `name` cannot name a workload: Services need RFC 1035 labels (no dots,
+/// starting with a letter), and every derived name starts with it.
+pub fn workload_name_problem(name: &str) -> Option<String> {
+    if let Some(p) = rfc1123_label_problem(name) {
+        return Some(p);
+    }
+    if name.contains('.') {
+        return Some("the name contains `.`; Service names derived from it cannot".into());
+    }
+    if !name.starts_with(|c: char| c.is_ascii_lowercase()) {
+        return Some("the name must start with a letter (Service names derived from it must)".into());
+    }
+    None
+}
+
 /// Hex SHA-256 of `text`.
 pub fn sha256_hex(text: &str) -> String {
     let digest = Sha256::digest(text.as_bytes());

@@ -86,7 +86,8 @@ fn classify(doc: &Document, index: usize, file_name: &str, diags: &mut Diagnosti
     if !compiled {
         return passthrough(doc, index, api_version, kind);
     }
-    let meta = decode_meta(doc, diags)?;
+    let workload = api_version == FM_API_VERSION && matches!(kind, "Function" | "Source" | "Sink" | "FunctionMesh");
+    let meta = decode_meta(doc, workload, diags)?;
     let origin = Origin { doc: index, base: vec![key("spec")] };
     check_top_level_keys(doc, diags);
     match (api_version, kind) {
@@ -142,7 +143,7 @@ fn check_top_level_keys(doc: &Document, diags: &mut Diagnostics) {
     }
 }
 
-fn decode_meta(doc: &Document, diags: &mut Diagnostics) -> Option<Meta> {
+fn decode_meta(doc: &Document, workload: bool, diags: &mut Diagnostics) -> Option<Meta> {
     let root = &doc.root;
     let Some(meta_node) = root.get("metadata") else {
         diags.push(diag::missing_field(root.span, "metadata", "(document)"));
@@ -156,7 +157,9 @@ fn decode_meta(doc: &Document, diags: &mut Diagnostics) -> Option<Meta> {
             return None;
         }
     };
-    if let Some(problem) = crate::names::rfc1123_label_problem(&name) {
+    let problem =
+        if workload { crate::names::workload_name_problem(&name) } else { crate::names::rfc1123_label_problem(&name) };
+    if let Some(problem) = problem {
         let span = meta_node.get("name").map_or(meta_node.span, |n| n.span);
         diags.push(diag::invalid_name(span, &problem));
         return None;
