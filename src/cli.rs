@@ -35,6 +35,35 @@ pub enum Command {
     Build(BuildArgs),
     /// Compile inputs and report diagnostics only.
     Check(BuildArgs),
+    /// Show what changes, object by object and field by field, between two inputs
+    /// (sources or rendered manifests). Exit 0 when equal, 1 when they differ.
+    Diff {
+        old: PathBuf,
+        new: PathBuf,
+        #[command(flatten)]
+        report: ReportArgs,
+        #[command(flatten)]
+        options: OptionArgs,
+    },
+    /// Helm post-renderer: rendered chart on stdin, expanded manifests on stdout.
+    PostRender {
+        #[command(flatten)]
+        report: ReportArgs,
+        #[command(flatten)]
+        options: OptionArgs,
+    },
+    /// KRM function (kpt, kustomize): ResourceList on stdin and stdout.
+    Krm {
+        #[command(flatten)]
+        options: OptionArgs,
+    },
+    /// Legacy kustomize exec plug-in: CONFIG is the plug-in's config file, the
+    /// resources come on stdin; used through plugins/kustomize/.
+    KustomizePlugin {
+        config: PathBuf,
+        #[command(flatten)]
+        report: ReportArgs,
+    },
     /// Print the JSON Schema (draft-07) of the accepted input.
     Schema,
     /// Print the long documentation of a diagnostic code.
@@ -58,11 +87,9 @@ pub enum ColorArg {
     Never,
 }
 
+/// How diagnostics are printed.
 #[derive(Args, Debug, Clone)]
-pub struct BuildArgs {
-    /// Files, directories (every *.yaml/*.yml inside, sorted) or `-` for stdin.
-    #[arg(default_value = "-")]
-    pub paths: Vec<PathBuf>,
+pub struct ReportArgs {
     /// How diagnostics are printed on stderr.
     #[arg(long, value_enum, default_value = "human")]
     pub error_format: FormatArg,
@@ -71,6 +98,11 @@ pub struct BuildArgs {
     /// Print errors only (no warnings).
     #[arg(long, short)]
     pub quiet: bool,
+}
+
+/// The compile options (the operator's flags and controller config).
+#[derive(Args, Debug, Clone)]
+pub struct OptionArgs {
     /// Namespace for resources that set none.
     #[arg(long, default_value = "default")]
     pub namespace: String,
@@ -102,9 +134,29 @@ pub struct BuildArgs {
     /// runnerImagePullPolicy, resourceLabels, resourceAnnotations).
     #[arg(long, value_name = "FILE")]
     pub controller_config: Option<PathBuf>,
+    /// Annotate objects containing `${…}` with kustomize.toolkit.fluxcd.io/substitute: disabled.
+    #[arg(long)]
+    pub flux_no_substitute: bool,
 }
 
-impl BuildArgs {
+#[derive(Args, Debug, Clone)]
+pub struct BuildArgs {
+    /// Files, directories (every *.yaml/*.yml inside, sorted) or `-` for stdin.
+    #[arg(default_value = "-")]
+    pub paths: Vec<PathBuf>,
+    /// Write one file per object under DIR (plus a kustomization.yaml) instead of stdout.
+    #[arg(long, short = 'o', value_name = "DIR")]
+    pub out_dir: Option<PathBuf>,
+    /// With -o: write nothing, print a diff and exit 1 when DIR is out of date.
+    #[arg(long, requires = "out_dir")]
+    pub check: bool,
+    #[command(flatten)]
+    pub report: ReportArgs,
+    #[command(flatten)]
+    pub options: OptionArgs,
+}
+
+impl OptionArgs {
     pub fn options(&self) -> Result<BuildOptions, String> {
         let mut o = BuildOptions {
             default_namespace: self.namespace.clone(),
@@ -115,6 +167,7 @@ impl BuildArgs {
             namespaced_backend_config: self.namespaced_backend_config.clone(),
             run_as_non_root: !self.allow_root,
             cleanup_hooks: self.cleanup_hooks,
+            flux_no_substitute: self.flux_no_substitute,
             ..BuildOptions::default()
         };
         if let Some(path) = &self.controller_config {
@@ -174,7 +227,7 @@ fn yaml_files(dir: &Path) -> Result<Vec<PathBuf>, String> {
     Ok(out)
 }
 
-pub fn print_diagnostics(out: &CompileOutput, sources: &SourceMap, args: &BuildArgs, stderr: &mut dyn Write) {
+pub fn print_diagnostics(out: &CompileOutput, sources: &SourceMap, args: &ReportArgs, stderr: &mut dyn Write) {
     let format = match args.error_format {
         FormatArg::Human => ErrorFormat::Human,
         FormatArg::Json => ErrorFormat::Json,
@@ -218,11 +271,15 @@ pub fn run_with(cli: Cli, stdout: &mut dyn Write, stderr: &mut dyn Write) -> u8 
         },
         Command::Build(args) => build(&args, true, stdout, stderr),
         Command::Check(args) => build(&args, false, stdout, stderr),
+        Command::Diff { old, new, report, options } => diff(&old, &new, &report, &options, stdout, stderr),
+        Command::PostRender { report, options } => post_render(&report, &options, stdout, stderr),
+        Command::Krm { options } => krm(&options, stdout, stderr),
+        Command::KustomizePlugin { config, report } => kustomize_plugin(&config, &report, stdout, stderr),
     }
 }
 
 fn build(args: &BuildArgs, print: bool, stdout: &mut dyn Write, stderr: &mut dyn Write) -> u8 {
-    let options = match args.options() {
+    let options = match args.options.options() {
         Ok(o) => o,
         Err(e) => {
             let _ = writeln!(stderr, "fmc: {e}");
@@ -237,12 +294,188 @@ fn build(args: &BuildArgs, print: bool, stdout: &mut dyn Write, stderr: &mut dyn
         }
     };
     let out = compile(&sources, &options);
-    print_diagnostics(&out, &sources, args, stderr);
+    print_diagnostics(&out, &sources, &args.report, stderr);
     if out.has_errors() {
         return EXIT_DIAGNOSTICS;
+    }
+    if let Some(dir) = &args.out_dir {
+        return write_tree(dir, &out, args.check, stdout, stderr);
     }
     if print && stdout.write_all(out.yaml().as_bytes()).is_err() {
         return EXIT_USAGE;
     }
     EXIT_OK
+}
+
+fn write_tree(dir: &Path, out: &CompileOutput, check: bool, stdout: &mut dyn Write, stderr: &mut dyn Write) -> u8 {
+    let tree = crate::gitops::tree::plan(&out.manifests);
+    if check {
+        return match crate::gitops::tree::changes(dir, &tree) {
+            Ok((changes, _)) if changes.is_empty() => EXIT_OK,
+            Ok((changes, diff)) => {
+                let _ = stdout.write_all(diff.as_bytes());
+                let _ = writeln!(
+                    stderr,
+                    "fmc: {} is out of date ({} files differ); run without --check",
+                    dir.display(),
+                    changes.len()
+                );
+                EXIT_DIAGNOSTICS
+            }
+            Err(e) => {
+                let _ = writeln!(stderr, "fmc: {e}");
+                EXIT_USAGE
+            }
+        };
+    }
+    match crate::gitops::tree::write(dir, &tree) {
+        Ok(_) => EXIT_OK,
+        Err(e) => {
+            let _ = writeln!(stderr, "fmc: {e}");
+            EXIT_USAGE
+        }
+    }
+}
+
+fn compile_paths(
+    path: &Path,
+    options: &BuildOptions,
+    report: &ReportArgs,
+    stderr: &mut dyn Write,
+) -> Result<CompileOutput, u8> {
+    let sources = load_sources(&[path.to_path_buf()]).map_err(|e| {
+        let _ = writeln!(stderr, "fmc: {e}");
+        EXIT_USAGE
+    })?;
+    let out = compile(&sources, options);
+    print_diagnostics(&out, &sources, report, stderr);
+    if out.has_errors() { Err(EXIT_DIAGNOSTICS) } else { Ok(out) }
+}
+
+fn diff(
+    old: &Path,
+    new: &Path,
+    report: &ReportArgs,
+    options: &OptionArgs,
+    stdout: &mut dyn Write,
+    stderr: &mut dyn Write,
+) -> u8 {
+    let options = match options.options() {
+        Ok(o) => o,
+        Err(e) => {
+            let _ = writeln!(stderr, "fmc: {e}");
+            return EXIT_USAGE;
+        }
+    };
+    let (a, b) = match (compile_paths(old, &options, report, stderr), compile_paths(new, &options, report, stderr)) {
+        (Ok(a), Ok(b)) => (a, b),
+        (Err(code), _) | (_, Err(code)) => return code,
+    };
+    let lines = crate::gitops::diff::semantic_diff(&a.manifests, &b.manifests);
+    for line in &lines {
+        let _ = writeln!(stdout, "{line}");
+    }
+    if lines.is_empty() { EXIT_OK } else { EXIT_DIAGNOSTICS }
+}
+
+fn read_stdin(stderr: &mut dyn Write) -> Result<String, u8> {
+    let mut text = String::new();
+    std::io::stdin().read_to_string(&mut text).map_err(|e| {
+        let _ = writeln!(stderr, "fmc: cannot read stdin: {e}");
+        EXIT_USAGE
+    })?;
+    Ok(text)
+}
+
+fn post_render(report: &ReportArgs, options: &OptionArgs, stdout: &mut dyn Write, stderr: &mut dyn Write) -> u8 {
+    let options = match options.options() {
+        Ok(o) => o,
+        Err(e) => {
+            let _ = writeln!(stderr, "fmc: {e}");
+            return EXIT_USAGE;
+        }
+    };
+    let text = match read_stdin(stderr) {
+        Ok(t) => t,
+        Err(code) => return code,
+    };
+    stream_plugin(&text, &options, report, stdout, stderr)
+}
+
+/// Shared by the Helm post-renderer and the legacy kustomize plug-in.
+fn stream_plugin(
+    text: &str,
+    options: &BuildOptions,
+    report: &ReportArgs,
+    stdout: &mut dyn Write,
+    stderr: &mut dyn Write,
+) -> u8 {
+    let result = crate::gitops::postrender::post_render(text, options);
+    let mut rendered = Vec::new();
+    print_diagnostics(&result.compiled, &result.sources, report, &mut rendered);
+    let _ = stderr.write_all(&rendered);
+    let failed = result.compiled.has_errors() || result.output.trim().is_empty();
+    if failed {
+        // Helm 4 discards stderr: leave the diagnostics where the user can read them.
+        let file = crate::gitops::postrender::diagnostics_file();
+        let mut log = rendered.clone();
+        if result.output.trim().is_empty() && !result.compiled.has_errors() {
+            log.extend_from_slice(b"fmc: the input has no documents; refusing to produce empty output\n");
+        }
+        let saved = std::fs::write(&file, &log).is_ok();
+        let where_ = if saved { format!("; diagnostics saved to {}", file.display()) } else { String::new() };
+        let _ = writeln!(stderr, "fmc post-render failed{where_}");
+        return EXIT_DIAGNOSTICS;
+    }
+    if stdout.write_all(result.output.as_bytes()).is_err() {
+        return EXIT_USAGE;
+    }
+    EXIT_OK
+}
+
+fn krm(options: &OptionArgs, stdout: &mut dyn Write, stderr: &mut dyn Write) -> u8 {
+    let base = match options.options() {
+        Ok(o) => o,
+        Err(e) => {
+            let _ = writeln!(stderr, "fmc: {e}");
+            return EXIT_USAGE;
+        }
+    };
+    let text = match read_stdin(stderr) {
+        Ok(t) => t,
+        Err(code) => return code,
+    };
+    let out = crate::gitops::krm::run_krm(&text, &base);
+    let _ = stdout.write_all(out.text.as_bytes());
+    if out.failed {
+        let _ = writeln!(stderr, "fmc: the KRM function reported errors (see results)");
+        return EXIT_DIAGNOSTICS;
+    }
+    EXIT_OK
+}
+
+fn kustomize_plugin(config: &Path, report: &ReportArgs, stdout: &mut dyn Write, stderr: &mut dyn Write) -> u8 {
+    let config_text = match std::fs::read_to_string(config) {
+        Ok(t) => t,
+        Err(e) => {
+            let _ = writeln!(stderr, "fmc: cannot read {}: {e}", config.display());
+            return EXIT_USAGE;
+        }
+    };
+    let mut diags = crate::diagnostics::Diagnostics::default();
+    let docs = crate::parse::yaml::read_documents(crate::source::FileId(0), &config_text, &mut diags);
+    let value = docs.first().map(|d| d.root.to_json()).unwrap_or_default();
+    let base = BuildOptions { write_default_namespace: false, ..BuildOptions::default() };
+    let options = match crate::gitops::krm::options_from(&value, &base) {
+        Ok(o) => o,
+        Err(e) => {
+            let _ = writeln!(stderr, "fmc: {e}");
+            return EXIT_USAGE;
+        }
+    };
+    let text = match read_stdin(stderr) {
+        Ok(t) => t,
+        Err(code) => return code,
+    };
+    stream_plugin(&text, &options, report, stdout, stderr)
 }

@@ -8,6 +8,7 @@ pub mod check;
 pub mod cli;
 pub mod diagnostics;
 pub mod emit;
+pub mod gitops;
 pub mod model;
 pub mod names;
 pub mod options;

@@ -7,6 +7,9 @@ use std::collections::BTreeMap;
 pub struct BuildOptions {
     /// Kubernetes namespace for resources that do not set one.
     pub default_namespace: String,
+    /// Write `metadata.namespace` on objects whose resource set none. Off in
+    /// plug-in modes, where the caller (Helm, kustomize) decides the namespace.
+    pub write_default_namespace: bool,
     /// `--enable-init-containers`: download packages in an init container.
     pub enable_init_containers: bool,
     /// `--add-default-affinity`: add the preferred pod anti-affinity.
@@ -34,12 +37,16 @@ pub struct BuildOptions {
     pub runner_image_pull_secrets: Vec<String>,
     /// Controller config `runnerImagePullPolicy`: the main container's default pull policy.
     pub runner_image_pull_policy: Option<String>,
+    /// Stamp `kustomize.toolkit.fluxcd.io/substitute: disabled` on generated
+    /// objects that contain `${…}` (Flux post-build substitution would mangle them).
+    pub flux_no_substitute: bool,
 }
 
 impl Default for BuildOptions {
     fn default() -> Self {
         BuildOptions {
             default_namespace: "default".into(),
+            write_default_namespace: true,
             enable_init_containers: false,
             add_default_affinity: true,
             global_backend_config: None,
@@ -52,6 +59,7 @@ impl Default for BuildOptions {
             resource_annotations: BTreeMap::new(),
             runner_image_pull_secrets: Vec::new(),
             runner_image_pull_policy: None,
+            flux_no_substitute: false,
         }
     }
 }

@@ -14,6 +14,9 @@ pub struct CompileOutput {
     /// Rendered objects in emission order (empty when there are errors).
     pub manifests: Vec<Manifest>,
     pub diagnostics: Diagnostics,
+    /// The span of every input document's root, by document index (plug-in
+    /// modes use it to keep pass-through documents verbatim and in order).
+    pub document_spans: Vec<crate::source::Span>,
 }
 
 impl CompileOutput {
@@ -29,19 +32,20 @@ impl CompileOutput {
 
 pub fn compile(sources: &SourceMap, options: &BuildOptions) -> CompileOutput {
     let (input, mut diagnostics) = parse::parse(sources);
+    let document_spans = input.documents.iter().map(|d| d.root.span).collect();
     if diagnostics.has_errors() {
-        return CompileOutput { manifests: Vec::new(), diagnostics };
+        return CompileOutput { manifests: Vec::new(), diagnostics, document_spans };
     }
     let (resolved, d) = resolve::resolve(&input, options);
     diagnostics.extend(d);
     if diagnostics.has_errors() {
-        return CompileOutput { manifests: Vec::new(), diagnostics };
+        return CompileOutput { manifests: Vec::new(), diagnostics, document_spans };
     }
     diagnostics.extend(check::check(&resolved, &input.documents, options));
     if diagnostics.has_errors() {
-        return CompileOutput { manifests: Vec::new(), diagnostics };
+        return CompileOutput { manifests: Vec::new(), diagnostics, document_spans };
     }
     let mut manifests = render::render(&resolved, options);
     emit::sort(&mut manifests);
-    CompileOutput { manifests, diagnostics }
+    CompileOutput { manifests, diagnostics, document_spans }
 }

@@ -41,6 +41,8 @@ pub struct Manifest {
     pub value: serde_json::Value,
     /// Index of the input document that produced it.
     pub doc: usize,
+    /// Rendered by fmc (false for documents passed through unchanged).
+    pub generated: bool,
 }
 
 impl Manifest {
@@ -57,14 +59,20 @@ impl Manifest {
             name: name.into(),
             value,
             doc,
+            generated: true,
         }
     }
 }
+
+pub const FLUX_SUBSTITUTE_ANNOTATION: &str = "kustomize.toolkit.fluxcd.io/substitute";
 
 pub fn render(resolved: &Resolved, options: &BuildOptions) -> Vec<Manifest> {
     let mut out = Vec::new();
     for comp in &resolved.components {
         render_component(comp, options, &mut out);
+    }
+    if options.flux_no_substitute {
+        out.iter_mut().filter(|m| m.value.to_string().contains("${")).for_each(disable_flux_substitution);
     }
     for p in &resolved.passthrough {
         out.push(Manifest {
@@ -74,20 +82,32 @@ pub fn render(resolved: &Resolved, options: &BuildOptions) -> Vec<Manifest> {
             name: p.name.clone(),
             value: p.value.clone(),
             doc: p.origin.doc,
+            generated: false,
         });
     }
     out
 }
 
+/// Flux's post-build `${VAR}` substitution would rewrite the shell variables in
+/// the container commands; this annotation opts the object out.
+fn disable_flux_substitution(m: &mut Manifest) {
+    if let Some(meta) = m.value.get_mut("metadata").and_then(|v| v.as_object_mut()) {
+        let annotations = meta.entry("annotations").or_insert_with(|| serde_json::json!({}));
+        if let Some(a) = annotations.as_object_mut() {
+            a.insert(FLUX_SUBSTITUTE_ANNOTATION.into(), "disabled".into());
+        }
+    }
+}
+
 /// Metadata shared by every object of a component.
-fn object_meta(comp: &Component, name: String) -> ObjectMeta {
+fn object_meta(comp: &Component, options: &BuildOptions, name: String) -> ObjectMeta {
     let mut annotations = BTreeMap::new();
     if comp.base_name != comp.cr_name {
         annotations.insert(FULL_NAME_ANNOTATION.to_string(), comp.cr_name.clone());
     }
     ObjectMeta {
         name: Some(name),
-        namespace: Some(comp.namespace.clone()),
+        namespace: (comp.explicit_namespace || options.write_default_namespace).then(|| comp.namespace.clone()),
         labels: Some(labels::component_labels(comp)),
         annotations: Some(annotations).filter(|a| !a.is_empty()),
         ..Default::default()
@@ -100,12 +120,12 @@ fn render_component(comp: &Component, options: &BuildOptions, out: &mut Vec<Mani
     let ns = &comp.namespace;
     let sts = statefulset(comp, options);
     out.push(Manifest::typed(&sts, ns, &name, doc));
-    let svc = service(comp);
+    let svc = service(comp, options);
     out.push(Manifest::typed(&svc, ns, &format!("{name}-headless"), doc));
-    if let Some(hpa) = autoscale::hpa(comp, object_meta(comp, name.clone())) {
+    if let Some(hpa) = autoscale::hpa(comp, object_meta(comp, options, name.clone())) {
         out.push(Manifest::typed(&hpa, ns, &name, doc));
     }
-    if let Some(vpa) = autoscale::vpa(comp, object_meta(comp, name.clone())) {
+    if let Some(vpa) = autoscale::vpa(comp, object_meta(comp, options, name.clone())) {
         out.push(Manifest {
             api_version: "autoscaling.k8s.io/v1".into(),
             kind: "VerticalPodAutoscaler".into(),
@@ -113,10 +133,11 @@ fn render_component(comp: &Component, options: &BuildOptions, out: &mut Vec<Mani
             name: name.clone(),
             value: vpa,
             doc,
+            generated: true,
         });
     }
     let job_name = format!("{name}-cleanup");
-    if let Some(job) = cleanup::cleanup_job(comp, options, object_meta(comp, job_name.clone())) {
+    if let Some(job) = cleanup::cleanup_job(comp, options, object_meta(comp, options, job_name.clone())) {
         out.push(Manifest::typed(&job, ns, &job_name, doc));
     }
 }
@@ -127,7 +148,7 @@ fn statefulset(comp: &Component, options: &BuildOptions) -> StatefulSet {
     backend::apply(comp, &mut template);
     let spec = &comp.spec;
     StatefulSet {
-        metadata: object_meta(comp, name.clone()),
+        metadata: object_meta(comp, options, name.clone()),
         spec: Some(StatefulSetSpec {
             replicas: spec.replicas,
             selector: LabelSelector { match_labels: Some(labels::component_labels(comp)), match_expressions: None },
@@ -146,7 +167,7 @@ fn statefulset(comp: &Component, options: &BuildOptions) -> StatefulSet {
     }
 }
 
-fn service(comp: &Component) -> Service {
+fn service(comp: &Component, options: &BuildOptions) -> Service {
     let name = format!("{}-headless", comp.workload_name());
     let port = |n: &str, p: i32| ServicePort {
         name: Some(n.into()),
@@ -156,7 +177,7 @@ fn service(comp: &Component) -> Service {
         ..Default::default()
     };
     Service {
-        metadata: object_meta(comp, name),
+        metadata: object_meta(comp, options, name),
         spec: Some(ServiceSpec {
             cluster_ip: Some("None".into()),
             selector: Some(labels::component_labels(comp)),

@@ -29,6 +29,8 @@ pub struct Component {
     pub cr_name: String,
     /// Kubernetes namespace of every rendered object.
     pub namespace: String,
+    /// Whether the resource itself set the namespace.
+    pub explicit_namespace: bool,
     /// Prefix of every derived object name: `cr_name`, shortened when too long.
     pub base_name: String,
     /// Deterministic stand-in for the custom resource's UID.
@@ -180,6 +182,7 @@ fn component(
         cr_name: cr_name.to_string(),
         base_name: names::shorten(cr_name, max_base),
         uid: names::stable_uid(kind.kind(), &namespace, cr_name),
+        explicit_namespace: meta.namespace.is_some(),
         namespace,
         spec,
         meta: meta.clone(),

@@ -1,0 +1,203 @@
+//! `fmc krm`: a KRM function (kpt, kustomize with exec functions) and
+//! `fmc kustomize-plugin`: a legacy kustomize exec plug-in
+//! (`kubectl kustomize --enable-alpha-plugins`).
+//!
+//! KRM: a `config.kubernetes.io/v1` ResourceList comes in on stdin; Function Mesh
+//! items are replaced by the objects they compile to, other items pass through
+//! unchanged, diagnostics become `results` (with the item's file path and index
+//! from the `internal.config.kubernetes.io/*` annotations), and the exit code is 1
+//! when there are errors. Options come from the `functionConfig`: a ConfigMap's
+//! `data` or a `MeshBuild` resource's `spec` (see [`options_from`]).
+
+use crate::diagnostics::{Diagnostic, Severity};
+use crate::emit::yaml::to_yaml;
+use crate::options::BuildOptions;
+use crate::pipeline::compile;
+use crate::source::SourceMap;
+use serde_json::{Value, json};
+
+pub struct KrmOutput {
+    /// The ResourceList to print.
+    pub text: String,
+    pub failed: bool,
+}
+
+/// Reads fmc options from a function config (`data` of a ConfigMap, `spec` of
+/// a `MeshBuild`); unknown keys are reported as errors.
+pub fn options_from(config: &Value, base: &BuildOptions) -> Result<BuildOptions, String> {
+    let mut o = base.clone();
+    let fields =
+        config.get("spec").or_else(|| config.get("data")).and_then(Value::as_object).cloned().unwrap_or_default();
+    for (k, v) in fields {
+        let text = match &v {
+            Value::String(s) => s.clone(),
+            other => other.to_string(),
+        };
+        let flag = || matches!(text.as_str(), "true" | "True" | "1" | "yes");
+        match k.as_str() {
+            "namespace" => o.default_namespace = text,
+            "enableInitContainers" => o.enable_init_containers = flag(),
+            "addDefaultAffinity" => o.add_default_affinity = flag(),
+            "globalBackendConfig" => o.global_backend_config = Some(text),
+            "globalBackendConfigNamespace" => o.global_backend_config_namespace = text,
+            "namespacedBackendConfig" => o.namespaced_backend_config = text,
+            "allowRoot" => o.run_as_non_root = !flag(),
+            "cleanupHooks" => o.cleanup_hooks = flag(),
+            other => return Err(format!("unknown fmc option `{other}` in the function config")),
+        }
+    }
+    Ok(o)
+}
+
+fn annotation<'a>(item: &'a Value, key: &str) -> Option<&'a str> {
+    item.get("metadata")?.get("annotations")?.get(key)?.as_str()
+}
+
+fn item_path(item: &Value) -> Option<String> {
+    annotation(item, "internal.config.kubernetes.io/path")
+        .or_else(|| annotation(item, "config.kubernetes.io/path"))
+        .map(str::to_string)
+}
+
+fn item_index(item: &Value) -> Option<i64> {
+    annotation(item, "internal.config.kubernetes.io/index")
+        .or_else(|| annotation(item, "config.kubernetes.io/index"))
+        .and_then(|i| i.parse().ok())
+}
+
+fn result(d: &Diagnostic, item: &Value) -> Value {
+    let mut r = json!({
+        "message": format!("{}: {}{}", d.code, d.message, d.help.as_ref().map(|h| format!(" (help: {h})")).unwrap_or_default()),
+        "severity": match d.severity { Severity::Error => "error", Severity::Warning => "warning" },
+    });
+    let meta = item.get("metadata");
+    if let (Some(kind), Some(name)) = (item.get("kind"), meta.and_then(|m| m.get("name"))) {
+        let mut reference =
+            json!({"apiVersion": item.get("apiVersion").cloned().unwrap_or_default(), "kind": kind, "name": name});
+        if let Some(ns) = meta.and_then(|m| m.get("namespace")) {
+            reference["namespace"] = ns.clone();
+        }
+        r["resourceRef"] = reference;
+    }
+    if let Some(path) = item_path(item) {
+        let mut file = json!({"path": path});
+        if let Some(i) = item_index(item) {
+            file["index"] = i.into();
+        }
+        r["file"] = file;
+    }
+    r
+}
+
+/// Runs the KRM function over a ResourceList text.
+pub fn run_krm(input: &str, base: &BuildOptions) -> KrmOutput {
+    let mut diags = crate::diagnostics::Diagnostics::default();
+    let docs = crate::parse::yaml::read_documents(crate::source::FileId(0), input, &mut diags);
+    let list = docs.first().map(|d| d.root.to_json()).unwrap_or(Value::Null);
+    if diags.has_errors() || list.get("kind").and_then(Value::as_str) != Some("ResourceList") {
+        let message = diags.iter().next().map_or("stdin is not a ResourceList".to_string(), |d| d.message.clone());
+        return failure(json!([]), vec![json!({"message": message, "severity": "error"})]);
+    }
+    let items = list.get("items").and_then(Value::as_array).cloned().unwrap_or_default();
+    let options = match options_from(list.get("functionConfig").unwrap_or(&Value::Null), base) {
+        Ok(o) => BuildOptions { write_default_namespace: false, ..o },
+        Err(e) => return failure(Value::Array(items), vec![json!({"message": e, "severity": "error"})]),
+    };
+    let mut sources = SourceMap::default();
+    for (i, item) in items.iter().enumerate() {
+        sources.add(item_path(item).unwrap_or_else(|| format!("items[{i}]")), to_yaml(item));
+    }
+    let out = compile(&sources, &options);
+    let results: Vec<Value> = out
+        .diagnostics
+        .iter()
+        .map(|d| result(d, &items[(d.primary.span.file.0 as usize).min(items.len().saturating_sub(1))]))
+        .collect();
+    if out.has_errors() {
+        return failure(Value::Array(items), results);
+    }
+    let mut new_items = Vec::new();
+    for (doc, item) in items.iter().enumerate() {
+        let produced: Vec<_> = out.manifests.iter().filter(|m| m.doc == doc).collect();
+        if produced.iter().any(|m| !m.generated) {
+            new_items.push(item.clone());
+        } else {
+            new_items.extend(produced.into_iter().map(|m| m.value.clone()));
+        }
+    }
+    KrmOutput { text: resource_list(Value::Array(new_items), results), failed: false }
+}
+
+fn resource_list(items: Value, results: Vec<Value>) -> String {
+    let mut list = json!({"apiVersion": "config.kubernetes.io/v1", "kind": "ResourceList", "items": items});
+    if !results.is_empty() {
+        list["results"] = Value::Array(results);
+    }
+    to_yaml(&list)
+}
+
+fn failure(items: Value, results: Vec<Value>) -> KrmOutput {
+    KrmOutput { text: resource_list(items, results), failed: true }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const LIST: &str = "apiVersion: config.kubernetes.io/v1
+kind: ResourceList
+functionConfig:
+  apiVersion: v1
+  kind: ConfigMap
+  metadata: {name: function-input}
+  data: {cleanupHooks: 'true'}
+items:
+- apiVersion: v1
+  kind: ConfigMap
+  metadata:
+    name: pulsar
+    annotations: {internal.config.kubernetes.io/path: cm.yaml, internal.config.kubernetes.io/index: '0'}
+  data: {webServiceURL: x, brokerServiceURL: y}
+- apiVersion: compute.functionmesh.io/v1alpha1
+  kind: Function
+  metadata:
+    name: f
+    annotations: {internal.config.kubernetes.io/path: fn.yaml, internal.config.kubernetes.io/index: '1'}
+  spec:
+    className: C
+    replica: 1
+    input: {topics: [in]}
+    pulsar: {pulsarConfig: pulsar}
+    java: {jar: a.jar}
+";
+
+    #[test]
+    fn errors_become_results_with_file_and_resource() {
+        let out = run_krm(LIST, &BuildOptions::default());
+        assert!(out.failed);
+        let mut d = crate::diagnostics::Diagnostics::default();
+        let list = crate::parse::yaml::read_documents(crate::source::FileId(0), &out.text, &mut d)[0].root.to_json();
+        let r = &list["results"][0];
+        assert_eq!(r["severity"], "error");
+        assert_eq!(r["file"], json!({"path": "fn.yaml", "index": 1}));
+        assert_eq!(r["resourceRef"]["name"], "f");
+        assert!(r["message"].as_str().unwrap().starts_with("P007: unknown field `replica`"));
+        assert_eq!(list["items"].as_array().unwrap().len(), 2, "items are returned unchanged on failure");
+    }
+
+    #[test]
+    fn unknown_options_are_refused() {
+        let bad = LIST.replace("cleanupHooks", "cleanupHook");
+        let out = run_krm(&bad, &BuildOptions::default());
+        assert!(out.failed && out.text.contains("unknown fmc option `cleanupHook`"));
+    }
+
+    #[test]
+    fn items_are_expanded_in_place() {
+        let ok = LIST.replace("    replica: 1\n", "");
+        let out = run_krm(&ok, &BuildOptions::default());
+        assert!(!out.failed, "{}", out.text);
+        let pos = |s: &str| out.text.find(s).unwrap();
+        assert!(pos("name: pulsar\n") < pos("kind: StatefulSet"));
+    }
+}

@@ -1,0 +1,216 @@
+//! fmc inside the real tools: Helm 3 and Helm 4 post-rendering, kpt (fn eval and
+//! fn render), and kubectl kustomize with the legacy exec plug-in. The commands
+//! are the ones the README shows. Under CI a missing tool fails the test.
+
+use crate::support::*;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+fn fmc_bin() -> &'static str {
+    env!("CARGO_BIN_EXE_fmc")
+}
+
+/// A tool from `.tools/bin` or PATH; `None` (skip) only outside CI.
+fn tool(name: &str) -> Option<PathBuf> {
+    let local = project_root().join(".tools/bin").join(name);
+    if local.exists() {
+        return Some(local);
+    }
+    let found = std::env::var_os("PATH")
+        .and_then(|paths| std::env::split_paths(&paths).map(|p| p.join(name)).find(|p| p.exists()));
+    if found.is_none() {
+        assert!(std::env::var_os("CI").is_none(), "{name} not found (run scripts/setup.sh)");
+        eprintln!("skipping: {name} not installed");
+    }
+    found
+}
+
+fn chart() -> PathBuf {
+    project_root().join("examples/helm/pulsar-function")
+}
+
+fn helm(bin: &Path, home: &Path, args: &[&str]) -> Output {
+    Command::new(bin)
+        .args(args)
+        .env("HELM_CONFIG_HOME", home.join("config"))
+        .env("HELM_DATA_HOME", home.join("data"))
+        .env("HELM_CACHE_HOME", home.join("cache"))
+        .env("HELM_PLUGINS", project_root().join("plugins/helm"))
+        .env("FMC_BIN", fmc_bin())
+        .env("FMC_DIAGNOSTICS_FILE", home.join("fmc-diagnostics.log"))
+        .output()
+        .unwrap()
+}
+
+fn text(o: &[u8]) -> String {
+    String::from_utf8_lossy(o).to_string()
+}
+
+/// The ConfigMap document exactly as the chart renders it (without post-rendering).
+fn plain_configmap(helm3: &Path, home: &Path) -> String {
+    let plain = text(&helm(helm3, home, &["template", "r", chart().to_str().unwrap()]).stdout);
+    plain.split("\n---\n").find(|d| d.contains("kind: ConfigMap")).unwrap().trim().to_string()
+}
+
+#[test]
+fn helm3_post_renderer() {
+    let Some(helm3) = tool("helm3") else { return };
+    let home = tempfile::tempdir().unwrap();
+    let chart = chart();
+    let ok = helm(
+        &helm3,
+        home.path(),
+        &[
+            "template",
+            "r",
+            chart.to_str().unwrap(),
+            "--post-renderer",
+            fmc_bin(),
+            "--post-renderer-args",
+            "post-render",
+        ],
+    );
+    assert!(ok.status.success(), "{}", text(&ok.stderr));
+    let out = text(&ok.stdout);
+    assert!(out.contains("kind: StatefulSet\nmetadata:") && out.contains("name: r-exclaim-function\n"), "{out}");
+    // Pass-through documents are unchanged, byte for byte (the YAML 1.1 `"on"` stays quoted as written).
+    assert!(out.contains(&plain_configmap(&helm3, home.path())), "{out}");
+    assert!(out.contains("helm.sh/hook: test"), "Helm 3 appends hooks unrendered");
+
+    let broken = helm(
+        &helm3,
+        home.path(),
+        &[
+            "template",
+            "r",
+            chart.to_str().unwrap(),
+            "--set",
+            "typo=true",
+            "--post-renderer",
+            fmc_bin(),
+            "--post-renderer-args",
+            "post-render",
+        ],
+    );
+    assert!(!broken.status.success());
+    let err = text(&broken.stderr);
+    assert!(err.contains("P007") && err.contains("did you mean `replicas`?"), "{err}");
+}
+
+#[test]
+fn helm4_post_renderer_plugin() {
+    let Some(helm4) = tool("helm4") else { return };
+    let home = tempfile::tempdir().unwrap();
+    let chart = chart();
+    let out_dir = home.path().join("out");
+    let ok = helm(
+        &helm4,
+        home.path(),
+        &[
+            "template",
+            "r",
+            chart.to_str().unwrap(),
+            "--post-renderer",
+            "fmc",
+            "--output-dir",
+            out_dir.to_str().unwrap(),
+        ],
+    );
+    assert!(ok.status.success(), "{}", text(&ok.stderr));
+    // Helm 4 files each document by its postrender-filename annotation: the
+    // generated objects carry the one of the Function they came from.
+    let function_file = std::fs::read_to_string(out_dir.join("pulsar-function/templates/function.yaml")).unwrap();
+    assert!(function_file.contains("kind: StatefulSet") && function_file.contains("kind: Service"), "{function_file}");
+    assert!(!function_file.contains("kind: Function\n"));
+    let hook = std::fs::read_to_string(out_dir.join("pulsar-function/templates/smoke-test.yaml")).unwrap();
+    assert!(hook.contains("helm.sh/hook: test"), "hooks pass through");
+
+    let broken = helm(
+        &helm4,
+        home.path(),
+        &["template", "r", chart.to_str().unwrap(), "--set", "typo=true", "--post-renderer", "fmc"],
+    );
+    assert!(!broken.status.success());
+    // Helm 4 discards the renderer's stderr: the diagnostics are in the file.
+    let log = std::fs::read_to_string(home.path().join("fmc-diagnostics.log")).unwrap();
+    assert!(log.contains("P007") && log.contains("replica"), "{log}");
+}
+
+fn run_with_stdin(cmd: &mut Command, input: &str) -> Output {
+    let mut child = cmd.stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
+    child.stdin.take().unwrap().write_all(input.as_bytes()).unwrap();
+    child.wait_with_output().unwrap()
+}
+
+fn function_yaml() -> String {
+    std::fs::read_to_string(corpus_root().join("integration/java-function/manifests.yaml")).unwrap()
+}
+
+#[test]
+fn kpt_fn_eval_exec() {
+    let Some(kpt) = tool("kpt") else { return };
+    let exec = format!("{} krm", fmc_bin());
+    let ok =
+        run_with_stdin(Command::new(&kpt).args(["fn", "eval", "-", "--exec", &exec, "-o", "unwrap"]), &function_yaml());
+    assert!(ok.status.success(), "{}", text(&ok.stderr));
+    let out = text(&ok.stdout);
+    assert!(out.contains("kind: StatefulSet") && out.contains("name: function-sample-function"), "{out}");
+    assert!(out.contains("kind: ConfigMap") && !out.contains("kind: Function\n"), "{out}");
+
+    let broken = function_yaml().replace("  replicas: 1", "  replica: 1");
+    let failed = run_with_stdin(Command::new(&kpt).args(["fn", "eval", "-", "--exec", &exec, "-o", "unwrap"]), &broken);
+    assert!(!failed.status.success());
+    let err = text(&failed.stderr);
+    assert!(err.contains("P007: unknown field `replica`"), "{err}");
+}
+
+#[test]
+fn kpt_fn_render_with_a_kptfile() {
+    let Some(kpt) = tool("kpt") else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let pkg = dir.path().join("pkg");
+    std::fs::create_dir_all(&pkg).unwrap();
+    std::fs::write(pkg.join("function.yaml"), function_yaml()).unwrap();
+    let kptfile = format!(
+        "apiVersion: kpt.dev/v1\nkind: Kptfile\nmetadata:\n  name: pkg\n  annotations: {{config.kubernetes.io/local-config: \"true\"}}\npipeline:\n  mutators:\n  - exec: {}\n    configMap: {{cleanupHooks: \"true\"}}\n",
+        project_root().join("plugins/kpt/fmc-krm.sh").display()
+    );
+    std::fs::write(pkg.join("Kptfile"), kptfile).unwrap();
+    let out = Command::new(&kpt)
+        .args(["fn", "render", "pkg", "--allow-exec", "-o", "unwrap"])
+        .current_dir(dir.path())
+        .env("FMC_BIN", fmc_bin())
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let rendered = text(&out.stdout);
+    assert!(rendered.contains("kind: StatefulSet") && rendered.contains("kind: HorizontalPodAutoscaler"), "{rendered}");
+}
+
+#[test]
+fn kubectl_kustomize_legacy_plugin() {
+    let Some(kubectl) = tool("kubectl") else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let kz = dir.path();
+    std::fs::write(kz.join("kustomization.yaml"), "resources: [function.yaml]\ntransformers: [meshbuild.yaml]\n")
+        .unwrap();
+    std::fs::write(kz.join("meshbuild.yaml"), "apiVersion: fmc.functionmesh.io/v1alpha1\nkind: MeshBuild\nmetadata:\n  name: fmc\nspec:\n  namespace: default\n").unwrap();
+    let run = |function: &str| {
+        std::fs::write(kz.join("function.yaml"), function).unwrap();
+        Command::new(&kubectl)
+            .args(["kustomize", "--enable-alpha-plugins"])
+            .arg(kz)
+            .env("KUSTOMIZE_PLUGIN_HOME", project_root().join("plugins/kustomize"))
+            .env("FMC_BIN", fmc_bin())
+            .output()
+            .unwrap()
+    };
+    let ok = run(&function_yaml());
+    assert!(ok.status.success(), "{}", text(&ok.stderr));
+    let out = text(&ok.stdout);
+    assert!(out.contains("kind: StatefulSet") && out.contains("name: test-pulsar"), "{out}");
+    let failed = run(&function_yaml().replace("  replicas: 1", "  replica: 1"));
+    assert!(!failed.status.success());
+    assert!(text(&failed.stderr).contains("P007"), "{}", text(&failed.stderr));
+}
