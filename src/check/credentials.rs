@@ -61,3 +61,26 @@ pub fn check(ctx: &Ctx) -> Vec<Diagnostic> {
     }
     out
 }
+
+/// Connector and function configs end up in `--function_details` on the command
+/// line too. A literal password there is not refused (connectors have no other
+/// way to take some settings), but it is reported so it can move to `secretsMap`.
+pub fn config_credentials(ctx: &Ctx) -> Vec<Diagnostic> {
+    let s = &ctx.comp.spec;
+    let mut out = Vec::new();
+    for (field, config) in
+        [("funcConfig", &s.func_config), ("sourceConfig", &s.source_config), ("sinkConfig", &s.sink_config)]
+    {
+        for (key, value) in config.iter().flatten() {
+            let literal = value.as_str().is_some_and(|v| !is_reference(v));
+            if is_secret_key(key) && literal {
+                out.push(
+                    Diagnostic::warning("C015", ctx.span(&[field, key]), format!("`{field}.{key}` holds a literal credential"))
+                        .label("visible in the pod's command line")
+                        .help("put the value in a Secret and reference it with `secretsMap` (the connector reads it from the environment)"),
+                );
+            }
+        }
+    }
+    out
+}

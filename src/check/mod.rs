@@ -51,6 +51,7 @@ const RULES: &[Rule] = &[
     topics::check,
     window::check,
     credentials::check,
+    credentials::config_credentials,
     ignored::check,
     ignored::filebeat_auth,
     ignored::selector_labels,

@@ -274,10 +274,13 @@ Fix: remove the field, or move the setting where it takes effect.
 
 Why: `genericAuth.clientAuthenticationParameters` ends up in the pod's command line,
 visible to anyone who can read the StatefulSet. A token or password there is a
-leaked secret.
+leaked secret, so it is an error. A password-like key in `funcConfig`,
+`sourceConfig` or `sinkConfig` also lands on the command line; that is a warning,
+since some connectors take settings no other way.
 
 Fix: reference a key file mounted from a Secret (for example OAuth2
-`keySecretName`/`keySecretKey`), or the legacy `authSecret`.
+`keySecretName`/`keySecretKey`), or the legacy `authSecret`; for configs, move the
+value into a Secret and reference it with `secretsMap`.
 ";
 "C016" "unsupported-option" "An option is valid for the operator but fmc cannot honour it as written.
 

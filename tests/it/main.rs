@@ -11,5 +11,6 @@ mod operator_parity;
 mod operator_unit;
 mod plugins;
 mod schema;
+mod security;
 mod shell_exec;
 mod validators;
