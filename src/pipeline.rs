@@ -30,22 +30,44 @@ impl CompileOutput {
     }
 }
 
+/// Stage timings on stderr when `FMC_TIMINGS` is set (for profiling; see BENCHMARKS.md).
+struct Timer(Option<std::time::Instant>);
+
+impl Timer {
+    fn new() -> Self {
+        Timer(std::env::var_os("FMC_TIMINGS").map(|_| std::time::Instant::now()))
+    }
+
+    fn lap(&mut self, stage: &str) {
+        if let Some(start) = self.0 {
+            eprintln!("fmc timing: {stage:<8} {:>8.1} ms", start.elapsed().as_secs_f64() * 1000.0);
+            self.0 = Some(std::time::Instant::now());
+        }
+    }
+}
+
 pub fn compile(sources: &SourceMap, options: &BuildOptions) -> CompileOutput {
+    let mut timer = Timer::new();
     let (input, mut diagnostics) = parse::parse(sources);
+    timer.lap("parse");
     let document_spans = input.documents.iter().map(|d| d.root.span).collect();
     if diagnostics.has_errors() {
         return CompileOutput { manifests: Vec::new(), diagnostics, document_spans };
     }
     let (resolved, d) = resolve::resolve(&input, options);
     diagnostics.extend(d);
+    timer.lap("resolve");
     if diagnostics.has_errors() {
         return CompileOutput { manifests: Vec::new(), diagnostics, document_spans };
     }
     diagnostics.extend(check::check(&resolved, &input.documents, options));
+    timer.lap("check");
     if diagnostics.has_errors() {
         return CompileOutput { manifests: Vec::new(), diagnostics, document_spans };
     }
     let mut manifests = render::render(&resolved, options);
+    timer.lap("render");
     emit::sort(&mut manifests);
+    timer.lap("sort");
     CompileOutput { manifests, diagnostics, document_spans }
 }

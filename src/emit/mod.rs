@@ -2,8 +2,8 @@
 //!
 //! Order is fixed and independent of input order: by kind rank (namespaces and
 //! configuration first, workloads next, autoscalers and hooks last), then
-//! namespace, name, apiVersion and finally the full content, so permuting input
-//! documents never changes the bytes.
+//! namespace, name and apiVersion, so permuting input documents never changes
+//! the bytes.
 
 pub mod yaml;
 
@@ -24,26 +24,27 @@ fn kind_rank(kind: &str) -> u8 {
     }
 }
 
-/// Sorts manifests into emission order.
+/// Sorts manifests into emission order. The sort is stable, so objects with the
+/// same kind, namespace and name (possible only for pass-through documents of
+/// different API groups) keep their input order, itself sorted by file name.
 pub fn sort(manifests: &mut [Manifest]) {
-    manifests.sort_by_cached_key(|m| {
-        (
-            kind_rank(&m.kind),
-            m.kind.clone(),
-            m.namespace.clone(),
-            m.name.clone(),
-            m.api_version.clone(),
-            m.value.to_string(),
-        )
+    manifests.sort_by(|a, b| {
+        (kind_rank(&a.kind), &a.kind, &a.namespace, &a.name, &a.api_version).cmp(&(
+            kind_rank(&b.kind),
+            &b.kind,
+            &b.namespace,
+            &b.name,
+            &b.api_version,
+        ))
     });
 }
 
 /// The YAML stream: documents separated by `---`.
 pub fn emit(manifests: &[Manifest]) -> String {
-    let mut out = String::new();
+    let mut out = String::with_capacity(manifests.len() * 2048);
     for m in manifests {
         out.push_str("---\n");
-        out.push_str(&yaml::to_yaml(&m.value));
+        yaml::write_yaml(&mut out, &m.value);
     }
     out
 }

@@ -11,15 +11,21 @@ use std::fmt::Write;
 
 pub fn to_yaml(value: &Value) -> String {
     let mut out = String::new();
+    write_yaml(&mut out, value);
+    out
+}
+
+/// Appends the YAML of `value` to `out`.
+pub fn write_yaml(out: &mut String, value: &Value) {
+    let out = &mut *out;
     match value {
-        Value::Object(m) if !m.is_empty() => write_map(&mut out, m, 0),
-        Value::Array(a) if !a.is_empty() => write_seq(&mut out, a, 0),
+        Value::Object(m) if !m.is_empty() => write_map(out, m, 0),
+        Value::Array(a) if !a.is_empty() => write_seq(out, a, 0),
         other => {
             out.push_str(&scalar(other));
             out.push('\n');
         }
     }
-    out
 }
 
 fn indent(out: &mut String, n: usize) {
@@ -31,7 +37,7 @@ fn indent(out: &mut String, n: usize) {
 fn write_map(out: &mut String, m: &serde_json::Map<String, Value>, level: usize) {
     for (k, v) in m {
         indent(out, level);
-        out.push_str(&string(k, level));
+        push_string(out, k);
         out.push(':');
         write_value_after_key(out, v, level);
     }
@@ -53,7 +59,7 @@ fn write_value_after_key(out: &mut String, v: &Value, level: usize) {
         }
         other => {
             out.push(' ');
-            out.push_str(&scalar_at(other, level));
+            push_scalar(out, other);
             out.push('\n');
         }
     }
@@ -71,7 +77,7 @@ fn write_seq(out: &mut String, a: &[Value], level: usize) {
                         indent(out, level + 2);
                     }
                     first = false;
-                    out.push_str(&string(k, level + 2));
+                    push_string(out, k);
                     out.push(':');
                     write_value_after_key(out, v, level + 2);
                 }
@@ -83,10 +89,20 @@ fn write_seq(out: &mut String, a: &[Value], level: usize) {
             }
             Value::String(s) if is_block_candidate(s) => write_block(out, s, level + 2),
             other => {
-                out.push_str(&scalar_at(other, level + 2));
+                push_scalar(out, other);
                 out.push('\n');
             }
         }
+    }
+}
+
+fn push_scalar(out: &mut String, v: &Value) {
+    match v {
+        Value::String(s) => push_string(out, s),
+        Value::Bool(true) => out.push_str("true"),
+        Value::Bool(false) => out.push_str("false"),
+        Value::Null => out.push_str("null"),
+        other => out.push_str(&scalar(other)),
     }
 }
 
@@ -139,6 +155,15 @@ fn write_block(out: &mut String, s: &str, level: usize) {
 /// A string as a YAML scalar: plain when unambiguous, else double-quoted.
 fn string(s: &str, _level: usize) -> String {
     if is_plain_safe(s) { s.to_string() } else { double_quoted(s) }
+}
+
+/// [`string`] without the intermediate allocation for plain strings.
+fn push_string(out: &mut String, s: &str) {
+    if is_plain_safe(s) {
+        out.push_str(s);
+    } else {
+        out.push_str(&double_quoted(s));
+    }
 }
 
 fn double_quoted(s: &str) -> String {
@@ -194,13 +219,12 @@ fn is_plain_safe(s: &str) -> bool {
 /// Anything a YAML 1.1 or 1.2 reader might take as a number (ints in any base,
 /// floats, sexagesimal `1:20`, `.inf`, `.nan`), conservatively.
 fn looks_numeric(s: &str) -> bool {
-    let lower = s.to_ascii_lowercase();
-    let body = lower.trim_start_matches(['+', '-']);
-    if matches!(body, ".inf" | ".nan" | "inf" | "nan") {
+    let body = s.trim_start_matches(['+', '-']);
+    if [".inf", ".nan", "inf", "nan"].iter().any(|w| body.eq_ignore_ascii_case(w)) {
         return true;
     }
     let starts_numeric = body.starts_with(|c: char| c.is_ascii_digit()) || (body.starts_with('.') && body.len() > 1);
-    starts_numeric && body.chars().all(|c| c.is_ascii_hexdigit() || "xob_.:e+-".contains(c))
+    starts_numeric && body.chars().all(|c| c.is_ascii_hexdigit() || "xXoObB_.:eE+-".contains(c))
 }
 
 #[cfg(test)]

@@ -101,22 +101,31 @@ fn size(p: Option<RotatePolicy>) -> Option<&'static str> {
     }
 }
 
+/// Rendered texts by template and settings: a mesh has thousands of components
+/// but only a handful of distinct log settings, so each is rendered once.
+static CACHE: LazyLock<std::sync::Mutex<std::collections::BTreeMap<String, String>>> = LazyLock::new(Default::default);
+
+fn cached(key: String, render: impl FnOnce() -> String) -> String {
+    let mut cache = CACHE.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+    cache.entry(key).or_insert_with(render).clone()
+}
+
 pub fn java_xml(log: Option<&RuntimeLogConfig>, sidecar: bool) -> String {
     let p = policy(log, sidecar);
-    render(
-        "java-log4j.xml",
-        context! { level => java_level(log.and_then(|l| l.level)), json => is_json(log), rolling => p.is_some(), cron => cron(p), size => size(p) },
-    )
+    let (level, json) = (java_level(log.and_then(|l| l.level)), is_json(log));
+    cached(format!("xml/{level}/{json}/{p:?}"), || {
+        render("java-log4j.xml", context! { level, json, rolling => p.is_some(), cron => cron(p), size => size(p) })
+    })
 }
 
 /// The YAML variant always has the rolling appender (as the operator's); with no
 /// policy at all it rolls daily and at 10 MB.
 pub fn java_yaml(log: Option<&RuntimeLogConfig>, sidecar: bool) -> String {
     let p = policy(log, sidecar);
-    render(
-        "java-log4j.yaml",
-        context! { level => java_level(log.and_then(|l| l.level)), json => is_json(log), cron => cron(p), size => size(p) },
-    )
+    let (level, json) = (java_level(log.and_then(|l| l.level)), is_json(log));
+    cached(format!("yaml/{level}/{json}/{p:?}"), || {
+        render("java-log4j.yaml", context! { level, json, cron => cron(p), size => size(p) })
+    })
 }
 
 pub fn python_ini(pulsar_name: &str, log: Option<&RuntimeLogConfig>, sidecar: bool) -> String {
@@ -142,7 +151,7 @@ pub fn python_ini(pulsar_name: &str, log: Option<&RuntimeLogConfig>, sidecar: bo
 }
 
 pub fn filebeat_yaml() -> String {
-    render("filebeat.yaml", context! {})
+    cached("filebeat".into(), || render("filebeat.yaml", context! {}))
 }
 
 #[cfg(test)]
