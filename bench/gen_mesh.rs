@@ -16,7 +16,7 @@ fn function(i: usize) -> String {
     // Fan-in: two producers per topic; fan-out: each topic read by two functions.
     let inputs = format!("    - persistent://shop/orders/t{}\n    - persistent://shop/orders/t{}\n", i / 2, i / 2 + 1);
     let schema = if i.is_multiple_of(2) { "AVRO" } else { "JSON" };
-    let scaling = if i % 4 == 0 {
+    let scaling = if i.is_multiple_of(4) {
         "  maxReplicas: 6\n  pod:\n    builtinAutoscaler:\n    - AverageUtilizationCPUPercent80\n    - AverageUtilizationMemoryPercent80\n"
     } else {
         ""
