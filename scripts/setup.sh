@@ -10,6 +10,7 @@ VENV=.venv
 PACKAGES=(
   "kubernetes-validate==1.37.0"
   "check-jsonschema==0.39.0"
+  "checkov==3.3.30"
 )
 
 if [ ! -x "$VENV/bin/python" ]; then

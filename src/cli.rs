@@ -137,6 +137,9 @@ pub struct OptionArgs {
     /// Annotate objects containing `${…}` with kustomize.toolkit.fluxcd.io/substitute: disabled.
     #[arg(long)]
     pub flux_no_substitute: bool,
+    /// Render a NetworkPolicy per component (ingress only to the metrics port).
+    #[arg(long)]
+    pub network_policy: bool,
 }
 
 #[derive(Args, Debug, Clone)]
@@ -168,6 +171,7 @@ impl OptionArgs {
             run_as_non_root: !self.allow_root,
             cleanup_hooks: self.cleanup_hooks,
             flux_no_substitute: self.flux_no_substitute,
+            network_policy: self.network_policy,
             ..BuildOptions::default()
         };
         if let Some(path) = &self.controller_config {

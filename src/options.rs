@@ -40,6 +40,8 @@ pub struct BuildOptions {
     /// Stamp `kustomize.toolkit.fluxcd.io/substitute: disabled` on generated
     /// objects that contain `${…}` (Flux post-build substitution would mangle them).
     pub flux_no_substitute: bool,
+    /// Render a NetworkPolicy per component: ingress only to the metrics port.
+    pub network_policy: bool,
 }
 
 impl Default for BuildOptions {
@@ -60,6 +62,7 @@ impl Default for BuildOptions {
             runner_image_pull_secrets: Vec::new(),
             runner_image_pull_policy: None,
             flux_no_substitute: false,
+            network_policy: false,
         }
     }
 }

@@ -19,8 +19,9 @@ fn kind_rank(kind: &str) -> u8 {
         "StatefulSet" => 5,
         "HorizontalPodAutoscaler" => 6,
         "VerticalPodAutoscaler" => 7,
-        "Job" => 8,
-        _ => 9,
+        "NetworkPolicy" => 8,
+        "Job" => 9,
+        _ => 10,
     }
 }
 

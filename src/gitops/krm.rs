@@ -43,6 +43,7 @@ pub fn options_from(config: &Value, base: &BuildOptions) -> Result<BuildOptions,
             "namespacedBackendConfig" => o.namespaced_backend_config = text,
             "allowRoot" => o.run_as_non_root = !flag(),
             "cleanupHooks" => o.cleanup_hooks = flag(),
+            "networkPolicy" => o.network_policy = flag(),
             other => return Err(format!("unknown fmc option `{other}` in the function config")),
         }
     }

@@ -25,6 +25,7 @@ use crate::resolve::{Component, Resolved};
 use k8s_openapi::Resource;
 use k8s_openapi::api::apps::v1::{StatefulSet, StatefulSetSpec, StatefulSetUpdateStrategy};
 use k8s_openapi::api::core::v1::{Service, ServicePort, ServiceSpec};
+use k8s_openapi::api::networking::v1::{NetworkPolicy, NetworkPolicyIngressRule, NetworkPolicyPort, NetworkPolicySpec};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, ObjectMeta};
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 use std::collections::BTreeMap;
@@ -136,9 +137,36 @@ fn render_component(comp: &Component, options: &BuildOptions, out: &mut Vec<Mani
             generated: true,
         });
     }
+    if options.network_policy {
+        out.push(Manifest::typed(&network_policy(comp, options), ns, &name, doc));
+    }
     let job_name = format!("{name}-cleanup");
     if let Some(job) = cleanup::cleanup_job(comp, options, object_meta(comp, options, job_name.clone())) {
         out.push(Manifest::typed(&job, ns, &job_name, doc));
+    }
+}
+
+/// Denies all ingress to the component's pods except Prometheus scrapes of the
+/// metrics port; egress stays open (brokers, package downloads).
+fn network_policy(comp: &Component, options: &BuildOptions) -> NetworkPolicy {
+    NetworkPolicy {
+        metadata: object_meta(comp, options, comp.workload_name()),
+        spec: Some(NetworkPolicySpec {
+            pod_selector: Some(LabelSelector {
+                match_labels: Some(labels::component_labels(comp)),
+                match_expressions: None,
+            }),
+            policy_types: Some(vec!["Ingress".into()]),
+            ingress: Some(vec![NetworkPolicyIngressRule {
+                ports: Some(vec![NetworkPolicyPort {
+                    port: Some(IntOrString::Int(pod::METRICS_PORT)),
+                    protocol: Some("TCP".into()),
+                    end_port: None,
+                }]),
+                from: None,
+            }]),
+            egress: None,
+        }),
     }
 }
 

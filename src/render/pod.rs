@@ -249,6 +249,16 @@ fn affinity(comp: &Component, options: &BuildOptions, labels: &BTreeMap<String, 
     affinity
 }
 
+/// User sidecars and init containers without a security context get the
+/// restricted one, so the pod passes the "restricted" Pod Security Standard; a
+/// container that sets its own security context keeps it untouched.
+fn secured(mut containers: Vec<Container>) -> Vec<Container> {
+    for c in containers.iter_mut().filter(|c| c.security_context.is_none()) {
+        c.security_context = Some(container_security());
+    }
+    containers
+}
+
 /// `pod.imagePullSecrets`, then the controller config's runner pull secrets.
 fn pull_secrets(pod: &crate::model::common::PodPolicy, options: &BuildOptions) -> Option<Vec<LocalObjectReference>> {
     let mut secrets = pod.image_pull_secrets.clone().unwrap_or_default();
@@ -268,10 +278,10 @@ pub fn pod_template(comp: &Component, options: &BuildOptions) -> PodTemplateSpec
     let init_mode = options.enable_init_containers && spec.generic_runtime.is_none();
     let vols = volumes::pod_volumes(spec, init_mode);
     let labels = template_labels(comp, options);
-    let mut containers = pod.sidecars.clone().unwrap_or_default();
+    let mut containers = secured(pod.sidecars.clone().unwrap_or_default());
     containers.push(main_container(comp, options, vols.main_mounts, init_mode));
     containers.extend(filebeat_container(comp, vols.filebeat_mounts));
-    let mut init = pod.init_containers.clone().unwrap_or_default();
+    let mut init = secured(pod.init_containers.clone().unwrap_or_default());
     if init_mode {
         init.extend(downloader(comp));
     }
@@ -289,6 +299,13 @@ pub fn pod_template(comp: &Component, options: &BuildOptions) -> PodTemplateSpec
             node_selector: pod.node_selector.clone().filter(|s| !s.is_empty()),
             security_context: Some(pod.security_context.clone().unwrap_or_else(|| default_pod_security(options))),
             service_account_name: pod.service_account_name.clone().filter(|s| !s.is_empty()),
+            // Pulsar instances never call the Kubernetes API: no token unless the
+            // user chose a service account (which may need one).
+            automount_service_account_token: pod
+                .service_account_name
+                .as_deref()
+                .is_none_or(str::is_empty)
+                .then_some(false),
             termination_grace_period_seconds: pod.termination_grace_period_seconds,
             tolerations: pod.tolerations.clone().filter(|t| !t.is_empty()),
             volumes: Some(vols.volumes).filter(|v| !v.is_empty()),

@@ -74,3 +74,127 @@ fn examples_validate_against_the_checked_in_schema() {
     let out = Command::new(&cj).arg("--schemafile").arg(&schema).args(&files).output().unwrap();
     assert!(out.status.success(), "{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
 }
+
+/// Check IDs listed in docs/security.md (first column of its table).
+fn accepted_checks() -> Vec<String> {
+    let doc = std::fs::read_to_string(project_root().join("docs/security.md")).unwrap();
+    doc.lines()
+        .filter_map(|l| l.strip_prefix("| CKV"))
+        .map(|rest| format!("CKV{}", rest.split('|').next().unwrap().trim()))
+        .collect()
+}
+
+/// Every object fmc generates for the corpus and the examples, one file per input.
+fn write_generated(dir: &std::path::Path, options: &BuildOptions) {
+    let mut inputs = corpus_files();
+    for e in std::fs::read_dir(project_root().join("examples/operator")).unwrap() {
+        let p = e.unwrap().path();
+        inputs.push((format!("examples/{}", p.file_name().unwrap().to_string_lossy()), p));
+    }
+    for (rel, path) in inputs {
+        let out = build_file(&path, options);
+        let generated: Vec<_> = out.manifests.iter().filter(|m| m.generated).cloned().collect();
+        if !generated.is_empty() {
+            std::fs::write(dir.join(rel.replace('/', "__")), fmc::emit::emit(&generated)).unwrap();
+        }
+    }
+}
+
+fn checkov_failures(checkov: &std::path::Path, dir: &std::path::Path) -> Vec<(String, String)> {
+    let args = [
+        "-d",
+        dir.to_str().unwrap(),
+        "--framework",
+        "kubernetes",
+        "--skip-download",
+        "--compact",
+        "--quiet",
+        "-o",
+        "json",
+    ];
+    let isolated = Command::new("unshare")
+        .arg("-n")
+        .arg(checkov)
+        .args(args)
+        .env("BC_SKIP_MAPPING", "TRUE")
+        .env("CKV_SKIP_PACKAGE_UPDATE_CHECK", "true")
+        .output();
+    let out = match isolated {
+        Ok(o) if !o.stdout.is_empty() => o,
+        _ => Command::new(checkov)
+            .args(args)
+            .env("BC_SKIP_MAPPING", "TRUE")
+            .env("CKV_SKIP_PACKAGE_UPDATE_CHECK", "true")
+            .output()
+            .unwrap(),
+    };
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("checkov output: {e}: {}", String::from_utf8_lossy(&out.stderr)));
+    let reports = if report.is_array() { report.as_array().unwrap().clone() } else { vec![report] };
+    let mut failures = Vec::new();
+    for r in reports {
+        for f in r["results"]["failed_checks"].as_array().into_iter().flatten() {
+            failures
+                .push((f["check_id"].as_str().unwrap().to_string(), f["resource"].as_str().unwrap_or("").to_string()));
+        }
+    }
+    failures
+}
+
+#[test]
+fn checkov_finds_nothing_unlisted() {
+    let Some(checkov) = tool("checkov", "FMC_CHECKOV") else { return };
+    let accepted = accepted_checks();
+    assert!(accepted.len() >= 10, "{accepted:?}");
+    // checkov skips hidden directories, and tempfile's default names start with a dot.
+    let visible = || tempfile::Builder::new().prefix("fmc-checkov-").tempdir().unwrap();
+    let default_dir = visible();
+    write_generated(default_dir.path(), &BuildOptions::default());
+    let failures = checkov_failures(&checkov, default_dir.path());
+    assert!(!failures.is_empty(), "checkov ran no checks");
+    let unlisted: Vec<_> = failures.iter().filter(|(id, _)| !accepted.contains(id)).collect();
+    assert!(unlisted.is_empty(), "checkov failures not listed in docs/security.md: {unlisted:#?}");
+
+    let policy_dir = visible();
+    write_generated(policy_dir.path(), &BuildOptions { network_policy: true, ..BuildOptions::default() });
+    let with_policy = checkov_failures(&checkov, policy_dir.path());
+    assert!(!with_policy.iter().any(|(id, _)| id == "CKV2_K8S_6"), "--network-policy must satisfy CKV2_K8S_6");
+}
+
+#[test]
+fn generated_pods_meet_the_restricted_pod_security_standard() {
+    let mut checked = 0;
+    for (rel, path) in corpus_files() {
+        let out = build_file(
+            &path,
+            &BuildOptions { enable_init_containers: true, cleanup_hooks: true, ..BuildOptions::default() },
+        );
+        for m in out.manifests.iter().filter(|m| m.generated && (m.kind == "StatefulSet" || m.kind == "Job")) {
+            let pod = &m.value["spec"]["template"]["spec"];
+            let sc = &pod["securityContext"];
+            if sc["runAsUser"] != 10000 {
+                continue; // the resource replaced the pod security context itself
+            }
+            assert_eq!(sc["runAsNonRoot"], true, "{rel} {}", m.name);
+            assert_eq!(sc["seccompProfile"]["type"], "RuntimeDefault", "{rel} {}", m.name);
+            for c in pod["containers"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .chain(pod["initContainers"].as_array().into_iter().flatten())
+            {
+                assert_eq!(c["securityContext"]["allowPrivilegeEscalation"], false, "{rel} {} {}", m.name, c["name"]);
+                assert_eq!(
+                    c["securityContext"]["capabilities"]["drop"],
+                    serde_json::json!(["ALL"]),
+                    "{rel} {} {}",
+                    m.name,
+                    c["name"]
+                );
+                assert!(c["securityContext"].get("privileged").is_none_or(|p| p == false));
+            }
+            checked += 1;
+        }
+    }
+    assert!(checked > 60, "{checked}");
+}
