@@ -8,6 +8,8 @@ pub mod check;
 pub mod cli;
 pub mod diagnostics;
 pub mod emit;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod gitops;
 pub mod model;
 pub mod names;

@@ -52,8 +52,9 @@ Fix: flatten the structure.
 "P004" "input-too-large" "The input expands to more nodes than fmc accepts.
 
 Why: YAML aliases can repeat a large node many times (a \"billion laughs\" alias
-bomb); a few lines of YAML can expand to gigabytes. fmc counts every node after
-alias expansion and stops at 5,000,000 nodes, and rejects scalars over 16 MiB.
+bomb); a few lines of YAML can expand to gigabytes. fmc stops when aliases add more than
+100,000 nodes, when a file holds more than 5,000,000 nodes, or at a scalar over
+16 MiB.
 
 Fix: remove the alias chain or split the input.
 ";

@@ -19,13 +19,30 @@ use yaml_rust2::scanner::{Marker, TScalarStyle};
 
 pub const MAX_DEPTH: usize = 128;
 pub const MAX_NODES: usize = 5_000_000;
+/// Nodes that aliases may add in total: real resources use a few anchors; an
+/// "alias bomb" uses them to multiply a small text into gigabytes.
+pub const MAX_ALIAS_NODES: usize = 100_000;
 pub const MAX_SCALAR_BYTES: usize = 16 << 20;
 
 /// Reads every document of one file. On a syntax error the documents read so far
 /// are returned along with the diagnostic.
 pub fn read_documents(file: FileId, text: &str, diags: &mut Diagnostics) -> Vec<Document> {
-    let mut reader =
-        Reader { file, text, anchors: BTreeMap::new(), nodes: 0, stack: Vec::new(), docs: Vec::new(), diags };
+    let line_starts = if text.is_ascii() {
+        Vec::new()
+    } else {
+        std::iter::once(0).chain(text.match_indices('\n').map(|(i, _)| i + 1)).collect()
+    };
+    let mut reader = Reader {
+        file,
+        text,
+        line_starts,
+        anchors: BTreeMap::new(),
+        nodes: 0,
+        alias_nodes: 0,
+        stack: Vec::new(),
+        docs: Vec::new(),
+        diags,
+    };
     if let Err(stop) = reader.run() {
         reader.diags.push(*stop);
     }
@@ -40,8 +57,11 @@ enum Frame {
 struct Reader<'a, 'd> {
     file: FileId,
     text: &'a str,
+    /// Byte offset of each line start, for non-ASCII text only (see [`Reader::offset`]).
+    line_starts: Vec<usize>,
     anchors: BTreeMap<usize, Node>,
     nodes: usize,
+    alias_nodes: usize,
     stack: Vec<Frame>,
     docs: Vec<Document>,
     diags: &'d mut Diagnostics,
@@ -56,7 +76,7 @@ impl Reader<'_, '_> {
         loop {
             let (event, mark) = parser
                 .next_token()
-                .map_err(|e| Box::new(diag::yaml_syntax(self.span_at(e.marker().index()), e.info())))?;
+                .map_err(|e| Box::new(diag::yaml_syntax(self.span_at(self.offset(e.marker())), e.info())))?;
             match event {
                 Event::StreamEnd => return Ok(()),
                 Event::StreamStart | Event::DocumentEnd | Event::Nothing => {}
@@ -74,12 +94,12 @@ impl Reader<'_, '_> {
                 }
                 Event::SequenceStart(anchor, _) => {
                     self.enter(mark)?;
-                    self.stack.push(Frame::Seq { start: mark.index(), anchor, items: Vec::new() });
+                    self.stack.push(Frame::Seq { start: self.offset(&mark), anchor, items: Vec::new() });
                 }
                 Event::MappingStart(anchor, _) => {
                     self.enter(mark)?;
                     self.stack.push(Frame::Map {
-                        start: mark.index(),
+                        start: self.offset(&mark),
                         anchor,
                         entries: Vec::new(),
                         pending_key: None,
@@ -89,6 +109,30 @@ impl Reader<'_, '_> {
                 Event::SequenceEnd | Event::MappingEnd => self.leave(mark)?,
             }
         }
+    }
+
+    /// The byte offset of a marker. yaml-rust2's `index` counts characters on most
+    /// paths (and bytes on some), so for non-ASCII text the offset is computed from
+    /// the line and the character column instead, and always lands on a character
+    /// boundary.
+    fn offset(&self, mark: &Marker) -> usize {
+        if self.line_starts.is_empty() {
+            return mark.index().min(self.text.len());
+        }
+        let line = mark.line().saturating_sub(1).min(self.line_starts.len() - 1);
+        let start = self.line_starts[line];
+        let rest = &self.text[start..];
+        let line_text = &rest[..rest.find('\n').map_or(rest.len(), |n| n + 1)];
+        start + line_text.char_indices().nth(mark.col()).map_or(line_text.len(), |(i, _)| i)
+    }
+
+    /// The first character boundary at or after `i`, within the text.
+    fn ceil_boundary(&self, i: usize) -> usize {
+        let mut i = i.min(self.text.len());
+        while !self.text.is_char_boundary(i) {
+            i += 1;
+        }
+        i
     }
 
     /// A one-character span at `index` (kept on a character boundary).
@@ -103,7 +147,7 @@ impl Reader<'_, '_> {
 
     fn enter(&mut self, mark: Marker) -> Result<(), Stop> {
         if self.stack.len() >= MAX_DEPTH {
-            return Err(Box::new(diag::too_deep(self.span_at(mark.index()), MAX_DEPTH)));
+            return Err(Box::new(diag::too_deep(self.span_at(self.offset(&mark)), MAX_DEPTH)));
         }
         self.count(mark, 1)
     }
@@ -111,14 +155,14 @@ impl Reader<'_, '_> {
     fn count(&mut self, mark: Marker, n: usize) -> Result<(), Stop> {
         self.nodes += n;
         if self.nodes > MAX_NODES {
-            return Err(Box::new(diag::too_large(self.span_at(mark.index()), "more than 5,000,000 nodes")));
+            return Err(Box::new(diag::too_large(self.span_at(self.offset(&mark)), "more than 5,000,000 nodes")));
         }
         Ok(())
     }
 
     fn leave(&mut self, mark: Marker) -> Result<(), Stop> {
         let frame = self.stack.pop().expect("invariant: end event matches a start");
-        let end = mark.index().max(1);
+        let end = self.ceil_boundary(self.offset(&mark).max(1));
         let (node, anchor) = match frame {
             Frame::Seq { start, anchor, items } => {
                 // Block collections report their start after the first item; use
@@ -137,14 +181,14 @@ impl Reader<'_, '_> {
 
     fn scalar(&mut self, text: String, style: TScalarStyle, tag: Option<Tag>, mark: Marker) -> Result<Node, Stop> {
         if text.len() > MAX_SCALAR_BYTES {
-            return Err(Box::new(diag::too_large(self.span_at(mark.index()), "a scalar larger than 16 MiB")));
+            return Err(Box::new(diag::too_large(self.span_at(self.offset(&mark)), "a scalar larger than 16 MiB")));
         }
         self.count(mark, 1)?;
-        let start = mark.index();
+        let start = self.offset(&mark);
         let quoted = matches!(style, TScalarStyle::SingleQuoted | TScalarStyle::DoubleQuoted);
         let raw_len = if quoted { text.len() + 2 } else { text.len() };
         let line_end = self.text[start.min(self.text.len())..].find('\n').map_or(self.text.len(), |n| start + n);
-        let end = (start + raw_len.max(1)).min(line_end.max(start + 1)).min(self.text.len());
+        let end = self.ceil_boundary((start + raw_len.max(1)).min(line_end.max(start + 1)));
         let span = Span::new(self.file, start, end);
         let value =
             if style == TScalarStyle::Plain && !is_str_tag(&tag) { resolve_plain(text) } else { Value::Str(text) };
@@ -152,13 +196,19 @@ impl Reader<'_, '_> {
     }
 
     fn alias(&mut self, id: usize, mark: Marker) -> Result<Node, Stop> {
-        let node = self
-            .anchors
-            .get(&id)
-            .cloned()
-            .ok_or_else(|| Box::new(diag::yaml_syntax(self.span_at(mark.index()), "unknown alias")))?;
-        self.count(mark, node_count(&node))?;
-        Ok(Node { span: Span::new(self.file, mark.index(), mark.index() + 1), ..node })
+        let at = self.offset(&mark);
+        let Some(anchored) = self.anchors.get(&id) else {
+            return Err(Box::new(diag::yaml_syntax(self.span_at(at), "unknown alias")));
+        };
+        // Count before cloning, so a huge anchor is refused without being copied.
+        let added = node_count(anchored);
+        self.alias_nodes += added;
+        if self.alias_nodes > MAX_ALIAS_NODES {
+            return Err(Box::new(diag::too_large(self.span_at(at), "aliases expand to more than 100,000 nodes")));
+        }
+        let node = anchored.clone();
+        self.count(mark, added)?;
+        Ok(Node { span: Span::new(self.file, at, self.ceil_boundary(at + 1)), ..node })
     }
 
     fn finish_node(&mut self, node: Node, anchor: usize, mark: Marker) -> Result<(), Stop> {
@@ -368,5 +418,23 @@ mod tests {
         assert!(d.is_empty());
         assert_eq!(docs.len(), 3);
         assert_eq!(docs[1].root.value, Value::Null);
+    }
+}
+
+#[cfg(test)]
+mod non_ascii_tests {
+    use super::*;
+
+    #[test]
+    fn spans_are_byte_offsets_on_character_boundaries() {
+        let text = "é: ç\nb: \"ü\"\nc: x\n";
+        let mut d = Diagnostics::default();
+        let docs = read_documents(FileId(0), text, &mut d);
+        assert!(d.is_empty());
+        let root = &docs[0].root;
+        let c = root.entry("c").unwrap();
+        assert_eq!(&text[c.key_span.start as usize..c.key_span.end as usize], "c");
+        let b = root.get("b").unwrap();
+        assert_eq!(&text[b.span.start as usize..b.span.end as usize], "\"ü\"");
     }
 }

@@ -6,6 +6,7 @@ mod cli;
 mod corpus;
 mod determinism;
 mod diagnostics;
+mod fuzz_regressions;
 mod gitops;
 mod operator_parity;
 mod operator_unit;
