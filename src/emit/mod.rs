@@ -45,7 +45,7 @@ pub fn emit(manifests: &[Manifest]) -> String {
     let mut out = String::with_capacity(manifests.len() * 2048);
     for m in manifests {
         out.push_str("---\n");
-        yaml::write_yaml(&mut out, &m.value);
+        out.push_str(&m.yaml);
     }
     out
 }

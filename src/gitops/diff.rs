@@ -21,8 +21,8 @@ fn label((kind, ns, name): &Key) -> String {
 
 /// One line per difference, in a stable order; empty when the two agree.
 pub fn semantic_diff(old: &[Manifest], new: &[Manifest]) -> Vec<String> {
-    let old: BTreeMap<Key, &Value> = old.iter().map(|m| (key(m), &m.value)).collect();
-    let new: BTreeMap<Key, &Value> = new.iter().map(|m| (key(m), &m.value)).collect();
+    let old: BTreeMap<Key, Value> = old.iter().map(|m| (key(m), m.value())).collect();
+    let new: BTreeMap<Key, Value> = new.iter().map(|m| (key(m), m.value())).collect();
     let mut out = Vec::new();
     for (k, v) in &old {
         match new.get(k) {
@@ -114,7 +114,7 @@ mod tests {
             kind: kind.into(),
             namespace: "ns".into(),
             name: name.into(),
-            value,
+            yaml: crate::emit::yaml::to_yaml(&value),
             doc: 0,
             generated: true,
         }

@@ -123,7 +123,7 @@ pub fn run_krm(input: &str, base: &BuildOptions) -> KrmOutput {
         if produced.iter().any(|m| !m.generated) {
             new_items.push(item.clone());
         } else {
-            new_items.extend(produced.into_iter().map(|m| m.value.clone()));
+            new_items.extend(produced.into_iter().map(|m| m.value()));
         }
     }
     KrmOutput { text: resource_list(Value::Array(new_items), results), failed: false }

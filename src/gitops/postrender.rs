@@ -72,12 +72,15 @@ pub fn post_render(text: &str, options: &BuildOptions) -> PostRendered {
         }
         let filename = source_filename(text, &chunks, span.start as usize);
         for m in produced {
-            let mut value = m.value.clone();
-            if let Some(f) = &filename {
-                annotate(&mut value, f);
-            }
             output.push_str("---\n");
-            output.push_str(&to_yaml(&value));
+            match &filename {
+                Some(f) => {
+                    let mut value = m.value();
+                    annotate(&mut value, f);
+                    output.push_str(&to_yaml(&value));
+                }
+                None => output.push_str(&m.yaml),
+            }
         }
     }
     PostRendered { output, compiled, sources }

@@ -43,7 +43,7 @@ pub fn plan(manifests: &[Manifest]) -> Tree {
             let group = m.api_version.split('/').next().unwrap_or("core").replace('.', "-");
             path = path.with_file_name(format!("{}-{}-{}.yaml", m.kind.to_ascii_lowercase(), m.name, group));
         }
-        files.insert(path.clone(), format!("{HEADER}\n{}", to_yaml(&m.value)));
+        files.insert(path.clone(), format!("{HEADER}\n{}", m.yaml));
         listed.push(path);
     }
     let resources: Vec<serde_json::Value> =

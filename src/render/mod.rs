@@ -32,14 +32,19 @@ use std::collections::BTreeMap;
 
 pub const FULL_NAME_ANNOTATION: &str = "fmc.functionmesh.io/full-name";
 
-/// One rendered object.
+/// One rendered object, already written as YAML.
+///
+/// Objects are turned into text as soon as they are rendered (in parallel), so a
+/// large mesh never holds every object as a tree at once; the plug-in modes that
+/// need the structure read it back with [`Manifest::value`].
 #[derive(Debug, Clone, PartialEq)]
 pub struct Manifest {
     pub api_version: String,
     pub kind: String,
     pub namespace: String,
     pub name: String,
-    pub value: serde_json::Value,
+    /// The object as a YAML document body (no `---`), ending in a newline.
+    pub yaml: String,
     /// Index of the input document that produced it.
     pub doc: usize,
     /// Rendered by fmc (false for documents passed through unchanged).
@@ -47,52 +52,79 @@ pub struct Manifest {
 }
 
 impl Manifest {
-    fn typed<T: Resource + serde::Serialize>(obj: &T, namespace: &str, name: &str, doc: usize) -> Self {
+    /// A manifest from a JSON object, stamping the Flux annotation when asked.
+    pub fn from_value(mut value: serde_json::Value, doc: usize, generated: bool, options: &BuildOptions) -> Self {
+        if generated && options.flux_no_substitute && value.to_string().contains("${") {
+            disable_flux_substitution(&mut value);
+        }
+        let text = |k: &str| value.get(k).and_then(|v| v.as_str()).unwrap_or("").to_string();
+        let meta = |k: &str| value.get("metadata").and_then(|m| m.get(k)).and_then(|v| v.as_str()).unwrap_or("").to_string();
+        Manifest {
+            api_version: text("apiVersion"),
+            kind: text("kind"),
+            namespace: meta("namespace"),
+            name: meta("name"),
+            yaml: crate::emit::yaml::to_yaml(&value),
+            doc,
+            generated,
+        }
+    }
+
+    fn typed<T: Resource + serde::Serialize>(obj: &T, comp: &Component, options: &BuildOptions) -> Self {
         let mut value = serde_json::to_value(obj).expect("invariant: k8s objects serialize");
         if let Some(map) = value.as_object_mut() {
             map.insert("apiVersion".into(), T::API_VERSION.into());
             map.insert("kind".into(), T::KIND.into());
         }
-        Manifest {
-            api_version: T::API_VERSION.into(),
-            kind: T::KIND.into(),
-            namespace: namespace.into(),
-            name: name.into(),
-            value,
-            doc,
-            generated: true,
-        }
+        let mut m = Manifest::from_value(value, comp.origin.doc, true, options);
+        // Sort by the component's namespace even when none is written out.
+        m.namespace = comp.namespace.clone();
+        m
+    }
+
+    /// The object as JSON, read back from its YAML.
+    pub fn value(&self) -> serde_json::Value {
+        let mut diags = crate::diagnostics::Diagnostics::default();
+        let docs = crate::parse::yaml::read_documents(crate::source::FileId(0), &self.yaml, &mut diags);
+        docs.first().map(|d| d.root.to_json()).unwrap_or_default()
     }
 }
 
 pub const FLUX_SUBSTITUTE_ANNOTATION: &str = "kustomize.toolkit.fluxcd.io/substitute";
 
+/// Renders every component (spread over the available cores; the order of the
+/// result does not depend on it) and every pass-through document.
 pub fn render(resolved: &Resolved, options: &BuildOptions) -> Vec<Manifest> {
-    let mut out = Vec::new();
-    for comp in &resolved.components {
-        render_component(comp, options, &mut out);
-    }
-    if options.flux_no_substitute {
-        out.iter_mut().filter(|m| m.value.to_string().contains("${")).for_each(disable_flux_substitution);
-    }
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(8);
+    let chunk = resolved.components.len().div_ceil(threads).max(64);
+    let mut out: Vec<Manifest> = std::thread::scope(|scope| {
+        let workers: Vec<_> = resolved
+            .components
+            .chunks(chunk)
+            .map(|part| {
+                scope.spawn(move || {
+                    let mut out = Vec::new();
+                    for comp in part {
+                        render_component(comp, options, &mut out);
+                    }
+                    out
+                })
+            })
+            .collect();
+        workers.into_iter().flat_map(|w| w.join().expect("invariant: rendering does not panic")).collect()
+    });
     for p in &resolved.passthrough {
-        out.push(Manifest {
-            api_version: p.api_version.clone(),
-            kind: p.kind.clone(),
-            namespace: p.namespace.clone().unwrap_or_default(),
-            name: p.name.clone(),
-            value: p.value.clone(),
-            doc: p.origin.doc,
-            generated: false,
-        });
+        let mut m = Manifest::from_value(p.value.clone(), p.origin.doc, false, options);
+        m.namespace = p.namespace.clone().unwrap_or_default();
+        out.push(m);
     }
     out
 }
 
 /// Flux's post-build `${VAR}` substitution would rewrite the shell variables in
 /// the container commands; this annotation opts the object out.
-fn disable_flux_substitution(m: &mut Manifest) {
-    if let Some(meta) = m.value.get_mut("metadata").and_then(|v| v.as_object_mut()) {
+fn disable_flux_substitution(value: &mut serde_json::Value) {
+    if let Some(meta) = value.get_mut("metadata").and_then(|v| v.as_object_mut()) {
         let annotations = meta.entry("annotations").or_insert_with(|| serde_json::json!({}));
         if let Some(a) = annotations.as_object_mut() {
             a.insert(FLUX_SUBSTITUTE_ANNOTATION.into(), "disabled".into());
@@ -117,32 +149,22 @@ fn object_meta(comp: &Component, options: &BuildOptions, name: String) -> Object
 
 fn render_component(comp: &Component, options: &BuildOptions, out: &mut Vec<Manifest>) {
     let name = comp.workload_name();
-    let doc = comp.origin.doc;
-    let ns = &comp.namespace;
-    let sts = statefulset(comp, options);
-    out.push(Manifest::typed(&sts, ns, &name, doc));
-    let svc = service(comp, options);
-    out.push(Manifest::typed(&svc, ns, &format!("{name}-headless"), doc));
+    out.push(Manifest::typed(&statefulset(comp, options), comp, options));
+    out.push(Manifest::typed(&service(comp, options), comp, options));
     if let Some(hpa) = autoscale::hpa(comp, object_meta(comp, options, name.clone())) {
-        out.push(Manifest::typed(&hpa, ns, &name, doc));
+        out.push(Manifest::typed(&hpa, comp, options));
     }
     if let Some(vpa) = autoscale::vpa(comp, object_meta(comp, options, name.clone())) {
-        out.push(Manifest {
-            api_version: "autoscaling.k8s.io/v1".into(),
-            kind: "VerticalPodAutoscaler".into(),
-            namespace: ns.clone(),
-            name: name.clone(),
-            value: vpa,
-            doc,
-            generated: true,
-        });
+        let mut m = Manifest::from_value(vpa, comp.origin.doc, true, options);
+        m.namespace = comp.namespace.clone();
+        out.push(m);
     }
     if options.network_policy {
-        out.push(Manifest::typed(&network_policy(comp, options), ns, &name, doc));
+        out.push(Manifest::typed(&network_policy(comp, options), comp, options));
     }
     let job_name = format!("{name}-cleanup");
-    if let Some(job) = cleanup::cleanup_job(comp, options, object_meta(comp, options, job_name.clone())) {
-        out.push(Manifest::typed(&job, ns, &job_name, doc));
+    if let Some(job) = cleanup::cleanup_job(comp, options, object_meta(comp, options, job_name)) {
+        out.push(Manifest::typed(&job, comp, options));
     }
 }
 

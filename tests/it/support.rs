@@ -61,14 +61,13 @@ pub fn build_file(path: &Path, options: &BuildOptions) -> CompileOutput {
 }
 
 /// The rendered object of `kind` and `name`.
-pub fn object<'a>(out: &'a CompileOutput, kind: &str, name: &str) -> &'a serde_json::Value {
-    &out.manifests
-        .iter()
-        .find(|m| m.kind == kind && m.name == name)
-        .unwrap_or_else(|| {
-            panic!("no {kind} {name}; have {:?}", out.manifests.iter().map(|m| (&m.kind, &m.name)).collect::<Vec<_>>())
-        })
-        .value
+pub fn object(out: &CompileOutput, kind: &str, name: &str) -> &'static serde_json::Value {
+    // Read back from the YAML and leaked: tests are short-lived, and call sites
+    // keep borrowing as they would from a tree.
+    let m = out.manifests.iter().find(|m| m.kind == kind && m.name == name).unwrap_or_else(|| {
+        panic!("no {kind} {name}; have {:?}", out.manifests.iter().map(|m| (&m.kind, &m.name)).collect::<Vec<_>>())
+    });
+    Box::leak(Box::new(m.value()))
 }
 
 /// The main container of a rendered StatefulSet.

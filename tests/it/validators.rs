@@ -170,7 +170,8 @@ fn generated_pods_meet_the_restricted_pod_security_standard() {
             &BuildOptions { enable_init_containers: true, cleanup_hooks: true, ..BuildOptions::default() },
         );
         for m in out.manifests.iter().filter(|m| m.generated && (m.kind == "StatefulSet" || m.kind == "Job")) {
-            let pod = &m.value["spec"]["template"]["spec"];
+            let value = m.value();
+            let pod = &value["spec"]["template"]["spec"];
             let sc = &pod["securityContext"];
             if sc["runAsUser"] != 10000 {
                 continue; // the resource replaced the pod security context itself
