@@ -192,28 +192,33 @@ const YAML11_WORDS: &[&str] = &[
 ];
 
 fn is_plain_safe(s: &str) -> bool {
-    if s.is_empty() || YAML11_WORDS.contains(&s) || looks_numeric(s) {
+    let bytes = s.as_bytes();
+    let (Some(&first), Some(&last)) = (bytes.first(), bytes.last()) else { return false };
+    if (bytes.len() <= 5 && YAML11_WORDS.contains(&s)) || (first.is_ascii_digit() || b"+-.".contains(&first)) && looks_numeric(s) {
         return false;
     }
-    let first = s.chars().next().expect("invariant: non-empty");
-    if "-?:,[]{}#&*!|>'\"%@`".contains(first)
-        && !(first == '-' && s.len() > 1 && !s.starts_with("- ") && !s.starts_with("--- ") && s != "---")
-    {
+    if b"?:,[]{}#&*!|>'\"%@`".contains(&first) {
         return false;
     }
-    if first == '-' && (s == "-" || s.starts_with("---")) {
+    if first == b'-' && (bytes.len() == 1 || bytes[1] == b' ' || s.starts_with("---")) {
         return false;
     }
-    if s.starts_with(' ') || s.ends_with(' ') || s.ends_with(':') {
+    if first == b' ' || last == b' ' || last == b':' {
         return false;
     }
-    if s.contains(": ") || s.contains(" #") || s.contains('\t') {
+    if first == b'.' && looks_numeric(&s[1..]) {
         return false;
     }
-    if s.starts_with('.') && looks_numeric(&s[1..]) {
-        return false;
+    // One pass: `: `, ` #`, tabs and control characters need quotes.
+    let mut prev = 0u8;
+    for &b in bytes {
+        if b < 0x20 || b == 0x7f || (prev == b':' && b == b' ') || (prev == b' ' && b == b'#') {
+            return false;
+        }
+        prev = b;
     }
-    s.chars().all(|c| !c.is_control() && c != '\u{feff}' && c != '\u{2028}' && c != '\u{2029}' && c != '\u{85}')
+    // Non-ASCII: the few Unicode characters YAML treats as breaks or BOM.
+    s.is_ascii() || s.chars().all(|c| !c.is_control() && !matches!(c, '\u{feff}' | '\u{2028}' | '\u{2029}' | '\u{85}'))
 }
 
 /// Anything a YAML 1.1 or 1.2 reader might take as a number (ints in any base,

@@ -11,8 +11,8 @@ use super::diagnostics as diag;
 use super::schema_index::SchemaIndex;
 use crate::ast::{Document, Node, PathSeg, Value, path_to_string};
 use crate::diagnostics::{Diagnostic, Diagnostics};
-use serde::Serialize;
 use serde::de::DeserializeOwned;
+use serde::Serialize;
 
 /// Decodes the value at `path` of `doc` as `T`, reporting every problem.
 /// Returns `None` when a type error makes the value unusable.
@@ -35,12 +35,16 @@ pub fn decode_json<T>(
 where
     T: DeserializeOwned + Serialize,
 {
-    let value: T = match serde_path_to_error::deserialize(&json) {
+    // Plain serde first; the path-tracking wrapper only to explain a failure.
+    let value: T = match T::deserialize(&json) {
         Ok(v) => v,
-        Err(e) => {
-            diags.push(type_error(doc, path, &e));
-            return None;
-        }
+        Err(_) => match serde_path_to_error::deserialize::<_, T>(&json) {
+            Ok(v) => v,
+            Err(e) => {
+                diags.push(type_error(doc, path, &e));
+                return None;
+            }
+        },
     };
     let back = serde_json::to_value(&value).expect("invariant: typed values serialize to JSON");
     let mut unknown = Vec::new();
