@@ -30,13 +30,19 @@ fn function(i: usize) -> String {
     )
 }
 
-fn main() {
-    let n: usize = std::env::args().nth(1).and_then(|a| a.parse().ok()).expect("usage: gen-mesh N");
+/// The whole mesh: a ConfigMap, a ClusterProvided declaration and N functions.
+pub fn mesh(n: usize) -> String {
     let mut out = String::from(
         "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: pulsar-cluster\n  namespace: streaming\ndata:\n  webServiceURL: http://pulsar-broker.pulsar.svc:8080\n  brokerServiceURL: pulsar://pulsar-broker.pulsar.svc:6650\n---\napiVersion: fmc.functionmesh.io/v1alpha1\nkind: ClusterProvided\nmetadata:\n  name: cluster\nspec:\n  secrets: [streaming/enrich-credentials]\n",
     );
     for i in 0..n {
         let _ = write!(out, "{}", function(i));
     }
-    print!("{out}");
+    out
+}
+
+#[allow(dead_code, reason = "the benches include this file for `mesh` only")]
+fn main() {
+    let n: usize = std::env::args().nth(1).and_then(|a| a.parse().ok()).expect("usage: gen-mesh N");
+    print!("{}", mesh(n));
 }

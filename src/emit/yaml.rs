@@ -194,7 +194,9 @@ const YAML11_WORDS: &[&str] = &[
 fn is_plain_safe(s: &str) -> bool {
     let bytes = s.as_bytes();
     let (Some(&first), Some(&last)) = (bytes.first(), bytes.last()) else { return false };
-    if (bytes.len() <= 5 && YAML11_WORDS.contains(&s)) || (first.is_ascii_digit() || b"+-.".contains(&first)) && looks_numeric(s) {
+    if (bytes.len() <= 5 && YAML11_WORDS.contains(&s))
+        || (first.is_ascii_digit() || b"+-.".contains(&first)) && looks_numeric(s)
+    {
         return false;
     }
     if b"?:,[]{}#&*!|>'\"%@`".contains(&first) {

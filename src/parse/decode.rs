@@ -11,8 +11,8 @@ use super::diagnostics as diag;
 use super::schema_index::SchemaIndex;
 use crate::ast::{Document, Node, PathSeg, Value, path_to_string};
 use crate::diagnostics::{Diagnostic, Diagnostics};
-use serde::de::DeserializeOwned;
 use serde::Serialize;
+use serde::de::DeserializeOwned;
 
 /// Decodes the value at `path` of `doc` as `T`, reporting every problem.
 /// Returns `None` when a type error makes the value unusable.

@@ -58,7 +58,8 @@ impl Manifest {
             disable_flux_substitution(&mut value);
         }
         let text = |k: &str| value.get(k).and_then(|v| v.as_str()).unwrap_or("").to_string();
-        let meta = |k: &str| value.get("metadata").and_then(|m| m.get(k)).and_then(|v| v.as_str()).unwrap_or("").to_string();
+        let meta =
+            |k: &str| value.get("metadata").and_then(|m| m.get(k)).and_then(|v| v.as_str()).unwrap_or("").to_string();
         Manifest {
             api_version: text("apiVersion"),
             kind: text("kind"),
