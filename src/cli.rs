@@ -306,13 +306,18 @@ fn build(args: &BuildArgs, print: bool, stdout: &mut dyn Write, stderr: &mut dyn
         return write_tree(dir, &out, args.check, stdout, stderr);
     }
     if print {
+        // Streamed document by document: the output is never held twice.
         let start = std::time::Instant::now();
-        let yaml = out.yaml();
-        if std::env::var_os("FMC_TIMINGS").is_some() {
-            eprintln!("fmc timing: emit     {:>8.1} ms ({} bytes)", start.elapsed().as_secs_f64() * 1000.0, yaml.len());
-        }
-        if stdout.write_all(yaml.as_bytes()).is_err() {
+        let mut w = std::io::BufWriter::with_capacity(1 << 20, stdout);
+        let written = out.manifests.iter().try_for_each(|m| {
+            w.write_all(b"---\n")?;
+            w.write_all(m.yaml.as_bytes())
+        });
+        if written.and_then(|_| w.flush()).is_err() {
             return EXIT_USAGE;
+        }
+        if std::env::var_os("FMC_TIMINGS").is_some() {
+            eprintln!("fmc timing: emit     {:>8.1} ms", start.elapsed().as_secs_f64() * 1000.0);
         }
     }
     // The process ends right after this: freeing every object one by one would

@@ -40,21 +40,33 @@ impl Timer {
 
     fn lap(&mut self, stage: &str) {
         if let Some(start) = self.0 {
-            eprintln!("fmc timing: {stage:<8} {:>8.1} ms", start.elapsed().as_secs_f64() * 1000.0);
+            eprintln!(
+                "fmc timing: {stage:<8} {:>8.1} ms, {} MB resident",
+                start.elapsed().as_secs_f64() * 1000.0,
+                resident_mb()
+            );
             self.0 = Some(std::time::Instant::now());
         }
     }
 }
 
+/// Resident memory now, from /proc (0 elsewhere).
+fn resident_mb() -> u64 {
+    let statm = std::fs::read_to_string("/proc/self/statm").unwrap_or_default();
+    let pages: u64 = statm.split_whitespace().nth(1).and_then(|p| p.parse().ok()).unwrap_or(0);
+    pages * 4096 / (1 << 20)
+}
+
 pub fn compile(sources: &SourceMap, options: &BuildOptions) -> CompileOutput {
     let mut timer = Timer::new();
-    let (input, mut diagnostics) = parse::parse(sources);
+    let (mut input, mut diagnostics) = parse::parse(sources);
     timer.lap("parse");
     let document_spans = input.documents.iter().map(|d| d.root.span).collect();
     if diagnostics.has_errors() {
         return CompileOutput { manifests: Vec::new(), diagnostics, document_spans };
     }
-    let (resolved, d) = resolve::resolve(&input, options);
+    let resources = std::mem::take(&mut input.resources);
+    let (resolved, d) = resolve::resolve_resources(resources, &input.documents, options);
     diagnostics.extend(d);
     timer.lap("resolve");
     if diagnostics.has_errors() {
@@ -65,6 +77,8 @@ pub fn compile(sources: &SourceMap, options: &BuildOptions) -> CompileOutput {
     if diagnostics.has_errors() {
         return CompileOutput { manifests: Vec::new(), diagnostics, document_spans };
     }
+    // Rendering needs no spans: free the syntax tree before the peak.
+    drop(input);
     let mut manifests = render::render(&resolved, options);
     timer.lap("render");
     emit::sort(&mut manifests);

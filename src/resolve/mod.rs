@@ -72,17 +72,25 @@ pub struct Resolved {
     pub passthrough: Vec<PassthroughDoc>,
 }
 
+/// What resolution needs of a ConfigMap or Secret in the input.
+struct CatalogEntry {
+    /// Keys of `data` and `binaryData`.
+    keys: BTreeSet<String>,
+    /// The data in canonical form, for the config hash.
+    fingerprint: String,
+}
+
 /// Objects of the input (by namespace and name) and the cluster-provided declarations.
-struct Catalog<'a> {
-    objects: BTreeMap<(RefKind, String, String), &'a PassthroughDoc>,
+struct Catalog {
+    objects: BTreeMap<(RefKind, String, String), CatalogEntry>,
     provided: BTreeSet<(RefKind, String)>,
 }
 
-impl<'a> Catalog<'a> {
-    fn new(input: &'a Input, options: &BuildOptions) -> Self {
+impl Catalog {
+    fn new(resources: &[Resource], options: &BuildOptions) -> Self {
         let mut objects = BTreeMap::new();
         let mut provided = BTreeSet::new();
-        for res in &input.resources {
+        for res in resources {
             match res {
                 Resource::Passthrough(p) if p.api_version == "v1" => {
                     let kind = match p.kind.as_str() {
@@ -91,7 +99,13 @@ impl<'a> Catalog<'a> {
                         _ => continue,
                     };
                     let ns = p.namespace.clone().unwrap_or_else(|| options.default_namespace.clone());
-                    objects.insert((kind, ns, p.name.clone()), p);
+                    let keys = ["data", "binaryData"]
+                        .iter()
+                        .filter_map(|f| p.value.get(f).and_then(|d| d.as_object()))
+                        .flat_map(|d| d.keys().cloned())
+                        .collect();
+                    objects
+                        .insert((kind, ns, p.name.clone()), CatalogEntry { keys, fingerprint: content_fingerprint(p) });
                 }
                 Resource::ClusterProvided(c) => {
                     for name in c.spec.config_maps.iter().flatten() {
@@ -107,8 +121,8 @@ impl<'a> Catalog<'a> {
         Catalog { objects, provided }
     }
 
-    fn get(&self, kind: RefKind, ns: &str, name: &str) -> Option<&'a PassthroughDoc> {
-        self.objects.get(&(kind, ns.to_string(), name.to_string())).copied()
+    fn get(&self, kind: RefKind, ns: &str, name: &str) -> Option<&CatalogEntry> {
+        self.objects.get(&(kind, ns.to_string(), name.to_string()))
     }
 
     fn is_provided(&self, kind: RefKind, ns: &str, name: &str) -> bool {
@@ -120,32 +134,41 @@ impl<'a> Catalog<'a> {
     }
 }
 
+/// Resolves a copy of the input's resources (see [`resolve_resources`]).
 pub fn resolve(input: &Input, options: &BuildOptions) -> (Resolved, Diagnostics) {
+    resolve_resources(input.resources.clone(), &input.documents, options)
+}
+
+/// Resolves the resources, consuming them (specs move into the components
+/// instead of being copied: a large mesh is not held twice).
+pub fn resolve_resources(
+    resources: Vec<Resource>,
+    docs: &[Document],
+    options: &BuildOptions,
+) -> (Resolved, Diagnostics) {
     let mut diags = Diagnostics::default();
-    let catalog = Catalog::new(input, options);
-    let backends = backend_configs(input, options);
+    let catalog = Catalog::new(&resources, options);
+    let backends = backend_configs(&resources, options);
     let mut resolved = Resolved::default();
-    for res in &input.resources {
+    for res in resources {
         match res {
-            Resource::Component(c) if unmanaged(&c.meta) => {
-                diags.push(unmanaged_warning(c.origin.doc, &input.documents))
-            }
-            Resource::Mesh(m) if unmanaged(&m.meta) => diags.push(unmanaged_warning(m.origin.doc, &input.documents)),
+            Resource::Component(c) if unmanaged(&c.meta) => diags.push(unmanaged_warning(c.origin.doc, docs)),
+            Resource::Mesh(m) if unmanaged(&m.meta) => diags.push(unmanaged_warning(m.origin.doc, docs)),
             Resource::Component(c) => {
-                let comp = component(c.kind, &c.meta.name, &c.meta, c.spec.clone(), c.origin.clone(), options);
+                let comp = component(c.kind, &c.meta.name, &c.meta, c.spec, c.origin, options);
                 resolved.components.push(comp);
             }
-            Resource::Mesh(m) => expand_mesh(m, options, &input.documents, &mut resolved, &mut diags),
-            Resource::Passthrough(p) => resolved.passthrough.push(p.clone()),
+            Resource::Mesh(m) => expand_mesh(&m, options, docs, &mut resolved, &mut diags),
+            Resource::Passthrough(p) => resolved.passthrough.push(p),
             Resource::BackendConfig(_) | Resource::ClusterProvided(_) => {}
         }
     }
     for comp in &mut resolved.components {
-        check_name_length(comp, &input.documents, &mut diags);
-        comp.config_hash = resolve_references(comp, &catalog, &input.documents, &mut diags);
+        check_name_length(comp, docs, &mut diags);
+        comp.config_hash = resolve_references(comp, &catalog, docs, &mut diags);
         comp.backend_configs = backends.for_namespace(&comp.namespace);
     }
-    check_duplicates(&resolved, &input.documents, &mut diags);
+    check_duplicates(&resolved, docs, &mut diags);
     (resolved, diags)
 }
 
@@ -254,10 +277,10 @@ fn resolve_references(comp: &Component, catalog: &Catalog, docs: &[Document], di
         let path: Vec<&str> = reference.path.iter().map(String::as_str).collect();
         let span = comp.origin.span(docs, &path);
         match catalog.get(reference.kind, &comp.namespace, &reference.name) {
-            Some(obj) => {
-                check_keys(&reference, obj, span, diags);
+            Some(entry) => {
+                check_keys(&reference, entry, span, diags);
                 if seen.insert((reference.kind, reference.name.clone())) {
-                    hashed.push_str(&content_fingerprint(obj));
+                    hashed.push_str(&entry.fingerprint);
                 }
             }
             None if catalog.is_provided(reference.kind, &comp.namespace, &reference.name) => {}
@@ -276,13 +299,11 @@ fn missing(reference: &Reference, ns: &str, catalog: &Catalog, span: crate::sour
     }
 }
 
-fn check_keys(reference: &Reference, obj: &PassthroughDoc, span: crate::source::Span, diags: &mut Diagnostics) {
+fn check_keys(reference: &Reference, entry: &CatalogEntry, span: crate::source::Span, diags: &mut Diagnostics) {
     if reference.kind != RefKind::ConfigMap {
         return;
     }
-    let has =
-        |k: &str| ["data", "binaryData"].iter().any(|field| obj.value.get(field).and_then(|d| d.get(k)).is_some());
-    for key in reference.required_keys.iter().filter(|k| !has(k)) {
+    for key in reference.required_keys.iter().filter(|k| !entry.keys.contains(*k)) {
         diags.push(diagnostics::missing_configmap_key(span, &reference.name, key));
     }
 }
@@ -309,10 +330,10 @@ impl BackendIndex {
     }
 }
 
-fn backend_configs(input: &Input, options: &BuildOptions) -> BackendIndex {
+fn backend_configs(resources: &[Resource], options: &BuildOptions) -> BackendIndex {
     let mut global = None;
     let mut namespaced = BTreeMap::new();
-    for res in &input.resources {
+    for res in resources {
         let Resource::BackendConfig(b) = res else { continue };
         let ns = b.meta.namespace.clone().unwrap_or_else(|| options.default_namespace.clone());
         if options.global_backend_config.as_deref() == Some(b.meta.name.as_str())
