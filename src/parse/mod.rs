@@ -34,14 +34,36 @@ static SINK_CONNECTOR_SCHEMA: LazyLock<SchemaIndex> = LazyLock::new(SchemaIndex:
 pub fn parse(sources: &SourceMap) -> (Input, Diagnostics) {
     let mut diags = Diagnostics::default();
     let mut input = Input::default();
+    let mut names = Vec::new();
     for (id, file) in sources.files() {
         for doc in yaml::read_documents(id, &file.text, &mut diags) {
-            let index = input.documents.len();
-            if let Some(resource) = classify(&doc, index, &file.name, &mut diags) {
-                input.resources.push(resource);
-            }
+            names.push(file.name.as_str());
             input.documents.push(doc);
         }
+    }
+    // Documents decode independently: spread them over the cores, keeping
+    // document order in the result.
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(8);
+    let chunk = input.documents.len().div_ceil(threads).max(256);
+    let docs = &input.documents;
+    let names = &names;
+    let parts: Vec<(Vec<Resource>, Diagnostics)> = std::thread::scope(|scope| {
+        let workers: Vec<_> = (0..docs.len())
+            .step_by(chunk)
+            .map(|start| {
+                scope.spawn(move || {
+                    let mut d = Diagnostics::default();
+                    let end = (start + chunk).min(docs.len());
+                    let resources = (start..end).filter_map(|i| classify(&docs[i], i, names[i], &mut d)).collect();
+                    (resources, d)
+                })
+            })
+            .collect();
+        workers.into_iter().map(|w| w.join().expect("invariant: decoding does not panic")).collect()
+    });
+    for (resources, d) in parts {
+        input.resources.extend(resources);
+        diags.extend(d);
     }
     (input, diags)
 }
