@@ -14,6 +14,7 @@ pub mod gitops;
 pub mod model;
 pub mod names;
 pub mod options;
+pub mod parallel;
 pub mod parse;
 pub mod pipeline;
 pub mod quantity;

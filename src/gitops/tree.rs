@@ -59,24 +59,17 @@ pub fn plan(manifests: &[Manifest]) -> Tree {
 
 /// Files under `dir` (relative paths) with their content; only `*.yaml`/`*.yml`.
 fn existing(dir: &Path) -> Result<BTreeMap<PathBuf, String>, String> {
-    let mut out = BTreeMap::new();
     if !dir.exists() {
-        return Ok(out);
+        return Ok(BTreeMap::new());
     }
-    let mut todo = vec![dir.to_path_buf()];
-    while let Some(d) = todo.pop() {
-        let entries = std::fs::read_dir(&d).map_err(|e| format!("cannot read {}: {e}", d.display()))?;
-        for entry in entries {
-            let p = entry.map_err(|e| format!("cannot read {}: {e}", d.display()))?.path();
-            if p.is_dir() {
-                todo.push(p);
-            } else if p.extension().is_some_and(|e| e == "yaml" || e == "yml") {
-                let text = std::fs::read_to_string(&p).unwrap_or_default();
-                out.insert(p.strip_prefix(dir).expect("invariant: under dir").to_path_buf(), text);
-            }
-        }
-    }
-    Ok(out)
+    let files = crate::source::yaml_files(dir)?;
+    Ok(files
+        .into_iter()
+        .map(|p| {
+            let text = std::fs::read_to_string(&p).unwrap_or_default();
+            (p.strip_prefix(dir).expect("invariant: under dir").to_path_buf(), text)
+        })
+        .collect())
 }
 
 fn is_ours(text: &str) -> bool {

@@ -41,25 +41,12 @@ pub fn parse(sources: &SourceMap) -> (Input, Diagnostics) {
             input.documents.push(doc);
         }
     }
-    // Documents decode independently: spread them over the cores, keeping
-    // document order in the result.
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(8);
-    let chunk = input.documents.len().div_ceil(threads).max(256);
-    let docs = &input.documents;
-    let names = &names;
-    let parts: Vec<(Vec<Resource>, Diagnostics)> = std::thread::scope(|scope| {
-        let workers: Vec<_> = (0..docs.len())
-            .step_by(chunk)
-            .map(|start| {
-                scope.spawn(move || {
-                    let mut d = Diagnostics::default();
-                    let end = (start + chunk).min(docs.len());
-                    let resources = (start..end).filter_map(|i| classify(&docs[i], i, names[i], &mut d)).collect();
-                    (resources, d)
-                })
-            })
-            .collect();
-        workers.into_iter().map(|w| w.join().expect("invariant: decoding does not panic")).collect()
+    // Documents decode independently: spread them over the cores.
+    let parts = crate::parallel::map_chunks(&input.documents, 256, |start, docs| {
+        let mut d = Diagnostics::default();
+        let resources: Vec<Resource> =
+            docs.iter().enumerate().filter_map(|(i, doc)| classify(doc, start + i, names[start + i], &mut d)).collect();
+        (resources, d)
     });
     for (resources, d) in parts {
         input.resources.extend(resources);

@@ -577,29 +577,39 @@ fn connector_details(
 }
 
 fn apply_source_connector(spec: &ComponentSpec, source: &mut SourceSpec) {
-    let Some(raw) = &spec.source_config else { return };
-    let c: SourceConnectorSpec =
-        serde_json::to_value(raw).ok().and_then(|v| serde_json::from_value(v).ok()).unwrap_or_default();
+    let Some(c) = typed_connector::<SourceConnectorSpec>(&spec.source_config) else { return };
     let d = connector_details(&c.class_name, &c.type_class_name, &c.source_type, &c.configs, false);
-    overwrite(&mut source.builtin, d.builtin);
-    overwrite(&mut source.class_name, d.class_name);
-    if source.type_class_name.is_empty() {
-        overwrite(&mut source.type_class_name, d.type_class_name);
-    }
-    overwrite(&mut source.configs, d.configs);
+    apply_connector(d, &mut source.builtin, &mut source.class_name, &mut source.type_class_name, &mut source.configs);
 }
 
 fn apply_sink_connector(spec: &ComponentSpec, sink: &mut SinkSpec) {
-    let Some(raw) = &spec.sink_config else { return };
-    let c: SinkConnectorSpec =
-        serde_json::to_value(raw).ok().and_then(|v| serde_json::from_value(v).ok()).unwrap_or_default();
+    let Some(c) = typed_connector::<SinkConnectorSpec>(&spec.sink_config) else { return };
     let d = connector_details(&c.class_name, &c.type_class_name, &c.sink_type, &c.configs, true);
-    overwrite(&mut sink.builtin, d.builtin);
-    overwrite(&mut sink.class_name, d.class_name);
-    if sink.type_class_name.is_empty() {
-        overwrite(&mut sink.type_class_name, d.type_class_name);
+    apply_connector(d, &mut sink.builtin, &mut sink.class_name, &mut sink.type_class_name, &mut sink.configs);
+}
+
+/// A Function's `sourceConfig`/`sinkConfig` read as its typed connector spec.
+fn typed_connector<T: serde::de::DeserializeOwned + Default>(raw: &Option<crate::model::common::Config>) -> Option<T> {
+    let raw = raw.as_ref()?;
+    Some(serde_json::to_value(raw).ok().and_then(|v| serde_json::from_value(v).ok()).unwrap_or_default())
+}
+
+/// Non-empty connector values replace the details' own; the type class only
+/// fills an empty one (after the webhook's `"[B"` default it never does, as in
+/// the operator).
+fn apply_connector(
+    d: ConnectorDetails,
+    builtin: &mut String,
+    class: &mut String,
+    type_class: &mut String,
+    configs: &mut String,
+) {
+    overwrite(builtin, d.builtin);
+    overwrite(class, d.class_name);
+    if type_class.is_empty() {
+        overwrite(type_class, d.type_class_name);
     }
-    overwrite(&mut sink.configs, d.configs);
+    overwrite(configs, d.configs);
 }
 
 fn overwrite(slot: &mut String, value: String) {

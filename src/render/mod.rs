@@ -96,24 +96,14 @@ pub const FLUX_SUBSTITUTE_ANNOTATION: &str = "kustomize.toolkit.fluxcd.io/substi
 /// Renders every component (spread over the available cores; the order of the
 /// result does not depend on it) and every pass-through document.
 pub fn render(resolved: &Resolved, options: &BuildOptions) -> Vec<Manifest> {
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(8);
-    let chunk = resolved.components.len().div_ceil(threads).max(64);
-    let mut out: Vec<Manifest> = std::thread::scope(|scope| {
-        let workers: Vec<_> = resolved
-            .components
-            .chunks(chunk)
-            .map(|part| {
-                scope.spawn(move || {
-                    let mut out = Vec::new();
-                    for comp in part {
-                        render_component(comp, options, &mut out);
-                    }
-                    out
-                })
-            })
-            .collect();
-        workers.into_iter().flat_map(|w| w.join().expect("invariant: rendering does not panic")).collect()
+    let parts = crate::parallel::map_chunks(&resolved.components, 64, |_, part| {
+        let mut out = Vec::new();
+        for comp in part {
+            render_component(comp, options, &mut out);
+        }
+        out
     });
+    let mut out: Vec<Manifest> = parts.into_iter().flatten().collect();
     for p in &resolved.passthrough {
         let mut m = Manifest::from_value(p.value.clone(), p.origin.doc, false, options);
         m.namespace = p.namespace.clone().unwrap_or_default();

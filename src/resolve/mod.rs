@@ -164,26 +164,14 @@ pub fn resolve_resources(
         }
     }
     // Components resolve independently: spread them over the cores.
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(8);
-    let chunk = resolved.components.len().div_ceil(threads).max(256);
-    let (catalog, backends) = (&catalog, &backends);
-    let parts: Vec<Diagnostics> = std::thread::scope(|scope| {
-        let workers: Vec<_> = resolved
-            .components
-            .chunks_mut(chunk)
-            .map(|part| {
-                scope.spawn(move || {
-                    let mut d = Diagnostics::default();
-                    for comp in part {
-                        check_name_length(comp, docs, &mut d);
-                        comp.config_hash = resolve_references(comp, catalog, docs, &mut d);
-                        comp.backend_configs = backends.for_namespace(&comp.namespace);
-                    }
-                    d
-                })
-            })
-            .collect();
-        workers.into_iter().map(|w| w.join().expect("invariant: resolution does not panic")).collect()
+    let parts = crate::parallel::map_chunks_mut(&mut resolved.components, 256, |part| {
+        let mut d = Diagnostics::default();
+        for comp in part {
+            check_name_length(comp, docs, &mut d);
+            comp.config_hash = resolve_references(comp, &catalog, docs, &mut d);
+            comp.backend_configs = backends.for_namespace(&comp.namespace);
+        }
+        d
     });
     for d in parts {
         diags.extend(d);

@@ -1,0 +1,255 @@
+//! The command line: thin wrappers around [`crate::pipeline::compile`], one file
+//! per group of subcommands (`build.rs`: build, check, diff; `plugins.rs`:
+//! post-render, krm, kustomize-plugin; `input.rs`: reading inputs).
+//!
+//! Exit codes: 0 ok, 1 error diagnostics, 2 usage or I/O errors.
+
+mod build;
+mod input;
+mod plugins;
+
+pub use input::load_sources;
+
+use crate::diagnostics::report::{ErrorFormat, render};
+use crate::options::BuildOptions;
+use crate::pipeline::CompileOutput;
+use crate::source::SourceMap;
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+pub const EXIT_OK: u8 = 0;
+pub const EXIT_DIAGNOSTICS: u8 = 1;
+pub const EXIT_USAGE: u8 = 2;
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "fmc",
+    version,
+    about = "The Function Mesh compiler: Function Mesh resources → plain Kubernetes manifests"
+)]
+#[command(
+    after_help = "Examples:\n  fmc build examples/operator/java-function.yaml > manifests.yaml\n  fmc check examples/\n  fmc explain R001\n  fmc schema > fmc-input.schema.json"
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Compile inputs and print the rendered multi-document YAML.
+    Build(BuildArgs),
+    /// Compile inputs and report diagnostics only.
+    Check(BuildArgs),
+    /// Show what changes, object by object and field by field, between two inputs
+    /// (sources or rendered manifests). Exit 0 when equal, 1 when they differ.
+    Diff {
+        old: PathBuf,
+        new: PathBuf,
+        #[command(flatten)]
+        report: ReportArgs,
+        #[command(flatten)]
+        options: OptionArgs,
+    },
+    /// Helm post-renderer: rendered chart on stdin, expanded manifests on stdout.
+    PostRender {
+        #[command(flatten)]
+        report: ReportArgs,
+        #[command(flatten)]
+        options: OptionArgs,
+    },
+    /// KRM function (kpt, kustomize): ResourceList on stdin and stdout.
+    Krm {
+        #[command(flatten)]
+        options: OptionArgs,
+    },
+    /// Legacy kustomize exec plug-in: CONFIG is the plug-in's config file, the
+    /// resources come on stdin; used through plugins/kustomize/.
+    KustomizePlugin {
+        config: PathBuf,
+        #[command(flatten)]
+        report: ReportArgs,
+    },
+    /// Print the JSON Schema (draft-07) of the accepted input.
+    Schema,
+    /// Print the long documentation of a diagnostic code.
+    Explain {
+        /// A code such as R001.
+        code: String,
+    },
+}
+
+#[derive(Copy, Clone, Debug, ValueEnum, PartialEq, Eq)]
+pub enum FormatArg {
+    Human,
+    Json,
+    Github,
+}
+
+#[derive(Copy, Clone, Debug, ValueEnum, PartialEq, Eq)]
+pub enum ColorArg {
+    Auto,
+    Always,
+    Never,
+}
+
+/// How diagnostics are printed.
+#[derive(Args, Debug, Clone)]
+pub struct ReportArgs {
+    /// How diagnostics are printed on stderr.
+    #[arg(long, value_enum, default_value = "human")]
+    pub error_format: FormatArg,
+    #[arg(long, value_enum, default_value = "auto")]
+    pub color: ColorArg,
+    /// Print errors only (no warnings).
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+/// The compile options (the operator's flags and controller config).
+#[derive(Args, Debug, Clone)]
+pub struct OptionArgs {
+    /// Namespace for resources that set none.
+    #[arg(long, default_value = "default")]
+    pub namespace: String,
+    /// Download packages in an init container (operator --enable-init-containers).
+    #[arg(long)]
+    pub enable_init_containers: bool,
+    /// Do not add the default pod anti-affinity (operator --add-default-affinity=false).
+    #[arg(long)]
+    pub no_default_affinity: bool,
+    /// Name of the global BackendConfig (operator --global-backend-config).
+    #[arg(long)]
+    pub global_backend_config: Option<String>,
+    /// Namespace of the global BackendConfig.
+    #[arg(long, default_value = "default")]
+    pub global_backend_config_namespace: String,
+    /// Name of the per-namespace BackendConfig.
+    #[arg(long, default_value = "backend-config")]
+    pub namespaced_backend_config: String,
+    /// Set runAsNonRoot: false in the default pod security context (operator default).
+    #[arg(long)]
+    pub allow_root: bool,
+    /// Default runner image, as KEY=IMAGE with KEY java, python, go or generic/<language>.
+    #[arg(long = "runner-image", value_name = "KEY=IMAGE")]
+    pub runner_images: Vec<String>,
+    /// Render subscription cleanup as a Helm pre-delete / Argo CD PostDelete Job.
+    #[arg(long)]
+    pub cleanup_hooks: bool,
+    /// The operator's controller config file (runnerImages, runnerImagePullSecrets,
+    /// runnerImagePullPolicy, resourceLabels, resourceAnnotations).
+    #[arg(long, value_name = "FILE")]
+    pub controller_config: Option<PathBuf>,
+    /// Annotate objects containing `${…}` with kustomize.toolkit.fluxcd.io/substitute: disabled.
+    #[arg(long)]
+    pub flux_no_substitute: bool,
+    /// Render a NetworkPolicy per component (ingress only to the metrics port).
+    #[arg(long)]
+    pub network_policy: bool,
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct BuildArgs {
+    /// Files, directories (every *.yaml/*.yml inside, sorted) or `-` for stdin.
+    #[arg(default_value = "-")]
+    pub paths: Vec<PathBuf>,
+    /// Write one file per object under DIR (plus a kustomization.yaml) instead of stdout.
+    #[arg(long, short = 'o', value_name = "DIR")]
+    pub out_dir: Option<PathBuf>,
+    /// With -o: write nothing, print a diff and exit 1 when DIR is out of date.
+    #[arg(long, requires = "out_dir")]
+    pub check: bool,
+    #[command(flatten)]
+    pub report: ReportArgs,
+    #[command(flatten)]
+    pub options: OptionArgs,
+}
+
+impl OptionArgs {
+    pub fn options(&self) -> Result<BuildOptions, String> {
+        let mut o = BuildOptions {
+            default_namespace: self.namespace.clone(),
+            enable_init_containers: self.enable_init_containers,
+            add_default_affinity: !self.no_default_affinity,
+            global_backend_config: self.global_backend_config.clone(),
+            global_backend_config_namespace: self.global_backend_config_namespace.clone(),
+            namespaced_backend_config: self.namespaced_backend_config.clone(),
+            run_as_non_root: !self.allow_root,
+            cleanup_hooks: self.cleanup_hooks,
+            flux_no_substitute: self.flux_no_substitute,
+            network_policy: self.network_policy,
+            ..BuildOptions::default()
+        };
+        if let Some(path) = &self.controller_config {
+            let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+            o.apply_controller_config(&text)?;
+        }
+        for pair in &self.runner_images {
+            let (k, v) =
+                pair.split_once('=').ok_or_else(|| format!("--runner-image expects KEY=IMAGE, got `{pair}`"))?;
+            o.runner_images.insert(k.to_string(), v.to_string());
+        }
+        Ok(o)
+    }
+}
+
+pub fn print_diagnostics(out: &CompileOutput, sources: &SourceMap, args: &ReportArgs, stderr: &mut dyn Write) {
+    let format = match args.error_format {
+        FormatArg::Human => ErrorFormat::Human,
+        FormatArg::Json => ErrorFormat::Json,
+        FormatArg::Github => ErrorFormat::Github,
+    };
+    let color = match args.color {
+        ColorArg::Always => true,
+        ColorArg::Never => false,
+        ColorArg::Auto => std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none(),
+    };
+    for d in out.diagnostics.clone().into_sorted() {
+        if args.quiet && !d.is_error() {
+            continue;
+        }
+        let _ = writeln!(stderr, "{}", render(&d, sources, format, color));
+    }
+}
+
+pub fn run(cli: Cli) -> ExitCode {
+    let mut stdout = std::io::stdout().lock();
+    let mut stderr = std::io::stderr().lock();
+    ExitCode::from(run_with(cli, &mut stdout, &mut stderr))
+}
+
+/// Runs a command with explicit output streams (tests call this in-process).
+pub fn run_with(cli: Cli, stdout: &mut dyn Write, stderr: &mut dyn Write) -> u8 {
+    match cli.command {
+        Command::Schema => {
+            let _ = stdout.write_all(crate::schema::input_schema().as_bytes());
+            EXIT_OK
+        }
+        Command::Explain { code } => match crate::diagnostics::codes::lookup(&code) {
+            Some(info) => {
+                let _ = writeln!(stdout, "{} ({})\n\n{}", info.code, info.slug, info.docs.trim_end());
+                EXIT_OK
+            }
+            None => {
+                let _ = writeln!(stderr, "fmc: unknown diagnostic code `{code}`");
+                EXIT_USAGE
+            }
+        },
+        Command::Build(args) => build::build(&args, true, stdout, stderr),
+        Command::Check(args) => build::build(&args, false, stdout, stderr),
+        Command::Diff { old, new, report, options } => build::diff(&old, &new, &report, &options, stdout, stderr),
+        Command::PostRender { report, options } => plugins::post_render(&report, &options, stdout, stderr),
+        Command::Krm { options } => plugins::krm(&options, stdout, stderr),
+        Command::KustomizePlugin { config, report } => plugins::kustomize_plugin(&config, &report, stdout, stderr),
+    }
+}
+
+/// The options, or the usage exit code after saying what is wrong.
+fn options_or_usage(options: &OptionArgs, stderr: &mut dyn Write) -> Result<BuildOptions, u8> {
+    options.options().map_err(|e| {
+        let _ = writeln!(stderr, "fmc: {e}");
+        EXIT_USAGE
+    })
+}
