@@ -27,6 +27,67 @@ pub const MAX_SCALAR_BYTES: usize = 16 << 20;
 /// Reads every document of one file. On a syntax error the documents read so far
 /// are returned along with the diagnostic.
 pub fn read_documents(file: FileId, text: &str, diags: &mut Diagnostics) -> Vec<Document> {
+    if text.len() >= PARALLEL_THRESHOLD {
+        return read_documents_parallel(file, text, diags);
+    }
+    read_chunk(file, text, diags)
+}
+
+/// Files this large are read in parallel, one slice of documents per core.
+pub const PARALLEL_THRESHOLD: usize = 1 << 20;
+
+/// Splits a large stream at its document markers and reads the slices in
+/// parallel. Documents are independent in YAML (anchors do not cross them), so
+/// the result equals a sequential read: spans are shifted back to file offsets
+/// and documents renumbered in order.
+fn read_documents_parallel(file: FileId, text: &str, diags: &mut Diagnostics) -> Vec<Document> {
+    let chunks = crate::gitops::postrender::document_chunks(text);
+    let parts = crate::parallel::map_chunks(&chunks, 64, |_, ranges| {
+        let mut all = Diagnostics::default();
+        let mut docs = Vec::new();
+        for range in ranges {
+            let by = range.start as u32;
+            let mut d = Diagnostics::default();
+            for mut doc in read_chunk(file, &text[range.clone()], &mut d) {
+                shift(&mut doc.root, by);
+                docs.push(doc);
+            }
+            all.extend(d.into_iter().map(|mut diag| {
+                for label in std::iter::once(&mut diag.primary).chain(diag.secondary.iter_mut()) {
+                    label.span.start += by;
+                    label.span.end += by;
+                }
+                diag
+            }));
+        }
+        (docs, all)
+    });
+    let mut out = Vec::new();
+    for (docs, d) in parts {
+        diags.extend(d);
+        out.extend(docs);
+    }
+    for (i, doc) in out.iter_mut().enumerate() {
+        doc.index = i;
+    }
+    out
+}
+
+fn shift(node: &mut Node, by: u32) {
+    node.span.start += by;
+    node.span.end += by;
+    match &mut node.value {
+        Value::Seq(items) => items.iter_mut().for_each(|n| shift(n, by)),
+        Value::Map(entries) => entries.iter_mut().for_each(|e| {
+            e.key_span.start += by;
+            e.key_span.end += by;
+            shift(&mut e.value, by);
+        }),
+        _ => {}
+    }
+}
+
+fn read_chunk(file: FileId, text: &str, diags: &mut Diagnostics) -> Vec<Document> {
     let line_starts = if text.is_ascii() {
         Vec::new()
     } else {
@@ -424,6 +485,25 @@ mod tests {
 #[cfg(test)]
 mod non_ascii_tests {
     use super::*;
+
+    #[test]
+    fn parallel_reading_equals_sequential_reading() {
+        let mut text = String::new();
+        while text.len() < PARALLEL_THRESHOLD + 10_000 {
+            let i = text.len();
+            text.push_str(&format!("---\n# doc {i}\nname: é{i}\nlist: [a, b]\nmap: {{k: &x v, r: *x}}\n"));
+        }
+        text.push_str("---\nbad: [\n");
+        let (mut d1, mut d2) = (Diagnostics::default(), Diagnostics::default());
+        let parallel = read_documents(FileId(0), &text, &mut d1);
+        let sequential = read_chunk(FileId(0), &text, &mut d2);
+        assert_eq!(parallel.len(), sequential.len());
+        for (a, b) in parallel.iter().zip(&sequential) {
+            assert_eq!((a.index, &a.root), (b.index, &b.root));
+        }
+        let spans = |d: Diagnostics| d.into_iter().map(|x| (x.code, x.primary.span)).collect::<Vec<_>>();
+        assert_eq!(spans(d1), spans(d2));
+    }
 
     #[test]
     fn spans_are_byte_offsets_on_character_boundaries() {
