@@ -359,6 +359,23 @@ fn ms(v: Option<i32>) -> Option<String> {
     v.filter(|v| *v != 0).map(|v| (v as u32 as u64).to_string())
 }
 
+/// The consuming side of a Function or Sink.
+fn consumer_source(spec: &ComponentSpec, negative_ack_delay: Option<i32>) -> SourceSpec {
+    let input = spec.input.clone().unwrap_or_default();
+    SourceSpec {
+        type_class_name: opt(&input.type_class_name),
+        subscription_type: subscription_type(spec),
+        input_specs: input_specs(spec),
+        timeout_ms: ms(spec.timeout),
+        subscription_name: opt(&spec.subscription_name),
+        cleanup_subscription: spec.cleanup_subscription.unwrap_or(false),
+        subscription_position: subscription_position(spec.subscription_position),
+        negative_ack_redelivery_delay_ms: ms(negative_ack_delay),
+        skip_to_latest: spec.skip_to_latest.unwrap_or(false),
+        ..Default::default()
+    }
+}
+
 /// Builds the details for a resolved component (defaults already applied).
 pub fn function_details(kind: ComponentKind, spec: &ComponentSpec) -> FunctionDetails {
     match kind {
@@ -385,20 +402,9 @@ fn common(spec: &ComponentSpec, component_type: &'static str) -> FunctionDetails
 
 fn function(spec: &ComponentSpec) -> FunctionDetails {
     let sidecar = spec.log_topic_agent == Some(crate::model::spec::LogTopicAgent::Sidecar);
-    let input = spec.input.clone().unwrap_or_default();
     let output = spec.output.clone().unwrap_or_default();
-    let mut source = SourceSpec {
-        type_class_name: opt(&input.type_class_name),
-        subscription_type: subscription_type(spec),
-        input_specs: input_specs(spec),
-        timeout_ms: ms(spec.timeout),
-        subscription_name: opt(&spec.subscription_name),
-        cleanup_subscription: spec.cleanup_subscription.unwrap_or(false),
-        subscription_position: subscription_position(spec.subscription_position),
-        negative_ack_redelivery_delay_ms: ms(spec.timeout),
-        skip_to_latest: spec.skip_to_latest.unwrap_or(false),
-        ..Default::default()
-    };
+    // A Function's negative-ack delay is its timeout (operator behaviour).
+    let mut source = consumer_source(spec, spec.timeout);
     let mut sink = SinkSpec {
         type_class_name: opt(&output.type_class_name),
         topic: opt(&output.topic),
@@ -491,17 +497,7 @@ fn sink(spec: &ComponentSpec) -> FunctionDetails {
     FunctionDetails {
         class_name: IDENTITY_FUNCTION.into(),
         auto_ack: spec.auto_ack.unwrap_or(true),
-        source: Some(SourceSpec {
-            type_class_name: opt(&input.type_class_name),
-            subscription_type: subscription_type(spec),
-            input_specs: input_specs(spec),
-            timeout_ms: ms(spec.timeout),
-            subscription_name: opt(&spec.subscription_name),
-            cleanup_subscription: spec.cleanup_subscription.unwrap_or(false),
-            subscription_position: subscription_position(spec.subscription_position),
-            negative_ack_redelivery_delay_ms: ms(spec.negative_ack_redelivery_delay_ms),
-            ..Default::default()
-        }),
+        source: Some(consumer_source(spec, spec.negative_ack_redelivery_delay_ms)),
         sink: Some(SinkSpec {
             class_name: opt(&spec.class_name),
             configs: spec.sink_config.as_ref().map(go_json).unwrap_or_default(),
