@@ -9,6 +9,10 @@
 
 use super::diagnostics as diag;
 use super::schema_index::SchemaIndex;
+
+/// A schema index built on first use: only an unknown field needs it, and
+/// generating the schema of every Kubernetes type would cost every build.
+pub type Schema = std::sync::LazyLock<SchemaIndex>;
 use crate::ast::{Document, Node, PathSeg, Value, path_to_string};
 use crate::diagnostics::{Diagnostic, Diagnostics};
 use serde::Serialize;
@@ -16,7 +20,7 @@ use serde::de::DeserializeOwned;
 
 /// Decodes the value at `path` of `doc` as `T`, reporting every problem.
 /// Returns `None` when a type error makes the value unusable.
-pub fn decode<T>(doc: &Document, path: &[PathSeg], schema: &SchemaIndex, diags: &mut Diagnostics) -> Option<T>
+pub fn decode<T>(doc: &Document, path: &[PathSeg], schema: &Schema, diags: &mut Diagnostics) -> Option<T>
 where
     T: DeserializeOwned + Serialize,
 {
@@ -29,7 +33,7 @@ pub fn decode_json<T>(
     doc: &Document,
     path: &[PathSeg],
     json: serde_json::Value,
-    schema: &SchemaIndex,
+    schema: &Schema,
     diags: &mut Diagnostics,
 ) -> Option<T>
 where
@@ -114,7 +118,7 @@ fn find_unknown(
     }
 }
 
-fn unknown_field(doc: &Document, base: &[PathSeg], rel: &[PathSeg], schema: &SchemaIndex) -> Diagnostic {
+fn unknown_field(doc: &Document, base: &[PathSeg], rel: &[PathSeg], schema: &Schema) -> Diagnostic {
     let mut full = base.to_vec();
     full.extend_from_slice(rel);
     let (field, parent_rel) = match rel.split_last() {

@@ -16,19 +16,19 @@ use crate::diagnostics::Diagnostics;
 use crate::model::spec::{BackendConfigSpec, ClusterProvidedSpec, MeshSpec};
 use crate::model::*;
 use crate::source::SourceMap;
-use decode::{decode, decode_json, string_at};
+use decode::{Schema, decode, decode_json, string_at};
 use diagnostics as diag;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use schema_index::SchemaIndex;
 use std::sync::LazyLock;
 
-static COMPONENT_SCHEMA: LazyLock<SchemaIndex> = LazyLock::new(SchemaIndex::of::<ComponentSpec>);
-static MESH_SCHEMA: LazyLock<SchemaIndex> = LazyLock::new(SchemaIndex::of::<MeshSpec>);
-static BACKEND_SCHEMA: LazyLock<SchemaIndex> = LazyLock::new(SchemaIndex::of::<BackendConfigSpec>);
-static PROVIDED_SCHEMA: LazyLock<SchemaIndex> = LazyLock::new(SchemaIndex::of::<ClusterProvidedSpec>);
-static META_SCHEMA: LazyLock<SchemaIndex> = LazyLock::new(SchemaIndex::of::<ObjectMeta>);
-static SOURCE_CONNECTOR_SCHEMA: LazyLock<SchemaIndex> = LazyLock::new(SchemaIndex::of::<common::SourceConnectorSpec>);
-static SINK_CONNECTOR_SCHEMA: LazyLock<SchemaIndex> = LazyLock::new(SchemaIndex::of::<common::SinkConnectorSpec>);
+static COMPONENT_SCHEMA: Schema = LazyLock::new(SchemaIndex::of::<ComponentSpec>);
+static MESH_SCHEMA: Schema = LazyLock::new(SchemaIndex::of::<MeshSpec>);
+static BACKEND_SCHEMA: Schema = LazyLock::new(SchemaIndex::of::<BackendConfigSpec>);
+static PROVIDED_SCHEMA: Schema = LazyLock::new(SchemaIndex::of::<ClusterProvidedSpec>);
+static META_SCHEMA: Schema = LazyLock::new(SchemaIndex::of::<ObjectMeta>);
+static SOURCE_CONNECTOR_SCHEMA: Schema = LazyLock::new(SchemaIndex::of::<common::SourceConnectorSpec>);
+static SINK_CONNECTOR_SCHEMA: Schema = LazyLock::new(SchemaIndex::of::<common::SinkConnectorSpec>);
 
 /// Parses every file of `sources`, in file order.
 pub fn parse(sources: &SourceMap) -> (Input, Diagnostics) {
@@ -183,7 +183,7 @@ fn decode_meta(doc: &Document, workload: bool, diags: &mut Diagnostics) -> Optio
 
 fn decode_spec<T: serde::de::DeserializeOwned + serde::Serialize + Default>(
     doc: &Document,
-    schema: &SchemaIndex,
+    schema: &Schema,
     diags: &mut Diagnostics,
 ) -> Option<T> {
     if doc.root.get("spec").is_none() {
