@@ -57,7 +57,10 @@ pub fn shorten(name: &str, max: usize) -> String {
         return name.to_string();
     }
     let hash = &sha256_hex(name)[..8];
-    let keep = max.saturating_sub(9);
+    let mut keep = max.saturating_sub(9).min(name.len());
+    while !name.is_char_boundary(keep) {
+        keep -= 1;
+    }
     let prefix = name[..keep].trim_end_matches(['-', '.']);
     format!("{prefix}-{hash}")
 }
@@ -100,6 +103,8 @@ mod tests {
         assert_eq!(s.len(), 43);
         assert_eq!(s, shorten(&long, 43));
         assert_ne!(s, shorten(&"a".repeat(61), 43));
+        // Never splits a character (names are checked earlier, but stay safe).
+        assert!(shorten(&"é".repeat(40), 43).len() <= 43);
     }
 
     #[test]

@@ -250,6 +250,14 @@ fn expand_mesh(m: &MeshDoc, options: &BuildOptions, docs: &[Document], out: &mut
                 continue;
             };
             let cr_name = format!("{}-{member}", m.meta.name);
+            if let Some(problem) = names::workload_name_problem(&cr_name) {
+                let span = origin.span(docs, &["name"]);
+                diags.push(crate::parse::diagnostics::invalid_name(
+                    span,
+                    &format!("member name `{member}` gives `{cr_name}`: {problem}"),
+                ));
+                continue;
+            }
             let meta = Meta { name: cr_name.clone(), namespace: m.meta.namespace.clone(), ..Meta::default() };
             out.components.push(component(kind, &cr_name, &meta, spec.clone(), origin, options));
         }
