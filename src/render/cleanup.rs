@@ -10,7 +10,7 @@
 
 use super::command::{self, image_tools};
 use super::connection::Connection;
-use super::download::join;
+use super::download::{admin_prefix, join};
 use super::{env, pod, shell, volumes};
 use crate::model::ComponentKind;
 use crate::model::common::PulsarMessaging;
@@ -94,13 +94,6 @@ fn namespace_of_pattern(pattern: &str) -> Option<String> {
     let rest = pattern.split_once("://").map_or(pattern, |(_, r)| r);
     let mut parts = rest.splitn(3, '/');
     Some(format!("{}/{}", parts.next()?, parts.next()?))
-}
-
-fn admin_prefix(conn: &Connection, pulsarctl: bool) -> Vec<String> {
-    // Reuse the download command's prefix: same CLI, same auth and TLS flags.
-    let mut args = super::download::download_args("function://x/y/z", "d", conn, pulsarctl, false);
-    args.truncate(args.len() - 5); // drop `packages download <loc> --path <dest>`
-    args
 }
 
 pub fn cleanup_job(comp: &Component, options: &BuildOptions, mut meta: ObjectMeta) -> Option<Job> {

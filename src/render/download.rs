@@ -24,7 +24,7 @@ pub fn download_args(location: &str, dest: &str, conn: &Connection, pulsarctl: b
     if is_http_url(location) && wget {
         return vec!["wget".into(), shell::word(location), "-O".into(), shell::word(dest)];
     }
-    let mut args = if pulsarctl { pulsarctl_prefix(conn) } else { pulsar_admin_prefix(conn) };
+    let mut args = admin_prefix(conn, pulsarctl);
     if is_package_url(location) {
         args.extend(["packages".into(), "download".into(), shell::word(location), "--path".into(), shell::word(dest)]);
     } else {
@@ -32,6 +32,12 @@ pub fn download_args(location: &str, dest: &str, conn: &Connection, pulsarctl: b
         args.extend(["--destination-file".into(), shell::word(dest)]);
     }
     args
+}
+
+/// The admin CLI (pulsarctl or pulsar-admin) with the connection's URL, auth and
+/// TLS flags: the start of every download and cleanup command.
+pub fn admin_prefix(conn: &Connection, pulsarctl: bool) -> Vec<String> {
+    if pulsarctl { pulsarctl_prefix(conn) } else { pulsar_admin_prefix(conn) }
 }
 
 fn pulsarctl_prefix(conn: &Connection) -> Vec<String> {
