@@ -11,6 +11,7 @@ pub mod emit;
 #[doc(hidden)]
 pub mod fuzzing;
 pub mod gitops;
+pub mod lower;
 pub mod model;
 pub mod names;
 pub mod options;
@@ -22,3 +23,4 @@ pub mod render;
 pub mod resolve;
 pub mod schema;
 pub mod source;
+pub mod types;

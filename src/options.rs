@@ -42,6 +42,12 @@ pub struct BuildOptions {
     pub flux_no_substitute: bool,
     /// Render a NetworkPolicy per component: ingress only to the metrics port.
     pub network_policy: bool,
+    /// `--env NAME`: the environment of native meshes whose overrides apply.
+    pub environment: Option<String>,
+    /// `--target operator`: emit Function Mesh resources, not plain manifests.
+    pub target_operator: bool,
+    /// Keep the resolved components in the compile output (for `fmc graph`).
+    pub keep_components: bool,
 }
 
 impl Default for BuildOptions {
@@ -57,6 +63,9 @@ impl Default for BuildOptions {
             run_as_non_root: true,
             runner_images: BTreeMap::new(),
             cleanup_hooks: false,
+            environment: None,
+            target_operator: false,
+            keep_components: false,
             resource_labels: BTreeMap::new(),
             resource_annotations: BTreeMap::new(),
             runner_image_pull_secrets: Vec::new(),

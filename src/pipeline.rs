@@ -7,7 +7,7 @@ use crate::diagnostics::Diagnostics;
 use crate::options::BuildOptions;
 use crate::render::Manifest;
 use crate::source::SourceMap;
-use crate::{check, emit, parse, render, resolve};
+use crate::{check, emit, lower, parse, render, resolve};
 
 #[derive(Debug, Default)]
 pub struct CompileOutput {
@@ -17,6 +17,11 @@ pub struct CompileOutput {
     /// The span of every input document's root, by document index (plug-in
     /// modes use it to keep pass-through documents verbatim and in order).
     pub document_spans: Vec<crate::source::Span>,
+    /// The stream graph with the type checker's verdicts (when checking ran).
+    pub streams: Option<check::graph::StreamGraph>,
+    /// The resolved components the graph's indices refer to (kept only when
+    /// `keep_components` is asked for: `fmc graph`, `--target operator`).
+    pub components: Vec<crate::resolve::Component>,
 }
 
 impl CompileOutput {
@@ -63,25 +68,39 @@ pub fn compile(sources: &SourceMap, options: &BuildOptions) -> CompileOutput {
     timer.lap("parse");
     let document_spans = input.documents.iter().map(|d| d.root.span).collect();
     if diagnostics.has_errors() {
-        return CompileOutput { manifests: Vec::new(), diagnostics, document_spans };
+        return CompileOutput { diagnostics, document_spans, ..CompileOutput::default() };
     }
     let resources = std::mem::take(&mut input.resources);
-    let (resolved, d) = resolve::resolve_resources(resources, &input.documents, options);
+    let (lowered, d) = lower::lower(resources, &input.documents, sources, options);
+    diagnostics.extend(d);
+    timer.lap("lower");
+    if diagnostics.has_errors() {
+        return CompileOutput { diagnostics, document_spans, ..CompileOutput::default() };
+    }
+    let (mut resolved, d) = resolve::resolve_resources(lowered.resources, &input.documents, options);
+    resolved.topics = lowered.topics;
     diagnostics.extend(d);
     timer.lap("resolve");
     if diagnostics.has_errors() {
-        return CompileOutput { manifests: Vec::new(), diagnostics, document_spans };
+        return CompileOutput { diagnostics, document_spans, ..CompileOutput::default() };
     }
     diagnostics.extend(check::check(&resolved, &input.documents, options));
+    let (streams, d) = check::graph::check(&resolved, &input.documents);
+    diagnostics.extend(d);
     timer.lap("check");
     if diagnostics.has_errors() {
-        return CompileOutput { manifests: Vec::new(), diagnostics, document_spans };
+        return CompileOutput { diagnostics, document_spans, streams: Some(streams), ..CompileOutput::default() };
     }
     // Rendering needs no spans: free the syntax tree before the peak.
     drop(input);
-    let mut manifests = render::render(&resolved, options);
+    let mut manifests = if options.target_operator {
+        render::operator::render(&resolved, options)
+    } else {
+        render::render(&resolved, options)
+    };
     timer.lap("render");
     emit::sort(&mut manifests);
     timer.lap("sort");
-    CompileOutput { manifests, diagnostics, document_spans }
+    let components = if options.keep_components { resolved.components } else { Vec::new() };
+    CompileOutput { manifests, diagnostics, document_spans, streams: Some(streams), components }
 }

@@ -5,10 +5,13 @@
 //! silently ignores, inline credentials, and options that only a controller can
 //! honour. One rule per file; each returns its diagnostics.
 //!
-//! Codes: C002–C017.
+//! The stream graph's rules (types, topic lints, cycles) live in [`graph`].
+//!
+//! Codes: C002–C025.
 
 mod autoscaling;
 mod credentials;
+pub mod graph;
 mod ignored;
 mod processing;
 mod resources;
@@ -21,6 +24,7 @@ use crate::diagnostics::{Diagnostic, Diagnostics};
 use crate::options::BuildOptions;
 use crate::resolve::{Component, Resolved};
 use crate::source::Span;
+pub use topics::topic_problem;
 
 /// What a rule sees: one component and the means to point into its YAML.
 pub struct Ctx<'a> {

@@ -163,6 +163,88 @@ config reference names a key that must exist.
 
 Fix: add the key to the ConfigMap's `data`.
 ";
+"R005" "unknown-topic" "A component of a native mesh refers to a topic the mesh does not declare.
+
+Why: in a `Mesh`, topics are declared once under `spec.topics` (logical name →
+address, schema, strategy) and components refer to them by logical name, so a
+typo cannot silently create a new topic the way a mistyped address would.
+
+Fix: declare the topic under `topics`, or correct the name (the help line
+suggests the closest declared one).
+
+Example:
+    topics:
+      orders: {schema: OrderV1}
+    functions:
+      enrich:
+        inputs: [ordres]      # R005: did you mean `orders`?
+";
+"R006" "unknown-schema" "A topic, a component port or a KEY_VALUE schema refers to a schema the mesh does not declare.
+
+Why: schemas are declared once under `spec.schemas` and used by name; the type
+checker needs the definition behind every name.
+
+Fix: declare the schema under `schemas`, or correct the name.
+";
+"R007" "unknown-cluster" "A component or the mesh defaults name a Pulsar cluster the mesh does not declare.
+
+Why: a cluster declaration gives the service URLs, TLS and auth every component
+of it uses; a component cannot run against an undeclared cluster.
+
+Fix: declare the cluster under `spec.clusters`, or correct the name.
+";
+"R008" "invalid-schema" "A schema declaration cannot be turned into a schema definition.
+
+Why: the type checker reads AVRO and JSON definitions (Avro records, inline or
+from an `.avsc` file) and PROTOBUF messages (from a `.proto` file) to decide who
+can read what; a definition that does not parse, a missing file or message, or a
+field that does not apply to the schema type makes that impossible.
+
+Fix: correct the definition; the message says what is wrong and where (for
+`.proto` files, with the line number).
+";
+"R009" "inline-credential" "A credential of a native mesh is written inline instead of referring to a Secret.
+
+Why: mesh files are committed to Git and rendered manifests are reviewed and
+stored; a token or private key in them leaks. fmc accepts credentials only as
+Secret references, which it mounts as files (never as literal values).
+
+Fix: create a Secret holding the credential and write `{secret: NAME, key: KEY}`.
+
+Example:
+    auth:
+      token: {secret: pulsar-token, key: token}
+";
+"R010" "unknown-environment" "`fmc build --env NAME` names an environment the mesh does not declare.
+
+Why: a mesh that declares environments expects one of them; building another
+name would silently render the base configuration for, say, production.
+
+Fix: use one of the names under `spec.environments`, or declare the environment.
+";
+"R011" "invalid-cluster" "A Pulsar cluster declaration is incomplete or contradictory.
+
+Why: components need a broker URL (`pulsar://` or `pulsar+ssl://`) and a web
+service URL (`http://` or `https://`), or an existing ConfigMap with both
+(`pulsarConfig`), and at most one authentication method.
+
+Fix: give both URLs or `pulsarConfig`, not both; choose `token` or `oauth2`.
+";
+"R012" "unknown-component" "An environment overrides a component the mesh does not declare.
+
+Why: an override of a mistyped component would silently do nothing in the
+environment it was written for.
+
+Fix: use the key of a function, source or sink of the mesh.
+";
+"R013" "native-runtime-unavailable" "A component asks for the `native` runtime, which this fmc does not ship yet.
+
+Why: the native runtime runs WebAssembly or built-in functions in fmc's own
+runner image; until that runner is available fmc cannot render a workload that
+would run.
+
+Fix: use the `java`, `python` or `go` runtime.
+";
 "C001" "name-shortened" "A derived Kubernetes name was too long and was shortened with a hash.
 
 Why: the StatefulSet name `<name>-<component>` must leave room for the pod label
@@ -302,6 +384,80 @@ API server rejects a selector that does not match the template). The operator
 merges `pod.labels` over the component labels without checking.
 
 Fix: remove the label from `pod.labels`, or use another key.
+";
+"C018" "incompatible-schema" "A consumer's read schema cannot read what a producer writes to the same topic.
+
+Why: Pulsar checks schemas when a consumer subscribes and fails at run time
+(\"Trying to subscribe with incompatible schema\"), or the consumer fails to decode
+messages. fmc checks every reader against every writer of every topic before
+anything runs, using the rules in docs/schema-rules.md: Avro resolution (new
+reader fields need defaults, promotions int→long→float→double, enums, unions,
+aliases), JSON by the same rules, protobuf wire compatibility, primitives by
+type, KEY_VALUE component by component; BYTES and AUTO_CONSUME read anything.
+
+Fix: give the reader's new fields defaults, read with the writer's schema, or
+change what the producer writes. The secondary label shows the writer.
+
+Example:
+    # OrderV2 adds `currency` without a default; checkout writes OrderV1
+    inputs: [{topic: orders, schema: OrderV2}]
+";
+"C019" "schema-evolution-rejected" "A producer writes a schema the topic's compatibility strategy does not accept.
+
+Why: Pulsar refuses to register a schema that breaks the topic's strategy
+(BACKWARD, FORWARD, FULL, their _TRANSITIVE forms, ALWAYS_INCOMPATIBLE), so the
+producer fails at start-up. fmc applies the same strategy against the topic's
+declared schema (and `history`, for transitive strategies).
+
+Fix: evolve the schema within the strategy (add fields with defaults, keep types),
+or change the topic's `compatibility` on purpose.
+";
+"C020" "topic-never-produced" "A declared topic is read but nothing in the mesh writes it.
+
+Why: the consumers would wait for ever; usually an output was renamed or removed.
+Topics fed from outside the mesh say so with `external: true`.
+
+Fix: add the producer, or mark the topic `external: true`.
+";
+"C021" "topic-never-consumed" "A declared topic is written but nothing in the mesh reads it.
+
+Why: the data piles up unread (and costs storage); often a consumer was renamed.
+Topics read outside the mesh say so with `external: true`. Dead-letter and log
+topics are exempt.
+
+Fix: add the consumer, remove the output, or mark the topic `external: true`.
+";
+"C022" "duplicate-pulsar-name" "Two components of the same kind have the same Pulsar name on the same cluster.
+
+Why: Pulsar identifies a function, source or sink by tenant/namespace/name; two
+with the same name overwrite each other's registration, share a subscription and
+mix their metrics, even when their Kubernetes objects differ.
+
+Fix: give one of them another `name`, tenant or namespace.
+";
+"C023" "shared-subscription" "Two components consume one topic on the same subscription name.
+
+Why: a subscription shared by two different components splits the messages
+between them; each sees only part of the stream.
+
+Fix: give each component its own subscription name, or leave it unset (the
+default, the component's fully qualified name, is unique).
+";
+"C024" "cycle-without-exit" "Components form a cycle and none of them writes anywhere outside it.
+
+Why: cycles are allowed (retry loops), but a message in a cycle without an exit
+circulates for ever and the topics grow without bound.
+
+Fix: let a member of the cycle write to a topic outside it: a dead-letter topic,
+an `external` topic, or one read by a component outside the cycle.
+";
+"C025" "fan-in" "Several components write the same topic.
+
+Why: fan-in is sometimes meant (several sources into one stream), but it is also
+what a copy-pasted output looks like, and ordering across producers is lost.
+
+Fix: declare the topic with `multipleProducers: true` if it is meant; otherwise
+give each producer its own topic.
 ";
 }
 

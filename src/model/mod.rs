@@ -5,7 +5,9 @@
 //! diagnostic at the exact YAML node without keeping spans in the typed structs.
 
 pub mod common;
+pub mod dsl;
 pub mod spec;
+pub mod streams;
 
 use crate::ast::{Document, PathSeg};
 use crate::source::Span;
@@ -63,6 +65,16 @@ pub struct ComponentDoc {
     pub meta: Meta,
     pub spec: ComponentSpec,
     pub origin: Origin,
+    /// Inputs and outputs with schemas, when a native mesh declared them.
+    pub io: Option<streams::DeclaredIo>,
+}
+
+/// A native `Mesh` document (lowered into components by the `lower` stage).
+#[derive(Debug, Clone)]
+pub struct DslMeshDoc {
+    pub meta: Meta,
+    pub spec: dsl::MeshDslSpec,
+    pub origin: Origin,
 }
 
 #[derive(Debug, Clone)]
@@ -102,6 +114,7 @@ pub struct PassthroughDoc {
 pub enum Resource {
     Component(ComponentDoc),
     Mesh(MeshDoc),
+    DslMesh(DslMeshDoc),
     BackendConfig(BackendConfigDoc),
     ClusterProvided(ClusterProvidedDoc),
     Passthrough(PassthroughDoc),

@@ -13,6 +13,7 @@ pub mod yaml;
 
 use crate::ast::{Document, PathSeg, Value};
 use crate::diagnostics::Diagnostics;
+use crate::model::dsl::MeshDslSpec;
 use crate::model::spec::{BackendConfigSpec, ClusterProvidedSpec, MeshSpec};
 use crate::model::*;
 use crate::source::SourceMap;
@@ -26,6 +27,7 @@ static COMPONENT_SCHEMA: Schema = LazyLock::new(SchemaIndex::of::<ComponentSpec>
 static MESH_SCHEMA: Schema = LazyLock::new(SchemaIndex::of::<MeshSpec>);
 static BACKEND_SCHEMA: Schema = LazyLock::new(SchemaIndex::of::<BackendConfigSpec>);
 static PROVIDED_SCHEMA: Schema = LazyLock::new(SchemaIndex::of::<ClusterProvidedSpec>);
+static DSL_SCHEMA: Schema = LazyLock::new(SchemaIndex::of::<MeshDslSpec>);
 static META_SCHEMA: Schema = LazyLock::new(SchemaIndex::of::<ObjectMeta>);
 static SOURCE_CONNECTOR_SCHEMA: Schema = LazyLock::new(SchemaIndex::of::<common::SourceConnectorSpec>);
 static SINK_CONNECTOR_SCHEMA: Schema = LazyLock::new(SchemaIndex::of::<common::SinkConnectorSpec>);
@@ -103,7 +105,7 @@ fn classify(doc: &Document, index: usize, file_name: &str, diags: &mut Diagnosti
         (FM_API_VERSION, "Function" | "Source" | "Sink") => {
             let kind = ComponentKind::from_kind(kind).expect("invariant: matched above");
             let spec = decode_component(doc, kind, &[key("spec")], diags)?;
-            Some(Resource::Component(ComponentDoc { kind, meta, spec, origin }))
+            Some(Resource::Component(ComponentDoc { kind, meta, spec, origin, io: None }))
         }
         (FM_API_VERSION, "FunctionMesh") => {
             let spec = decode_mesh(doc, diags)?;
@@ -112,6 +114,10 @@ fn classify(doc: &Document, index: usize, file_name: &str, diags: &mut Diagnosti
         (FM_API_VERSION, "BackendConfig") => {
             let spec = decode_spec::<BackendConfigSpec>(doc, &BACKEND_SCHEMA, diags)?;
             Some(Resource::BackendConfig(BackendConfigDoc { meta, spec, origin }))
+        }
+        (FMC_API_VERSION, "Mesh") => {
+            let spec = decode_spec::<MeshDslSpec>(doc, &DSL_SCHEMA, diags)?;
+            Some(Resource::DslMesh(DslMeshDoc { meta, spec, origin }))
         }
         (FMC_API_VERSION, "ClusterProvided") => {
             let spec = decode_spec::<ClusterProvidedSpec>(doc, &PROVIDED_SCHEMA, diags)?;

@@ -16,6 +16,7 @@ pub mod download;
 pub mod env;
 pub mod labels;
 pub mod logconfig;
+pub mod operator;
 pub mod pod;
 pub mod shell;
 pub mod volumes;

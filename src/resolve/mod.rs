@@ -43,6 +43,8 @@ pub struct Component {
     pub config_hash: String,
     /// BackendConfigs in scope: global first, then namespaced.
     pub backend_configs: Vec<BackendConfigSpec>,
+    /// Inputs and outputs with schemas, when a native mesh declared them.
+    pub io: Option<crate::model::streams::DeclaredIo>,
 }
 
 impl Component {
@@ -53,6 +55,10 @@ impl Component {
 
     /// Where the component is named: `metadata.name`, or a mesh member's `name`.
     pub fn name_span(&self, docs: &[Document]) -> crate::source::Span {
+        if self.io.is_some() && self.origin.base.len() == 4 {
+            // A native mesh component: named by its key (`spec.functions.<key>`).
+            return docs[self.origin.doc].root.key_span(&self.origin.base[..3]);
+        }
         if self.origin.base.len() == 1 {
             let path = [crate::ast::PathSeg::Key("metadata".into()), crate::ast::PathSeg::Key("name".into())];
             docs[self.origin.doc].root.lookup(&path).span
@@ -70,6 +76,10 @@ impl Component {
 pub struct Resolved {
     pub components: Vec<Component>,
     pub passthrough: Vec<PassthroughDoc>,
+    /// Topics declared by native meshes, by address.
+    pub topics: crate::model::streams::TopicTable,
+    /// The BackendConfig documents (`--target operator` passes them on).
+    pub backend_configs: Vec<BackendConfigDoc>,
 }
 
 /// What resolution needs of a ConfigMap or Secret in the input.
@@ -155,12 +165,14 @@ pub fn resolve_resources(
             Resource::Component(c) if unmanaged(&c.meta) => diags.push(unmanaged_warning(c.origin.doc, docs)),
             Resource::Mesh(m) if unmanaged(&m.meta) => diags.push(unmanaged_warning(m.origin.doc, docs)),
             Resource::Component(c) => {
-                let comp = component(c.kind, &c.meta.name, &c.meta, c.spec, c.origin, options);
+                let mut comp = component(c.kind, &c.meta.name, &c.meta, c.spec, c.origin, options);
+                comp.io = c.io;
                 resolved.components.push(comp);
             }
             Resource::Mesh(m) => expand_mesh(&m, options, docs, &mut resolved, &mut diags),
             Resource::Passthrough(p) => resolved.passthrough.push(p),
-            Resource::BackendConfig(_) | Resource::ClusterProvided(_) => {}
+            Resource::BackendConfig(b) => resolved.backend_configs.push(b),
+            Resource::ClusterProvided(_) | Resource::DslMesh(_) => {}
         }
     }
     // Components resolve independently: spread them over the cores.
@@ -220,6 +232,7 @@ fn component(
         origin,
         config_hash: String::new(),
         backend_configs: Vec::new(),
+        io: None,
     }
 }
 

@@ -1,0 +1,108 @@
+//! The ports of an operator resource, derived from its spec.
+//!
+//! An operator spec says little about schemas: `sourceSpecs.<topic>.schemaType`,
+//! `customSchemaSources`, `output.sinkSchemaType`, `customSchemaSinks` name a
+//! schema type; `typeClassName` names a Java class, which pins a primitive
+//! (`java.lang.String` → STRING) but not a POJO's schema. Whatever is not said
+//! stays [`SchemaInfo::Unknown`], so the checker reports "unchecked", never a guess.
+//! Topic patterns cannot be resolved statically and make no port.
+
+use crate::ast::Document;
+use crate::model::ComponentKind;
+use crate::model::streams::{DeclaredIo, Port, PortRole, normalize_topic};
+use crate::resolve::Component;
+use crate::types::{Kind, SchemaInfo, from_java_class};
+
+pub fn derive(comp: &Component, docs: &[Document]) -> DeclaredIo {
+    let mut io = DeclaredIo::default();
+    let spec = &comp.spec;
+    let port = |topic: &str, path: &[&str], schema: SchemaInfo, role: PortRole| Port {
+        topic: normalize_topic(topic),
+        schema,
+        span: comp.origin.span(docs, path),
+        role,
+    };
+    if comp.kind != ComponentKind::Source && !(comp.kind == ComponentKind::Function && spec.source_config.is_some()) {
+        let input = spec.input.clone().unwrap_or_default();
+        let mut seen = Vec::new();
+        for (i, t) in input.topics.iter().flatten().enumerate() {
+            let idx = i.to_string();
+            io.inputs.push(port(t, &["input", "topics", &idx], input_schema(comp, t), PortRole::Input));
+            seen.push(t.clone());
+        }
+        let maps = [("sourceSpecs", input.source_specs.iter().flatten().map(|(k, _)| k).collect::<Vec<_>>())];
+        let others = [
+            ("customSchemaSources", input.custom_schema_sources.iter().flatten().map(|(k, _)| k).collect::<Vec<_>>()),
+            ("customSerdeSources", input.custom_serde_sources.iter().flatten().map(|(k, _)| k).collect::<Vec<_>>()),
+        ];
+        for (map, keys) in maps.iter().chain(others.iter()) {
+            for t in keys {
+                if !seen.contains(t) {
+                    io.inputs.push(port(t, &["input", map, t], input_schema(comp, t), PortRole::Input));
+                    seen.push((*t).clone());
+                }
+            }
+        }
+    }
+    let sink_connector = comp.kind == ComponentKind::Function && spec.sink_config.is_some();
+    if comp.kind != ComponentKind::Sink && !sink_connector
+        && let Some(t) = spec.output.as_ref().and_then(|o| o.topic.as_deref()).filter(|t| !t.is_empty())
+    {
+        io.outputs.push(port(t, &["output", "topic"], output_schema(comp, t), PortRole::Output));
+    }
+    if let Some(t) = spec.dead_letter_topic.as_deref().filter(|t| !t.is_empty()) {
+        let why = SchemaInfo::Unknown { why: "dead letters keep the schema of the input they came from".into() };
+        io.outputs.push(port(t, &["deadLetterTopic"], why, PortRole::DeadLetter));
+    }
+    if let Some(t) = spec.log_topic.as_deref().filter(|t| !t.is_empty()) {
+        let log = SchemaInfo::Kind { kind: Kind::String, what: "log lines (STRING)".into() };
+        io.outputs.push(port(t, &["logTopic"], log, PortRole::Log));
+    }
+    io
+}
+
+fn kind_info(kind_name: &str, source: &str) -> SchemaInfo {
+    match Kind::parse(kind_name) {
+        Some(kind) => SchemaInfo::Kind { kind, what: format!("{} ({source})", kind.name()) },
+        None => SchemaInfo::Unknown { why: format!("schema type `{kind_name}` is a custom class") },
+    }
+}
+
+fn input_schema(comp: &Component, topic: &str) -> SchemaInfo {
+    let input = comp.spec.input.clone().unwrap_or_default();
+    if let Some(t) = input.source_specs.as_ref().and_then(|m| m.get(topic)).and_then(|c| c.schema_type.clone()) {
+        return kind_info(&t, "sourceSpecs.schemaType");
+    }
+    if let Some(t) = input.custom_schema_sources.as_ref().and_then(|m| m.get(topic)) {
+        return kind_info(t, "customSchemaSources");
+    }
+    if input.custom_serde_sources.as_ref().is_some_and(|m| m.contains_key(topic)) {
+        return SchemaInfo::Unknown { why: "read with a custom SerDe class".into() };
+    }
+    match input.type_class_name.as_deref() {
+        Some(class) => from_java_class(class),
+        None => SchemaInfo::Unknown { why: "the spec names no schema or input class".into() },
+    }
+}
+
+fn output_schema(comp: &Component, topic: &str) -> SchemaInfo {
+    let output = comp.spec.output.clone().unwrap_or_default();
+    let custom = output.custom_schema_sinks.as_ref().and_then(|m| m.get(topic));
+    if let Some(conf) = custom {
+        // The operator stores a JSON ConsumerConfig, or (older) a bare schema type.
+        let parsed: Option<String> = serde_json::from_str::<serde_json::Value>(conf)
+            .ok()
+            .and_then(|v| v.get("schemaType").and_then(|s| s.as_str()).map(str::to_string));
+        return kind_info(parsed.as_deref().unwrap_or(conf), "customSchemaSinks");
+    }
+    if let Some(t) = output.sink_schema_type.as_deref().filter(|t| !t.is_empty()) {
+        return kind_info(t, "output.sinkSchemaType");
+    }
+    if output.sink_serde_class_name.as_deref().is_some_and(|s| !s.is_empty()) {
+        return SchemaInfo::Unknown { why: "written with a custom SerDe class".into() };
+    }
+    match output.type_class_name.as_deref() {
+        Some(class) => from_java_class(class),
+        None => SchemaInfo::Unknown { why: "the spec names no schema or output class".into() },
+    }
+}

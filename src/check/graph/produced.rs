@@ -1,0 +1,56 @@
+//! C020 a declared topic is read but nothing writes it; C021 a declared topic
+//! is written but nothing reads it.
+//!
+//! Only topics a native mesh declares are linted: an operator resource's topics
+//! may well be fed or drained by something outside the input, and fmc cannot
+//! know. `external: true` says exactly that for a declared topic. Dead-letter
+//! and log topics are read by people and tools, so they never count as unread.
+
+use super::{GraphCtx, is_data};
+use crate::diagnostics::Diagnostic;
+
+pub fn never_produced(ctx: &GraphCtx) -> Vec<Diagnostic> {
+    let mut out = Vec::new();
+    for &topic in ctx.graph.topics.values() {
+        let Some(facts) = ctx.graph.facts(topic).filter(|f| !f.external) else { continue };
+        let readers = ctx.graph.readers(topic);
+        if readers.is_empty() || !ctx.graph.writers(topic).is_empty() {
+            continue;
+        }
+        let (reader, port) = readers[0];
+        out.push(
+            Diagnostic::error(
+                "C020",
+                port.span,
+                format!("{} reads `{}`, which nothing in the mesh writes", ctx.describe(reader), facts.logical),
+            )
+            .label("read here")
+            .with_secondary(facts.span, "declared here, without `external: true`")
+            .help("mark the topic `external: true` if something outside the mesh writes it, or add its producer"),
+        );
+    }
+    out
+}
+
+pub fn never_consumed(ctx: &GraphCtx) -> Vec<Diagnostic> {
+    let mut out = Vec::new();
+    for &topic in ctx.graph.topics.values() {
+        let Some(facts) = ctx.graph.facts(topic).filter(|f| !f.external) else { continue };
+        let writers: Vec<_> = ctx.graph.writers(topic).into_iter().filter(|(_, p)| is_data(p)).collect();
+        if writers.is_empty() || !ctx.graph.readers(topic).is_empty() {
+            continue;
+        }
+        let (writer, port) = writers[0];
+        out.push(
+            Diagnostic::warning(
+                "C021",
+                port.span,
+                format!("{} writes `{}`, which nothing in the mesh reads", ctx.describe(writer), facts.logical),
+            )
+            .label("written here")
+            .with_secondary(facts.span, "declared here, without `external: true`")
+            .help("mark the topic `external: true` if something outside the mesh reads it, or remove the output"),
+        );
+    }
+    out
+}

@@ -1,0 +1,356 @@
+//! Functions, sources and sinks of a mesh → `ComponentDoc`s with declared I/O.
+//!
+//! The component's `spec` escape hatch is the starting point; every native field
+//! then sets the operator field it stands for (native wins). Topic references
+//! become addresses, schemas become the ports' [`SchemaInfo`], the cluster
+//! becomes the `pulsar` block. Codes: R005, R006, R007, R013, P007, P008, P011.
+
+use super::clusters::ClusterUse;
+use super::diagnostics as diag;
+use super::schemas::SchemaTable;
+use super::{Lowered, MeshCtx, schema_ref};
+use crate::model::common::{BuiltinHpaRule, GoRuntime, JavaRuntime, PythonRuntime, SecretRef};
+use crate::model::dsl::{ComponentDecl, Runtime, TopicRef};
+use crate::model::streams::{DeclaredIo, Port, PortRole, TopicFacts};
+use crate::model::*;
+use crate::types::{Kind, Schema, SchemaInfo};
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+/// What every component of one mesh refers to.
+struct Scope<'s> {
+    schemas: &'s SchemaTable,
+    topics: &'s BTreeMap<String, TopicFacts>,
+    clusters: &'s BTreeMap<String, ClusterUse>,
+}
+
+pub fn lower(
+    ctx: &mut MeshCtx,
+    schemas: &SchemaTable,
+    topics: &BTreeMap<String, TopicFacts>,
+    clusters: &BTreeMap<String, ClusterUse>,
+    out: &mut Lowered,
+) {
+    let scope = Scope { schemas, topics, clusters };
+    let lists = [
+        ("functions", ComponentKind::Function, ctx.spec.functions.clone()),
+        ("sources", ComponentKind::Source, ctx.spec.sources.clone()),
+        ("sinks", ComponentKind::Sink, ctx.spec.sinks.clone()),
+    ];
+    for (list, kind, members) in lists {
+        for (key, decl) in members.unwrap_or_default() {
+            if let Some(doc) = component(ctx, &scope, list, kind, &key, &decl) {
+                out.resources.push(Resource::Component(doc));
+            }
+        }
+    }
+}
+
+fn component(
+    ctx: &mut MeshCtx,
+    scope: &Scope,
+    list: &str,
+    kind: ComponentKind,
+    key: &str,
+    decl: &ComponentDecl,
+) -> Option<ComponentDoc> {
+    let at = |rel: &[&str]| -> Vec<String> {
+        [list, key].iter().chain(rel.iter()).map(|s| (*s).to_string()).collect()
+    };
+    let path = |rel: &[&str]| at(rel);
+    if let Some(problem) = crate::names::workload_name_problem(key) {
+        let span = ctx.key_span(&[list, key]);
+        ctx.diags.push(crate::parse::diagnostics::invalid_name(span, &format!("component `{key}`: {problem}")));
+        return None;
+    }
+    let errors_before = ctx.diags.len();
+    foreign_fields(ctx, kind, list, key, decl);
+    let defaults = ctx.defaults();
+    let mut spec = decl.spec.clone().unwrap_or_default();
+    set(&mut spec.name, &decl.name);
+    set(&mut spec.class_name, &decl.class_name);
+    set(&mut spec.tenant, &decl.tenant.clone().or(defaults.tenant.clone()));
+    set(&mut spec.namespace, &decl.namespace.clone().or(defaults.namespace.clone()));
+    set(&mut spec.image, &decl.image.clone().or(defaults.image.clone()));
+    set(&mut spec.replicas, &decl.parallelism.or(defaults.parallelism));
+    set(&mut spec.resources, &decl.resources.clone().or(defaults.resources.clone()));
+    set(&mut spec.processing_guarantee, &decl.processing_guarantee.or(defaults.processing_guarantee));
+    set(&mut spec.timeout, &decl.timeout_ms);
+    if decl.pod.is_some() {
+        spec.pod = decl.pod.clone();
+    }
+    runtime(ctx, kind, decl, &mut spec, &path(&["runtime"]));
+    cluster(ctx, scope, decl, &defaults, &mut spec, &path(&["cluster"]));
+    autoscaling(ctx, decl, &mut spec, &path(&["autoscaling"]));
+    secrets(decl, &mut spec);
+    config(kind, decl, &mut spec);
+    if kind != ComponentKind::Source {
+        let sub = decl.subscription.clone().unwrap_or_default();
+        set(&mut spec.subscription_name, &sub.name);
+        set(&mut spec.subscription_position, &sub.position.or(defaults.subscription_position));
+    }
+    let io = ports(ctx, scope, kind, decl, &mut spec, list, key);
+    if ctx.diags.iter().skip(errors_before).any(|d| d.is_error()) {
+        return None;
+    }
+    let meta = Meta {
+        name: key.to_string(),
+        namespace: ctx.meta.namespace.clone(),
+        labels: decl.labels.clone().unwrap_or_default(),
+        annotations: decl.annotations.clone().unwrap_or_default(),
+    };
+    let base = ["spec", list, key, "spec"].iter().map(|k| crate::ast::PathSeg::Key((*k).to_string())).collect();
+    Some(ComponentDoc { kind, meta, spec, origin: Origin { doc: ctx.doc, base }, io: Some(io) })
+}
+
+/// Sets `slot` when `value` is given (native fields win over the escape hatch).
+fn set<T: Clone>(slot: &mut Option<T>, value: &Option<T>) {
+    if value.is_some() {
+        slot.clone_from(value);
+    }
+}
+
+fn foreign_fields(ctx: &mut MeshCtx, kind: ComponentKind, list: &str, key: &str, decl: &ComponentDecl) {
+    let foreign: &[(&str, bool)] = match kind {
+        ComponentKind::Source => &[("inputs", decl.inputs.is_some()), ("subscription", decl.subscription.is_some()), ("retries", decl.retries.is_some()), ("timeoutMs", decl.timeout_ms.is_some())],
+        ComponentKind::Sink => &[("output", decl.output.is_some())],
+        ComponentKind::Function => &[],
+    };
+    for (field, present) in foreign {
+        if *present {
+            let span = ctx.key_span(&[list, key, field]);
+            ctx.diags.push(crate::parse::diagnostics::foreign_field(span, field, kind.kind()));
+        }
+    }
+}
+
+fn runtime(ctx: &mut MeshCtx, kind: ComponentKind, decl: &ComponentDecl, spec: &mut ComponentSpec, path: &[String]) {
+    let (file, package) = (decl.file.clone(), decl.package.clone());
+    // Connectors run on the Java runtime: it is the default for sources and sinks.
+    let connector = kind != ComponentKind::Function && (file.is_some() || package.is_some());
+    let runtime = decl.runtime.or(connector.then_some(Runtime::Java));
+    match runtime {
+        Some(Runtime::Java) => {
+            let java = spec.java.get_or_insert_with(JavaRuntime::default);
+            if let Some(f) = file {
+                java.jar = f;
+            }
+            set(&mut java.jar_location, &package);
+        }
+        Some(Runtime::Python) => {
+            let py = spec.python.get_or_insert_with(PythonRuntime::default);
+            if let Some(f) = file {
+                py.py = f;
+            }
+            set(&mut py.py_location, &package);
+        }
+        Some(Runtime::Go) => {
+            let go = spec.golang.get_or_insert_with(GoRuntime::default);
+            if let Some(f) = file {
+                go.go = f;
+            }
+            set(&mut go.go_location, &package);
+        }
+        Some(Runtime::Native) => {
+            let p: Vec<&str> = path.iter().map(String::as_str).collect();
+            let span = ctx.span(&p);
+            ctx.diags.push(diag::native_runtime(span));
+        }
+        None if file.is_some() || package.is_some() => {
+            let p: Vec<&str> = path[..2].iter().map(String::as_str).collect();
+            let span = ctx.key_span(&p);
+            ctx.diags.push(crate::parse::diagnostics::missing_field(span, "runtime", &p.join(".")));
+        }
+        None => {}
+    }
+}
+
+fn cluster(
+    ctx: &mut MeshCtx,
+    scope: &Scope,
+    decl: &ComponentDecl,
+    defaults: &crate::model::dsl::Defaults,
+    spec: &mut ComponentSpec,
+    path: &[String],
+) {
+    let only = (scope.clusters.len() == 1 && ctx.spec.clusters.as_ref().is_some_and(|c| c.len() == 1))
+        .then(|| scope.clusters.keys().next().cloned())
+        .flatten();
+    let (name, from_defaults) = match (&decl.cluster, &defaults.cluster) {
+        (Some(c), _) => (c.clone(), false),
+        (None, Some(c)) => (c.clone(), true),
+        (None, None) => match only {
+            Some(c) => (c, false),
+            None => return,
+        },
+    };
+    let Some(use_) = scope.clusters.get(&name) else {
+        let declared = ctx.spec.clusters.clone().unwrap_or_default();
+        if !declared.contains_key(&name) {
+            let span = if from_defaults {
+                ctx.span(&["defaults", "cluster"])
+            } else {
+                let p: Vec<&str> = path.iter().map(String::as_str).collect();
+                ctx.span(&p)
+            };
+            let close = ctx.closest(&name, declared.keys(), &["clusters"]);
+            ctx.diags.push(diag::unknown("R007", "cluster", span, &name, close, "clusters"));
+        }
+        return;
+    };
+    let pulsar = spec.pulsar.get_or_insert_with(Default::default);
+    set(&mut pulsar.pulsar_config, &use_.pulsar.pulsar_config);
+    set(&mut pulsar.tls_config, &use_.pulsar.tls_config);
+    set(&mut pulsar.auth_config, &use_.pulsar.auth_config);
+    if !use_.volumes.is_empty() {
+        let pod = spec.pod.get_or_insert_with(Default::default);
+        pod.volumes.get_or_insert_with(Vec::new).extend(use_.volumes.iter().cloned());
+        spec.volume_mounts.get_or_insert_with(Vec::new).extend(use_.mounts.iter().cloned());
+    }
+}
+
+fn autoscaling(ctx: &mut MeshCtx, decl: &ComponentDecl, spec: &mut ComponentSpec, path: &[String]) {
+    let Some(a) = &decl.autoscaling else { return };
+    spec.max_replicas = Some(a.max_parallelism);
+    set(&mut spec.min_replicas, &a.min_parallelism.or(spec.replicas));
+    let mut rules = Vec::new();
+    for (field, percent, rule) in [("cpuPercent", a.cpu_percent, true), ("memoryPercent", a.memory_percent, false)] {
+        let Some(p) = percent else { continue };
+        let r = match (rule, p) {
+            (true, 80) => BuiltinHpaRule::AverageUtilizationCPUPercent80,
+            (true, 50) => BuiltinHpaRule::AverageUtilizationCPUPercent50,
+            (true, 20) => BuiltinHpaRule::AverageUtilizationCPUPercent20,
+            (false, 80) => BuiltinHpaRule::AverageUtilizationMemoryPercent80,
+            (false, 50) => BuiltinHpaRule::AverageUtilizationMemoryPercent50,
+            (false, 20) => BuiltinHpaRule::AverageUtilizationMemoryPercent20,
+            _ => {
+                let mut p: Vec<&str> = path.iter().map(String::as_str).collect();
+                p.push(field);
+                let span = ctx.span(&p);
+                let d = crate::parse::diagnostics::invalid_value(span, &p.join("."), "expected 20, 50 or 80");
+                ctx.diags.push(d);
+                continue;
+            }
+        };
+        rules.push(r);
+    }
+    if !rules.is_empty() {
+        spec.pod.get_or_insert_with(Default::default).builtin_autoscaler = Some(rules);
+    }
+}
+
+fn secrets(decl: &ComponentDecl, spec: &mut ComponentSpec) {
+    let Some(secrets) = &decl.secrets else { return };
+    let map = spec.secrets_map.get_or_insert_with(BTreeMap::new);
+    for (env, s) in secrets {
+        map.insert(env.clone(), SecretRef { path: s.secret.clone(), key: Some(s.key.clone()) });
+    }
+}
+
+fn config(kind: ComponentKind, decl: &ComponentDecl, spec: &mut ComponentSpec) {
+    let slot = match kind {
+        ComponentKind::Function => &mut spec.func_config,
+        ComponentKind::Source => &mut spec.source_config,
+        ComponentKind::Sink => &mut spec.sink_config,
+    };
+    set(slot, &decl.config);
+}
+
+/// Inputs, output, dead-letter and log topics: addresses into the spec, ports into the I/O.
+fn ports(
+    ctx: &mut MeshCtx,
+    scope: &Scope,
+    kind: ComponentKind,
+    decl: &ComponentDecl,
+    spec: &mut ComponentSpec,
+    list: &str,
+    key: &str,
+) -> DeclaredIo {
+    let mut io = DeclaredIo::default();
+    let java = spec.java.is_some();
+    for (i, r) in decl.inputs.iter().flatten().enumerate() {
+        let idx = i.to_string();
+        let Some(port) = port(ctx, scope, r, &[list, key, "inputs", &idx], PortRole::Input) else { continue };
+        let input = spec.input.get_or_insert_with(Default::default);
+        let topics = input.topics.get_or_insert_with(Vec::new);
+        if !topics.contains(&port.topic) {
+            topics.push(port.topic.clone());
+        }
+        if let (true, Some(k)) = (java, declared_kind(&port.schema)) {
+            let specs = input.source_specs.get_or_insert_with(BTreeMap::new);
+            let consumer = specs.entry(port.topic.clone()).or_default();
+            consumer.schema_type.get_or_insert_with(|| k.name().to_string());
+        }
+        io.inputs.push(port);
+    }
+    if let Some(r) = &decl.output
+        && kind != ComponentKind::Sink
+        && let Some(port) = port(ctx, scope, r, &[list, key, "output"], PortRole::Output)
+    {
+        let output = spec.output.get_or_insert_with(Default::default);
+        output.topic = Some(port.topic.clone());
+        if let (true, Some(k)) = (java, declared_kind(&port.schema)) {
+            output.sink_schema_type.get_or_insert_with(|| k.name().to_string());
+        }
+        io.outputs.push(port);
+    }
+    if let Some(retries) = &decl.retries {
+        spec.max_message_retry = Some(retries.max);
+        if let Some(dlq) = &retries.dead_letter_topic {
+            let r = TopicRef::Name(dlq.clone());
+            if let Some(mut port) = port(ctx, scope, &r, &[list, key, "retries", "deadLetterTopic"], PortRole::DeadLetter) {
+                // A dead-letter topic receives the inputs as they were read.
+                port.schema = match io.inputs.as_slice() {
+                    [one] => one.schema.clone(),
+                    _ => SchemaInfo::Unknown { why: "dead letters of several inputs".into() },
+                };
+                spec.dead_letter_topic = Some(port.topic.clone());
+                io.outputs.push(port);
+            }
+        }
+    }
+    if let Some(log) = &decl.log_topic {
+        let r = TopicRef::Name(log.clone());
+        if let Some(mut port) = port(ctx, scope, &r, &[list, key, "logTopic"], PortRole::Log) {
+            port.schema = SchemaInfo::Known { name: "log lines (STRING)".into(), schema: Arc::new(Schema::Primitive(Kind::String)) };
+            spec.log_topic = Some(port.topic.clone());
+            io.outputs.push(port);
+        }
+    }
+    io
+}
+
+/// The schema type to tell the Java runtime, for schemas the mesh defines.
+fn declared_kind(info: &SchemaInfo) -> Option<Kind> {
+    match info {
+        SchemaInfo::Known { schema, .. } => Some(schema.kind()),
+        _ => None,
+    }
+}
+
+/// One topic reference: R005 for an unknown topic, R006 for an unknown schema.
+fn port(ctx: &mut MeshCtx, scope: &Scope, r: &TopicRef, path: &[&str], role: PortRole) -> Option<Port> {
+    let name = r.topic();
+    let span = ctx.span(path);
+    let Some(facts) = scope.topics.get(name) else {
+        let declared = ctx.spec.topics.clone().unwrap_or_default();
+        if !declared.contains_key(name) {
+            let close = ctx.closest(name, declared.keys(), &["topics"]);
+            ctx.diags.push(diag::unknown("R005", "topic", span, name, close, "topics"));
+        }
+        return None;
+    };
+    let schema = match r.schema() {
+        Some(s) => {
+            let mut p = path.to_vec();
+            p.push("schema");
+            let (n, schema) = schema_ref(ctx, scope.schemas, s, &p)?;
+            SchemaInfo::Known { name: n, schema }
+        }
+        None => match &facts.schema {
+            Some((n, schema)) => SchemaInfo::Known { name: n.clone(), schema: schema.clone() },
+            None => SchemaInfo::Unknown { why: format!("topic `{name}` declares no schema") },
+        },
+    };
+    Some(Port { topic: facts.address.clone(), schema, span, role })
+}

@@ -1,0 +1,46 @@
+//! Diagnostics of the lower stage: references of a native mesh that do not
+//! resolve, schemas that do not parse, clusters that cannot be reached safely.
+
+use crate::diagnostics::Diagnostic;
+use crate::source::Span;
+
+/// `R005`–`R007`, `R012`: a reference to something the mesh does not declare.
+/// `declared` is the closest declaration, shown as a secondary label.
+pub fn unknown(
+    code: &'static str,
+    what: &str,
+    span: Span,
+    name: &str,
+    close: Option<(String, Span)>,
+    section: &str,
+) -> Diagnostic {
+    let d = Diagnostic::error(code, span, format!("unknown {what} `{name}`")).label(format!("no {what} of this name"));
+    match close {
+        Some((c, at)) => d.with_secondary(at, format!("`{c}` is declared here")).help(format!("did you mean `{c}`?")),
+        None => d.help(format!("declare `{name}` under `{section}`, or use one of the names declared there")),
+    }
+}
+
+pub fn invalid_schema(span: Span, name: &str, problem: &str) -> Diagnostic {
+    Diagnostic::error("R008", span, format!("schema `{name}` is not valid: {problem}"))
+        .label("invalid schema")
+        .help("fix the definition; docs/dsl.md shows each schema type's fields")
+}
+
+pub fn inline_credential(span: Span, what: &str) -> Diagnostic {
+    Diagnostic::error("R009", span, format!("{what} is written inline"))
+        .label("a credential in the mesh file")
+        .help("put the credential in a Secret and write `{secret: NAME, key: KEY}` here")
+}
+
+pub fn invalid_cluster(span: Span, name: &str, problem: &str) -> Diagnostic {
+    Diagnostic::error("R011", span, format!("cluster `{name}`: {problem}"))
+        .label("cluster declared here")
+        .help("give `brokerServiceUrl` and `webServiceUrl`, or `pulsarConfig` naming a ConfigMap that has them")
+}
+
+pub fn native_runtime(span: Span) -> Diagnostic {
+    Diagnostic::error("R013", span, "the `native` runtime needs the fmc runner, which this version does not ship")
+        .label("runtime not available")
+        .help("use `java`, `python` or `go` for now")
+}

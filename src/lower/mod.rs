@@ -1,0 +1,280 @@
+//! Stage 1½, lower: native `Mesh` documents → the components operator resources
+//! become, plus what the stream graph needs (topics, schemas, ports).
+//!
+//! Lowering is what lets one renderer and one set of checks serve both input
+//! languages: after it, a DSL function is a `ComponentDoc` like any operator
+//! `Function`, except that it also carries its declared inputs and outputs with
+//! their schemas ([`DeclaredIo`]). Clusters given by URL become generated
+//! ConfigMaps. The `--env` overrides apply first, so nothing later knows about
+//! environments.
+//!
+//! Codes: R005 unknown topic, R006 unknown schema, R007 unknown cluster, R008
+//! invalid schema, R009 inline credential, R010 unknown environment, R011
+//! invalid cluster, R012 unknown component, R013 native runtime; C009 for a
+//! topic address that is not one.
+
+mod clusters;
+mod components;
+mod diagnostics;
+mod schemas;
+
+use crate::ast::{Document, PathSeg};
+use crate::diagnostics::{Diagnostics, did_you_mean};
+use crate::model::dsl::{ComponentOverride, Defaults, MeshDslSpec};
+use crate::model::streams::{TopicFacts, TopicTable};
+use crate::model::*;
+use crate::options::BuildOptions;
+use crate::source::{SourceMap, Span};
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+/// What lowering hands to resolve.
+#[derive(Debug, Default)]
+pub struct Lowered {
+    pub resources: Vec<Resource>,
+    pub topics: TopicTable,
+}
+
+/// Lowers every `Mesh` document; other resources pass through untouched.
+pub fn lower(
+    resources: Vec<Resource>,
+    docs: &[Document],
+    sources: &SourceMap,
+    options: &BuildOptions,
+) -> (Lowered, Diagnostics) {
+    let mut out = Lowered::default();
+    let mut diags = Diagnostics::default();
+    for res in resources {
+        match res {
+            Resource::DslMesh(mesh) => {
+                let file = &sources.get(docs[mesh.origin.doc].file).name;
+                let dir = std::path::Path::new(file).parent().map(PathBuf::from).unwrap_or_default();
+                let mut ctx = MeshCtx::new(&mesh, docs, dir, options);
+                lower_mesh(&mut ctx, &mut out);
+                diags.extend(ctx.diags);
+            }
+            other => out.resources.push(other),
+        }
+    }
+    (out, diags)
+}
+
+/// One mesh being lowered: its spec (environment applied), where it lives, and
+/// the diagnostics found so far.
+pub struct MeshCtx<'a> {
+    pub doc: usize,
+    pub docs: &'a [Document],
+    pub meta: Meta,
+    pub spec: MeshDslSpec,
+    pub options: &'a BuildOptions,
+    /// Directory of the mesh file: schema files are relative to it.
+    pub dir: PathBuf,
+    pub diags: Diagnostics,
+}
+
+impl<'a> MeshCtx<'a> {
+    fn new(mesh: &DslMeshDoc, docs: &'a [Document], dir: PathBuf, options: &'a BuildOptions) -> Self {
+        MeshCtx {
+            doc: mesh.origin.doc,
+            docs,
+            meta: mesh.meta.clone(),
+            spec: mesh.spec.clone(),
+            options,
+            dir,
+            diags: Diagnostics::default(),
+        }
+    }
+
+    fn path(rel: &[&str]) -> Vec<PathSeg> {
+        std::iter::once("spec").chain(rel.iter().copied()).map(|k| PathSeg::Key(k.to_string())).collect()
+    }
+
+    /// Span of the value at `rel` under the mesh's `spec` (nearest existing ancestor).
+    pub fn span(&self, rel: &[&str]) -> Span {
+        let path = self.path_with_indices(rel);
+        self.docs[self.doc].root.lookup(&path).span
+    }
+
+    /// Span of the key at `rel` under `spec`.
+    pub fn key_span(&self, rel: &[&str]) -> Span {
+        self.docs[self.doc].root.key_span(&self.path_with_indices(rel))
+    }
+
+    fn path_with_indices(&self, rel: &[&str]) -> Vec<PathSeg> {
+        let mut path = Self::path(&[]);
+        let mut node = self.docs[self.doc].root.lookup(&path);
+        for seg in rel {
+            // A number indexes a list only where the node is a list (keys may be numeric).
+            let seg = match (seg.parse::<usize>(), &node.value) {
+                (Ok(i), crate::ast::Value::Seq(_)) => PathSeg::Index(i),
+                _ => PathSeg::Key((*seg).to_string()),
+            };
+            path.push(seg);
+            node = self.docs[self.doc].root.lookup(&path);
+        }
+        path
+    }
+
+    /// The declared name closest to `name` under `section`, with its key's span.
+    pub fn closest<'k>(
+        &self,
+        name: &str,
+        candidates: impl IntoIterator<Item = &'k String>,
+        section: &[&str],
+    ) -> Option<(String, Span)> {
+        let close = did_you_mean(name, candidates.into_iter().map(String::as_str))?.to_string();
+        let mut path = section.to_vec();
+        path.push(&close);
+        let span = self.key_span(&path);
+        Some((close, span))
+    }
+
+    /// Reads a file named relative to the mesh file.
+    pub fn read_file(&self, rel: &str) -> Result<String, String> {
+        let path = self.dir.join(rel);
+        std::fs::read_to_string(&path).map_err(|e| format!("cannot read {}: {e}", path.display()))
+    }
+
+    pub fn defaults(&self) -> Defaults {
+        self.spec.defaults.clone().unwrap_or_default()
+    }
+}
+
+fn lower_mesh(ctx: &mut MeshCtx, out: &mut Lowered) {
+    apply_environment(ctx);
+    let schemas = schemas::resolve(ctx);
+    let topics = topics(ctx, &schemas);
+    let clusters = clusters::lower(ctx, out);
+    components::lower(ctx, &schemas, &topics, &clusters, out);
+    for facts in topics.into_values() {
+        out.topics.insert(facts.address.clone(), facts);
+    }
+}
+
+/// `--env NAME`: the environment's defaults and component overrides, field by field.
+fn apply_environment(ctx: &mut MeshCtx) {
+    let (Some(name), Some(envs)) = (ctx.options.environment.clone(), ctx.spec.environments.clone()) else {
+        return;
+    };
+    let Some(env) = envs.get(&name) else {
+        let span = ctx.key_span(&["environments"]);
+        let close = ctx.closest(&name, envs.keys(), &["environments"]);
+        let mut d = diagnostics::unknown("R010", "environment", span, &name, close, "environments");
+        d.message = format!("unknown environment `{name}` (from --env)");
+        ctx.diags.push(d);
+        return;
+    };
+    if let Some(d) = &env.defaults {
+        let base = ctx.spec.defaults.get_or_insert_with(Defaults::default);
+        overlay_defaults(base, d);
+    }
+    for (key, o) in env.components.clone().unwrap_or_default() {
+        if !apply_override(&mut ctx.spec, &key, &o) {
+            let span = ctx.key_span(&["environments", &name, "components", &key]);
+            let all: Vec<String> = component_keys(&ctx.spec);
+            let close = did_you_mean(&key, all.iter().map(String::as_str)).map(str::to_string);
+            let close = close.map(|c| {
+                let span = find_component_span(ctx, &c);
+                (c, span)
+            });
+            ctx.diags.push(diagnostics::unknown("R012", "component", span, &key, close, "functions, sources or sinks"));
+        }
+    }
+}
+
+fn overlay_defaults(base: &mut Defaults, d: &Defaults) {
+    macro_rules! take {
+        ($($f:ident),*) => { $( if d.$f.is_some() { base.$f = d.$f.clone(); } )* };
+    }
+    take!(tenant, namespace, cluster, parallelism, resources, image, processing_guarantee, subscription_position);
+}
+
+fn apply_override(spec: &mut MeshDslSpec, key: &str, o: &ComponentOverride) -> bool {
+    for list in [&mut spec.functions, &mut spec.sources, &mut spec.sinks] {
+        if let Some(c) = list.as_mut().and_then(|l| l.get_mut(key)) {
+            macro_rules! take {
+                ($($f:ident),*) => { $( if o.$f.is_some() { c.$f = o.$f.clone(); } )* };
+            }
+            take!(parallelism, autoscaling, resources, image, cluster, config);
+            return true;
+        }
+    }
+    false
+}
+
+fn component_keys(spec: &MeshDslSpec) -> Vec<String> {
+    [&spec.functions, &spec.sources, &spec.sinks].into_iter().flatten().flat_map(|m| m.keys().cloned()).collect()
+}
+
+fn find_component_span(ctx: &MeshCtx, key: &str) -> Span {
+    for (list, members) in [("functions", &ctx.spec.functions), ("sources", &ctx.spec.sources), ("sinks", &ctx.spec.sinks)] {
+        if members.as_ref().is_some_and(|m| m.contains_key(key)) {
+            return ctx.key_span(&[list, key]);
+        }
+    }
+    ctx.span(&[])
+}
+
+/// Declared topics by logical name, with addresses and schemas resolved.
+fn topics(ctx: &mut MeshCtx, schemas: &schemas::SchemaTable) -> BTreeMap<String, TopicFacts> {
+    let defaults = ctx.defaults();
+    let decls = ctx.spec.topics.clone().unwrap_or_default();
+    let mut out = BTreeMap::new();
+    for (logical, t) in &decls {
+        let address = t.topic.clone().unwrap_or_else(|| {
+            let domain = if t.persistent == Some(false) { "non-persistent" } else { "persistent" };
+            let tenant = t.tenant.as_deref().or(defaults.tenant.as_deref()).unwrap_or("public");
+            let ns = t.namespace.as_deref().or(defaults.namespace.as_deref()).unwrap_or("default");
+            format!("{domain}://{tenant}/{ns}/{}", t.name.as_deref().unwrap_or(logical))
+        });
+        if let Some(problem) = crate::check::topic_problem(&address) {
+            let span = ctx.span(&["topics", logical]);
+            ctx.diags.push(
+                crate::diagnostics::Diagnostic::error("C009", span, format!("invalid topic `{address}`: {problem}"))
+                    .label("this topic declaration")
+                    .help("write `topic: persistent://tenant/namespace/name`, or give a valid `name`"),
+            );
+            continue;
+        }
+        let schema = t.schema.as_ref().and_then(|s| schema_ref(ctx, schemas, s, &["topics", logical, "schema"]));
+        let mut history = Vec::new();
+        for (i, h) in t.history.iter().flatten().enumerate() {
+            let idx = i.to_string();
+            if let Some(s) = schema_ref(ctx, schemas, h, &["topics", logical, "history", &idx]) {
+                history.push(s);
+            }
+        }
+        let facts = TopicFacts {
+            logical: logical.clone(),
+            address,
+            schema,
+            history,
+            compatibility: t.compatibility.unwrap_or_default(),
+            external: t.external.unwrap_or(false),
+            multiple_producers: t.multiple_producers.unwrap_or(false),
+            partitions: t.partitions,
+            span: ctx.key_span(&["topics", logical]),
+        };
+        out.insert(logical.clone(), facts);
+    }
+    out
+}
+
+/// A schema by name, or R006 at `path` (nothing when the schema exists but failed to resolve).
+pub fn schema_ref(
+    ctx: &mut MeshCtx,
+    schemas: &schemas::SchemaTable,
+    name: &str,
+    path: &[&str],
+) -> Option<(String, std::sync::Arc<crate::types::Schema>)> {
+    if let Some(s) = schemas.get(name) {
+        return Some((name.to_string(), s.clone()));
+    }
+    let declared = ctx.spec.schemas.clone().unwrap_or_default();
+    if !declared.contains_key(name) {
+        let span = ctx.span(path);
+        let close = ctx.closest(name, declared.keys(), &["schemas"]);
+        ctx.diags.push(diagnostics::unknown("R006", "schema", span, name, close, "schemas"));
+    }
+    None
+}

@@ -1,0 +1,309 @@
+//! The native mesh DSL (`fmc.functionmesh.io/v1alpha1`, kind `Mesh`), as typed input.
+//!
+//! A mesh declares its Pulsar clusters, schemas and topics once, by logical name,
+//! and its functions, sources and sinks refer to them. The `lower` stage turns a
+//! mesh into the same components operator resources become, so one renderer and
+//! one set of checks serve both; docs/dsl.md is the user's reference.
+//!
+//! Like the operator model, every field is an `Option` so the parse stage's
+//! decode/encode round trip finds unknown fields at any depth.
+
+use super::common::{Config, PodPolicy};
+use super::spec::{ComponentSpec, ProcessingGuarantee, SubscriptionPosition};
+use crate::types::{Compatibility, KeyValueEncoding, Kind};
+use k8s_openapi::api::core::v1::ResourceRequirements;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// `Mesh.spec`.
+#[serde_with::skip_serializing_none]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct MeshDslSpec {
+    /// Values every component and topic inherits unless it sets its own.
+    pub defaults: Option<Defaults>,
+    /// Pulsar clusters by name.
+    pub clusters: Option<BTreeMap<String, ClusterDecl>>,
+    /// Named schemas.
+    pub schemas: Option<BTreeMap<String, SchemaDecl>>,
+    /// Topics by logical name.
+    pub topics: Option<BTreeMap<String, TopicDecl>>,
+    pub functions: Option<BTreeMap<String, ComponentDecl>>,
+    pub sources: Option<BTreeMap<String, ComponentDecl>>,
+    pub sinks: Option<BTreeMap<String, ComponentDecl>>,
+    /// Per-environment overrides, chosen with `fmc build --env NAME`.
+    pub environments: Option<BTreeMap<String, Environment>>,
+}
+
+#[serde_with::skip_serializing_none]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct Defaults {
+    /// Pulsar tenant of components and topics (Pulsar's default: `public`).
+    pub tenant: Option<String>,
+    /// Pulsar namespace of components and topics (Pulsar's default: `default`).
+    pub namespace: Option<String>,
+    /// The cluster components run against.
+    pub cluster: Option<String>,
+    pub parallelism: Option<i32>,
+    pub resources: Option<ResourceRequirements>,
+    /// Runner image for every component that sets none.
+    pub image: Option<String>,
+    pub processing_guarantee: Option<ProcessingGuarantee>,
+    pub subscription_position: Option<SubscriptionPosition>,
+}
+
+#[serde_with::skip_serializing_none]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ClusterDecl {
+    /// `pulsar://host:6650` or `pulsar+ssl://host:6651`.
+    pub broker_service_url: Option<String>,
+    /// `http://host:8080` or `https://host:8443`.
+    pub web_service_url: Option<String>,
+    /// Use this existing ConfigMap (keys `webServiceURL`, `brokerServiceURL`)
+    /// instead of generating one from the URLs above.
+    pub pulsar_config: Option<String>,
+    pub tls: Option<ClusterTls>,
+    pub auth: Option<ClusterAuth>,
+}
+
+#[serde_with::skip_serializing_none]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ClusterTls {
+    pub enabled: Option<bool>,
+    pub allow_insecure: Option<bool>,
+    pub hostname_verification: Option<bool>,
+    /// CA certificate, from a Secret.
+    pub ca_cert: Option<SecretKeyRef>,
+}
+
+#[serde_with::skip_serializing_none]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ClusterAuth {
+    /// A JWT, from a Secret (never inline).
+    pub token: Option<Credential>,
+    pub oauth2: Option<ClusterOAuth2>,
+}
+
+#[serde_with::skip_serializing_none]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ClusterOAuth2 {
+    pub issuer_url: String,
+    pub audience: String,
+    pub scope: Option<String>,
+    /// The OAuth2 private key file, from a Secret (never inline).
+    pub private_key: Credential,
+}
+
+/// A reference to one key of a Secret.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct SecretKeyRef {
+    pub secret: String,
+    pub key: String,
+}
+
+/// A credential: a Secret reference. A plain string is accepted by the parser
+/// only so that the resolver can refuse it with a precise diagnostic (R009).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(untagged)]
+pub enum Credential {
+    Secret(SecretKeyRef),
+    Inline(String),
+}
+
+impl Default for Credential {
+    fn default() -> Self {
+        Credential::Secret(SecretKeyRef::default())
+    }
+}
+
+#[serde_with::skip_serializing_none]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct SchemaDecl {
+    /// The Pulsar schema type.
+    #[serde(rename = "type")]
+    pub kind: Kind,
+    /// AVRO / JSON: the Avro record definition, inline (YAML or a JSON string).
+    pub definition: Option<serde_json::Value>,
+    /// AVRO / JSON: an `.avsc` file; PROTOBUF / PROTOBUF_NATIVE: a `.proto` file.
+    /// Relative to the file that declares the mesh.
+    pub file: Option<String>,
+    /// PROTOBUF / PROTOBUF_NATIVE: the full message name (`shop.Order`).
+    pub message: Option<String>,
+    /// KEY_VALUE: the key's schema, by name.
+    pub key: Option<String>,
+    /// KEY_VALUE: the value's schema, by name.
+    pub value: Option<String>,
+    /// KEY_VALUE: `INLINE` (default) or `SEPARATED`.
+    pub encoding: Option<KeyValueEncoding>,
+}
+
+#[serde_with::skip_serializing_none]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct TopicDecl {
+    /// The full topic address, written verbatim (`persistent://t/ns/name`);
+    /// when absent it is built from the fields below and the defaults.
+    pub topic: Option<String>,
+    pub tenant: Option<String>,
+    pub namespace: Option<String>,
+    /// Topic name; defaults to the logical name.
+    pub name: Option<String>,
+    /// `false` for a non-persistent topic.
+    pub persistent: Option<bool>,
+    pub partitions: Option<u32>,
+    /// The schema the topic holds, by name.
+    pub schema: Option<String>,
+    /// The topic's schema compatibility strategy (Pulsar's default: FULL).
+    pub compatibility: Option<Compatibility>,
+    /// Schemas the topic held before, oldest first (transitive checks use them).
+    pub history: Option<Vec<String>>,
+    /// Produced or consumed outside the mesh.
+    pub external: Option<bool>,
+    /// Several producers write here on purpose (no fan-in warning).
+    pub multiple_producers: Option<bool>,
+}
+
+/// A topic by logical name, or with the schema this end reads or writes.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(untagged)]
+pub enum TopicRef {
+    Name(String),
+    Detailed(TopicUse),
+}
+
+#[serde_with::skip_serializing_none]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct TopicUse {
+    pub topic: String,
+    /// The schema this end reads or writes; defaults to the topic's.
+    pub schema: Option<String>,
+}
+
+impl TopicRef {
+    pub fn topic(&self) -> &str {
+        match self {
+            TopicRef::Name(n) => n,
+            TopicRef::Detailed(d) => &d.topic,
+        }
+    }
+
+    pub fn schema(&self) -> Option<&str> {
+        match self {
+            TopicRef::Name(_) => None,
+            TopicRef::Detailed(d) => d.schema.as_deref(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum Runtime {
+    Java,
+    Python,
+    Go,
+    /// fmc's own runner (a WebAssembly or built-in function).
+    Native,
+}
+
+/// A function, source or sink of the mesh.
+#[serde_with::skip_serializing_none]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ComponentDecl {
+    /// Pulsar name; defaults to the key. The key names the Kubernetes objects.
+    pub name: Option<String>,
+    pub runtime: Option<Runtime>,
+    /// The package file inside the image (a jar, a `.py`/`.zip`/`.whl`, a Go binary).
+    pub file: Option<String>,
+    /// Where to download the package from (`function://`, `sink://`, `source://`, `http(s)://`).
+    pub package: Option<String>,
+    pub class_name: Option<String>,
+    pub image: Option<String>,
+    pub inputs: Option<Vec<TopicRef>>,
+    pub output: Option<TopicRef>,
+    pub parallelism: Option<i32>,
+    pub autoscaling: Option<Autoscaling>,
+    pub resources: Option<ResourceRequirements>,
+    /// Environment variable → Secret key.
+    pub secrets: Option<BTreeMap<String, SecretKeyRef>>,
+    /// The function's user config, or the connector's config.
+    pub config: Option<Config>,
+    pub processing_guarantee: Option<ProcessingGuarantee>,
+    pub subscription: Option<Subscription>,
+    pub retries: Option<Retries>,
+    pub timeout_ms: Option<i32>,
+    /// Topic (logical name) for the component's log lines.
+    pub log_topic: Option<String>,
+    pub cluster: Option<String>,
+    pub tenant: Option<String>,
+    pub namespace: Option<String>,
+    /// Labels and annotations of the component (as on a custom resource).
+    pub labels: Option<BTreeMap<String, String>>,
+    pub annotations: Option<BTreeMap<String, String>>,
+    pub pod: Option<PodPolicy>,
+    /// Escape hatch: any field of the operator's Function/Source/Sink spec.
+    /// The fields above win over the same fields here.
+    pub spec: Option<ComponentSpec>,
+}
+
+#[serde_with::skip_serializing_none]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct Autoscaling {
+    /// Defaults to `parallelism`.
+    pub min_parallelism: Option<i32>,
+    pub max_parallelism: i32,
+    /// Target average CPU utilisation: 20, 50 or 80 (percent).
+    pub cpu_percent: Option<u8>,
+    /// Target average memory utilisation: 20, 50 or 80 (percent).
+    pub memory_percent: Option<u8>,
+}
+
+#[serde_with::skip_serializing_none]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct Subscription {
+    pub name: Option<String>,
+    pub position: Option<SubscriptionPosition>,
+}
+
+#[serde_with::skip_serializing_none]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct Retries {
+    /// Deliveries before a message goes to the dead-letter topic.
+    pub max: i32,
+    /// Dead-letter topic (logical name).
+    pub dead_letter_topic: Option<String>,
+}
+
+#[serde_with::skip_serializing_none]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct Environment {
+    /// Replaces the mesh defaults field by field.
+    pub defaults: Option<Defaults>,
+    /// Per-component overrides, by component key.
+    pub components: Option<BTreeMap<String, ComponentOverride>>,
+}
+
+#[serde_with::skip_serializing_none]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ComponentOverride {
+    pub parallelism: Option<i32>,
+    pub autoscaling: Option<Autoscaling>,
+    pub resources: Option<ResourceRequirements>,
+    pub image: Option<String>,
+    pub cluster: Option<String>,
+    pub config: Option<Config>,
+}

@@ -1,0 +1,53 @@
+//! `--target operator`: Function Mesh resources instead of plain manifests.
+//!
+//! For teams that keep the operator: a native mesh compiles to one `Function`,
+//! `Source` or `Sink` per component (with the operator's defaults written out,
+//! so what the operator receives is what was reviewed), plus the ConfigMaps the
+//! mesh generates. Operator input round-trips (FunctionMesh members come out
+//! as separate resources named `<mesh>-<member>`); BackendConfigs and other
+//! documents pass through.
+
+use super::Manifest;
+use crate::model::FM_API_VERSION;
+use crate::options::BuildOptions;
+use crate::resolve::{Component, Resolved};
+use serde_json::{Map, Value, json};
+
+pub fn render(resolved: &Resolved, options: &BuildOptions) -> Vec<Manifest> {
+    let mut out: Vec<Manifest> = resolved.components.iter().map(|c| resource(c, options)).collect();
+    for b in &resolved.backend_configs {
+        let mut meta = Map::new();
+        meta.insert("name".into(), b.meta.name.clone().into());
+        if let Some(ns) = &b.meta.namespace {
+            meta.insert("namespace".into(), ns.clone().into());
+        }
+        let spec = serde_json::to_value(&b.spec).expect("invariant: specs serialize");
+        let value = json!({"apiVersion": FM_API_VERSION, "kind": "BackendConfig", "metadata": meta, "spec": spec});
+        out.push(Manifest::from_value(value, b.origin.doc, false, options));
+    }
+    for p in &resolved.passthrough {
+        let mut m = Manifest::from_value(p.value.clone(), p.origin.doc, false, options);
+        m.namespace = p.namespace.clone().unwrap_or_default();
+        out.push(m);
+    }
+    out
+}
+
+fn resource(comp: &Component, options: &BuildOptions) -> Manifest {
+    let mut meta = Map::new();
+    meta.insert("name".into(), comp.cr_name.clone().into());
+    if comp.explicit_namespace || options.write_default_namespace {
+        meta.insert("namespace".into(), comp.namespace.clone().into());
+    }
+    if !comp.meta.labels.is_empty() {
+        meta.insert("labels".into(), json!(comp.meta.labels));
+    }
+    if !comp.meta.annotations.is_empty() {
+        meta.insert("annotations".into(), json!(comp.meta.annotations));
+    }
+    let spec = serde_json::to_value(&comp.spec).expect("invariant: specs serialize");
+    let value = json!({"apiVersion": FM_API_VERSION, "kind": comp.kind.kind(), "metadata": Value::Object(meta), "spec": spec});
+    let mut m = Manifest::from_value(value, comp.origin.doc, true, options);
+    m.namespace = comp.namespace.clone();
+    m
+}
