@@ -6,6 +6,7 @@
 pub mod ast;
 pub mod check;
 pub mod cli;
+pub mod convert;
 pub mod diagnostics;
 pub mod emit;
 #[doc(hidden)]

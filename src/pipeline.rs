@@ -86,10 +86,21 @@ pub fn compile(sources: &SourceMap, options: &BuildOptions) -> CompileOutput {
     }
     diagnostics.extend(check::check(&resolved, &input.documents, options));
     let (streams, d) = check::graph::check(&resolved, &input.documents);
-    diagnostics.extend(d);
+    // Graph rules judge a whole mesh: after a component's own error they would
+    // mostly repeat it (a function reading its own output is also a cycle).
+    if !diagnostics.has_errors() {
+        diagnostics.extend(d);
+    }
     timer.lap("check");
     if diagnostics.has_errors() {
-        return CompileOutput { diagnostics, document_spans, streams: Some(streams), ..CompileOutput::default() };
+        let components = if options.keep_components { resolved.components } else { Vec::new() };
+        return CompileOutput {
+            diagnostics,
+            document_spans,
+            streams: Some(streams),
+            components,
+            ..CompileOutput::default()
+        };
     }
     // Rendering needs no spans: free the syntax tree before the peak.
     drop(input);

@@ -3,6 +3,7 @@
 //! use and the compiler's checks cannot disagree. Checked in as
 //! `schemas/fmc-input.schema.json`; a test fails when it drifts.
 
+use crate::model::dsl::MeshDslSpec;
 use crate::model::spec::{BackendConfigSpec, ClusterProvidedSpec, ComponentSpec, MeshSpec};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use schemars::JsonSchema;
@@ -49,6 +50,14 @@ document!(
     "ConfigMaps and Secrets the cluster already has."
 );
 
+document!(
+    MeshDocument,
+    "fmc.functionmesh.io/v1alpha1",
+    "Mesh",
+    MeshDslSpec,
+    "A mesh in fmc's native DSL: clusters, schemas, topics, functions, sources, sinks, environments."
+);
+
 /// One document of fmc's input.
 #[derive(JsonSchema)]
 #[serde(untagged)]
@@ -60,6 +69,7 @@ enum InputDocument {
     FunctionMesh(FunctionMeshDocument),
     BackendConfig(BackendConfigDocument),
     ClusterProvided(ClusterProvidedDocument),
+    Mesh(MeshDocument),
 }
 
 /// The schema as pretty JSON with a trailing newline.

@@ -10,10 +10,11 @@ use std::io::Write;
 use std::path::Path;
 
 pub fn build(args: &BuildArgs, print: bool, stdout: &mut dyn Write, stderr: &mut dyn Write) -> u8 {
-    let options = match options_or_usage(&args.options, stderr) {
+    let mut options = match options_or_usage(&args.options, stderr) {
         Ok(o) => o,
         Err(code) => return code,
     };
+    options.keep_components = args.types;
     let sources = match load_sources(&args.paths) {
         Ok(s) => s,
         Err(e) => {
@@ -23,6 +24,9 @@ pub fn build(args: &BuildArgs, print: bool, stdout: &mut dyn Write, stderr: &mut
     };
     let out = compile(&sources, &options);
     print_diagnostics(&out, &sources, &args.report, stderr);
+    if args.types && !print {
+        super::graph::type_report(&out, stdout);
+    }
     if out.has_errors() {
         return EXIT_DIAGNOSTICS;
     }

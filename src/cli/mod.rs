@@ -5,6 +5,7 @@
 //! Exit codes: 0 ok, 1 error diagnostics, 2 usage or I/O errors.
 
 mod build;
+mod graph;
 mod input;
 mod plugins;
 
@@ -30,7 +31,7 @@ pub const EXIT_USAGE: u8 = 2;
     about = "The Function Mesh compiler: Function Mesh resources → plain Kubernetes manifests"
 )]
 #[command(
-    after_help = "Examples:\n  fmc build examples/operator/java-function.yaml > manifests.yaml\n  fmc check examples/\n  fmc explain R001\n  fmc schema > fmc-input.schema.json"
+    after_help = "Examples:\n  fmc build examples/operator/java-function.yaml > manifests.yaml\n  fmc check --types examples/dsl/cdc-pipeline/mesh.yaml\n  fmc build --env staging examples/dsl/cdc-pipeline/mesh.yaml\n  fmc graph --format mermaid examples/dsl/analytics/mesh.yaml\n  fmc convert examples/operator/pipeline-mesh.yaml > mesh.yaml\n  fmc explain R001\n  fmc schema > fmc-input.schema.json"
 )]
 pub struct Cli {
     #[command(subcommand)]
@@ -72,6 +73,28 @@ pub enum Command {
         #[command(flatten)]
         report: ReportArgs,
     },
+    /// Draw the stream graph (components, topics as labelled edges, schema names)
+    /// as Graphviz DOT or Mermaid. Exit 1 when the input has errors.
+    Graph {
+        /// Files, directories or `-` for stdin.
+        #[arg(default_value = "-")]
+        paths: Vec<PathBuf>,
+        #[arg(long, value_enum, default_value = "dot")]
+        format: GraphFormatArg,
+        #[command(flatten)]
+        report: ReportArgs,
+        #[command(flatten)]
+        options: OptionArgs,
+    },
+    /// Turn operator resources (Function, Source, Sink, FunctionMesh) into the
+    /// native mesh DSL; other documents are copied unchanged.
+    Convert {
+        /// Files, directories or `-` for stdin.
+        #[arg(default_value = "-")]
+        paths: Vec<PathBuf>,
+        #[command(flatten)]
+        report: ReportArgs,
+    },
     /// Print the JSON Schema (draft-07) of the accepted input.
     Schema,
     /// Print the long documentation of a diagnostic code.
@@ -86,6 +109,21 @@ pub enum FormatArg {
     Human,
     Json,
     Github,
+}
+
+#[derive(Copy, Clone, Debug, ValueEnum, PartialEq, Eq)]
+pub enum GraphFormatArg {
+    Dot,
+    Mermaid,
+}
+
+#[derive(Copy, Clone, Debug, ValueEnum, PartialEq, Eq, Default)]
+pub enum TargetArg {
+    /// Plain Kubernetes manifests (StatefulSets, Services, HPAs, …).
+    #[default]
+    Manifests,
+    /// Function Mesh resources, for clusters that run the operator.
+    Operator,
 }
 
 #[derive(Copy, Clone, Debug, ValueEnum, PartialEq, Eq)]
@@ -148,6 +186,12 @@ pub struct OptionArgs {
     /// Render a NetworkPolicy per component (ingress only to the metrics port).
     #[arg(long)]
     pub network_policy: bool,
+    /// Apply the overrides of this environment of native meshes (`spec.environments`).
+    #[arg(long = "env", value_name = "NAME")]
+    pub environment: Option<String>,
+    /// What to emit: plain manifests, or Function Mesh resources for the operator.
+    #[arg(long, value_enum, default_value = "manifests")]
+    pub target: TargetArg,
 }
 
 #[derive(Args, Debug, Clone)]
@@ -161,6 +205,10 @@ pub struct BuildArgs {
     /// With -o: write nothing, print a diff and exit 1 when DIR is out of date.
     #[arg(long, requires = "out_dir")]
     pub check: bool,
+    /// `fmc check`: also print every reader/writer pair the type checker looked
+    /// at, with its verdict (compatible, incompatible, or unchecked and why).
+    #[arg(long)]
+    pub types: bool,
     #[command(flatten)]
     pub report: ReportArgs,
     #[command(flatten)]
@@ -180,6 +228,8 @@ impl OptionArgs {
             cleanup_hooks: self.cleanup_hooks,
             flux_no_substitute: self.flux_no_substitute,
             network_policy: self.network_policy,
+            environment: self.environment.clone(),
+            target_operator: self.target == TargetArg::Operator,
             ..BuildOptions::default()
         };
         if let Some(path) = &self.controller_config {
@@ -237,6 +287,10 @@ pub fn run_with(cli: Cli, stdout: &mut dyn Write, stderr: &mut dyn Write) -> u8 
                 EXIT_USAGE
             }
         },
+        Command::Graph { paths, format, report, options } => {
+            graph::graph(&paths, format, &report, &options, stdout, stderr)
+        }
+        Command::Convert { paths, report } => graph::convert(&paths, &report, stdout, stderr),
         Command::Build(args) => build::build(&args, true, stdout, stderr),
         Command::Check(args) => build::build(&args, false, stdout, stderr),
         Command::Diff { old, new, report, options } => build::diff(&old, &new, &report, &options, stdout, stderr),

@@ -5,6 +5,7 @@
 //! namespace, name and apiVersion, so permuting input documents never changes
 //! the bytes.
 
+pub mod graph;
 pub mod yaml;
 
 use crate::render::Manifest;

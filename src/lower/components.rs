@@ -54,9 +54,7 @@ fn component(
     key: &str,
     decl: &ComponentDecl,
 ) -> Option<ComponentDoc> {
-    let at = |rel: &[&str]| -> Vec<String> {
-        [list, key].iter().chain(rel.iter()).map(|s| (*s).to_string()).collect()
-    };
+    let at = |rel: &[&str]| -> Vec<String> { [list, key].iter().chain(rel.iter()).map(|s| (*s).to_string()).collect() };
     let path = |rel: &[&str]| at(rel);
     if let Some(problem) = crate::names::workload_name_problem(key) {
         let span = ctx.key_span(&[list, key]);
@@ -112,7 +110,12 @@ fn set<T: Clone>(slot: &mut Option<T>, value: &Option<T>) {
 
 fn foreign_fields(ctx: &mut MeshCtx, kind: ComponentKind, list: &str, key: &str, decl: &ComponentDecl) {
     let foreign: &[(&str, bool)] = match kind {
-        ComponentKind::Source => &[("inputs", decl.inputs.is_some()), ("subscription", decl.subscription.is_some()), ("retries", decl.retries.is_some()), ("timeoutMs", decl.timeout_ms.is_some())],
+        ComponentKind::Source => &[
+            ("inputs", decl.inputs.is_some()),
+            ("subscription", decl.subscription.is_some()),
+            ("retries", decl.retries.is_some()),
+            ("timeoutMs", decl.timeout_ms.is_some()),
+        ],
         ComponentKind::Sink => &[("output", decl.output.is_some())],
         ComponentKind::Function => &[],
     };
@@ -298,7 +301,9 @@ fn ports(
         spec.max_message_retry = Some(retries.max);
         if let Some(dlq) = &retries.dead_letter_topic {
             let r = TopicRef::Name(dlq.clone());
-            if let Some(mut port) = port(ctx, scope, &r, &[list, key, "retries", "deadLetterTopic"], PortRole::DeadLetter) {
+            if let Some(mut port) =
+                port(ctx, scope, &r, &[list, key, "retries", "deadLetterTopic"], PortRole::DeadLetter)
+            {
                 // A dead-letter topic receives the inputs as they were read.
                 port.schema = match io.inputs.as_slice() {
                     [one] => one.schema.clone(),
@@ -312,7 +317,10 @@ fn ports(
     if let Some(log) = &decl.log_topic {
         let r = TopicRef::Name(log.clone());
         if let Some(mut port) = port(ctx, scope, &r, &[list, key, "logTopic"], PortRole::Log) {
-            port.schema = SchemaInfo::Known { name: "log lines (STRING)".into(), schema: Arc::new(Schema::Primitive(Kind::String)) };
+            port.schema = SchemaInfo::Known {
+                name: "log lines (STRING)".into(),
+                schema: Arc::new(Schema::Primitive(Kind::String)),
+            };
             spec.log_topic = Some(port.topic.clone());
             io.outputs.push(port);
         }

@@ -207,7 +207,9 @@ fn component_keys(spec: &MeshDslSpec) -> Vec<String> {
 }
 
 fn find_component_span(ctx: &MeshCtx, key: &str) -> Span {
-    for (list, members) in [("functions", &ctx.spec.functions), ("sources", &ctx.spec.sources), ("sinks", &ctx.spec.sinks)] {
+    for (list, members) in
+        [("functions", &ctx.spec.functions), ("sources", &ctx.spec.sources), ("sinks", &ctx.spec.sinks)]
+    {
         if members.as_ref().is_some_and(|m| m.contains_key(key)) {
             return ctx.key_span(&[list, key]);
         }

@@ -8,7 +8,7 @@
 use super::MeshCtx;
 use super::diagnostics as diag;
 use crate::model::dsl::SchemaDecl;
-use crate::types::{Kind, KeyValueEncoding, Schema, avro, proto};
+use crate::types::{KeyValueEncoding, Kind, Schema, avro, proto};
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
@@ -73,7 +73,9 @@ fn definition(
     failed: &mut BTreeSet<String>,
     depth: usize,
 ) -> Result<Schema, String> {
-    let unused = |field: &str, set: bool| if set { Err(format!("`{field}` does not apply to {}", decl.kind.name())) } else { Ok(()) };
+    let unused = |field: &str, set: bool| {
+        if set { Err(format!("`{field}` does not apply to {}", decl.kind.name())) } else { Ok(()) }
+    };
     match decl.kind {
         Kind::Avro | Kind::Json => {
             unused("message", decl.message.is_some())?;
@@ -114,7 +116,8 @@ fn definition(
         }
         Kind::AutoConsume => Ok(Schema::AutoConsume),
         primitive => {
-            let extra = decl.definition.is_some() || decl.file.is_some() || decl.message.is_some() || decl.key.is_some();
+            let extra =
+                decl.definition.is_some() || decl.file.is_some() || decl.message.is_some() || decl.key.is_some();
             unused("definition", extra)?;
             Ok(Schema::Primitive(primitive))
         }

@@ -46,7 +46,8 @@ fn resource(comp: &Component, options: &BuildOptions) -> Manifest {
         meta.insert("annotations".into(), json!(comp.meta.annotations));
     }
     let spec = serde_json::to_value(&comp.spec).expect("invariant: specs serialize");
-    let value = json!({"apiVersion": FM_API_VERSION, "kind": comp.kind.kind(), "metadata": Value::Object(meta), "spec": spec});
+    let value =
+        json!({"apiVersion": FM_API_VERSION, "kind": comp.kind.kind(), "metadata": Value::Object(meta), "spec": spec});
     let mut m = Manifest::from_value(value, comp.origin.doc, true, options);
     m.namespace = comp.namespace.clone();
     m

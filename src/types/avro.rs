@@ -181,7 +181,11 @@ impl Parser {
         })
     }
 
-    fn declare(&mut self, obj: &serde_json::Map<String, serde_json::Value>, ns: &str) -> Result<(String, String), String> {
+    fn declare(
+        &mut self,
+        obj: &serde_json::Map<String, serde_json::Value>,
+        ns: &str,
+    ) -> Result<(String, String), String> {
         let name = obj.get("name").and_then(|n| n.as_str()).ok_or("named type without `name`")?;
         let own_ns = obj.get("namespace").and_then(|n| n.as_str()).unwrap_or(ns);
         let full = full_name(name, own_ns);
@@ -233,7 +237,8 @@ impl Parser {
             return Err(format!("enum `{full}` default `{d}` is not one of its symbols"));
         }
         let aliases = Self::aliases(obj, &inner_ns);
-        self.named.insert(full.clone(), Named { full_name: full.clone(), aliases, def: NamedDef::Enum { symbols, default } });
+        self.named
+            .insert(full.clone(), Named { full_name: full.clone(), aliases, def: NamedDef::Enum { symbols, default } });
         Ok(Avro::Named(full))
     }
 
@@ -332,11 +337,7 @@ impl Resolver<'_> {
             (Array(ri), Array(wi)) => self.resolve(ri, wi).map_err(|e| format!("array items: {e}")),
             (Map(rv), Map(wv)) => self.resolve(rv, wv).map_err(|e| format!("map values: {e}")),
             (Named(rn), Named(wn)) => self.named(rn, wn),
-            _ => Err(format!(
-                "{} is written but {} is read",
-                describe(w, self.writer),
-                describe(r, self.reader)
-            )),
+            _ => Err(format!("{} is written but {} is read", describe(w, self.writer), describe(r, self.reader))),
         }
     }
 
@@ -381,15 +382,12 @@ impl Resolver<'_> {
         for field in rf {
             let written = wf.iter().find(|w| w.name == field.name || field.aliases.contains(&w.name));
             match written {
-                Some(w) => self
-                    .resolve(&field.ty, &w.ty)
-                    .map_err(|e| format!("field `{}` of `{record}`: {e}", field.name))?,
+                Some(w) => {
+                    self.resolve(&field.ty, &w.ty).map_err(|e| format!("field `{}` of `{record}`: {e}", field.name))?
+                }
                 None if field.has_default => {}
                 None => {
-                    return Err(format!(
-                        "field `{}` of `{record}` is not written and has no default",
-                        field.name
-                    ));
+                    return Err(format!("field `{}` of `{record}` is not written and has no default", field.name));
                 }
             }
         }
@@ -421,7 +419,8 @@ mod tests {
         let v2 = order(json!([{"name": "id", "type": "string"}, {"name": "currency", "type": "string"}]));
         let err = can_read(&v2, &v1).unwrap_err();
         assert_eq!(err, "field `currency` of `Order` is not written and has no default");
-        let v2d = order(json!([{"name": "id", "type": "string"}, {"name": "currency", "type": "string", "default": "EUR"}]));
+        let v2d =
+            order(json!([{"name": "id", "type": "string"}, {"name": "currency", "type": "string", "default": "EUR"}]));
         assert_eq!(can_read(&v2d, &v1), Ok(()));
         assert_eq!(can_read(&v1, &v2), Ok(()), "extra writer fields are ignored");
     }

@@ -84,7 +84,10 @@ impl Kind {
 
     /// A primitive carries no definition: its name says everything.
     pub fn is_primitive(self) -> bool {
-        !matches!(self, Kind::Avro | Kind::Json | Kind::Protobuf | Kind::ProtobufNative | Kind::KeyValue | Kind::AutoConsume)
+        !matches!(
+            self,
+            Kind::Avro | Kind::Json | Kind::Protobuf | Kind::ProtobufNative | Kind::KeyValue | Kind::AutoConsume
+        )
     }
 
     /// Readers that accept any payload: raw bytes, or whatever schema the topic has.
@@ -234,7 +237,9 @@ pub fn can_read(reader: &Schema, writer: &Schema) -> Result<(), String> {
         (r, _) if r.kind().reads_anything() => Ok(()),
         (Primitive(a), Primitive(b)) if a == b => Ok(()),
         (Avro(r), Avro(w)) | (Json(r), Json(w)) => avro::can_read(r, w),
-        (Protobuf { file: rf, message: rm, native: rn }, Protobuf { file: wf, message: wm, native: wn }) if rn == wn => {
+        (Protobuf { file: rf, message: rm, native: rn }, Protobuf { file: wf, message: wm, native: wn })
+            if rn == wn =>
+        {
             if *rn && rm != wm {
                 return Err(format!("PROTOBUF_NATIVE message `{wm}` is read as `{rm}`"));
             }
@@ -282,7 +287,10 @@ impl Compatibility {
     }
 
     fn transitive(self) -> bool {
-        matches!(self, Compatibility::BackwardTransitive | Compatibility::ForwardTransitive | Compatibility::FullTransitive)
+        matches!(
+            self,
+            Compatibility::BackwardTransitive | Compatibility::ForwardTransitive | Compatibility::FullTransitive
+        )
     }
 
     /// Whether registering `new` is allowed after `versions` (oldest first, the

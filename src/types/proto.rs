@@ -59,7 +59,10 @@ fn tokenize(text: &str) -> Result<Vec<(Tok, usize)>, String> {
             let end = text[i + 2..].find("*/").ok_or(format!("line {line}: unterminated comment"))?;
             line += text[i..i + 2 + end].matches('\n').count();
             i += end + 4;
-        } else if c.is_ascii_alphabetic() || c == '_' || c == '.' && b.get(i + 1).is_some_and(|n| n.is_ascii_alphabetic()) {
+        } else if c.is_ascii_alphabetic()
+            || c == '_'
+            || c == '.' && b.get(i + 1).is_some_and(|n| n.is_ascii_alphabetic())
+        {
             let start = i;
             while i < b.len() && (b[i].is_ascii_alphanumeric() || b[i] == b'_' || b[i] == b'.') {
                 i += 1;
@@ -72,7 +75,11 @@ fn tokenize(text: &str) -> Result<Vec<(Tok, usize)>, String> {
                 i += 1;
             }
             let lit = &text[start..i];
-            let n = if let Some(hex) = lit.strip_prefix("0x") { i64::from_str_radix(hex, 16).ok() } else { lit.parse().ok() };
+            let n = if let Some(hex) = lit.strip_prefix("0x") {
+                i64::from_str_radix(hex, 16).ok()
+            } else {
+                lit.parse().ok()
+            };
             // Floats only occur in options, which are skipped: keep them as a symbol.
             out.push((n.map_or(Tok::Sym('#'), Tok::Int), line));
         } else if c == '"' || c == '\'' {
@@ -388,7 +395,8 @@ fn field_type(
     if reader.messages.contains_key(rm) && writer.messages.contains_key(wm) {
         return message(reader, rm, writer, wm, seen);
     }
-    let enum_or_varint = |f: &ProtoFile, t: &str| if f.enums.contains_key(t) { "varint".to_string() } else { wire_group(t).to_string() };
+    let enum_or_varint =
+        |f: &ProtoFile, t: &str| if f.enums.contains_key(t) { "varint".to_string() } else { wire_group(t).to_string() };
     if let (Some(re), Some(we)) = (reader.enums.get(rm), writer.enums.get(wm)) {
         // proto3 keeps unknown enum numbers; proto2 would drop them: report values that change meaning.
         for (name, n) in we {

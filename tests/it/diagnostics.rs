@@ -42,7 +42,9 @@ fn every_fixture_reports_its_code_at_the_right_place() {
         let text = std::fs::read_to_string(&path).unwrap();
         let (code, line, col) = expectation(&text);
         let sources = sources_from_files(&[&path]);
-        let out = compile(&sources, &BuildOptions::default());
+        // An optional second header line selects an environment: `# env: NAME`.
+        let environment = text.lines().nth(1).and_then(|l| l.strip_prefix("# env: ")).map(str::to_string);
+        let out = compile(&sources, &BuildOptions { environment, ..BuildOptions::default() });
         let found = out
             .diagnostics
             .iter()

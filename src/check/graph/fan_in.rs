@@ -24,16 +24,13 @@ pub fn check(ctx: &GraphCtx) -> Vec<Diagnostic> {
             let mut d = Diagnostic::warning(
                 "C025",
                 port.span,
-                format!(
-                    "{} and {} both write `{}`",
-                    ctx.describe(*w),
-                    ctx.describe(first),
-                    ctx.topic_name(topic)
-                ),
+                format!("{} and {} both write `{}`", ctx.describe(*w), ctx.describe(first), ctx.topic_name(topic)),
             )
             .label("another producer of this topic")
             .with_secondary(first_port.span, "first producer here")
-            .help("declare the topic with `multipleProducers: true` if the fan-in is meant, or write a topic of its own");
+            .help(
+                "declare the topic with `multipleProducers: true` if the fan-in is meant, or write a topic of its own",
+            );
             if let Some(f) = ctx.graph.facts(topic) {
                 d = d.with_secondary(f.span, "topic declared here");
             }

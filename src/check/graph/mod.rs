@@ -31,7 +31,10 @@ use std::collections::BTreeMap;
 pub enum Node {
     /// Index into `Resolved::components`.
     Component(usize),
-    Topic { address: String, facts: Option<TopicFacts> },
+    Topic {
+        address: String,
+        facts: Option<TopicFacts>,
+    },
 }
 
 /// A reader/writer pair the type checker looked at, for `fmc check --types` and graphs.

@@ -45,7 +45,8 @@ pub fn derive(comp: &Component, docs: &[Document]) -> DeclaredIo {
         }
     }
     let sink_connector = comp.kind == ComponentKind::Function && spec.sink_config.is_some();
-    if comp.kind != ComponentKind::Sink && !sink_connector
+    if comp.kind != ComponentKind::Sink
+        && !sink_connector
         && let Some(t) = spec.output.as_ref().and_then(|o| o.topic.as_deref()).filter(|t| !t.is_empty())
     {
         io.outputs.push(port(t, &["output", "topic"], output_schema(comp, t), PortRole::Output));

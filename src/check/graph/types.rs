@@ -53,7 +53,11 @@ pub fn check(graph: &StreamGraph, components: &[Component], docs: &[Document]) -
     (pairings, diags)
 }
 
-fn writers<'a>(graph: &'a StreamGraph, topic: petgraph::graph::NodeIndex, facts: Option<&TopicFacts>) -> Vec<Writer<'a>> {
+fn writers<'a>(
+    graph: &'a StreamGraph,
+    topic: petgraph::graph::NodeIndex,
+    facts: Option<&TopicFacts>,
+) -> Vec<Writer<'a>> {
     let mut out: Vec<Writer> = graph
         .writers(topic)
         .into_iter()
@@ -64,36 +68,67 @@ fn writers<'a>(graph: &'a StreamGraph, topic: petgraph::graph::NodeIndex, facts:
         && (f.external || out.is_empty())
         && let Some((name, schema)) = &f.schema
     {
-        out.push(Writer { comp: None, schema: SchemaInfo::Known { name: name.clone(), schema: schema.clone() }, port: None });
+        out.push(Writer {
+            comp: None,
+            schema: SchemaInfo::Known { name: name.clone(), schema: schema.clone() },
+            port: None,
+        });
     }
     out
 }
 
-fn incompatible(ctx: &GraphCtx, topic: petgraph::graph::NodeIndex, reader: usize, rport: &Port, w: &Writer, why: &str) -> Diagnostic {
+fn incompatible(
+    ctx: &GraphCtx,
+    topic: petgraph::graph::NodeIndex,
+    reader: usize,
+    rport: &Port,
+    w: &Writer,
+    why: &str,
+) -> Diagnostic {
     let name = ctx.topic_name(topic);
     let who = match w.comp {
         Some(c) => format!("{} writes `{}`", ctx.describe(c), w.schema.label()),
         None => format!("the topic holds `{}`", w.schema.label()),
     };
-    let message =
-        format!("{} reads `{name}` as `{}` but {who}: {why}", ctx.describe(reader), rport.schema.label());
+    let message = format!("{} reads `{name}` as `{}` but {who}: {why}", ctx.describe(reader), rport.schema.label());
     let d = Diagnostic::error("C018", rport.span, message).label(format!("read as `{}` here", rport.schema.label()));
     let d = match (w.port, ctx.graph.facts(topic)) {
         (Some(p), _) => d.with_secondary(p.span, format!("written as `{}` here", w.schema.label())),
         (None, Some(f)) => d.with_secondary(f.span, format!("`{name}` declared with `{}` here", w.schema.label())),
         (None, None) => d,
     };
-    d.help("make the reader's schema able to read the writer's (new reader fields need defaults), or read with the writer's schema")
+    d.help(fix_for(why, &rport.schema.label(), &w.schema.label()))
+}
+
+/// The most specific fix the reason allows.
+fn fix_for(why: &str, reader: &str, writer: &str) -> String {
+    let field = why.rsplit("field `").next().and_then(|rest| rest.split('`').next());
+    match field {
+        Some(f) if why.ends_with("is not written and has no default") => {
+            format!("give field `{f}` a default in `{reader}`, or read with `{writer}`")
+        }
+        _ => format!(
+            "make `{reader}` able to read `{writer}` (new reader fields need defaults), or read with `{writer}`"
+        ),
+    }
 }
 
 /// C019: each component's write schema against the topic's strategy and history.
-fn evolution(ctx: &GraphCtx, topic: petgraph::graph::NodeIndex, facts: &TopicFacts, writers: &[Writer], diags: &mut Diagnostics) {
+fn evolution(
+    ctx: &GraphCtx,
+    topic: petgraph::graph::NodeIndex,
+    facts: &TopicFacts,
+    writers: &[Writer],
+    diags: &mut Diagnostics,
+) {
     let Some((current, schema)) = &facts.schema else { return };
     let mut versions: Vec<(&str, &crate::types::Schema)> =
         facts.history.iter().map(|(n, s)| (n.as_str(), s.as_ref())).collect();
     versions.push((current.as_str(), schema.as_ref()));
     for w in writers {
-        let (Some(c), Some(port), SchemaInfo::Known { name, schema: new }) = (w.comp, w.port, &w.schema) else { continue };
+        let (Some(c), Some(port), SchemaInfo::Known { name, schema: new }) = (w.comp, w.port, &w.schema) else {
+            continue;
+        };
         if port.role == PortRole::Log {
             continue;
         }

@@ -1,0 +1,164 @@
+//! The stream graph as a picture: Graphviz DOT or Mermaid (`fmc graph`).
+//!
+//! Components are nodes (sources as parallelograms/stadiums, sinks as
+//! cylinders); topics are labelled edges from each writer to each reader, with
+//! the schema names at both ends. A topic with no writer (or no reader) in the
+//! mesh is drawn as its own node so nothing disappears. Edges the type checker
+//! could not check are dashed, incompatible ones red. Output is deterministic:
+//! topics in address order, components in input order.
+
+use crate::check::graph::{Node, Pairing, StreamGraph};
+use crate::model::ComponentKind;
+use crate::resolve::Component;
+use crate::types::Verdict;
+use std::fmt::Write;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum GraphFormat {
+    Dot,
+    Mermaid,
+}
+
+/// One drawn edge.
+struct Edge {
+    from: String,
+    to: String,
+    label: String,
+    verdict: Option<Verdict>,
+}
+
+pub fn render(graph: &StreamGraph, components: &[Component], format: GraphFormat) -> String {
+    let mut topic_nodes = Vec::new();
+    let mut edges = Vec::new();
+    for (address, &topic) in &graph.topics {
+        let name = match &graph.graph[topic] {
+            Node::Topic { facts: Some(f), .. } => f.logical.clone(),
+            _ => address.clone(),
+        };
+        let external = graph.facts(topic).is_some_and(|f| f.external);
+        let writers = graph.writers(topic);
+        let readers = graph.readers(topic);
+        let topic_id = format!("t{}", topic_nodes.len());
+        let mut needs_node = writers.is_empty() || readers.is_empty() || external;
+        for (r, rport) in &readers {
+            if writers.is_empty() {
+                let label = format!("{name} · {}", rport.schema.label());
+                edges.push(Edge {
+                    from: topic_id.clone(),
+                    to: comp_id(*r),
+                    label,
+                    verdict: pairing(graph, address, *r, None),
+                });
+            }
+            for (w, wport) in &writers {
+                let (ws, rs) = (wport.schema.label(), rport.schema.label());
+                let schemas = if ws == rs { ws } else { format!("{ws} → {rs}") };
+                let label = format!("{name} · {schemas}");
+                edges.push(Edge {
+                    from: comp_id(*w),
+                    to: comp_id(*r),
+                    label,
+                    verdict: pairing(graph, address, *r, Some(*w)),
+                });
+            }
+        }
+        if readers.is_empty() {
+            for (w, wport) in &writers {
+                let label = format!("{name} · {}", wport.schema.label());
+                edges.push(Edge { from: comp_id(*w), to: topic_id.clone(), label, verdict: None });
+            }
+        } else if external && !writers.is_empty() {
+            // Outside readers too: show the topic leaving the mesh.
+            for (w, _) in &writers {
+                edges.push(Edge { from: comp_id(*w), to: topic_id.clone(), label: name.clone(), verdict: None });
+            }
+        }
+        needs_node &= !(writers.is_empty() && readers.is_empty()) || graph.facts(topic).is_some();
+        if needs_node {
+            topic_nodes.push((topic_id, name, external));
+        }
+    }
+    match format {
+        GraphFormat::Dot => dot(components, &topic_nodes, &edges),
+        GraphFormat::Mermaid => mermaid(components, &topic_nodes, &edges),
+    }
+}
+
+fn comp_id(i: usize) -> String {
+    format!("c{i}")
+}
+
+fn pairing(graph: &StreamGraph, topic: &str, reader: usize, writer: Option<usize>) -> Option<Verdict> {
+    let found: Vec<&Pairing> =
+        graph.pairings.iter().filter(|p| p.topic == topic && p.reader == reader && p.writer == writer).collect();
+    found.first().map(|p| p.verdict.clone())
+}
+
+fn comp_label(c: &Component) -> String {
+    format!("{} ({})", c.cr_name, c.kind.component())
+}
+
+fn quote(s: &str) -> String {
+    s.replace('\\', "\\\\").replace('"', "\\\"")
+}
+
+fn dot(components: &[Component], topics: &[(String, String, bool)], edges: &[Edge]) -> String {
+    let mut out = String::from(
+        "digraph mesh {\n  rankdir=LR;\n  node [fontname=\"Helvetica\"];\n  edge [fontname=\"Helvetica\", fontsize=10];\n",
+    );
+    for (i, c) in components.iter().enumerate() {
+        let shape = match c.kind {
+            ComponentKind::Function => "box",
+            ComponentKind::Source => "invhouse",
+            ComponentKind::Sink => "cylinder",
+        };
+        let _ = writeln!(out, "  {} [shape={shape}, label=\"{}\"];", comp_id(i), quote(&comp_label(c)));
+    }
+    for (id, name, external) in topics {
+        let label = if *external { format!("{name}\\n(external)") } else { quote(name) };
+        let _ = writeln!(out, "  {id} [shape=ellipse, style=dashed, label=\"{label}\"];");
+    }
+    for e in edges {
+        let style = match &e.verdict {
+            Some(Verdict::Unchecked(_)) => ", style=dashed",
+            Some(Verdict::Incompatible(_)) => ", color=red, fontcolor=red",
+            _ => "",
+        };
+        let suffix = verdict_suffix(&e.verdict);
+        let _ = writeln!(out, "  {} -> {} [label=\"{}{suffix}\"{style}];", e.from, e.to, quote(&e.label));
+    }
+    out.push_str("}\n");
+    out
+}
+
+fn verdict_suffix(v: &Option<Verdict>) -> &'static str {
+    match v {
+        Some(Verdict::Unchecked(_)) => " (unchecked)",
+        Some(Verdict::Incompatible(_)) => " (incompatible)",
+        _ => "",
+    }
+}
+
+fn mermaid(components: &[Component], topics: &[(String, String, bool)], edges: &[Edge]) -> String {
+    let esc = |s: &str| s.replace('"', "#quot;");
+    let mut out = String::from("flowchart LR\n");
+    for (i, c) in components.iter().enumerate() {
+        let label = esc(&comp_label(c));
+        let node = match c.kind {
+            ComponentKind::Function => format!("{}[\"{label}\"]", comp_id(i)),
+            ComponentKind::Source => format!("{}([\"{label}\"])", comp_id(i)),
+            ComponentKind::Sink => format!("{}[(\"{label}\")]", comp_id(i)),
+        };
+        let _ = writeln!(out, "  {node}");
+    }
+    for (id, name, external) in topics {
+        let label = if *external { format!("{} (external)", esc(name)) } else { esc(name) };
+        let _ = writeln!(out, "  {id}{{{{\"{label}\"}}}}");
+    }
+    for e in edges {
+        let label = format!("{}{}", esc(&e.label), verdict_suffix(&e.verdict));
+        let arrow = if matches!(e.verdict, Some(Verdict::Unchecked(_))) { "-.->" } else { "-->" };
+        let _ = writeln!(out, "  {} {arrow}|\"{label}\"| {}", e.from, e.to);
+    }
+    out
+}
