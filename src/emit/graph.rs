@@ -42,7 +42,11 @@ pub fn render(graph: &StreamGraph, components: &[Component], format: GraphFormat
         let mut needs_node = writers.is_empty() || readers.is_empty() || external;
         for (r, rport) in &readers {
             if writers.is_empty() {
-                let label = format!("{name} · {}", rport.schema.label());
+                let held = graph.facts(topic).and_then(|f| f.schema.as_ref()).map(|(n, _)| n.clone());
+                let label = match held {
+                    Some(h) if h != rport.schema.label() => format!("{name} · {h} → {}", rport.schema.label()),
+                    _ => format!("{name} · {}", rport.schema.label()),
+                };
                 edges.push(Edge {
                     from: topic_id.clone(),
                     to: comp_id(*r),

@@ -55,7 +55,7 @@ fn resolve_one(
         Err(problem) => {
             failed.insert(name.to_string());
             if !problem.is_empty() {
-                let span = ctx.span(&["schemas", name]);
+                let span = ctx.key_span(&["schemas", name]);
                 ctx.diags.push(diag::invalid_schema(span, name, &problem));
             }
             None

@@ -11,18 +11,17 @@ use fmc::resolve::references::{RefKind, references};
 
 fn inputs() -> Vec<(String, std::path::PathBuf)> {
     let mut all = corpus_files();
-    for e in std::fs::read_dir(project_root().join("examples/operator")).unwrap() {
-        let p = e.unwrap().path();
-        all.push((p.display().to_string(), p));
-    }
+    all.extend(example_files());
     all
 }
 
 /// Canary Secrets for every Secret the input references but does not contain.
-fn canaries(text: &str) -> (String, Vec<String>) {
-    let sources = sources_from_text("in.yaml", text);
+fn canaries(name: &str, text: &str) -> (String, Vec<String>) {
+    let sources = sources_from_text(name, text);
     let (input, _) = fmc::parse::parse(&sources);
-    let (resolved, _) = fmc::resolve::resolve(&input, &BuildOptions::default());
+    let options = BuildOptions::default();
+    let (lowered, _) = fmc::lower::lower(input.resources.clone(), &input.documents, &sources, &options);
+    let (resolved, _) = fmc::resolve::resolve_resources(lowered.resources, &input.documents, &options);
     let mut present: std::collections::BTreeSet<String> = input
         .resources
         .iter()
@@ -78,13 +77,13 @@ fn no_secret_value_reaches_a_generated_object() {
     let mut checked = 0;
     for (name, path) in inputs() {
         let text = std::fs::read_to_string(&path).unwrap();
-        let (extra, mut canary_values) = canaries(&text);
+        let (extra, mut canary_values) = canaries(&path.display().to_string(), &text);
         let full = format!("{text}\n{extra}");
         for options in [
             BuildOptions::default(),
             BuildOptions { cleanup_hooks: true, enable_init_containers: true, ..BuildOptions::default() },
         ] {
-            let out = compile(&sources_from_text(&name, &full), &options);
+            let out = compile(&sources_from_text(&path.display().to_string(), &full), &options);
             assert!(!out.has_errors(), "{name}: {:#?}", out.diagnostics);
             let mut values = secret_values(&out);
             values.append(&mut canary_values.clone());

@@ -37,6 +37,24 @@ fn collect(dir: &Path, out: &mut Vec<PathBuf>) {
     }
 }
 
+/// Every shipped example: `examples/operator/*.yaml` and `examples/dsl/*/mesh.yaml`,
+/// sorted, as (relative name, path).
+pub fn example_files() -> Vec<(String, PathBuf)> {
+    let root = project_root().join("examples");
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(root.join("operator")).expect("examples/operator") {
+        out.push(e.expect("entry").path());
+    }
+    for e in std::fs::read_dir(root.join("dsl")).expect("examples/dsl") {
+        let mesh = e.expect("entry").path().join("mesh.yaml");
+        if mesh.exists() {
+            out.push(mesh);
+        }
+    }
+    out.sort();
+    out.into_iter().map(|p| (p.strip_prefix(&root).expect("under examples").display().to_string(), p)).collect()
+}
+
 pub fn sources_from_files(paths: &[&Path]) -> SourceMap {
     let mut sources = SourceMap::default();
     for p in paths {

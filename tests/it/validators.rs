@@ -29,7 +29,7 @@ fn kubernetes_validate_accepts_every_rendered_object() {
     ];
     let mut files = Vec::new();
     for (mode, options) in &modes {
-        for (rel, path) in corpus_files() {
+        for (rel, path) in corpus_files().into_iter().chain(example_files()) {
             let out = build_file(&path, options);
             assert!(!out.has_errors(), "{rel}");
             let file = dir.path().join(format!("{mode}__{}", rel.replace('/', "__")));
@@ -58,13 +58,12 @@ fn examples_validate_against_the_checked_in_schema() {
     let schema = project_root().join("schemas/fmc-input.schema.json");
     let dir = tempfile::tempdir().unwrap();
     let mut files = Vec::new();
-    for entry in std::fs::read_dir(project_root().join("examples/operator")).unwrap() {
-        let path = entry.unwrap().path();
+    for (rel, path) in example_files() {
         let text = std::fs::read_to_string(&path).unwrap();
         // check-jsonschema takes one document per file: split on document markers.
         for (i, doc) in text.split("\n---\n").enumerate() {
             if doc.contains("compute.functionmesh.io/") || doc.contains("fmc.functionmesh.io/") {
-                let file = dir.path().join(format!("{}-{i}.yaml", path.file_stem().unwrap().to_string_lossy()));
+                let file = dir.path().join(format!("{}-{i}.yaml", rel.replace('/', "__")));
                 std::fs::write(&file, doc).unwrap();
                 files.push(file);
             }
@@ -87,10 +86,7 @@ fn accepted_checks() -> Vec<String> {
 /// Every object fmc generates for the corpus and the examples, one file per input.
 fn write_generated(dir: &std::path::Path, options: &BuildOptions) {
     let mut inputs = corpus_files();
-    for e in std::fs::read_dir(project_root().join("examples/operator")).unwrap() {
-        let p = e.unwrap().path();
-        inputs.push((format!("examples/{}", p.file_name().unwrap().to_string_lossy()), p));
-    }
+    inputs.extend(example_files().into_iter().map(|(rel, p)| (format!("examples/{rel}"), p)));
     for (rel, path) in inputs {
         let out = build_file(&path, options);
         let generated: Vec<_> = out.manifests.iter().filter(|m| m.generated).cloned().collect();

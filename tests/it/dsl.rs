@@ -1,0 +1,155 @@
+//! The native mesh DSL: shipped examples (built clean, rendered and graphed
+//! snapshots), `fmc convert` round trips over the whole operator corpus,
+//! environments, `--target operator`, and error positions in JSON output.
+
+use crate::support::*;
+use fmc::diagnostics::report::render_json;
+use fmc::emit::graph::{GraphFormat, render as render_graph};
+use fmc::options::BuildOptions;
+use fmc::pipeline::compile;
+use std::path::PathBuf;
+
+/// `examples/dsl/<name>/mesh.yaml`, sorted.
+fn dsl_examples() -> Vec<(String, PathBuf)> {
+    let root = project_root().join("examples/dsl");
+    let mut out: Vec<(String, PathBuf)> = std::fs::read_dir(&root)
+        .expect("examples/dsl")
+        .map(|e| e.expect("entry").path())
+        .filter(|p| p.join("mesh.yaml").exists())
+        .map(|p| (p.file_name().unwrap().to_string_lossy().to_string(), p.join("mesh.yaml")))
+        .collect();
+    out.sort();
+    out
+}
+
+#[test]
+fn dsl_examples_build_clean_and_match_their_snapshots() {
+    let examples = dsl_examples();
+    assert!(examples.len() >= 3, "at least three DSL examples: {examples:?}");
+    for (name, path) in examples {
+        let options = BuildOptions { keep_components: true, ..BuildOptions::default() };
+        let out = build_file(&path, &options);
+        assert!(out.diagnostics.is_empty(), "{name}: examples build without any diagnostic: {:#?}", out.diagnostics);
+        insta::assert_snapshot!(format!("dsl_example__{name}"), out.yaml());
+        let streams = out.streams.as_ref().expect("graph");
+        let dot = render_graph(streams, &out.components, GraphFormat::Dot);
+        let mermaid = render_graph(streams, &out.components, GraphFormat::Mermaid);
+        insta::assert_snapshot!(format!("dsl_example__{name}__dot"), &dot);
+        insta::assert_snapshot!(format!("dsl_example__{name}__mermaid"), &mermaid);
+        // The pictures shipped beside each example are the current ones.
+        for (file, text) in [("graph.dot", &dot), ("graph.mmd", &mermaid)] {
+            let shipped = std::fs::read_to_string(path.with_file_name(file))
+                .unwrap_or_else(|e| panic!("{name}/{file}: {e} (run `fmc graph` to write it)"));
+            assert_eq!(&shipped, text, "{name}/{file} is stale: regenerate it with `fmc graph`");
+        }
+    }
+}
+
+#[test]
+fn every_type_pair_of_the_examples_is_checked() {
+    // The examples declare every schema: nothing may be left unchecked.
+    for (name, path) in dsl_examples() {
+        let out = build_file(&path, &BuildOptions::default());
+        let streams = out.streams.expect("graph");
+        assert!(!streams.pairings.is_empty(), "{name}: no reader/writer pairs");
+        for p in &streams.pairings {
+            assert_eq!(p.verdict, fmc::types::Verdict::Compatible, "{name}: {p:?}");
+        }
+    }
+}
+
+#[test]
+fn convert_then_build_renders_what_the_corpus_file_renders() {
+    let mut converted_components = 0;
+    for (rel, path) in corpus_files() {
+        let sources = sources_from_files(&[&path]);
+        let direct = compile(&sources, &BuildOptions::default());
+        assert!(!direct.has_errors(), "{rel}");
+        let dsl = fmc::convert::convert(&sources).unwrap_or_else(|d| panic!("{rel}: {d:#?}"));
+        converted_components += dsl.matches("\n      className:").count();
+        let name = path.with_file_name("converted.yaml").display().to_string();
+        let again = compile(&sources_from_text(&name, &dsl), &BuildOptions::default());
+        assert!(!again.has_errors(), "{rel}: the converted mesh has errors: {:#?}\n{dsl}", again.diagnostics);
+        assert_eq!(again.yaml(), direct.yaml(), "{rel}: converting changed the manifests\n{dsl}");
+    }
+    assert!(converted_components > 50, "the corpus converts to native components ({converted_components})");
+}
+
+#[test]
+fn converted_corpus_mesh_is_native_dsl() {
+    let path = corpus_root().join("samples/compute_v1alpha1_functionmesh.yaml");
+    let dsl = fmc::convert::convert(&sources_from_files(&[&path])).expect("converts");
+    insta::assert_snapshot!("convert__functionmesh_sample", dsl);
+}
+
+#[test]
+fn environments_override_defaults_and_components() {
+    let path = project_root().join("examples/dsl/cdc-pipeline/mesh.yaml");
+    let base = build_file(&path, &BuildOptions::default());
+    let staging = build_file(&path, &BuildOptions { environment: Some("staging".into()), ..BuildOptions::default() });
+    assert!(staging.diagnostics.is_empty(), "{:#?}", staging.diagnostics);
+    let replicas = |out: &fmc::pipeline::CompileOutput| {
+        object(out, "StatefulSet", "enrich-customers-function")["spec"]["replicas"].clone()
+    };
+    assert_eq!(replicas(&base), 2);
+    assert_eq!(replicas(&staging), 1);
+    let memory = |out: &fmc::pipeline::CompileOutput| {
+        main_container(object(out, "StatefulSet", "index-customers-sink"))["resources"]["limits"]["memory"].clone()
+    };
+    assert_eq!(memory(&base), "1Gi");
+    assert_eq!(memory(&staging), "512Mi");
+    let hpa = object(&staging, "HorizontalPodAutoscaler", "enrich-customers-function");
+    assert_eq!(hpa["spec"]["maxReplicas"], 2);
+}
+
+#[test]
+fn target_operator_emits_function_mesh_resources() {
+    let path = project_root().join("examples/dsl/cdc-pipeline/mesh.yaml");
+    let out = build_file(&path, &BuildOptions { target_operator: true, ..BuildOptions::default() });
+    assert!(out.diagnostics.is_empty(), "{:#?}", out.diagnostics);
+    let kinds: Vec<(&str, &str)> = out.manifests.iter().map(|m| (m.kind.as_str(), m.name.as_str())).collect();
+    assert_eq!(
+        kinds,
+        [
+            ("ConfigMap", "customers-cdc-cluster-prod"),
+            ("Function", "enrich-customers"),
+            ("Sink", "index-customers"),
+            ("Source", "postgres-customers"),
+        ]
+    );
+    insta::assert_snapshot!("target_operator__cdc_pipeline", out.yaml());
+    // Building the emitted operator resources renders what the mesh renders.
+    let direct = build_file(&path, &BuildOptions::default());
+    let again = compile(&sources_from_text("operator.yaml", &out.yaml()), &BuildOptions::default());
+    assert!(!again.has_errors(), "{:#?}", again.diagnostics);
+    assert_eq!(again.yaml(), direct.yaml());
+}
+
+#[test]
+fn json_diagnostics_point_at_the_offending_declaration() {
+    let text = "apiVersion: fmc.functionmesh.io/v1alpha1\nkind: Mesh\nmetadata: {name: m}\nspec:\n  topics:\n    orders: {external: true}\n  functions:\n    f:\n      runtime: java\n      file: f.jar\n      className: F\n      inputs: [orders, ordrs]\n";
+    let sources = sources_from_text("m.yaml", text);
+    let out = compile(&sources, &BuildOptions::default());
+    let d = out.diagnostics.iter().find(|d| d.code == "R005").expect("R005");
+    let json = render_json(d, &sources);
+    assert_eq!((json["line"].as_u64(), json["column"].as_u64()), (Some(12), Some(24)));
+    assert_eq!(json["help"], "did you mean `orders`?");
+    assert_eq!(json["labels"][1]["line"].as_u64(), Some(6), "secondary label at the declaration: {json}");
+}
+
+#[test]
+fn schema_files_are_read_relative_to_the_mesh_and_errors_name_them() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("order.proto"),
+        "syntax = \"proto3\";\npackage shop;\nmessage Order { string id = 1; int64 cents = 2; }\n",
+    )
+    .unwrap();
+    let mesh = "apiVersion: fmc.functionmesh.io/v1alpha1\nkind: Mesh\nmetadata: {name: m}\nspec:\n  schemas:\n    Order: {type: PROTOBUF_NATIVE, file: order.proto, message: shop.Order}\n    Missing: {type: PROTOBUF, file: nope.proto, message: shop.Order}\n";
+    std::fs::write(dir.path().join("mesh.yaml"), mesh).unwrap();
+    let out = build_file(&dir.path().join("mesh.yaml"), &BuildOptions::default());
+    let errors: Vec<_> = out.diagnostics.iter().filter(|d| d.is_error()).collect();
+    assert_eq!(errors.len(), 1, "{errors:#?}");
+    assert_eq!(errors[0].code, "R008");
+    assert!(errors[0].message.contains("nope.proto"), "{}", errors[0].message);
+}
