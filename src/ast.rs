@@ -86,6 +86,19 @@ impl Node {
         }
     }
 
+    /// The node at exactly `path`, if it exists.
+    pub fn find(&self, path: &[PathSeg]) -> Option<&Node> {
+        let mut node = self;
+        for seg in path {
+            node = match (seg, &node.value) {
+                (PathSeg::Key(k), Value::Map(_)) => node.get(k)?,
+                (PathSeg::Index(i), Value::Seq(items)) => items.get(*i)?,
+                _ => return None,
+            };
+        }
+        Some(node)
+    }
+
     /// The node at `path`, or the deepest existing ancestor.
     pub fn lookup(&self, path: &[PathSeg]) -> &Node {
         let mut node = self;

@@ -12,6 +12,7 @@ pub fn exercise(data: &[u8]) {
     let Some((&mode, rest)) = data.split_first() else { return };
     let text = String::from_utf8_lossy(rest);
     let options = BuildOptions {
+        keep_components: true,
         enable_init_containers: mode & 0x10 != 0,
         cleanup_hooks: mode & 0x20 != 0,
         flux_no_substitute: mode & 0x40 != 0,
@@ -24,6 +25,13 @@ pub fn exercise(data: &[u8]) {
             sources.add("fuzz.yaml", text.to_string());
             let out = crate::pipeline::compile(&sources, &options);
             let _ = out.yaml();
+            // The native DSL's other outputs: the stream graph, operator resources, conversion.
+            if let Some(streams) = &out.streams {
+                let _ = crate::emit::graph::render(streams, &out.components, crate::emit::graph::GraphFormat::Dot);
+            }
+            let operator = BuildOptions { target_operator: true, environment: Some("prod".into()), ..options.clone() };
+            let _ = crate::pipeline::compile(&sources, &operator);
+            let _ = crate::convert::convert(&sources);
             let _ = crate::gitops::tree::plan(&out.manifests);
             for d in out.diagnostics.iter() {
                 for format in

@@ -129,9 +129,18 @@ impl<'a> MeshCtx<'a> {
         Some((close, span))
     }
 
-    /// Reads a file named relative to the mesh file.
+    /// Reads a schema file named relative to the mesh file: a regular file of
+    /// at most 4 MiB (a mesh may not make fmc read a device or a huge file).
     pub fn read_file(&self, rel: &str) -> Result<String, String> {
+        const LIMIT: u64 = 4 << 20;
         let path = self.dir.join(rel);
+        let meta = std::fs::metadata(&path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+        if !meta.is_file() {
+            return Err(format!("{} is not a regular file", path.display()));
+        }
+        if meta.len() > LIMIT {
+            return Err(format!("{} is larger than 4 MiB", path.display()));
+        }
         std::fs::read_to_string(&path).map_err(|e| format!("cannot read {}: {e}", path.display()))
     }
 

@@ -30,12 +30,85 @@ impl Origin {
     /// The span of the value at `rel` (relative to the spec), or its nearest existing ancestor.
     pub fn span(&self, docs: &[Document], rel: &[&str]) -> Span {
         let path = self.path(rel);
-        docs[self.doc].root.lookup(&path).span
+        let root = &docs[self.doc].root;
+        match (root.find(&path), self.native_path(root, rel)) {
+            (None, Some(native)) => root.lookup(&native).span,
+            _ => root.lookup(&path).span,
+        }
     }
 
     /// The span of the key at `rel`, falling back to the nearest existing node.
     pub fn key_span(&self, docs: &[Document], rel: &[&str]) -> Span {
-        docs[self.doc].root.key_span(&self.path(rel))
+        let path = self.path(rel);
+        let root = &docs[self.doc].root;
+        match (root.find(&path), self.native_path(root, rel)) {
+            (None, Some(native)) => root.key_span(&native),
+            _ => root.key_span(&path),
+        }
+    }
+
+    /// For a component of a native mesh (base `spec.<list>.<key>.spec`, the
+    /// escape hatch): where the native field that set operator field `rel` is
+    /// written, when it exists. Checks written against the operator spec then
+    /// point at the line the user wrote.
+    fn native_path(&self, root: &crate::ast::Node, rel: &[&str]) -> Option<Vec<PathSeg>> {
+        let native_base = match self.base.as_slice() {
+            [PathSeg::Key(s), PathSeg::Key(list), PathSeg::Key(_), PathSeg::Key(hatch)]
+                if s == "spec" && hatch == "spec" && matches!(list.as_str(), "functions" | "sources" | "sinks") =>
+            {
+                &self.base[..3]
+            }
+            _ => return None,
+        };
+        let native: Vec<&str> = match rel {
+            ["className", ..] => vec!["className"],
+            ["replicas", ..] => vec!["parallelism"],
+            ["minReplicas", ..] => vec!["autoscaling", "minParallelism"],
+            ["maxReplicas", ..] => vec!["autoscaling", "maxParallelism"],
+            ["input", "topics", i, ..] => vec!["inputs", i],
+            ["input", ..] => vec!["inputs"],
+            ["output", ..] => vec!["output"],
+            ["java" | "python" | "golang", "jar" | "py" | "go", ..] => vec!["file"],
+            ["java" | "python" | "golang", "jarLocation" | "pyLocation" | "goLocation", ..] => vec!["package"],
+            ["java" | "python" | "golang", ..] => vec!["runtime"],
+            ["secretsMap", name, ..] => vec!["secrets", name],
+            ["funcConfig" | "sourceConfig" | "sinkConfig", rest @ ..] => {
+                std::iter::once("config").chain(rest.iter().copied()).collect()
+            }
+            ["subscriptionName", ..] => vec!["subscription", "name"],
+            ["subscriptionPosition", ..] => vec!["subscription", "position"],
+            ["deadLetterTopic", ..] => vec!["retries", "deadLetterTopic"],
+            ["maxMessageRetry", ..] => vec!["retries", "max"],
+            ["timeout", ..] => vec!["timeoutMs"],
+            ["pulsar", ..] => vec!["cluster"],
+            ["pod", rest @ ..] => std::iter::once("pod").chain(rest.iter().copied()).collect(),
+            [field, rest @ ..]
+                if matches!(
+                    *field,
+                    "image" | "resources" | "processingGuarantee" | "logTopic" | "tenant" | "namespace"
+                ) =>
+            {
+                std::iter::once(*field).chain(rest.iter().copied()).collect()
+            }
+            _ => return None,
+        };
+        let mut path = native_base.to_vec();
+        let mut node = root.lookup(&path);
+        for seg in native {
+            let next = match (seg.parse::<usize>(), &node.value) {
+                (Ok(i), crate::ast::Value::Seq(_)) => PathSeg::Index(i),
+                _ => PathSeg::Key(seg.to_string()),
+            };
+            path.push(next);
+            match root.find(&path) {
+                Some(n) => node = n,
+                None => {
+                    path.pop();
+                    break;
+                }
+            }
+        }
+        Some(path)
     }
 
     fn path(&self, rel: &[&str]) -> Vec<PathSeg> {

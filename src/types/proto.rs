@@ -102,7 +102,8 @@ fn tokenize(text: &str) -> Result<Vec<(Tok, usize)>, String> {
 /// Parses a `.proto` file. Errors carry the line number.
 pub fn parse(text: &str) -> Result<ProtoFile, String> {
     let toks = tokenize(text)?;
-    let mut p = ProtoParser { toks, pos: 0, file: ProtoFile::default(), package: String::new(), raw: Vec::new() };
+    let mut p =
+        ProtoParser { toks, pos: 0, file: ProtoFile::default(), package: String::new(), raw: Vec::new(), depth: 0 };
     p.top()?;
     p.resolve_types()?;
     Ok(p.file)
@@ -115,6 +116,8 @@ struct ProtoParser {
     package: String,
     /// (scope, message full name, field index): type names still to resolve.
     raw: Vec<(String, String, usize)>,
+    /// Message nesting depth (bounded: hostile input must not exhaust the stack).
+    depth: usize,
 }
 
 impl ProtoParser {
@@ -198,6 +201,16 @@ impl ProtoParser {
     }
 
     fn message(&mut self, scope: &str) -> Result<(), String> {
+        self.depth += 1;
+        if self.depth > 64 {
+            return Err(self.err("messages nest deeper than 64 levels"));
+        }
+        let result = self.message_body(scope);
+        self.depth -= 1;
+        result
+    }
+
+    fn message_body(&mut self, scope: &str) -> Result<(), String> {
         let full = Self::scoped(scope, &self.ident()?);
         if self.file.messages.insert(full.clone(), Vec::new()).is_some() {
             return Err(self.err(&format!("message `{full}` is defined twice")));
@@ -458,6 +471,12 @@ mod tests {
         assert!(err.contains("field `cents` = 2"), "{err}");
         let c = parse(&V1.replace("int64 cents = 2", "uint64 cents = 2")).unwrap();
         assert_eq!(can_read(&c, "shop.Order", &a, "shop.Order"), Ok(()));
+    }
+
+    #[test]
+    fn deep_nesting_is_an_error_not_a_crash() {
+        let text = "message A { ".repeat(10_000);
+        assert!(parse(&text).unwrap_err().contains("deeper than 64"));
     }
 
     #[test]

@@ -118,3 +118,73 @@ fn controller_config_file_applies_like_the_operator() {
     let missing = fmc().args(["build", "--controller-config", "/nonexistent.yaml"]).arg(&file).output().unwrap();
     assert_eq!(missing.status.code(), Some(2));
 }
+
+#[test]
+fn graph_draws_dot_and_mermaid() {
+    let mesh = project_root().join("examples/dsl/payment-retries/mesh.yaml");
+    let dot = fmc().arg("graph").arg(&mesh).output().unwrap();
+    assert_eq!(dot.status.code(), Some(0), "{}", String::from_utf8_lossy(&dot.stderr));
+    assert_eq!(
+        String::from_utf8(dot.stdout).unwrap(),
+        std::fs::read_to_string(mesh.with_file_name("graph.dot")).unwrap()
+    );
+    let mermaid = fmc().args(["graph", "--format", "mermaid"]).arg(&mesh).output().unwrap();
+    assert_eq!(mermaid.status.code(), Some(0));
+    assert!(String::from_utf8(mermaid.stdout).unwrap().starts_with("flowchart LR\n"));
+}
+
+#[test]
+fn graph_of_a_type_error_draws_it_red_and_exits_one() {
+    let out = fmc().arg("graph").arg(fixture("C018-incompatible-schema/missing-default.yaml")).output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let dot = String::from_utf8(out.stdout).unwrap();
+    assert!(dot.contains("label=\"orders · OrderV1 → OrderV2 (incompatible)\", color=red"), "{dot}");
+    assert!(String::from_utf8(out.stderr).unwrap().contains("C018"));
+}
+
+#[test]
+fn check_types_lists_every_pair_with_its_verdict() {
+    let mesh = project_root().join("examples/dsl/clickstream-analytics/mesh.yaml");
+    let out = fmc().args(["check", "--types"]).arg(&mesh).output().unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        text.contains("source mobile-clicks writes ClickV1 → function sessionize reads ClickV2: compatible"),
+        "{text}"
+    );
+    assert!(text.ends_with("9 pairs: 9 compatible, 0 incompatible, 0 unchecked\n"), "{text}");
+    // Operator resources say less: their pairs are unchecked, with the reason.
+    let corpus = corpus_root().join("samples/compute_v1alpha1_functionmesh.yaml");
+    let out = fmc().args(["check", "--types"]).arg(&corpus).output().unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.contains("writes STRING (class java.lang.String)"), "{text}");
+}
+
+#[test]
+fn convert_prints_the_dsl_and_build_reads_it_back() {
+    let file = project_root().join("examples/operator/pipeline-mesh.yaml");
+    let out = fmc().arg("convert").arg(&file).output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let dsl = out.stdout;
+    assert!(String::from_utf8_lossy(&dsl).contains("kind: Mesh"));
+    let mut child = fmc().args(["build", "-"]).stdin(Stdio::piped()).stdout(Stdio::piped()).spawn().unwrap();
+    child.stdin.take().unwrap().write_all(&dsl).unwrap();
+    let rebuilt = child.wait_with_output().unwrap();
+    let direct = fmc().arg("build").arg(&file).output().unwrap();
+    assert_eq!(rebuilt.status.code(), Some(0));
+    assert_eq!(rebuilt.stdout, direct.stdout);
+    let bad = fmc().arg("convert").arg(fixture("P007-unknown-field/misspelt-replicas.yaml")).output().unwrap();
+    assert_eq!(bad.status.code(), Some(1));
+}
+
+#[test]
+fn unknown_environment_is_a_diagnostic_and_target_operator_emits_crs() {
+    let mesh = project_root().join("examples/dsl/cdc-pipeline/mesh.yaml");
+    let out = fmc().args(["build", "--env", "prod"]).arg(&mesh).output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8(out.stderr).unwrap().contains("R010"));
+    let out = fmc().args(["build", "--target", "operator"]).arg(&mesh).output().unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    assert!(String::from_utf8(out.stdout).unwrap().contains("kind: Function\n"));
+}

@@ -153,3 +153,40 @@ fn schema_files_are_read_relative_to_the_mesh_and_errors_name_them() {
     assert_eq!(errors[0].code, "R008");
     assert!(errors[0].message.contains("nope.proto"), "{}", errors[0].message);
 }
+
+#[test]
+fn operator_checks_on_native_components_point_at_the_native_field() {
+    let text = "apiVersion: fmc.functionmesh.io/v1alpha1\nkind: Mesh\nmetadata: {name: m}\nspec:\n  topics:\n    orders: {external: true}\n    out: {external: true}\n  functions:\n    f:\n      runtime: java\n      file: f.jar\n      className: F\n      inputs: [orders]\n      output: out\n      parallelism: 5\n      autoscaling: {maxParallelism: 2}\n      secrets:\n        TOKEN: {secret: api-token, key: token}\n";
+    let sources = sources_from_text("m.yaml", text);
+    let out = compile(&sources, &BuildOptions::default());
+    let at = |code: &str| {
+        let d =
+            out.diagnostics.iter().find(|d| d.code == code).unwrap_or_else(|| panic!("{code}: {:#?}", out.diagnostics));
+        let json = render_json(d, &sources);
+        (json["line"].as_u64().unwrap(), json["column"].as_u64().unwrap())
+    };
+    assert_eq!(at("C005"), (15, 20), "replicas above max points at `parallelism`");
+    assert_eq!(at("R002"), (18, 16), "a missing Secret points at the native `secrets` entry");
+}
+
+#[test]
+fn operator_resources_are_type_checked_as_far_as_they_say() {
+    let mesh = |out_class: &str, in_class: &str| {
+        format!(
+            "apiVersion: compute.functionmesh.io/v1alpha1\nkind: FunctionMesh\nmetadata: {{name: m}}\nspec:\n  functions:\n  - name: a\n    className: A\n    java: {{jar: a.jar}}\n    input: {{topics: [in]}}\n    output: {{topic: mid, typeClassName: {out_class}}}\n    pulsar: {{pulsarConfig: p}}\n  - name: b\n    className: B\n    java: {{jar: b.jar}}\n    input: {{topics: [mid], typeClassName: {in_class}}}\n    output: {{topic: out}}\n    pulsar: {{pulsarConfig: p}}\n---\napiVersion: v1\nkind: ConfigMap\nmetadata: {{name: p}}\ndata: {{webServiceURL: 'http://b:8080', brokerServiceURL: 'pulsar://b:6650'}}\n"
+        )
+    };
+    let verdict = |a: &str, b: &str| {
+        let out = build_text(&mesh(a, b));
+        let streams = out.streams.expect("graph");
+        let p = streams.pairings.iter().find(|p| p.topic == "persistent://public/default/mid").expect("pair").clone();
+        (p.verdict, out.diagnostics.iter().any(|d| d.code == "C018"))
+    };
+    assert_eq!(verdict("java.lang.String", "java.lang.String"), (fmc::types::Verdict::Compatible, false));
+    let (v, reported) = verdict("java.lang.String", "java.lang.Integer");
+    assert!(matches!(v, fmc::types::Verdict::Incompatible(_)) && reported);
+    let (v, reported) = verdict("com.example.Order", "com.example.Order");
+    assert!(matches!(v, fmc::types::Verdict::Unchecked(ref why) if why.contains("com.example.Order")), "{v:?}");
+    assert!(!reported);
+    assert_eq!(verdict("java.lang.String", "'[B'").0, fmc::types::Verdict::Compatible, "BYTES reads anything");
+}
