@@ -1,8 +1,10 @@
-//! Generates a realistic Function Mesh of N functions as operator resources, for
-//! benchmarks: mixed runtimes (java, python, go), fan-in and fan-out topics, Avro
-//! and JSON schema declarations, autoscaling, secrets, log topics.
+//! Generates a realistic Function Mesh of N functions, for benchmarks: mixed
+//! runtimes (java, python, go), fan-in and fan-out topics, Avro and JSON schema
+//! declarations, autoscaling, secrets, log topics. As operator resources, or
+//! (`--dsl`) as one native `Mesh` whose functions form a fan-out tree of typed
+//! topics, so the type checker has every edge to check.
 //!
-//! usage: cargo run --release --example gen-mesh -- N > mesh.yaml
+//! usage: cargo run --release --example gen-mesh -- [--dsl] N > mesh.yaml
 
 use std::fmt::Write;
 
@@ -41,8 +43,100 @@ pub fn mesh(n: usize) -> String {
     out
 }
 
+const DSL_HEAD: &str = "apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: pulsar-cluster
+  namespace: streaming
+data:
+  webServiceURL: http://pulsar-broker.pulsar.svc:8080
+  brokerServiceURL: pulsar://pulsar-broker.pulsar.svc:6650
+---
+apiVersion: fmc.functionmesh.io/v1alpha1
+kind: ClusterProvided
+metadata:
+  name: cluster
+spec:
+  secrets: [streaming/enrich-credentials]
+---
+apiVersion: fmc.functionmesh.io/v1alpha1
+kind: Mesh
+metadata:
+  name: bench
+  namespace: streaming
+spec:
+  defaults: {tenant: shop, namespace: orders, cluster: prod}
+  clusters:
+    prod: {pulsarConfig: pulsar-cluster}
+  schemas:
+    OrderV1:
+      type: AVRO
+      definition:
+        type: record
+        name: Order
+        namespace: shop
+        fields:
+          - {name: id, type: string}
+          - {name: cents, type: long}
+          - {name: status, type: {type: enum, name: Status, symbols: [NEW, PAID, SHIPPED]}}
+    OrderV2:
+      type: AVRO
+      definition:
+        type: record
+        name: Order
+        namespace: shop
+        fields:
+          - {name: id, type: string}
+          - {name: cents, type: long}
+          - {name: status, type: {type: enum, name: Status, symbols: [NEW, PAID, SHIPPED]}}
+          - {name: currency, type: string, default: EUR}
+    Event:
+      type: JSON
+      definition:
+        type: record
+        name: Event
+        fields:
+          - {name: id, type: string}
+          - {name: at, type: long}
+";
+
+/// The native form: function `i` reads topic `s{(i-1)/2}` (function 0 reads the
+/// external `ingress`) and writes `s{i}`: each topic fans out to two readers.
+pub fn dsl_mesh(n: usize) -> String {
+    let mut out = String::from(DSL_HEAD);
+    out.push_str("  topics:\n    ingress: {schema: OrderV1, external: true}\n    logs: {external: true}\n");
+    for i in 0..n {
+        let schema = if i % 5 == 4 { "Event" } else { "OrderV2" };
+        let _ = writeln!(out, "    s{i}: {{schema: {schema}, external: true, compatibility: BACKWARD}}");
+    }
+    out.push_str("  functions:\n");
+    for i in 0..n {
+        let (runtime, file) = match i % 3 {
+            0 => ("java", "/pulsar/functions/enrich.jar"),
+            1 => ("python", "/pulsar/functions/enrich.py"),
+            _ => ("go", "/pulsar/functions/enrich"),
+        };
+        let input = if i == 0 { "ingress".to_string() } else { format!("s{}", (i - 1) / 2) };
+        // Readers of Event topics read them as Event; the others read OrderV2.
+        let parent_event = i > 0 && ((i - 1) / 2) % 5 == 4;
+        let read = if parent_event { format!("{{topic: {input}, schema: Event}}") } else { input };
+        let class = if i % 3 == 2 { String::new() } else { format!("      className: com.example.Enrich{i}\n") };
+        let scaling = if i.is_multiple_of(4) { "      autoscaling: {maxParallelism: 6, cpuPercent: 80, memoryPercent: 80}\n" } else { "" };
+        let _ = write!(
+            out,
+            "    enrich-{i}:\n      runtime: {runtime}\n      file: {file}\n{class}      inputs: [{read}]\n      output: s{i}\n      parallelism: {}\n{scaling}      logTopic: logs\n      secrets:\n        API_TOKEN: {{secret: enrich-credentials, key: token}}\n      resources:\n        requests: {{cpu: 200m, memory: 512Mi}}\n        limits: {{cpu: 400m, memory: 1Gi}}\n      config: {{region: eu-{}, batch: {}}}\n",
+            1 + i % 3,
+            i % 5,
+            i % 100
+        );
+    }
+    out
+}
+
 #[allow(dead_code, reason = "the benches include this file for `mesh` only")]
 fn main() {
-    let n: usize = std::env::args().nth(1).and_then(|a| a.parse().ok()).expect("usage: gen-mesh N");
-    print!("{}", mesh(n));
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let dsl = args.iter().any(|a| a == "--dsl");
+    let n: usize = args.iter().find_map(|a| a.parse().ok()).expect("usage: gen-mesh [--dsl] N");
+    print!("{}", if dsl { dsl_mesh(n) } else { mesh(n) });
 }
