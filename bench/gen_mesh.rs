@@ -121,7 +121,11 @@ pub fn dsl_mesh(n: usize) -> String {
         let parent_event = i > 0 && ((i - 1) / 2) % 5 == 4;
         let read = if parent_event { format!("{{topic: {input}, schema: Event}}") } else { input };
         let class = if i % 3 == 2 { String::new() } else { format!("      className: com.example.Enrich{i}\n") };
-        let scaling = if i.is_multiple_of(4) { "      autoscaling: {maxParallelism: 6, cpuPercent: 80, memoryPercent: 80}\n" } else { "" };
+        let scaling = if i.is_multiple_of(4) {
+            "      autoscaling: {maxParallelism: 6, cpuPercent: 80, memoryPercent: 80}\n"
+        } else {
+            ""
+        };
         let _ = write!(
             out,
             "    enrich-{i}:\n      runtime: {runtime}\n      file: {file}\n{class}      inputs: [{read}]\n      output: s{i}\n      parallelism: {}\n{scaling}      logTopic: logs\n      secrets:\n        API_TOKEN: {{secret: enrich-credentials, key: token}}\n      resources:\n        requests: {{cpu: 200m, memory: 512Mi}}\n        limits: {{cpu: 400m, memory: 1Gi}}\n      config: {{region: eu-{}, batch: {}}}\n",

@@ -27,6 +27,11 @@ pub struct Origin {
 }
 
 impl Origin {
+    /// Whether the input itself writes the value at `rel` (as opposed to a default).
+    pub fn written(&self, docs: &[Document], rel: &[&str]) -> bool {
+        docs[self.doc].root.find(&self.path(rel)).is_some()
+    }
+
     /// The span of the value at `rel` (relative to the spec), or its nearest existing ancestor.
     pub fn span(&self, docs: &[Document], rel: &[&str]) -> Span {
         let path = self.path(rel);

@@ -45,7 +45,12 @@ fn resource(comp: &Component, options: &BuildOptions) -> Manifest {
     if !comp.meta.annotations.is_empty() {
         meta.insert("annotations".into(), json!(comp.meta.annotations));
     }
-    let spec = serde_json::to_value(&comp.spec).expect("invariant: specs serialize");
+    let mut spec = comp.spec.clone();
+    // The CRD requires it; the operator overwrites it with `className` anyway.
+    if let Some(w) = spec.window_config.as_mut() {
+        w.actual_window_function_class_name.get_or_insert_with(|| comp.spec.class_name.clone().unwrap_or_default());
+    }
+    let spec = serde_json::to_value(&spec).expect("invariant: specs serialize");
     let value =
         json!({"apiVersion": FM_API_VERSION, "kind": comp.kind.kind(), "metadata": Value::Object(meta), "spec": spec});
     let mut m = Manifest::from_value(value, comp.origin.doc, true, options);

@@ -190,3 +190,17 @@ fn operator_resources_are_type_checked_as_far_as_they_say() {
     assert!(!reported);
     assert_eq!(verdict("java.lang.String", "'[B'").0, fmc::types::Verdict::Compatible, "BYTES reads anything");
 }
+
+#[test]
+fn target_operator_round_trips_over_the_corpus_and_examples() {
+    // Building the operator resources fmc emits renders what the input renders.
+    let operator = BuildOptions { target_operator: true, ..BuildOptions::default() };
+    for (rel, path) in corpus_files().into_iter().chain(example_files()) {
+        let direct = build_file(&path, &BuildOptions::default());
+        let emitted = build_file(&path, &operator);
+        assert!(!emitted.has_errors(), "{rel}");
+        let again = compile(&sources_from_text("operator.yaml", &emitted.yaml()), &BuildOptions::default());
+        assert!(!again.has_errors(), "{rel}: {:#?}", again.diagnostics);
+        assert_eq!(again.yaml(), direct.yaml(), "{rel}: --target operator changed the manifests");
+    }
+}

@@ -195,3 +195,55 @@ fn generated_pods_meet_the_restricted_pod_security_standard() {
     }
     assert!(checked > 60, "{checked}");
 }
+
+/// The `openAPIV3Schema` of the operator's CRD for `kind`, as a JSON Schema file.
+fn crd_schema(dir: &std::path::Path, kind: &str) -> PathBuf {
+    let plural = match kind {
+        "Function" => "functions",
+        "Source" => "sources",
+        "Sink" => "sinks",
+        _ => "backendconfigs",
+    };
+    let crd = corpus_root().join(format!("crds/compute.functionmesh.io_{plural}.yaml"));
+    let sources = sources_from_files(&[&crd]);
+    let mut diags = fmc::diagnostics::Diagnostics::default();
+    let text = sources.get(fmc::source::FileId(0)).text.clone();
+    let docs = fmc::parse::yaml::read_documents(fmc::source::FileId(0), &text, &mut diags);
+    let json = docs[0].root.to_json();
+    let schema = json["spec"]["versions"][0]["schema"]["openAPIV3Schema"].clone();
+    assert!(schema.is_object(), "{}: no openAPIV3Schema", crd.display());
+    let path = dir.join(format!("{kind}.schema.json"));
+    std::fs::write(&path, schema.to_string()).unwrap();
+    path
+}
+
+#[test]
+fn target_operator_output_validates_against_the_operators_crds() {
+    let Some(cj) = tool("check-jsonschema", "FMC_CHECK_JSONSCHEMA") else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let options = BuildOptions { target_operator: true, ..BuildOptions::default() };
+    let mut by_kind: std::collections::BTreeMap<String, Vec<PathBuf>> = Default::default();
+    for (rel, path) in example_files().into_iter().chain(corpus_files()) {
+        let out = build_file(&path, &options);
+        assert!(!out.has_errors(), "{rel}: {:#?}", out.diagnostics);
+        for (i, m) in out.manifests.iter().enumerate() {
+            if !matches!(m.kind.as_str(), "Function" | "Source" | "Sink" | "BackendConfig") {
+                continue;
+            }
+            let file = dir.path().join(format!("{}-{i}.yaml", rel.replace('/', "__")));
+            std::fs::write(&file, &m.yaml).unwrap();
+            by_kind.entry(m.kind.clone()).or_default().push(file);
+        }
+    }
+    assert!(by_kind.get("Function").is_some_and(|f| f.len() > 20), "{by_kind:?}");
+    for (kind, files) in by_kind {
+        let schema = crd_schema(dir.path(), &kind);
+        let out = Command::new(&cj).arg("--schemafile").arg(&schema).args(&files).output().unwrap();
+        assert!(
+            out.status.success(),
+            "{kind}: {}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+}

@@ -5,6 +5,8 @@
 //! schema type; `typeClassName` names a Java class, which pins a primitive
 //! (`java.lang.String` → STRING) but not a POJO's schema. Whatever is not said
 //! stays [`SchemaInfo::Unknown`], so the checker reports "unchecked", never a guess.
+//! Only the Java runtime takes its schema from `typeClassName`, and only a class
+//! the input writes counts (the webhook's `[B` default says nothing of intent).
 //! Topic patterns cannot be resolved statically and make no port.
 
 use crate::ast::Document;
@@ -27,7 +29,7 @@ pub fn derive(comp: &Component, docs: &[Document]) -> DeclaredIo {
         let mut seen = Vec::new();
         for (i, t) in input.topics.iter().flatten().enumerate() {
             let idx = i.to_string();
-            io.inputs.push(port(t, &["input", "topics", &idx], input_schema(comp, t), PortRole::Input));
+            io.inputs.push(port(t, &["input", "topics", &idx], input_schema(comp, docs, t), PortRole::Input));
             seen.push(t.clone());
         }
         let maps = [("sourceSpecs", input.source_specs.iter().flatten().map(|(k, _)| k).collect::<Vec<_>>())];
@@ -38,7 +40,7 @@ pub fn derive(comp: &Component, docs: &[Document]) -> DeclaredIo {
         for (map, keys) in maps.iter().chain(others.iter()) {
             for t in keys {
                 if !seen.contains(t) {
-                    io.inputs.push(port(t, &["input", map, t], input_schema(comp, t), PortRole::Input));
+                    io.inputs.push(port(t, &["input", map, t], input_schema(comp, docs, t), PortRole::Input));
                     seen.push((*t).clone());
                 }
             }
@@ -49,7 +51,7 @@ pub fn derive(comp: &Component, docs: &[Document]) -> DeclaredIo {
         && !sink_connector
         && let Some(t) = spec.output.as_ref().and_then(|o| o.topic.as_deref()).filter(|t| !t.is_empty())
     {
-        io.outputs.push(port(t, &["output", "topic"], output_schema(comp, t), PortRole::Output));
+        io.outputs.push(port(t, &["output", "topic"], output_schema(comp, docs, t), PortRole::Output));
     }
     if let Some(t) = spec.dead_letter_topic.as_deref().filter(|t| !t.is_empty()) {
         let why = SchemaInfo::Unknown { why: "dead letters keep the schema of the input they came from".into() };
@@ -69,7 +71,18 @@ fn kind_info(kind_name: &str, source: &str) -> SchemaInfo {
     }
 }
 
-fn input_schema(comp: &Component, topic: &str) -> SchemaInfo {
+/// What `typeClassName` at `path` tells: a Java class the input wrote.
+fn class_schema(comp: &Component, docs: &[Document], path: &[&str], class: Option<&str>) -> SchemaInfo {
+    if comp.spec.java.is_none() {
+        return SchemaInfo::Unknown { why: "only the Java runtime takes its schema from `typeClassName`".into() };
+    }
+    match class {
+        Some(class) if comp.origin.written(docs, path) => from_java_class(class),
+        _ => SchemaInfo::Unknown { why: "the spec names no schema or class".into() },
+    }
+}
+
+fn input_schema(comp: &Component, docs: &[Document], topic: &str) -> SchemaInfo {
     let input = comp.spec.input.clone().unwrap_or_default();
     if let Some(t) = input.source_specs.as_ref().and_then(|m| m.get(topic)).and_then(|c| c.schema_type.clone()) {
         return kind_info(&t, "sourceSpecs.schemaType");
@@ -80,13 +93,10 @@ fn input_schema(comp: &Component, topic: &str) -> SchemaInfo {
     if input.custom_serde_sources.as_ref().is_some_and(|m| m.contains_key(topic)) {
         return SchemaInfo::Unknown { why: "read with a custom SerDe class".into() };
     }
-    match input.type_class_name.as_deref() {
-        Some(class) => from_java_class(class),
-        None => SchemaInfo::Unknown { why: "the spec names no schema or input class".into() },
-    }
+    class_schema(comp, docs, &["input", "typeClassName"], input.type_class_name.as_deref())
 }
 
-fn output_schema(comp: &Component, topic: &str) -> SchemaInfo {
+fn output_schema(comp: &Component, docs: &[Document], topic: &str) -> SchemaInfo {
     let output = comp.spec.output.clone().unwrap_or_default();
     let custom = output.custom_schema_sinks.as_ref().and_then(|m| m.get(topic));
     if let Some(conf) = custom {
@@ -102,8 +112,5 @@ fn output_schema(comp: &Component, topic: &str) -> SchemaInfo {
     if output.sink_serde_class_name.as_deref().is_some_and(|s| !s.is_empty()) {
         return SchemaInfo::Unknown { why: "written with a custom SerDe class".into() };
     }
-    match output.type_class_name.as_deref() {
-        Some(class) => from_java_class(class),
-        None => SchemaInfo::Unknown { why: "the spec names no schema or output class".into() },
-    }
+    class_schema(comp, docs, &["output", "typeClassName"], output.type_class_name.as_deref())
 }
