@@ -137,7 +137,7 @@ pub fn dsl_mesh(n: usize) -> String {
     out
 }
 
-#[allow(dead_code, reason = "the benches include this file for `mesh` only")]
+#[allow(dead_code, reason = "the benches include this file for `mesh` and `dsl_mesh` only")]
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let dsl = args.iter().any(|a| a == "--dsl");

@@ -25,6 +25,22 @@ fn compile(c: &mut Criterion) {
         });
     }
     group.finish();
+    let mut group = c.benchmark_group("compile-dsl");
+    group.sample_size(10);
+    for n in [10usize, 100, 1000] {
+        let text = gen_mesh::dsl_mesh(n);
+        group.throughput(Throughput::Elements(n as u64));
+        group.bench_with_input(BenchmarkId::from_parameter(n), &text, |b, text| {
+            b.iter(|| {
+                let mut sources = SourceMap::default();
+                sources.add("mesh.yaml", text.clone());
+                let out = fmc::pipeline::compile(&sources, &BuildOptions::default());
+                assert!(!out.has_errors());
+                out.yaml().len()
+            })
+        });
+    }
+    group.finish();
 }
 
 criterion_group!(benches, compile);

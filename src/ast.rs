@@ -35,6 +35,9 @@ pub struct Entry {
 pub enum PathSeg {
     Key(String),
     Index(usize),
+    /// The n-th entry of a mapping, by position: a key found once, then reached
+    /// in constant time (a mesh's `functions` map can hold thousands of keys).
+    Entry(usize),
 }
 
 impl std::fmt::Display for PathSeg {
@@ -42,6 +45,7 @@ impl std::fmt::Display for PathSeg {
         match self {
             PathSeg::Key(k) => f.write_str(k),
             PathSeg::Index(i) => write!(f, "[{i}]"),
+            PathSeg::Entry(i) => write!(f, "{{{i}}}"),
         }
     }
 }
@@ -93,6 +97,7 @@ impl Node {
             node = match (seg, &node.value) {
                 (PathSeg::Key(k), Value::Map(_)) => node.get(k)?,
                 (PathSeg::Index(i), Value::Seq(items)) => items.get(*i)?,
+                (PathSeg::Entry(i), Value::Map(entries)) => &entries.get(*i)?.value,
                 _ => return None,
             };
         }
@@ -106,6 +111,7 @@ impl Node {
             let next = match (seg, &node.value) {
                 (PathSeg::Key(k), Value::Map(_)) => node.get(k),
                 (PathSeg::Index(i), Value::Seq(items)) => items.get(*i),
+                (PathSeg::Entry(i), Value::Map(entries)) => entries.get(*i).map(|e| &e.value),
                 _ => None,
             };
             match next {
@@ -118,13 +124,23 @@ impl Node {
 
     /// The span of the key that ends `path` (falls back to the value's span).
     pub fn key_span(&self, path: &[PathSeg]) -> Span {
-        if let Some((PathSeg::Key(last), parent)) = path.split_last() {
-            let parent_node = self.lookup(parent);
-            if let Some(e) = parent_node.entry(last) {
-                return e.key_span;
-            }
+        let entry = match path.split_last() {
+            Some((PathSeg::Key(last), parent)) => self.lookup(parent).entry(last),
+            Some((PathSeg::Entry(i), parent)) => match self.find(parent) {
+                Some(Node { value: Value::Map(entries), .. }) => entries.get(*i),
+                _ => None,
+            },
+            _ => None,
+        };
+        entry.map_or_else(|| self.lookup(path).span, |e| e.key_span)
+    }
+
+    /// The position of `key` among this mapping's entries.
+    pub fn entry_index(&self, key: &str) -> Option<usize> {
+        match &self.value {
+            Value::Map(entries) => entries.iter().position(|e| e.key == key),
+            _ => None,
         }
-        self.lookup(path).span
     }
 
     /// Converts to JSON for typed decoding. Mapping keys stay in input order

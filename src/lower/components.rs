@@ -32,15 +32,16 @@ pub fn lower(
     out: &mut Lowered,
 ) {
     let scope = Scope { schemas, topics, clusters };
+    // Lowering is the last use of the declarations: move them out.
     let lists = [
-        ("functions", ComponentKind::Function, ctx.spec.functions.clone()),
-        ("sources", ComponentKind::Source, ctx.spec.sources.clone()),
-        ("sinks", ComponentKind::Sink, ctx.spec.sinks.clone()),
+        ("functions", ComponentKind::Function, ctx.spec.functions.take()),
+        ("sources", ComponentKind::Source, ctx.spec.sources.take()),
+        ("sinks", ComponentKind::Sink, ctx.spec.sinks.take()),
     ];
     for (list, kind, members) in lists {
         for (key, decl) in members.unwrap_or_default() {
-            if let Some(doc) = component(ctx, &scope, list, kind, &key, &decl) {
-                out.resources.push(Resource::Component(doc));
+            if let Some(doc) = component(ctx, &scope, list, kind, &key, decl) {
+                out.resources.push(Resource::Component(Box::new(doc)));
             }
         }
     }
@@ -52,7 +53,7 @@ fn component(
     list: &str,
     kind: ComponentKind,
     key: &str,
-    decl: &ComponentDecl,
+    mut decl: ComponentDecl,
 ) -> Option<ComponentDoc> {
     let at = |rel: &[&str]| -> Vec<String> { [list, key].iter().chain(rel.iter()).map(|s| (*s).to_string()).collect() };
     let path = |rel: &[&str]| at(rel);
@@ -62,9 +63,10 @@ fn component(
         return None;
     }
     let errors_before = ctx.diags.len();
+    let decl = &mut decl;
     foreign_fields(ctx, kind, list, key, decl);
     let defaults = ctx.defaults();
-    let mut spec = decl.spec.clone().unwrap_or_default();
+    let mut spec = decl.spec.take().unwrap_or_default();
     set(&mut spec.name, &decl.name);
     set(&mut spec.class_name, &decl.class_name);
     set(&mut spec.tenant, &decl.tenant.clone().or(defaults.tenant.clone()));
@@ -97,8 +99,7 @@ fn component(
         labels: decl.labels.clone().unwrap_or_default(),
         annotations: decl.annotations.clone().unwrap_or_default(),
     };
-    let base = ["spec", list, key, "spec"].iter().map(|k| crate::ast::PathSeg::Key((*k).to_string())).collect();
-    Some(ComponentDoc { kind, meta, spec, origin: Origin { doc: ctx.doc, base }, io: Some(io) })
+    Some(ComponentDoc { kind, meta, spec, origin: ctx.component_origin(list, key), io: Some(io) })
 }
 
 /// Sets `slot` when `value` is given (native fields win over the escape hatch).

@@ -42,14 +42,17 @@ pub fn lower(
     sources: &SourceMap,
     options: &BuildOptions,
 ) -> (Lowered, Diagnostics) {
-    let mut out = Lowered::default();
     let mut diags = Diagnostics::default();
+    if !resources.iter().any(|r| matches!(r, Resource::DslMesh(_))) {
+        return (Lowered { resources, topics: TopicTable::new() }, diags);
+    }
+    let mut out = Lowered { resources: Vec::with_capacity(resources.len()), topics: TopicTable::new() };
     for res in resources {
         match res {
             Resource::DslMesh(mesh) => {
                 let file = &sources.get(docs[mesh.origin.doc].file).name;
                 let dir = std::path::Path::new(file).parent().map(PathBuf::from).unwrap_or_default();
-                let mut ctx = MeshCtx::new(&mesh, docs, dir, options);
+                let mut ctx = MeshCtx::new(mesh, docs, dir, options);
                 lower_mesh(&mut ctx, &mut out);
                 diags.extend(ctx.diags);
             }
@@ -70,23 +73,53 @@ pub struct MeshCtx<'a> {
     /// Directory of the mesh file: schema files are relative to it.
     pub dir: PathBuf,
     pub diags: Diagnostics,
+    /// (section, key) → position of the key in `spec.<section>`: paths to
+    /// declarations use [`PathSeg::Entry`] so that a span costs no key search.
+    entries: BTreeMap<(String, String), usize>,
 }
 
 impl<'a> MeshCtx<'a> {
-    fn new(mesh: &DslMeshDoc, docs: &'a [Document], dir: PathBuf, options: &'a BuildOptions) -> Self {
+    fn new(mesh: DslMeshDoc, docs: &'a [Document], dir: PathBuf, options: &'a BuildOptions) -> Self {
+        let mut entries = BTreeMap::new();
+        if let Some(crate::ast::Value::Map(sections)) = docs[mesh.origin.doc].root.get("spec").map(|n| &n.value) {
+            for section in sections {
+                if let crate::ast::Value::Map(items) = &section.value.value {
+                    for (i, item) in items.iter().enumerate() {
+                        entries.insert((section.key.clone(), item.key.clone()), i);
+                    }
+                }
+            }
+        }
         MeshCtx {
             doc: mesh.origin.doc,
             docs,
-            meta: mesh.meta.clone(),
-            spec: mesh.spec.clone(),
+            meta: mesh.meta,
+            spec: mesh.spec,
             options,
             dir,
             diags: Diagnostics::default(),
+            entries,
         }
+    }
+
+    /// The path `spec.<section>.<key>` with the key as an entry position.
+    pub fn declaration(&self, section: &str, key: &str) -> Vec<PathSeg> {
+        let seg = match self.entries.get(&(section.to_string(), key.to_string())) {
+            Some(i) => PathSeg::Entry(*i),
+            None => PathSeg::Key(key.to_string()),
+        };
+        vec![PathSeg::Key("spec".into()), PathSeg::Key(section.into()), seg]
     }
 
     fn path(rel: &[&str]) -> Vec<PathSeg> {
         std::iter::once("spec").chain(rel.iter().copied()).map(|k| PathSeg::Key(k.to_string())).collect()
+    }
+
+    /// The origin of a component declared at `spec.<list>.<key>`: its escape hatch `spec`.
+    pub fn component_origin(&self, list: &str, key: &str) -> Origin {
+        let mut base = self.declaration(list, key);
+        base.push(PathSeg::Key("spec".into()));
+        Origin { doc: self.doc, base }
     }
 
     /// Span of the value at `rel` under the mesh's `spec` (nearest existing ancestor).
@@ -101,9 +134,12 @@ impl<'a> MeshCtx<'a> {
     }
 
     fn path_with_indices(&self, rel: &[&str]) -> Vec<PathSeg> {
-        let mut path = Self::path(&[]);
+        let (mut path, rest) = match rel {
+            [section, key, rest @ ..] => (self.declaration(section, key), rest),
+            _ => (Self::path(&[]), rel),
+        };
         let mut node = self.docs[self.doc].root.lookup(&path);
-        for seg in rel {
+        for seg in rest {
             // A number indexes a list only where the node is a list (keys may be numeric).
             let seg = match (seg.parse::<usize>(), &node.value) {
                 (Ok(i), crate::ast::Value::Seq(_)) => PathSeg::Index(i),

@@ -71,6 +71,7 @@ fn type_error(doc: &Document, base: &[PathSeg], e: &serde_path_to_error::Error<s
     let message = e.inner().to_string();
     let message = message.split(" at line ").next().unwrap_or(&message).to_string();
     let node = doc.root.lookup(&path);
+    let path = readable(doc, &path);
     if let Some(field) = message.strip_prefix("missing field `").and_then(|m| m.split('`').next()) {
         return diag::missing_field(node.span, field, &path_to_string(&path));
     }
@@ -127,8 +128,22 @@ fn unknown_field(doc: &Document, base: &[PathSeg], rel: &[PathSeg], schema: &Sch
     };
     let candidates = schema.properties_at(parent_rel);
     let suggestion = crate::diagnostics::did_you_mean(&field, candidates.iter().map(String::as_str));
-    let parent_path = path_to_string(&full[..full.len() - 1]);
+    let parent_path = path_to_string(&readable(doc, &full[..full.len() - 1]));
     diag::unknown_field(doc.root.key_span(&full), &field, &parent_path, suggestion)
+}
+
+/// `path` with entry positions replaced by the keys they stand for, for messages.
+fn readable(doc: &Document, path: &[PathSeg]) -> Vec<PathSeg> {
+    let mut out = Vec::with_capacity(path.len());
+    for (i, seg) in path.iter().enumerate() {
+        match (seg, &doc.root.lookup(&path[..i]).value) {
+            (PathSeg::Entry(n), Value::Map(entries)) if *n < entries.len() => {
+                out.push(PathSeg::Key(entries[*n].key.clone()))
+            }
+            _ => out.push(seg.clone()),
+        }
+    }
+    out
 }
 
 /// Reads a required string at `key` of a mapping node.

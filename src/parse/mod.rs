@@ -13,7 +13,7 @@ pub mod yaml;
 
 use crate::ast::{Document, PathSeg, Value};
 use crate::diagnostics::Diagnostics;
-use crate::model::dsl::MeshDslSpec;
+use crate::model::dsl::{ComponentDecl, MeshDslSpec};
 use crate::model::spec::{BackendConfigSpec, ClusterProvidedSpec, MeshSpec};
 use crate::model::*;
 use crate::source::SourceMap;
@@ -28,6 +28,7 @@ static MESH_SCHEMA: Schema = LazyLock::new(SchemaIndex::of::<MeshSpec>);
 static BACKEND_SCHEMA: Schema = LazyLock::new(SchemaIndex::of::<BackendConfigSpec>);
 static PROVIDED_SCHEMA: Schema = LazyLock::new(SchemaIndex::of::<ClusterProvidedSpec>);
 static DSL_SCHEMA: Schema = LazyLock::new(SchemaIndex::of::<MeshDslSpec>);
+static DSL_COMPONENT_SCHEMA: Schema = LazyLock::new(SchemaIndex::of::<ComponentDecl>);
 static META_SCHEMA: Schema = LazyLock::new(SchemaIndex::of::<ObjectMeta>);
 static SOURCE_CONNECTOR_SCHEMA: Schema = LazyLock::new(SchemaIndex::of::<common::SourceConnectorSpec>);
 static SINK_CONNECTOR_SCHEMA: Schema = LazyLock::new(SchemaIndex::of::<common::SinkConnectorSpec>);
@@ -105,7 +106,7 @@ fn classify(doc: &Document, index: usize, file_name: &str, diags: &mut Diagnosti
         (FM_API_VERSION, "Function" | "Source" | "Sink") => {
             let kind = ComponentKind::from_kind(kind).expect("invariant: matched above");
             let spec = decode_component(doc, kind, &[key("spec")], diags)?;
-            Some(Resource::Component(ComponentDoc { kind, meta, spec, origin, io: None }))
+            Some(Resource::Component(Box::new(ComponentDoc { kind, meta, spec, origin, io: None })))
         }
         (FM_API_VERSION, "FunctionMesh") => {
             let spec = decode_mesh(doc, diags)?;
@@ -116,7 +117,7 @@ fn classify(doc: &Document, index: usize, file_name: &str, diags: &mut Diagnosti
             Some(Resource::BackendConfig(BackendConfigDoc { meta, spec, origin }))
         }
         (FMC_API_VERSION, "Mesh") => {
-            let spec = decode_spec::<MeshDslSpec>(doc, &DSL_SCHEMA, diags)?;
+            let spec = decode_dsl_mesh(doc, diags)?;
             Some(Resource::DslMesh(DslMeshDoc { meta, spec, origin }))
         }
         (FMC_API_VERSION, "ClusterProvided") => {
@@ -237,6 +238,68 @@ fn decode_connector_specs(doc: &Document, path: &[PathSeg], spec: &ComponentSpec
         at.push(key("sinkConfig"));
         let _: Option<common::SinkConnectorSpec> = decode(doc, &at, &SINK_CONNECTOR_SCHEMA, diags);
     }
+}
+
+/// A native mesh, decoded in pieces: everything but the component lists at
+/// once, then each component on its own, spread over the cores. A mesh of
+/// thousands of components is one document; decoding it whole would hold its
+/// JSON twice (value and round trip) at the peak.
+fn decode_dsl_mesh(doc: &Document, diags: &mut Diagnostics) -> Option<MeshDslSpec> {
+    const LISTS: [&str; 3] = ["functions", "sources", "sinks"];
+    let Some(spec_node) = doc.root.get("spec") else { return Some(MeshDslSpec::default()) };
+    let Value::Map(entries) = &spec_node.value else {
+        return decode(doc, &[key("spec")], &DSL_SCHEMA, diags);
+    };
+    let rest: serde_json::Map<String, serde_json::Value> = entries
+        .iter()
+        .filter(|e| !LISTS.contains(&e.key.as_str()))
+        .map(|e| (e.key.clone(), e.value.to_json()))
+        .collect();
+    let mut spec: MeshDslSpec = decode_json(doc, &[key("spec")], serde_json::Value::Object(rest), &DSL_SCHEMA, diags)?;
+    let mut ok = true;
+    for (pos, list) in entries.iter().enumerate().filter(|(_, e)| LISTS.contains(&e.key.as_str())) {
+        let members = match &list.value.value {
+            Value::Map(members) => members,
+            Value::Null => continue,
+            _ => {
+                let path = format!("spec.{}", list.key);
+                diags.push(diag::invalid_value(list.value.span, &path, "expected a mapping of components"));
+                ok = false;
+                continue;
+            }
+        };
+        let parts = crate::parallel::map_chunks(members, 256, |start, part| {
+            let mut d = Diagnostics::default();
+            let decoded: Vec<(String, Option<ComponentDecl>)> = part
+                .iter()
+                .enumerate()
+                .map(|(i, m)| {
+                    let path = [key("spec"), PathSeg::Entry(pos), PathSeg::Entry(start + i)];
+                    (m.key.clone(), decode(doc, &path, &DSL_COMPONENT_SCHEMA, &mut d))
+                })
+                .collect();
+            (decoded, d)
+        });
+        let mut map = std::collections::BTreeMap::new();
+        for (decoded, d) in parts {
+            diags.extend(d);
+            for (name, decl) in decoded {
+                match decl {
+                    Some(decl) => {
+                        map.insert(name, decl);
+                    }
+                    None => ok = false,
+                }
+            }
+        }
+        let slot = match list.key.as_str() {
+            "functions" => &mut spec.functions,
+            "sources" => &mut spec.sources,
+            _ => &mut spec.sinks,
+        };
+        *slot = Some(map);
+    }
+    ok.then_some(spec)
 }
 
 fn decode_mesh(doc: &Document, diags: &mut Diagnostics) -> Option<MeshSpec> {

@@ -40,6 +40,7 @@ impl SchemaIndex {
                 .and_then(|p| p.get(k))
                 .or_else(|| schema.get("additionalProperties").filter(|v| v.is_object())),
             PathSeg::Index(_) => schema.get("items"),
+            PathSeg::Entry(_) => schema.get("additionalProperties").filter(|v| v.is_object()),
         }
     }
 

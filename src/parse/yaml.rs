@@ -111,8 +111,33 @@ fn read_chunk(file: FileId, text: &str, diags: &mut Diagnostics) -> Vec<Document
 }
 
 enum Frame {
-    Seq { start: usize, anchor: usize, items: Vec<Node> },
-    Map { start: usize, anchor: usize, entries: Vec<Entry>, pending_key: Option<(String, Span)>, merges: Vec<Node> },
+    Seq {
+        start: usize,
+        anchor: usize,
+        items: Vec<Node>,
+    },
+    Map {
+        start: usize,
+        anchor: usize,
+        entries: Vec<Entry>,
+        pending_key: Option<(String, Span)>,
+        merges: Vec<Node>,
+        /// Key → entry position, built once a mapping outgrows a linear search
+        /// (a mesh's `functions` can hold thousands of keys).
+        index: Option<BTreeMap<String, usize>>,
+    },
+}
+
+/// Entries past which duplicate keys are found through an index.
+const INDEXED_MAP: usize = 32;
+
+/// The earlier entry with `key`, if any.
+fn find_entry<'e>(entries: &'e [Entry], index: &mut Option<BTreeMap<String, usize>>, key: &str) -> Option<&'e Entry> {
+    if entries.len() < INDEXED_MAP {
+        return entries.iter().find(|e| e.key == key);
+    }
+    let index = index.get_or_insert_with(|| entries.iter().enumerate().map(|(i, e)| (e.key.clone(), i)).collect());
+    index.get(key).map(|&i| &entries[i])
 }
 
 struct Reader<'a, 'd> {
@@ -165,6 +190,7 @@ impl Reader<'_, '_> {
                         entries: Vec::new(),
                         pending_key: None,
                         merges: Vec::new(),
+                        index: None,
                     });
                 }
                 Event::SequenceEnd | Event::MappingEnd => self.leave(mark)?,
@@ -282,13 +308,16 @@ impl Reader<'_, '_> {
                 self.docs.push(Document { file: self.file, index, root: node });
             }
             Some(Frame::Seq { items, .. }) => items.push(node),
-            Some(Frame::Map { entries, pending_key, merges, .. }) => match pending_key.take() {
+            Some(Frame::Map { entries, pending_key, merges, index, .. }) => match pending_key.take() {
                 None => *pending_key = Some((key_text(&node), node.span)),
                 Some((key, _)) if key == "<<" && is_mergeable(&node) => merges.push(node),
                 Some((key, key_span)) => {
-                    if let Some(first) = entries.iter().find(|e| e.key == key) {
+                    if let Some(first) = find_entry(entries, index, &key) {
                         self.diags.push(diag::duplicate_key(key_span, first.key_span, &key));
                     } else {
+                        if let Some(index) = index {
+                            index.insert(key.clone(), entries.len());
+                        }
                         entries.push(Entry { key, key_span, value: node });
                     }
                 }

@@ -159,12 +159,13 @@ pub fn resolve_resources(
     let mut diags = Diagnostics::default();
     let catalog = Catalog::new(&resources, options);
     let backends = backend_configs(&resources, options);
-    let mut resolved = Resolved::default();
+    let mut resolved = Resolved { components: Vec::with_capacity(resources.len()), ..Resolved::default() };
     for res in resources {
         match res {
             Resource::Component(c) if unmanaged(&c.meta) => diags.push(unmanaged_warning(c.origin.doc, docs)),
             Resource::Mesh(m) if unmanaged(&m.meta) => diags.push(unmanaged_warning(m.origin.doc, docs)),
             Resource::Component(c) => {
+                let c = *c;
                 let mut comp = component(c.kind, &c.meta.name, &c.meta, c.spec, c.origin, options);
                 comp.io = c.io;
                 resolved.components.push(comp);
@@ -304,7 +305,8 @@ fn resolve_references(comp: &Component, catalog: &Catalog, docs: &[Document], di
     let mut seen = BTreeSet::new();
     for reference in references::references(&comp.spec) {
         let path: Vec<&str> = reference.path.iter().map(String::as_str).collect();
-        let span = comp.origin.span(docs, &path);
+        // Spans cost a walk of the document: only reports compute them.
+        let span = || comp.origin.span(docs, &path);
         match catalog.get(reference.kind, &comp.namespace, &reference.name) {
             Some(entry) => {
                 check_keys(&reference, entry, span, diags);
@@ -313,7 +315,7 @@ fn resolve_references(comp: &Component, catalog: &Catalog, docs: &[Document], di
                 }
             }
             None if catalog.is_provided(reference.kind, &comp.namespace, &reference.name) => {}
-            None => diags.push(missing(&reference, &comp.namespace, catalog, span)),
+            None => diags.push(missing(&reference, &comp.namespace, catalog, span())),
         }
     }
     names::sha256_hex(&hashed)
@@ -328,12 +330,17 @@ fn missing(reference: &Reference, ns: &str, catalog: &Catalog, span: crate::sour
     }
 }
 
-fn check_keys(reference: &Reference, entry: &CatalogEntry, span: crate::source::Span, diags: &mut Diagnostics) {
+fn check_keys(
+    reference: &Reference,
+    entry: &CatalogEntry,
+    span: impl Fn() -> crate::source::Span,
+    diags: &mut Diagnostics,
+) {
     if reference.kind != RefKind::ConfigMap {
         return;
     }
     for key in reference.required_keys.iter().filter(|k| !entry.keys.contains(*k)) {
-        diags.push(diagnostics::missing_configmap_key(span, &reference.name, key));
+        diags.push(diagnostics::missing_configmap_key(span(), &reference.name, key));
     }
 }
 
