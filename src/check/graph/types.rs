@@ -107,6 +107,10 @@ fn fix_for(why: &str, reader: &str, writer: &str) -> String {
         Some(f) if why.ends_with("is not written and has no default") => {
             format!("give field `{f}` a default in `{reader}`, or read with `{writer}`")
         }
+        // A mismatch of schema types names no field: read what is written.
+        _ if !why.contains('`') => {
+            format!("read with the type that is written (`{writer}`), or make the producer write `{reader}`")
+        }
         _ => format!(
             "make `{reader}` able to read `{writer}` (new reader fields need defaults), or read with `{writer}`"
         ),
