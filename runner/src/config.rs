@@ -1,0 +1,176 @@
+//! The runner's configuration: one JSON document, rendered by `fmc build` into
+//! a ConfigMap and mounted at `/etc/fmc/runner.json` (or given with `--config`).
+//!
+//! Unknown fields are refused: a misspelt option must not silently fall back
+//! to a default in production.
+
+use serde::Deserialize;
+use std::path::Path;
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Config {
+    pub tenant: String,
+    pub namespace: String,
+    pub name: String,
+    /// `pulsar://host:6650` (or `pulsar+ssl://`).
+    pub service_url: String,
+    /// Pulsar cluster name, for metric labels.
+    #[serde(default = "default_cluster")]
+    pub cluster: String,
+    /// Fully qualified input topics.
+    pub inputs: Vec<String>,
+    /// Fully qualified output topic; none for a function that only consumes.
+    pub output: Option<String>,
+    /// Defaults to the function's FQFN, as Pulsar does.
+    pub subscription: Option<String>,
+    #[serde(default)]
+    pub subscription_type: SubscriptionType,
+    #[serde(default)]
+    pub subscription_position: Position,
+    #[serde(default)]
+    pub processing_guarantee: Guarantee,
+    #[serde(default = "default_queue")]
+    pub receiver_queue_size: u32,
+    /// Messages processed but not yet acknowledged, at most.
+    #[serde(default = "default_in_flight")]
+    pub max_in_flight: usize,
+    /// Deliveries after the first before a message goes to the dead-letter topic.
+    pub max_retries: Option<u32>,
+    /// Defaults to `<first input>-<subscription>-DLQ` when `maxRetries` is set.
+    pub dead_letter_topic: Option<String>,
+    /// Wait before a failed message is handed back for redelivery, milliseconds.
+    #[serde(default = "default_backoff")]
+    pub retry_backoff_ms: u64,
+    pub function: FunctionConfig,
+    /// `host:port` of the HTTP endpoint (`/metrics`, `/healthz`, `/readyz`).
+    #[serde(default = "default_http")]
+    pub http_addr: String,
+    /// A file holding a JWT (mounted from a Secret).
+    pub token_file: Option<String>,
+    /// How long SIGTERM waits for in-flight messages, in milliseconds.
+    #[serde(default = "default_drain")]
+    pub drain_timeout_ms: u64,
+    /// Instance number (the StatefulSet ordinal), for metric labels.
+    #[serde(default)]
+    pub instance_id: u32,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SubscriptionType {
+    #[default]
+    Shared,
+    Failover,
+    KeyShared,
+    Exclusive,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Position {
+    #[default]
+    Latest,
+    Earliest,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Guarantee {
+    #[default]
+    AtleastOnce,
+    AtmostOnce,
+    EffectivelyOnce,
+    Manual,
+}
+
+/// The user function.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub enum FunctionConfig {
+    /// Passes every message through unchanged.
+    Identity {},
+    /// A jq program over JSON payloads: each result is one output message, no
+    /// result filters the message out.
+    Jq { program: String },
+    /// A WebAssembly module (see `function::wasm` for the ABI).
+    Wasm {
+        path: String,
+        /// Hex SHA-256 the module must have; a mismatch refuses to start.
+        sha256: Option<String>,
+        /// Fuel per message (wasmi instruction budget).
+        #[serde(default = "default_fuel")]
+        fuel: u64,
+        /// Linear memory limit, bytes.
+        #[serde(default = "default_memory")]
+        max_memory: usize,
+    },
+}
+
+fn default_cluster() -> String {
+    "kubernetes".into()
+}
+fn default_queue() -> u32 {
+    1000
+}
+fn default_in_flight() -> usize {
+    1000
+}
+fn default_http() -> String {
+    "0.0.0.0:9094".into()
+}
+fn default_backoff() -> u64 {
+    200
+}
+fn default_drain() -> u64 {
+    25_000
+}
+fn default_fuel() -> u64 {
+    10_000_000
+}
+fn default_memory() -> usize {
+    64 << 20
+}
+
+impl Config {
+    pub fn load(path: &Path) -> Result<Config, String> {
+        let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+        let config: Config = serde_json::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))?;
+        config.validate()?;
+        Ok(config)
+    }
+
+    /// Refuses what cannot work, before connecting to anything.
+    pub fn validate(&self) -> Result<(), String> {
+        if self.inputs.is_empty() {
+            return Err("no input topic".into());
+        }
+        match self.processing_guarantee {
+            Guarantee::EffectivelyOnce => Err(
+                "EFFECTIVELY_ONCE needs broker-side deduplication, which the runner cannot rely on; use ATLEAST_ONCE"
+                    .into(),
+            ),
+            Guarantee::Manual => Err("MANUAL needs a function that acknowledges itself; built-in and WebAssembly \
+                                      functions are acknowledged by the runner (use ATLEAST_ONCE)"
+                .into()),
+            _ => Ok(()),
+        }
+    }
+
+    pub fn fqfn(&self) -> String {
+        format!("{}/{}/{}", self.tenant, self.namespace, self.name)
+    }
+
+    pub fn subscription_name(&self) -> String {
+        self.subscription.clone().unwrap_or_else(|| self.fqfn())
+    }
+
+    pub fn dead_letter(&self) -> Option<String> {
+        self.max_retries?;
+        Some(
+            self.dead_letter_topic
+                .clone()
+                .unwrap_or_else(|| format!("{}-{}-DLQ", self.inputs[0], self.subscription_name().replace('/', "-"))),
+        )
+    }
+}

@@ -1,0 +1,12 @@
+//! fmc-runner: runs one component of a mesh in its pod — consumes its Pulsar
+//! input topics, runs the user function (built-in, jq, or WebAssembly),
+//! produces the results — and exposes metrics and health endpoints.
+//!
+//! It depends on nothing of the compiler: its whole contract with `fmc build`
+//! is the JSON configuration in [`config`].
+
+pub mod config;
+pub mod function;
+pub mod ops;
+pub mod relay;
+pub mod run;

@@ -1,0 +1,68 @@
+//! `fmc-runner [--config PATH]` (default `/etc/fmc/runner.json`, or
+//! `$FMC_RUNNER_CONFIG`). Exit codes: 0 after a clean stop (SIGTERM or end of
+//! input), 1 on a runtime failure, 2 on a configuration error.
+
+use fmc_runner::{config::Config, function, ops, run};
+use std::path::PathBuf;
+use std::sync::Arc;
+
+fn config_path() -> PathBuf {
+    let mut args = std::env::args().skip(1);
+    while let Some(a) = args.next() {
+        if a == "--config" {
+            return args.next().map(PathBuf::from).unwrap_or_default();
+        }
+    }
+    std::env::var_os("FMC_RUNNER_CONFIG").map_or_else(|| PathBuf::from("/etc/fmc/runner.json"), PathBuf::from)
+}
+
+fn main() -> std::process::ExitCode {
+    let config = match Config::load(&config_path()) {
+        Ok(c) => c,
+        Err(e) => {
+            ops::log("error", "invalid configuration", &[("error", e)]);
+            return std::process::ExitCode::from(2);
+        }
+    };
+    let function = match function::load(&config.function) {
+        Ok(f) => f,
+        Err(e) => {
+            ops::log("error", "cannot load the function", &[("error", e)]);
+            return std::process::ExitCode::from(2);
+        }
+    };
+    let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build();
+    let Ok(runtime) = runtime else { return std::process::ExitCode::from(1) };
+    let result = runtime.block_on(async move {
+        let stats = Arc::new(ops::Stats::default());
+        let listener = tokio::net::TcpListener::bind(&config.http_addr)
+            .await
+            .map_err(|e| format!("cannot listen on {}: {e}", config.http_addr))?;
+        let labels = format!(
+            "tenant=\"{}\",namespace=\"{}/{}\",name=\"{}\",instance_id=\"{}\",cluster=\"{}\",fqfn=\"{}\"",
+            config.tenant,
+            config.tenant,
+            config.namespace,
+            config.name,
+            config.instance_id,
+            config.cluster,
+            config.fqfn()
+        );
+        tokio::spawn(ops::serve(listener, stats.clone(), labels));
+        let stop = async {
+            if let Ok(mut term) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                term.recv().await;
+            } else {
+                std::future::pending::<()>().await;
+            }
+        };
+        run::run(config, function, stats, stop).await
+    });
+    match result {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            ops::log("error", "runner failed", &[("error", e)]);
+            std::process::ExitCode::from(1)
+        }
+    }
+}

@@ -1,0 +1,274 @@
+//! A loopback relay between Pulsar clients and a broker that restores what the
+//! `pulsar` crate requires and pulsar-lite leaves out, and that can inject faults.
+//!
+//! Why: real Apache Pulsar brokers send every `MESSAGE` frame with the optional
+//! magic number `0x0e01` and a CRC32C of the rest of the frame; the `pulsar`
+//! crate insists on both, pulsar-lite sends neither (../shared/reference/
+//! runner-spike.md §1). Rather than patching a third-party crate, tests (and
+//! `fmc dev`) put this relay in front of pulsar-lite. It also marks lookup
+//! answers "proxy through the service URL", so clients keep talking to the relay
+//! instead of dialling the broker's own address, and it can cut every open
+//! connection on demand (a broker drop, as the runner must survive it).
+//!
+//! Frames (Pulsar binary protocol): `[total u32][cmd_size u32][BaseCommand]`,
+//! and for payload commands `[0x0e01][crc32c u32][meta_size u32][meta][payload]`
+//! after the command. Client → broker bytes pass through untouched.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::watch;
+
+const MAGIC_CRC32C: [u8; 2] = [0x0e, 0x01];
+const MAGIC_BROKER_ENTRY_METADATA: [u8; 2] = [0x0e, 0x02];
+const TYPE_MESSAGE: u64 = 9;
+const TYPE_LOOKUP_RESPONSE: u64 = 24;
+const FIELD_LOOKUP_RESPONSE: u64 = 24;
+const FIELD_PROXY_THROUGH_SERVICE_URL: u64 = 8;
+/// Frames above this are refused (Pulsar's default max message size is 5 MiB).
+const MAX_FRAME: usize = 64 << 20;
+
+/// A running relay; dropping it stops accepting (open connections end with the task).
+pub struct Relay {
+    pub addr: SocketAddr,
+    cut: watch::Sender<u64>,
+    /// Frames whose checksum the relay added.
+    pub checksummed: Arc<AtomicU64>,
+}
+
+impl Relay {
+    /// Listens on `listen` (port 0 picks one) and relays to `upstream`.
+    pub async fn start(listen: SocketAddr, upstream: SocketAddr) -> std::io::Result<Relay> {
+        let listener = TcpListener::bind(listen).await?;
+        let addr = listener.local_addr()?;
+        let (cut, _) = watch::channel(0u64);
+        let checksummed = Arc::new(AtomicU64::new(0));
+        let relay = Relay { addr, cut: cut.clone(), checksummed: checksummed.clone() };
+        tokio::spawn(async move {
+            while let Ok((client, _)) = listener.accept().await {
+                let cuts = cut.subscribe();
+                let counter = checksummed.clone();
+                tokio::spawn(async move {
+                    if let Ok(broker) = TcpStream::connect(upstream).await {
+                        connection(client, broker, cuts, counter).await;
+                    }
+                });
+            }
+        });
+        Ok(relay)
+    }
+
+    /// Closes every open connection (clients see the broker go away).
+    pub fn cut_all(&self) {
+        self.cut.send_modify(|n| *n += 1);
+    }
+}
+
+async fn connection(client: TcpStream, broker: TcpStream, mut cuts: watch::Receiver<u64>, counter: Arc<AtomicU64>) {
+    let _ = client.set_nodelay(true);
+    let _ = broker.set_nodelay(true);
+    let (mut client_read, mut client_write) = client.into_split();
+    let (mut broker_read, mut broker_write) = broker.into_split();
+    let upstream = tokio::io::copy(&mut client_read, &mut broker_write);
+    let downstream = async {
+        loop {
+            let frame = read_frame(&mut broker_read).await?;
+            let frame = rewrite(frame, &counter);
+            client_write.write_all(&frame).await?;
+        }
+        #[allow(unreachable_code)]
+        Ok::<(), std::io::Error>(())
+    };
+    tokio::select! {
+        _ = upstream => {}
+        _ = downstream => {}
+        _ = cuts.changed() => {}
+    }
+}
+
+async fn read_frame(r: &mut (impl AsyncReadExt + Unpin)) -> std::io::Result<Vec<u8>> {
+    let mut size = [0u8; 4];
+    r.read_exact(&mut size).await?;
+    let total = u32::from_be_bytes(size) as usize;
+    if total > MAX_FRAME {
+        return Err(std::io::Error::other(format!("frame of {total} bytes")));
+    }
+    let mut frame = vec![0u8; 4 + total];
+    frame[..4].copy_from_slice(&size);
+    r.read_exact(&mut frame[4..]).await?;
+    Ok(frame)
+}
+
+/// The frame as the client must see it. Frames that are not understood pass as they are.
+pub fn rewrite(frame: Vec<u8>, counter: &AtomicU64) -> Vec<u8> {
+    let Some(cmd_size) = frame.get(4..8).map(|b| u32::from_be_bytes([b[0], b[1], b[2], b[3]]) as usize) else {
+        return frame;
+    };
+    let Some(command) = frame.get(8..8 + cmd_size) else { return frame };
+    match command_type(command) {
+        Some(TYPE_MESSAGE) => add_checksum(frame, cmd_size, counter),
+        Some(TYPE_LOOKUP_RESPONSE) => proxy_lookup(&frame, cmd_size).unwrap_or(frame),
+        _ => frame,
+    }
+}
+
+fn add_checksum(frame: Vec<u8>, cmd_size: usize, counter: &AtomicU64) -> Vec<u8> {
+    let rest = &frame[8 + cmd_size..];
+    if rest.len() < 4 || rest.starts_with(&MAGIC_CRC32C) || rest.starts_with(&MAGIC_BROKER_ENTRY_METADATA) {
+        return frame;
+    }
+    let crc = crc32c::crc32c(rest);
+    let mut out = Vec::with_capacity(frame.len() + 6);
+    let total = (frame.len() - 4 + 6) as u32;
+    out.extend_from_slice(&total.to_be_bytes());
+    out.extend_from_slice(&frame[4..8 + cmd_size]);
+    out.extend_from_slice(&MAGIC_CRC32C);
+    out.extend_from_slice(&crc.to_be_bytes());
+    out.extend_from_slice(rest);
+    counter.fetch_add(1, Ordering::Relaxed);
+    out
+}
+
+/// Appends `proxy_through_service_url = true` to a lookup response.
+fn proxy_lookup(frame: &[u8], cmd_size: usize) -> Option<Vec<u8>> {
+    let command = &frame[8..8 + cmd_size];
+    let mut out_cmd = Vec::with_capacity(command.len() + 4);
+    let mut pos = 0;
+    let mut found = false;
+    while pos < command.len() {
+        let start = pos;
+        let (key, next) = varint(command, pos)?;
+        pos = next;
+        let (field, wire) = (key >> 3, key & 7);
+        match wire {
+            0 => pos = varint(command, pos)?.1,
+            1 => pos += 8,
+            5 => pos += 4,
+            2 => {
+                let (len, next) = varint(command, pos)?;
+                let body = command.get(next..next + len as usize)?;
+                if field == FIELD_LOOKUP_RESPONSE {
+                    let mut inner = body.to_vec();
+                    put_varint(&mut inner, FIELD_PROXY_THROUGH_SERVICE_URL << 3);
+                    put_varint(&mut inner, 1);
+                    put_varint(&mut out_cmd, key);
+                    put_varint(&mut out_cmd, inner.len() as u64);
+                    out_cmd.extend_from_slice(&inner);
+                    pos = next + len as usize;
+                    found = true;
+                    continue;
+                }
+                pos = next + len as usize;
+            }
+            _ => return None,
+        }
+        out_cmd.extend_from_slice(command.get(start..pos)?);
+    }
+    if !found {
+        return None;
+    }
+    let rest = &frame[8 + cmd_size..];
+    let mut out = Vec::with_capacity(frame.len() + 4);
+    out.extend_from_slice(&((4 + out_cmd.len() + rest.len()) as u32).to_be_bytes());
+    out.extend_from_slice(&(out_cmd.len() as u32).to_be_bytes());
+    out.extend_from_slice(&out_cmd);
+    out.extend_from_slice(rest);
+    Some(out)
+}
+
+/// `BaseCommand.type` (field 1, a varint), when it comes first as encoders write it.
+fn command_type(command: &[u8]) -> Option<u64> {
+    let mut pos = 0;
+    while pos < command.len() {
+        let (key, next) = varint(command, pos)?;
+        if key == 1 << 3 {
+            return varint(command, next).map(|(v, _)| v);
+        }
+        pos = match key & 7 {
+            0 => varint(command, next)?.1,
+            1 => next + 8,
+            5 => next + 4,
+            2 => {
+                let (len, after) = varint(command, next)?;
+                after + len as usize
+            }
+            _ => return None,
+        };
+    }
+    None
+}
+
+fn varint(buf: &[u8], mut pos: usize) -> Option<(u64, usize)> {
+    let mut value = 0u64;
+    for shift in (0..64).step_by(7) {
+        let byte = *buf.get(pos)?;
+        pos += 1;
+        value |= u64::from(byte & 0x7f) << shift;
+        if byte & 0x80 == 0 {
+            return Some((value, pos));
+        }
+    }
+    None
+}
+
+fn put_varint(out: &mut Vec<u8>, mut v: u64) {
+    while v >= 0x80 {
+        out.push((v as u8) | 0x80);
+        v >>= 7;
+    }
+    out.push(v as u8);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn frame(command: &[u8], rest: &[u8]) -> Vec<u8> {
+        let mut f = Vec::new();
+        f.extend_from_slice(&((4 + command.len() + rest.len()) as u32).to_be_bytes());
+        f.extend_from_slice(&(command.len() as u32).to_be_bytes());
+        f.extend_from_slice(command);
+        f.extend_from_slice(rest);
+        f
+    }
+
+    #[test]
+    fn message_frames_get_magic_and_crc32c() {
+        // BaseCommand { type: MESSAGE, message: {consumer_id: 1, message_id: {}} }
+        let command = [0x08, 0x09, 0x4a, 0x04, 0x08, 0x01, 0x12, 0x00];
+        let rest = [0, 0, 0, 2, 0xaa, 0xbb, b'h', b'i'];
+        let counter = AtomicU64::new(0);
+        let out = rewrite(frame(&command, &rest), &counter);
+        let after = &out[8 + command.len()..];
+        assert_eq!(&after[..2], &MAGIC_CRC32C);
+        assert_eq!(u32::from_be_bytes([after[2], after[3], after[4], after[5]]), crc32c::crc32c(&rest));
+        assert_eq!(&after[6..], &rest);
+        assert_eq!(u32::from_be_bytes([out[0], out[1], out[2], out[3]]) as usize, out.len() - 4);
+        // Already checksummed frames pass untouched.
+        assert_eq!(rewrite(out.clone(), &counter), out);
+        assert_eq!(counter.load(Ordering::Relaxed), 1);
+    }
+
+    #[test]
+    fn lookup_responses_are_marked_proxied() {
+        // BaseCommand { type: LOOKUP_RESPONSE, lookupTopicResponse (24): {brokerServiceUrl: "x"} }
+        let inner = [0x0a, 0x01, b'x'];
+        let mut command = vec![0x08, 24, 0xc2, 0x01, inner.len() as u8];
+        command.extend_from_slice(&inner);
+        let out = rewrite(frame(&command, &[]), &AtomicU64::new(0));
+        let new_cmd = &out[8..];
+        assert_eq!(command_type(new_cmd), Some(TYPE_LOOKUP_RESPONSE));
+        assert_eq!(&new_cmd[new_cmd.len() - 2..], &[0x40, 0x01], "proxy_through_service_url = true");
+        assert_eq!(new_cmd[4] as usize, inner.len() + 2);
+    }
+
+    #[test]
+    fn other_frames_pass_through() {
+        let ping = frame(&[0x08, 18, 0x92, 0x01, 0x00], &[]);
+        assert_eq!(rewrite(ping.clone(), &AtomicU64::new(0)), ping);
+        let garbage = vec![0, 0, 0, 1, 0xff];
+        assert_eq!(rewrite(garbage.clone(), &AtomicU64::new(0)), garbage);
+    }
+}

@@ -1,0 +1,321 @@
+//! The processing loop: consume, run the user function, produce, acknowledge.
+//!
+//! Guarantees: ATLEAST_ONCE acknowledges an input only after every output it
+//! produced is confirmed by the broker; a failed send or a function error
+//! negatively acknowledges it after `retryBackoffMs`, so Pulsar redelivers it (and, past `maxRetries`, the
+//! consumer's dead-letter policy moves it to the dead-letter topic).
+//! ATMOST_ONCE acknowledges on receipt and sends without waiting.
+//!
+//! The `pulsar` crate fails in-flight sends when the broker connection drops;
+//! those inputs are then nacked and processed again (duplicates, never loss),
+//! and the producer is rebuilt before the next send. SIGTERM stops receiving,
+//! waits for in-flight messages (bounded by `drainTimeoutMs`), closes the
+//! consumer so the broker redelivers at once, and returns.
+
+use crate::config::{Config, Guarantee, Position, SubscriptionType};
+use crate::function::{Record, UserFunction};
+use crate::ops::{Stats, log};
+use futures::StreamExt;
+use pulsar::consumer::{DeadLetterPolicy, InitialPosition, Message};
+use pulsar::message::proto::MessageIdData;
+use pulsar::{Consumer, ConsumerOptions, Producer, ProducerOptions, Pulsar, SubType, TokioExecutor};
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+use std::time::{Duration, Instant};
+use tokio::sync::mpsc;
+
+/// The outcome of one input, reported back to the loop that owns the consumer.
+struct Done {
+    topic: String,
+    id: MessageIdData,
+    ok: bool,
+}
+
+pub async fn connect(config: &Config) -> Result<Pulsar<TokioExecutor>, String> {
+    let mut builder = Pulsar::builder(config.service_url.clone(), TokioExecutor);
+    if let Some(file) = &config.token_file {
+        let token = std::fs::read_to_string(file).map_err(|e| format!("cannot read token file {file}: {e}"))?;
+        builder =
+            builder.with_auth(pulsar::Authentication { name: "token".into(), data: token.trim().as_bytes().to_vec() });
+    }
+    builder.build().await.map_err(|e| format!("cannot connect to {}: {e}", config.service_url))
+}
+
+async fn consumer(pulsar: &Pulsar<TokioExecutor>, config: &Config) -> Result<Consumer<Vec<u8>, TokioExecutor>, String> {
+    let sub_type = match config.subscription_type {
+        SubscriptionType::Shared => SubType::Shared,
+        SubscriptionType::Failover => SubType::Failover,
+        SubscriptionType::KeyShared => SubType::KeyShared,
+        SubscriptionType::Exclusive => SubType::Exclusive,
+    };
+    let initial_position = match config.subscription_position {
+        Position::Latest => InitialPosition::Latest,
+        Position::Earliest => InitialPosition::Earliest,
+    };
+    let options = ConsumerOptions {
+        receiver_queue_size: Some(config.receiver_queue_size),
+        initial_position,
+        ..Default::default()
+    };
+    // A fresh consumer id per process: after a crash, a broker that still holds
+    // the dead process's consumer must not refuse the new one as a duplicate.
+    let consumer_id =
+        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_nanos() as u64)
+            ^ (u64::from(std::process::id()) << 32);
+    let mut builder = pulsar
+        .consumer()
+        .with_topics(&config.inputs)
+        .with_consumer_id(consumer_id >> 1)
+        .with_subscription(config.subscription_name())
+        .with_subscription_type(sub_type)
+        .with_consumer_name(format!("{}-{}", config.fqfn(), config.instance_id))
+        .with_options(options);
+    if let (Some(max), Some(topic)) = (config.max_retries, config.dead_letter()) {
+        // The crate dead-letters a message delivered with redelivery count >= N
+        // instead of handing it over, so N = retries + 1 gives the function
+        // 1 + maxRetries attempts, as Pulsar Functions' maxMessageRetries does.
+        let policy = DeadLetterPolicy { max_redeliver_count: max as usize + 1, dead_letter_topic: topic };
+        builder = builder.with_dead_letter_policy(policy);
+    }
+    builder.build().await.map_err(|e| format!("cannot subscribe to {:?}: {e}", config.inputs))
+}
+
+async fn producer(pulsar: &Pulsar<TokioExecutor>, topic: &str) -> Result<Producer<TokioExecutor>, String> {
+    // Unbatched with many sends in flight: the crate's batching keeps one batch
+    // in flight at a time, which cuts throughput (runner-spike.md §2b).
+    let options = ProducerOptions { block_queue_if_full: true, ..Default::default() };
+    pulsar
+        .producer()
+        .with_topic(topic)
+        .with_options(options)
+        .build()
+        .await
+        .map_err(|e| format!("cannot produce to {topic}: {e}"))
+}
+
+fn record(msg: &Message<Vec<u8>>) -> Record {
+    let meta = &msg.payload.metadata;
+    Record {
+        payload: msg.payload.data.clone(),
+        key: meta.partition_key.clone(),
+        properties: meta.properties.iter().map(|kv| (kv.key.clone(), kv.value.clone())).collect(),
+        event_time: meta.event_time,
+    }
+}
+
+/// Delay before a failed message is handed back for redelivery (the crate's
+/// nack redelivers at once; the broker does not expose the redelivery count to
+/// it, so the delay is fixed).
+fn backoff(config: &Config) -> Duration {
+    Duration::from_millis(config.retry_backoff_ms)
+}
+
+/// Runs until `stop` resolves (then drains) or the input ends.
+pub async fn run(
+    config: Config,
+    mut function: Box<dyn UserFunction>,
+    stats: Arc<Stats>,
+    stop: impl std::future::Future<Output = ()>,
+) -> Result<(), String> {
+    let pulsar = connect(&config).await?;
+    let mut consumer = consumer(&pulsar, &config).await?;
+    let mut out = match &config.output {
+        Some(t) => Some(producer(&pulsar, t).await?),
+        None => None,
+    };
+    stats.ready.store(true, Ordering::Relaxed);
+    log("info", "ready", &[("fqfn", config.fqfn()), ("inputs", config.inputs.join(","))]);
+    let (done_tx, mut done_rx) = mpsc::unbounded_channel::<Done>();
+    let mut in_flight = 0usize;
+    let mut producer_broken = false;
+    let mut consumer_dead = false;
+    let mut stopping: Option<Instant> = None;
+    tokio::pin!(stop);
+    loop {
+        if consumer_dead && stopping.is_none() {
+            // The crate's consumer engine can end after a broker restart: subscribe
+            // again (unacknowledged messages come back; duplicates, never loss).
+            log("warn", "consumer lost; subscribing again", &[]);
+            tokio::time::sleep(backoff(&config)).await;
+            match self::consumer(&pulsar, &config).await {
+                Ok(c) => {
+                    consumer = c;
+                    consumer_dead = false;
+                }
+                Err(e) => log("warn", "subscribe failed; retrying", &[("error", e)]),
+            }
+            continue;
+        }
+        let drain_deadline = stopping.map(|t| t + Duration::from_millis(config.drain_timeout_ms));
+        tokio::select! {
+            biased;
+            Some(done) = done_rx.recv() => {
+                in_flight -= 1;
+                consumer_dead |= !settle(&mut consumer, done, &stats).await;
+                if stopping.is_some() && in_flight == 0 {
+                    break;
+                }
+            }
+            () = &mut stop, if stopping.is_none() => {
+                log("info", "stopping: draining in-flight messages", &[("in_flight", in_flight.to_string())]);
+                stats.ready.store(false, Ordering::Relaxed);
+                stopping = Some(Instant::now());
+                if in_flight == 0 {
+                    break;
+                }
+            }
+            () = sleep_until(drain_deadline), if drain_deadline.is_some() => {
+                log("warn", "drain timeout: unacknowledged messages will be redelivered", &[("in_flight", in_flight.to_string())]);
+                break;
+            }
+            next = consumer.next(), if stopping.is_none() && in_flight < config.max_in_flight => {
+                let msg = match next {
+                    Some(Ok(msg)) => msg,
+                    Some(Err(e)) => {
+                        stats.system_exceptions.fetch_add(1, Ordering::Relaxed);
+                        log("error", "consumer error", &[("error", e.to_string())]);
+                        continue;
+                    }
+                    None => {
+                        consumer_dead = true;
+                        continue;
+                    }
+                };
+                if producer_broken && let Some(topic) = &config.output {
+                    match producer(&pulsar, topic).await {
+                        Ok(p) => {
+                            out = Some(p);
+                            producer_broken = false;
+                        }
+                        Err(e) => log("warn", "producer not rebuilt yet", &[("error", e)]),
+                    }
+                }
+                in_flight += 1;
+                let broke = handle(&config, function.as_mut(), out.as_mut(), msg, &stats, &done_tx).await;
+                producer_broken |= broke;
+            }
+        }
+    }
+    let _ = consumer.close().await;
+    if let Some(mut p) = out {
+        let _ = p.close().await;
+    }
+    log("info", "stopped", &[("acked", stats.acked.load(Ordering::Relaxed).to_string())]);
+    Ok(())
+}
+
+async fn sleep_until(deadline: Option<Instant>) {
+    match deadline {
+        Some(d) => tokio::time::sleep_until(d.into()).await,
+        None => std::future::pending().await,
+    }
+}
+
+/// Acks or nacks; false when the consumer is gone (its engine ended).
+async fn settle(consumer: &mut Consumer<Vec<u8>, TokioExecutor>, done: Done, stats: &Stats) -> bool {
+    let result = if done.ok {
+        consumer.ack_with_id(&done.topic, done.id).await.map(|_| stats.acked.fetch_add(1, Ordering::Relaxed))
+    } else {
+        consumer.nack_with_id(&done.topic, done.id).await.map(|_| 0)
+    };
+    match result {
+        Ok(_) => true,
+        Err(e) => {
+            stats.system_exceptions.fetch_add(1, Ordering::Relaxed);
+            let text = e.to_string();
+            log("warn", "acknowledgement failed; the broker will redeliver", &[("error", text.clone())]);
+            !text.contains("channel is closed")
+        }
+    }
+}
+
+/// Processes one message; returns whether the producer must be rebuilt.
+async fn handle(
+    config: &Config,
+    function: &mut dyn UserFunction,
+    producer: Option<&mut Producer<TokioExecutor>>,
+    msg: Message<Vec<u8>>,
+    stats: &Arc<Stats>,
+    done: &mpsc::UnboundedSender<Done>,
+) -> bool {
+    stats.received.fetch_add(1, Ordering::Relaxed);
+    let (topic, id) = (msg.topic.clone(), msg.message_id.id.clone());
+    let started = Instant::now();
+    let result = function.process(&record(&msg));
+    stats.record_latency(started.elapsed().as_secs_f64() * 1000.0);
+    stats.last_invocation.store(epoch_ms(), Ordering::Relaxed);
+    let outputs = match result {
+        Ok(outputs) => outputs,
+        Err(e) => {
+            stats.user_exceptions.fetch_add(1, Ordering::Relaxed);
+            log("warn", "user function failed", &[("error", e), ("topic", topic.clone())]);
+            let at_most_once = config.processing_guarantee == Guarantee::AtmostOnce;
+            fail_later(done.clone(), Done { topic, id, ok: at_most_once }, backoff(config));
+            return false;
+        }
+    };
+    let Some(producer) = producer.filter(|_| !outputs.is_empty()) else {
+        stats.processed.fetch_add(1, Ordering::Relaxed);
+        let _ = done.send(Done { topic, id, ok: true });
+        return false;
+    };
+    let mut receipts = Vec::with_capacity(outputs.len());
+    for o in outputs {
+        let mut builder = producer.create_message().with_content(o.payload);
+        if let Some(k) = o.key {
+            builder = builder.with_key(k);
+        }
+        for (k, v) in o.properties {
+            builder = builder.with_property(k, v);
+        }
+        if let Some(t) = o.event_time {
+            builder = builder.event_time(t);
+        }
+        match builder.send_non_blocking().await {
+            Ok(receipt) => receipts.push(receipt),
+            Err(e) => {
+                stats.sink_exceptions.fetch_add(1, Ordering::Relaxed);
+                log("warn", "send failed; the input will be processed again", &[("error", e.to_string())]);
+                fail_later(done.clone(), Done { topic, id, ok: false }, backoff(config));
+                return true;
+            }
+        }
+    }
+    if config.processing_guarantee == Guarantee::AtmostOnce {
+        stats.processed.fetch_add(1, Ordering::Relaxed);
+        let _ = done.send(Done { topic, id, ok: true });
+        return false;
+    }
+    let done = done.clone();
+    let stats = stats.clone();
+    let delay = backoff(config);
+    tokio::spawn(async move {
+        let mut ok = true;
+        for r in receipts {
+            ok &= r.await.is_ok();
+        }
+        if ok {
+            stats.processed.fetch_add(1, Ordering::Relaxed);
+            let _ = done.send(Done { topic, id, ok: true });
+        } else {
+            stats.sink_exceptions.fetch_add(1, Ordering::Relaxed);
+            fail_later(done, Done { topic, id, ok: false }, delay);
+        }
+    });
+    false
+}
+
+fn fail_later(done: mpsc::UnboundedSender<Done>, outcome: Done, delay: Duration) {
+    if outcome.ok {
+        let _ = done.send(outcome);
+        return;
+    }
+    tokio::spawn(async move {
+        tokio::time::sleep(delay).await;
+        let _ = done.send(outcome);
+    });
+}
+
+fn epoch_ms() -> u64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_millis() as u64)
+}

@@ -1,0 +1,168 @@
+//! End-to-end: the runner binary against a real broker (pulsar-lite through the
+//! checksum relay), configured as `fmc build` configures it. Each test owns its
+//! broker, so they run in parallel without sharing topics.
+
+mod support;
+
+use serde_json::{Value, json};
+use std::collections::BTreeSet;
+use std::time::{Duration, Instant};
+use support::*;
+
+fn config(name: &str, inputs: &[&str], output: Option<&str>, function: Value) -> Value {
+    json!({
+        "tenant": "public", "namespace": "default", "name": name,
+        "serviceUrl": "", "inputs": inputs, "output": output,
+        "subscriptionPosition": "earliest", "function": function,
+    })
+}
+
+fn ids(payloads: &[Vec<u8>], field: &str) -> BTreeSet<u64> {
+    payloads.iter().filter_map(|p| id(p, field)).collect()
+}
+
+fn id(payload: &[u8], field: &str) -> Option<u64> {
+    serde_json::from_slice::<Value>(payload).ok()?.get(field)?.as_u64()
+}
+
+/// A `collect` condition: true once `n` distinct ids have been seen.
+fn distinct(n: u64, field: &'static str) -> impl FnMut(&[u8]) -> bool {
+    let mut seen = BTreeSet::new();
+    move |p| {
+        if let Some(i) = id(p, field) {
+            seen.insert(i);
+        }
+        seen.len() as u64 >= n
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_wasm_then_jq_chain_processes_100_000_messages() {
+    let Some(bin) = pulsar_lite() else { return };
+    let cluster = Cluster::start(&bin).await;
+    let (input, mid, output) = (topic("chain-in"), topic("chain-mid"), topic("chain-out"));
+    let upper = Runner::start(
+        &cluster.url(),
+        config("upper", &[input.as_str()], Some(&mid), json!({"wasm": {"path": upper_wat()}})),
+    );
+    let jq = json!({"jq": {"program": "{id: .ID, v: .V, n: (.V | length)}"}});
+    let enrich = Runner::start(&cluster.url(), config("enrich", &[mid.as_str()], Some(&output), jq));
+    upper.wait_ready(Duration::from_secs(20));
+    enrich.wait_ready(Duration::from_secs(20));
+    let client = cluster.client().await;
+    let mut out = subscribe(&client, &output, "check").await;
+    const N: u64 = 100_000;
+    let started = Instant::now();
+    produce(&client, &input, (0..N).map(|i| format!(r#"{{"id":{i},"v":"msg-{i}"}}"#).into_bytes())).await;
+    let got = collect(&mut out, Duration::from_secs(300), distinct(N, "id")).await;
+    let unique = ids(&got, "id");
+    assert_eq!(unique.len() as u64, N, "lost {} messages", N - unique.len() as u64);
+    for p in &got {
+        let v: Value = serde_json::from_slice(p).expect("JSON output");
+        let id = v["id"].as_u64().expect("id");
+        assert_eq!(v["v"], format!("MSG-{id}"), "{v}");
+        assert_eq!(v["n"], format!("MSG-{id}").len(), "{v}");
+    }
+    eprintln!("chain: {N} messages end to end in {:.1} s", started.elapsed().as_secs_f64());
+    assert!(upper.metric("processed_successfully_total") >= N);
+    assert!(cluster.relay.checksummed.load(std::sync::atomic::Ordering::Relaxed) > 0, "the relay restored checksums");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn poison_messages_reach_the_dead_letter_topic_while_the_rest_flows() {
+    let Some(bin) = pulsar_lite() else { return };
+    let cluster = Cluster::start(&bin).await;
+    let (input, output, dlq) = (topic("p-in"), topic("p-out"), topic("p-dlq"));
+    let mut c = config("parse", &[input.as_str()], Some(&output), json!({"jq": {"program": "{id: .id}"}}));
+    c["maxRetries"] = 2.into();
+    c["deadLetterTopic"] = dlq.clone().into();
+    c["retryBackoffMs"] = 50.into();
+    let runner = Runner::start(&cluster.url(), c);
+    runner.wait_ready(Duration::from_secs(20));
+    let client = cluster.client().await;
+    let mut out = subscribe(&client, &output, "check").await;
+    let mut dead = subscribe(&client, &dlq, "check").await;
+    let payloads: Vec<Vec<u8>> = (0..500u64)
+        .map(
+            |i| if i % 100 == 7 { format!("poison {i}").into_bytes() } else { format!(r#"{{"id":{i}}}"#).into_bytes() },
+        )
+        .collect();
+    produce(&client, &input, payloads).await;
+    let good = collect(&mut out, Duration::from_secs(60), distinct(495, "id")).await;
+    assert_eq!(ids(&good, "id").len(), 495);
+    let mut distinct_poison = BTreeSet::new();
+    let poison = collect(&mut dead, Duration::from_secs(60), |p| {
+        distinct_poison.insert(p.to_vec());
+        distinct_poison.len() >= 5
+    })
+    .await;
+    let poison: BTreeSet<String> = poison.iter().map(|p| String::from_utf8_lossy(p).to_string()).collect();
+    assert_eq!(poison, (0..5).map(|k| format!("poison {}", k * 100 + 7)).collect::<BTreeSet<_>>());
+    assert!(runner.metric("user_exceptions_total") >= 15, "each poison message failed 1 + maxRetries times");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigterm_drains_and_exits_zero_and_readiness_follows_the_connection() {
+    let Some(bin) = pulsar_lite() else { return };
+    // No broker behind the URL yet: alive, not ready.
+    let dead_end = format!("pulsar://127.0.0.1:{}", free_port());
+    let lonely = Runner::start(&dead_end, config("lonely", &[topic("x").as_str()], None, json!({"identity": {}})));
+    let start = Instant::now();
+    while lonely.get("/healthz").is_none() {
+        assert!(start.elapsed() < Duration::from_secs(10), "{}", lonely.log());
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert_eq!(lonely.get("/healthz").map(|r| r.0), Some(200));
+    assert_eq!(lonely.get("/readyz").map(|r| r.0), Some(503));
+    drop(lonely);
+
+    let cluster = Cluster::start(&bin).await;
+    let (input, output) = (topic("t-in"), topic("t-out"));
+    let mut runner =
+        Runner::start(&cluster.url(), config("term", &[input.as_str()], Some(&output), json!({"identity": {}})));
+    runner.wait_ready(Duration::from_secs(20));
+    let client = cluster.client().await;
+    produce(&client, &input, (0..1000u32).map(|i| i.to_string().into_bytes())).await;
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while runner.metric("processed_successfully_total") < 1000 {
+        assert!(Instant::now() < deadline, "{}", runner.log());
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    runner.signal("TERM");
+    let status = loop {
+        if let Some(s) = runner.child.try_wait().expect("wait") {
+            break s;
+        }
+        assert!(Instant::now() < deadline + Duration::from_secs(10), "no exit after SIGTERM");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    };
+    assert_eq!(status.code(), Some(0), "{}", runner.log());
+    assert!(runner.log().contains("\"msg\":\"stopped\""), "{}", runner.log());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_broker_restart_mid_stream_loses_nothing_and_the_runner_recovers() {
+    let Some(bin) = pulsar_lite() else { return };
+    let mut cluster = Cluster::start(&bin).await;
+    let (input, output) = (topic("r-in"), topic("r-out"));
+    let client = cluster.client().await;
+    const N: u64 = 20_000;
+    produce(&client, &input, (0..N).map(|i| format!(r#"{{"id":{i}}}"#).into_bytes())).await;
+    drop(client);
+    let runner =
+        Runner::start(&cluster.url(), config("survivor", &[input.as_str()], Some(&output), json!({"identity": {}})));
+    runner.wait_ready(Duration::from_secs(20));
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while runner.metric("processed_successfully_total") < N / 4 {
+        assert!(Instant::now() < deadline, "{}", runner.log());
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    cluster.broker.crash_and_restart(Duration::from_secs(1));
+    cluster.relay.cut_all();
+    let client = cluster.client().await;
+    let mut out = subscribe(&client, &output, "check").await;
+    let got = collect(&mut out, Duration::from_secs(120), distinct(N, "id")).await;
+    assert_eq!(ids(&got, "id").len() as u64, N, "messages lost across the broker restart\n{}", runner.log());
+    assert!(runner.child.id() > 0);
+    assert!(runner.get("/readyz").map(|r| r.0) == Some(200), "the same process recovered");
+}

@@ -1,0 +1,270 @@
+//! A real broker for the runner's end-to-end tests: pulsar-lite (from the
+//! project's venv, `scripts/setup.sh`), reached through the checksum relay, on
+//! loopback ports chosen at run time. Everything started here is stopped when
+//! its handle drops.
+
+#![allow(dead_code, reason = "each test binary uses part of the harness")]
+
+use fmc_runner::relay::Relay;
+use futures::StreamExt;
+use pulsar::{Consumer, Pulsar, SubType, TokioExecutor, consumer::InitialPosition};
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+pub fn project_root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+/// The pulsar-lite binary, or `None` (skip) outside CI when it is not installed.
+pub fn pulsar_lite() -> Option<PathBuf> {
+    if let Some(p) = std::env::var_os("FMC_PULSAR_LITE") {
+        return Some(PathBuf::from(p));
+    }
+    let lib = project_root().join(".venv/lib");
+    let found = std::fs::read_dir(&lib).ok().into_iter().flatten().flatten().find_map(|e| {
+        let p = e.path().join("site-packages/pulsar_lite/bin/pulsar-lite");
+        p.exists().then_some(p)
+    });
+    if found.is_none() {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "pulsar-lite not found under {} (run scripts/setup.sh)",
+            lib.display()
+        );
+        eprintln!("skipping: pulsar-lite not installed (run scripts/setup.sh)");
+    }
+    found
+}
+
+pub fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0").expect("a free port").local_addr().expect("addr").port()
+}
+
+fn wait_for_port(addr: SocketAddr, timeout: Duration) {
+    let start = Instant::now();
+    while TcpStream::connect_timeout(&addr, Duration::from_millis(100)).is_err() {
+        assert!(start.elapsed() < timeout, "nothing listens on {addr} after {timeout:?}");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// A pulsar-lite process with its own data directory.
+pub struct Broker {
+    binary: PathBuf,
+    pub addr: SocketAddr,
+    pub dir: tempfile::TempDir,
+    child: Option<Child>,
+}
+
+impl Broker {
+    pub fn start(binary: &Path) -> Broker {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let addr: SocketAddr = format!("127.0.0.1:{}", free_port()).parse().expect("addr");
+        let mut b = Broker { binary: binary.to_path_buf(), addr, dir, child: None };
+        b.spawn();
+        b
+    }
+
+    fn spawn(&mut self) {
+        // Metrics on loopback only (its default is 0.0.0.0:8080), logs at warn.
+        let config = self.dir.path().join("lite.toml");
+        std::fs::write(&config, format!("[metrics]\naddr = \"127.0.0.1:{}\"\n", free_port())).expect("config");
+        let child = Command::new(&self.binary)
+            .arg("--config")
+            .arg(&config)
+            .arg("--addr")
+            .arg(self.addr.to_string())
+            .arg("--db-path")
+            .arg(self.dir.path().join("db"))
+            .arg("--log-level")
+            .arg("warn")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("pulsar-lite starts");
+        self.child = Some(child);
+        wait_for_port(self.addr, Duration::from_secs(20));
+    }
+
+    /// `kill -9`, then the same data directory again.
+    pub fn crash_and_restart(&mut self, down_for: Duration) {
+        if let Some(mut c) = self.child.take() {
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+        std::thread::sleep(down_for);
+        self.spawn();
+    }
+}
+
+impl Drop for Broker {
+    fn drop(&mut self) {
+        if let Some(mut c) = self.child.take() {
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+    }
+}
+
+/// Broker plus relay: what clients (the runner, the tests' own) connect to.
+pub struct Cluster {
+    pub broker: Broker,
+    pub relay: Relay,
+}
+
+impl Cluster {
+    pub async fn start(binary: &Path) -> Cluster {
+        let broker = Broker::start(binary);
+        let relay = Relay::start("127.0.0.1:0".parse().expect("addr"), broker.addr).await.expect("relay");
+        Cluster { broker, relay }
+    }
+
+    pub fn url(&self) -> String {
+        format!("pulsar://{}", self.relay.addr)
+    }
+
+    pub async fn client(&self) -> Pulsar<TokioExecutor> {
+        Pulsar::builder(self.url(), TokioExecutor).build().await.expect("client connects")
+    }
+}
+
+pub fn topic(name: &str) -> String {
+    format!("persistent://public/default/{name}")
+}
+
+/// Sends `payloads` with at most 1,000 in flight; returns when all are confirmed.
+pub async fn produce(client: &Pulsar<TokioExecutor>, topic: &str, payloads: impl IntoIterator<Item = Vec<u8>>) {
+    let mut producer = client
+        .producer()
+        .with_topic(topic)
+        .with_options(pulsar::ProducerOptions { block_queue_if_full: true, ..Default::default() })
+        .build()
+        .await
+        .expect("producer");
+    let mut pending = std::collections::VecDeque::new();
+    for p in payloads {
+        pending.push_back(producer.send_non_blocking(p).await.expect("send"));
+        if pending.len() >= 1000 {
+            pending.pop_front().expect("one").await.expect("receipt");
+        }
+    }
+    for r in pending {
+        r.await.expect("receipt");
+    }
+}
+
+pub async fn subscribe(client: &Pulsar<TokioExecutor>, topic: &str, sub: &str) -> Consumer<Vec<u8>, TokioExecutor> {
+    client
+        .consumer()
+        .with_topic(topic)
+        .with_subscription(sub)
+        .with_subscription_type(SubType::Exclusive)
+        .with_options(pulsar::ConsumerOptions { initial_position: InitialPosition::Earliest, ..Default::default() })
+        .build()
+        .await
+        .expect("consumer")
+}
+
+/// Receives until `done(latest)` (called once per message, so it can count
+/// incrementally) says so or `timeout` passes; acks everything.
+pub async fn collect(
+    consumer: &mut Consumer<Vec<u8>, TokioExecutor>,
+    timeout: Duration,
+    mut done: impl FnMut(&[u8]) -> bool,
+) -> Vec<Vec<u8>> {
+    let mut out = Vec::new();
+    let deadline = tokio::time::Instant::now() + timeout;
+    loop {
+        match tokio::time::timeout_at(deadline, consumer.next()).await {
+            Ok(Some(Ok(msg))) => {
+                let _ = consumer.ack(&msg).await;
+                let finished = done(&msg.payload.data);
+                out.push(msg.payload.data);
+                if finished {
+                    break;
+                }
+            }
+            Ok(Some(Err(_))) => {}
+            Ok(None) | Err(_) => break,
+        }
+    }
+    out
+}
+
+/// A runner process with its configuration file.
+pub struct Runner {
+    pub child: Child,
+    pub http: SocketAddr,
+    _dir: tempfile::TempDir,
+}
+
+impl Runner {
+    /// Starts `fmc-runner` with `config` (JSON; `serviceUrl` and `httpAddr` are filled in).
+    pub fn start(cluster_url: &str, mut config: serde_json::Value) -> Runner {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let http: SocketAddr = format!("127.0.0.1:{}", free_port()).parse().expect("addr");
+        config["serviceUrl"] = cluster_url.into();
+        config["httpAddr"] = http.to_string().into();
+        let path = dir.path().join("runner.json");
+        std::fs::write(&path, config.to_string()).expect("config");
+        let log = std::fs::File::create(dir.path().join("runner.log")).expect("log");
+        let child = Command::new(env!("CARGO_BIN_EXE_fmc-runner"))
+            .arg("--config")
+            .arg(&path)
+            .stdout(Stdio::null())
+            .stderr(log)
+            .spawn()
+            .expect("runner starts");
+        Runner { child, http, _dir: dir }
+    }
+
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(self._dir.path().join("runner.log")).unwrap_or_default()
+    }
+
+    /// GET `path` on the runner's HTTP endpoint: (status, body).
+    pub fn get(&self, path: &str) -> Option<(u16, String)> {
+        use std::io::{Read, Write};
+        let mut s = TcpStream::connect_timeout(&self.http, Duration::from_millis(200)).ok()?;
+        s.write_all(format!("GET {path} HTTP/1.1\r\nhost: x\r\n\r\n").as_bytes()).ok()?;
+        let mut text = String::new();
+        s.read_to_string(&mut text).ok()?;
+        let status = text.split_whitespace().nth(1)?.parse().ok()?;
+        Some((status, text.split("\r\n\r\n").nth(1).unwrap_or("").to_string()))
+    }
+
+    pub fn wait_ready(&self, timeout: Duration) {
+        let start = Instant::now();
+        while self.get("/readyz").map(|(s, _)| s) != Some(200) {
+            assert!(start.elapsed() < timeout, "runner not ready after {timeout:?}:\n{}", self.log());
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    /// A counter from `/metrics`.
+    pub fn metric(&self, name: &str) -> u64 {
+        let (_, body) = self.get("/metrics").unwrap_or_default();
+        body.lines()
+            .find(|l| l.starts_with(&format!("pulsar_function_{name}{{")))
+            .and_then(|l| l.rsplit(' ').next())
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(0)
+    }
+
+    pub fn signal(&self, sig: &str) {
+        let _ = Command::new("kill").arg(format!("-{sig}")).arg(self.child.id().to_string()).status();
+    }
+}
+
+impl Drop for Runner {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+pub fn upper_wat() -> String {
+    project_root().join("runner/tests/fixtures/upper.wat").display().to_string()
+}
