@@ -13,7 +13,9 @@ pub struct Config {
     pub tenant: String,
     pub namespace: String,
     pub name: String,
-    /// `pulsar://host:6650` (or `pulsar+ssl://`).
+    /// `pulsar://host:6650` (or `pulsar+ssl://`); when absent, the environment's
+    /// `brokerServiceURL` (the cluster ConfigMap `fmc build` imports into the pod).
+    #[serde(default)]
     pub service_url: String,
     /// Pulsar cluster name, for metric labels.
     #[serde(default = "default_cluster")]
@@ -135,15 +137,32 @@ fn default_memory() -> usize {
 impl Config {
     pub fn load(path: &Path) -> Result<Config, String> {
         let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-        let config: Config = serde_json::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))?;
+        let mut config: Config = serde_json::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))?;
+        config.apply_environment(|k| std::env::var(k).ok());
         config.validate()?;
         Ok(config)
+    }
+
+    /// What the pod's environment supplies: the broker URL and, from the
+    /// StatefulSet pod name (`<name>-<ordinal>`), the instance number.
+    pub fn apply_environment(&mut self, env: impl Fn(&str) -> Option<String>) {
+        if self.service_url.is_empty()
+            && let Some(url) = env("brokerServiceURL")
+        {
+            self.service_url = url;
+        }
+        if let Some(ordinal) = env("POD_NAME").and_then(|p| p.rsplit('-').next().and_then(|n| n.parse().ok())) {
+            self.instance_id = ordinal;
+        }
     }
 
     /// Refuses what cannot work, before connecting to anything.
     pub fn validate(&self) -> Result<(), String> {
         if self.inputs.is_empty() {
             return Err("no input topic".into());
+        }
+        if self.service_url.is_empty() {
+            return Err("no `serviceUrl` and no `brokerServiceURL` in the environment".into());
         }
         match self.processing_guarantee {
             Guarantee::EffectivelyOnce => Err(
@@ -172,5 +191,40 @@ impl Config {
                 .clone()
                 .unwrap_or_else(|| format!("{}-{}-DLQ", self.inputs[0], self.subscription_name().replace('/', "-"))),
         )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(json: &str) -> Result<Config, String> {
+        let mut c: Config = serde_json::from_str(json).map_err(|e| e.to_string())?;
+        c.apply_environment(|k| match k {
+            "brokerServiceURL" => Some("pulsar://broker:6650".into()),
+            "POD_NAME" => Some("enrich-function-3".into()),
+            _ => None,
+        });
+        c.validate().map(|_| c)
+    }
+
+    #[test]
+    fn the_environment_fills_in_the_broker_and_the_instance() {
+        let c = parse(
+            r#"{"tenant":"t","namespace":"n","name":"f","inputs":["persistent://t/n/in"],"function":{"identity":{}}}"#,
+        )
+        .unwrap();
+        assert_eq!(c.service_url, "pulsar://broker:6650");
+        assert_eq!(c.instance_id, 3);
+        assert_eq!(c.subscription_name(), "t/n/f");
+        assert_eq!(c.dead_letter(), None);
+    }
+
+    #[test]
+    fn unknown_fields_and_unsupported_guarantees_are_refused() {
+        let base = r#""tenant":"t","namespace":"n","name":"f","inputs":["x"],"function":{"identity":{}}"#;
+        assert!(parse(&format!("{{{base},\"recieverQueueSize\":5}}")).unwrap_err().contains("unknown field"));
+        let e = parse(&format!("{{{base},\"processingGuarantee\":\"effectively_once\"}}")).unwrap_err();
+        assert!(e.contains("EFFECTIVELY_ONCE"), "{e}");
     }
 }

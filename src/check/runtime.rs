@@ -7,6 +7,10 @@ use crate::render::download::{is_http_url, is_package_url};
 
 pub fn check(ctx: &Ctx) -> Vec<Diagnostic> {
     let mut out = Vec::new();
+    if ctx.comp.native.is_some() {
+        // fmc's runner: no Pulsar runtime block, class or package to check.
+        return out;
+    }
     runtimes(ctx, &mut out);
     class_name(ctx, &mut out);
     locations(ctx, &mut out);

@@ -237,13 +237,23 @@ environment it was written for.
 
 Fix: use the key of a function, source or sink of the mesh.
 ";
-"R013" "native-runtime-unavailable" "A component asks for the `native` runtime, which this fmc does not ship yet.
+"R013" "native-runtime-unsupported" "A component asks the `native` runtime for something fmc's runner does not do.
 
-Why: the native runtime runs WebAssembly or built-in functions in fmc's own
-runner image; until that runner is available fmc cannot render a workload that
-would run.
+Why: the native runtime runs functions (a jq program, a WebAssembly module, or
+identity) in fmc's own small runner image. It runs no connectors (sources and
+sinks), offers at-least-once and at-most-once processing (EFFECTIVELY_ONCE needs
+broker-side deduplication; MANUAL needs a function that acknowledges itself),
+and runs one function per component.
 
-Fix: use the `java`, `python` or `go` runtime.
+Fix: use the `java`, `python` or `go` runtime for that component, or change the
+setting the message names.
+
+Example:
+    functions:
+      filter:
+        runtime: native
+        jq: 'select(.amount > 100)'
+        processingGuarantee: effectively_once   # R013
 ";
 "C001" "name-shortened" "A derived Kubernetes name was too long and was shortened with a hash.
 

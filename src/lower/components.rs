@@ -90,6 +90,7 @@ fn component(
         set(&mut spec.subscription_position, &sub.position.or(defaults.subscription_position));
     }
     let io = ports(ctx, scope, kind, decl, &mut spec, list, key);
+    let native = (decl.runtime == Some(Runtime::Native)).then(|| native_runner(ctx, kind, key, decl, &spec, &io, list));
     if ctx.diags.iter().skip(errors_before).any(|d| d.is_error()) {
         return None;
     }
@@ -99,7 +100,7 @@ fn component(
         labels: decl.labels.clone().unwrap_or_default(),
         annotations: decl.annotations.clone().unwrap_or_default(),
     };
-    Some(ComponentDoc { kind, meta, spec, origin: ctx.component_origin(list, key), io: Some(io) })
+    Some(ComponentDoc { kind, meta, spec, origin: ctx.component_origin(list, key), io: Some(io), native })
 }
 
 /// Sets `slot` when `value` is given (native fields win over the escape hatch).
@@ -155,11 +156,8 @@ fn runtime(ctx: &mut MeshCtx, kind: ComponentKind, decl: &ComponentDecl, spec: &
             }
             set(&mut go.go_location, &package);
         }
-        Some(Runtime::Native) => {
-            let p: Vec<&str> = path.iter().map(String::as_str).collect();
-            let span = ctx.span(&p);
-            ctx.diags.push(diag::native_runtime(span));
-        }
+        // fmc's runner: configured after the ports are known (see `native_runner`).
+        Some(Runtime::Native) => {}
         None if file.is_some() || package.is_some() => {
             let p: Vec<&str> = path[..2].iter().map(String::as_str).collect();
             let span = ctx.key_span(&p);
@@ -362,4 +360,88 @@ fn port(ctx: &mut MeshCtx, scope: &Scope, r: &TopicRef, path: &[&str], role: Por
         },
     };
     Some(Port { topic: facts.address.clone(), schema, span, role })
+}
+
+/// The runner's configuration for a `runtime: native` function (runner/src/config.rs).
+/// The service URL is left out: the runner reads `brokerServiceURL` from the
+/// cluster ConfigMap the pod imports, so one configuration serves every cluster.
+fn native_runner(
+    ctx: &mut MeshCtx,
+    kind: ComponentKind,
+    key: &str,
+    decl: &ComponentDecl,
+    spec: &ComponentSpec,
+    io: &DeclaredIo,
+    list: &str,
+) -> crate::model::NativeRunner {
+    use crate::model::spec::{ProcessingGuarantee, SubscriptionPosition};
+    let span = ctx.span(&[list, key, "runtime"]);
+    if kind != ComponentKind::Function {
+        ctx.diags.push(diag::native_runtime(span, "runs functions only; sources and sinks are connectors"));
+    }
+    let guarantee = match spec.processing_guarantee {
+        None | Some(ProcessingGuarantee::AtleastOnce) => "atleast_once",
+        Some(ProcessingGuarantee::AtmostOnce) => "atmost_once",
+        Some(_) => {
+            ctx.diags.push(diag::native_runtime(span, "supports the atleast_once and atmost_once guarantees"));
+            "atleast_once"
+        }
+    };
+    if decl.jq.is_some() && decl.file.is_some() {
+        ctx.diags.push(diag::native_runtime(span, "runs either a `jq` program or a WebAssembly `file`, not both"));
+    }
+    let function = match (&decl.jq, &decl.file) {
+        (Some(program), _) => serde_json::json!({"jq": {"program": program}}),
+        (None, Some(path)) => serde_json::json!({"wasm": {"path": path, "sha256": decl.sha256}}),
+        (None, None) => serde_json::json!({"identity": {}}),
+    };
+    let mut inputs: Vec<&str> = Vec::new();
+    for p in &io.inputs {
+        if !inputs.contains(&p.topic.as_str()) {
+            inputs.push(&p.topic);
+        }
+    }
+    let output = io.outputs.iter().find(|p| p.role == PortRole::Output).map(|p| p.topic.clone());
+    let subscription_type = if spec.retain_ordering == Some(true) {
+        "failover"
+    } else if spec.retain_key_ordering == Some(true) {
+        "key_shared"
+    } else {
+        "shared"
+    };
+    let position = match spec.subscription_position {
+        Some(SubscriptionPosition::Earliest) => "earliest",
+        _ => "latest",
+    };
+    let token = spec
+        .pulsar
+        .as_ref()
+        .and_then(|p| p.auth_config.as_ref())
+        .and_then(|a| a.generic_auth.as_ref())
+        .filter(|g| g.client_authentication_plugin == super::clusters::TOKEN_PLUGIN)
+        .and_then(|g| g.client_authentication_parameters.strip_prefix("file://").map(str::to_string));
+    let mut config = serde_json::json!({
+        "tenant": spec.tenant.as_deref().unwrap_or("public"),
+        "namespace": spec.namespace.as_deref().unwrap_or("default"),
+        "name": spec.name.as_deref().unwrap_or(key),
+        "inputs": inputs,
+        "output": output,
+        "subscription": spec.subscription_name,
+        "subscriptionType": subscription_type,
+        "subscriptionPosition": position,
+        "processingGuarantee": guarantee,
+        "maxRetries": spec.max_message_retry,
+        "deadLetterTopic": spec.dead_letter_topic,
+        "function": function,
+        "tokenFile": token,
+        "httpAddr": "0.0.0.0:9094",
+    });
+    // Absent, not null: the runner's defaults apply.
+    if let Some(obj) = config.as_object_mut() {
+        obj.retain(|_, v| !v.is_null());
+        if let Some(f) = obj.get_mut("function").and_then(|f| f.get_mut("wasm")).and_then(|w| w.as_object_mut()) {
+            f.retain(|_, v| !v.is_null());
+        }
+    }
+    crate::model::NativeRunner { config, image: spec.image.clone() }
 }

@@ -39,8 +39,8 @@ pub fn invalid_cluster(span: Span, name: &str, problem: &str) -> Diagnostic {
         .help("give `brokerServiceUrl` and `webServiceUrl`, or `pulsarConfig` naming a ConfigMap that has them")
 }
 
-pub fn native_runtime(span: Span) -> Diagnostic {
-    Diagnostic::error("R013", span, "the `native` runtime needs the fmc runner, which this version does not ship")
-        .label("runtime not available")
-        .help("use `java`, `python` or `go` for now")
+pub fn native_runtime(span: Span, what: &str) -> Diagnostic {
+    Diagnostic::error("R013", span, format!("the `native` runtime {what}"))
+        .label("runtime `native`")
+        .help("use the `java`, `python` or `go` runtime for this component, or change it to fit the runner")
 }

@@ -228,6 +228,10 @@ pub struct ComponentDecl {
     pub package: Option<String>,
     pub class_name: Option<String>,
     pub image: Option<String>,
+    /// Native runtime: a jq program over JSON payloads (instead of a `file`).
+    pub jq: Option<String>,
+    /// Native runtime: the hex SHA-256 the WebAssembly `file` must have.
+    pub sha256: Option<String>,
     pub inputs: Option<Vec<TopicRef>>,
     pub output: Option<TopicRef>,
     pub parallelism: Option<i32>,

@@ -145,6 +145,17 @@ pub struct ComponentDoc {
     pub origin: Origin,
     /// Inputs and outputs with schemas, when a native mesh declared them.
     pub io: Option<streams::DeclaredIo>,
+    /// The fmc runner's configuration, for the native runtime.
+    pub native: Option<NativeRunner>,
+}
+
+/// A component run by fmc's own runner (`runtime: native`) instead of a Pulsar
+/// Functions instance: the runner's JSON configuration (its whole contract
+/// with the compiler, see runner/src/config.rs) and its image.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NativeRunner {
+    pub config: serde_json::Value,
+    pub image: Option<String>,
 }
 
 /// A native `Mesh` document (lowered into components by the `lower` stage).

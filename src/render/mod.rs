@@ -16,6 +16,7 @@ pub mod download;
 pub mod env;
 pub mod labels;
 pub mod logconfig;
+pub mod native;
 pub mod operator;
 pub mod pod;
 pub mod shell;
@@ -139,9 +140,12 @@ fn object_meta(comp: &Component, options: &BuildOptions, name: String) -> Object
     }
 }
 
-fn render_component(comp: &Component, options: &BuildOptions, out: &mut Vec<Manifest>) {
+pub(crate) fn render_component(comp: &Component, options: &BuildOptions, out: &mut Vec<Manifest>) {
     let name = comp.workload_name();
     out.push(Manifest::typed(&statefulset(comp, options), comp, options));
+    if let Some(cm) = native::config_map(comp, object_meta(comp, options, native::config_map_name(comp))) {
+        out.push(Manifest::typed(&cm, comp, options));
+    }
     out.push(Manifest::typed(&service(comp, options), comp, options));
     if let Some(hpa) = autoscale::hpa(comp, object_meta(comp, options, name.clone())) {
         out.push(Manifest::typed(&hpa, comp, options));

@@ -5,7 +5,8 @@
 //! so what the operator receives is what was reviewed), plus the ConfigMaps the
 //! mesh generates. Operator input round-trips (FunctionMesh members come out
 //! as separate resources named `<mesh>-<member>`); BackendConfigs and other
-//! documents pass through.
+//! documents pass through. Native-runtime components have no operator
+//! resource: their plain manifests (runner StatefulSet, ConfigMap, …) are emitted.
 
 use super::Manifest;
 use crate::model::FM_API_VERSION;
@@ -14,7 +15,15 @@ use crate::resolve::{Component, Resolved};
 use serde_json::{Map, Value, json};
 
 pub fn render(resolved: &Resolved, options: &BuildOptions) -> Vec<Manifest> {
-    let mut out: Vec<Manifest> = resolved.components.iter().map(|c| resource(c, options)).collect();
+    let mut out = Vec::new();
+    for c in &resolved.components {
+        if c.native.is_some() {
+            // fmc's runner has no operator resource: its plain workload is emitted.
+            super::render_component(c, options, &mut out);
+        } else {
+            out.push(resource(c, options));
+        }
+    }
     for b in &resolved.backend_configs {
         let mut meta = Map::new();
         meta.insert("name".into(), b.meta.name.clone().into());

@@ -44,6 +44,10 @@ fn template_annotations(comp: &Component, options: &BuildOptions) -> BTreeMap<St
     a.extend(options.resource_annotations.clone());
     a.extend(comp.spec.pod.as_ref().and_then(|p| p.annotations.clone()).unwrap_or_default());
     a.insert(CONFIG_HASH_ANNOTATION.into(), comp.config_hash.clone());
+    if let Some(text) = super::native::config_text(comp) {
+        // A changed runner configuration rolls the pods, like a changed ConfigMap.
+        a.insert(super::native::RUNNER_CONFIG_HASH_ANNOTATION.into(), crate::names::sha256_hex(&text));
+    }
     a
 }
 
@@ -279,7 +283,13 @@ pub fn pod_template(comp: &Component, options: &BuildOptions) -> PodTemplateSpec
     let vols = volumes::pod_volumes(spec, init_mode);
     let labels = template_labels(comp, options);
     let mut containers = secured(pod.sidecars.clone().unwrap_or_default());
-    containers.push(main_container(comp, options, vols.main_mounts, init_mode));
+    let mut volumes = vols.volumes;
+    if comp.native.is_some() {
+        containers.push(super::native::container(comp, options, vols.main_mounts));
+        volumes.push(super::native::config_volume(comp));
+    } else {
+        containers.push(main_container(comp, options, vols.main_mounts, init_mode));
+    }
     containers.extend(filebeat_container(comp, vols.filebeat_mounts));
     let mut init = secured(pod.init_containers.clone().unwrap_or_default());
     if init_mode {
@@ -308,7 +318,7 @@ pub fn pod_template(comp: &Component, options: &BuildOptions) -> PodTemplateSpec
                 .then_some(false),
             termination_grace_period_seconds: pod.termination_grace_period_seconds,
             tolerations: pod.tolerations.clone().filter(|t| !t.is_empty()),
-            volumes: Some(vols.volumes).filter(|v| !v.is_empty()),
+            volumes: Some(volumes).filter(|v| !v.is_empty()),
             ..Default::default()
         }),
     }

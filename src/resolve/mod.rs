@@ -45,6 +45,8 @@ pub struct Component {
     pub backend_configs: Vec<BackendConfigSpec>,
     /// Inputs and outputs with schemas, when a native mesh declared them.
     pub io: Option<crate::model::streams::DeclaredIo>,
+    /// The runner's configuration, for the native runtime.
+    pub native: Option<crate::model::NativeRunner>,
 }
 
 impl Component {
@@ -168,6 +170,7 @@ pub fn resolve_resources(
                 let c = *c;
                 let mut comp = component(c.kind, &c.meta.name, &c.meta, c.spec, c.origin, options);
                 comp.io = c.io;
+                comp.native = c.native;
                 resolved.components.push(comp);
             }
             Resource::Mesh(m) => expand_mesh(&m, options, docs, &mut resolved, &mut diags),
@@ -234,6 +237,7 @@ fn component(
         config_hash: String::new(),
         backend_configs: Vec::new(),
         io: None,
+        native: None,
     }
 }
 

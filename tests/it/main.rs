@@ -9,6 +9,7 @@ mod diagnostics;
 mod dsl;
 mod fuzz_regressions;
 mod gitops;
+mod native_runtime;
 mod operator_parity;
 mod operator_unit;
 mod plugins;

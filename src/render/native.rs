@@ -1,0 +1,113 @@
+//! Workloads of the native runtime: fmc's own runner instead of a Pulsar
+//! Functions instance.
+//!
+//! The pod runs the runner image (a static binary, FROM scratch, read-only root
+//! filesystem) with its JSON configuration from a generated ConfigMap
+//! `<workload>-runner`, mounted at `/etc/fmc/runner`. The broker URL comes from
+//! the cluster ConfigMap the pod already imports (`brokerServiceURL`), so the
+//! same configuration serves every cluster. Probes use the runner's `/healthz`
+//! and `/readyz`; Prometheus scrapes `/metrics` on the metrics port.
+
+use super::{env, pod};
+use crate::options::BuildOptions;
+use crate::resolve::Component;
+use k8s_openapi::api::core::v1::{
+    ConfigMap, ConfigMapVolumeSource, Container, ContainerPort, HTTPGetAction, Probe, Volume, VolumeMount,
+};
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
+use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
+use std::collections::BTreeMap;
+
+/// The default runner image (`--runner-image native=IMAGE` replaces it).
+pub const RUNNER_IMAGE: &str = "fmc/runner:0.1.0";
+pub const CONFIG_VOLUME: &str = "fmc-runner-config";
+pub const CONFIG_DIR: &str = "/etc/fmc/runner";
+pub const CONFIG_FILE: &str = "runner.json";
+pub const RUNNER_CONFIG_HASH_ANNOTATION: &str = "fmc.functionmesh.io/runner-config-hash";
+
+pub fn config_map_name(comp: &Component) -> String {
+    format!("{}-runner", comp.workload_name())
+}
+
+/// The runner configuration as the ConfigMap holds it: sorted keys, pretty, newline-terminated.
+pub fn config_text(comp: &Component) -> Option<String> {
+    let native = comp.native.as_ref()?;
+    let mut text = serde_json::to_string_pretty(&native.config).expect("invariant: JSON values serialize");
+    text.push('\n');
+    Some(text)
+}
+
+pub fn config_map(comp: &Component, meta: ObjectMeta) -> Option<ConfigMap> {
+    let text = config_text(comp)?;
+    Some(ConfigMap {
+        metadata: meta,
+        data: Some(BTreeMap::from([(CONFIG_FILE.to_string(), text)])),
+        ..Default::default()
+    })
+}
+
+pub fn config_volume(comp: &Component) -> Volume {
+    Volume {
+        name: CONFIG_VOLUME.into(),
+        config_map: Some(ConfigMapVolumeSource { name: config_map_name(comp), ..Default::default() }),
+        ..Default::default()
+    }
+}
+
+fn probe(path: &str, period: i32) -> Probe {
+    Probe {
+        http_get: Some(HTTPGetAction {
+            path: Some(path.into()),
+            port: IntOrString::Int(pod::METRICS_PORT),
+            scheme: Some("HTTP".into()),
+            ..Default::default()
+        }),
+        period_seconds: Some(period),
+        failure_threshold: Some(3),
+        ..Default::default()
+    }
+}
+
+pub fn container(comp: &Component, options: &BuildOptions, mut mounts: Vec<VolumeMount>) -> Container {
+    let spec = &comp.spec;
+    let image = comp
+        .native
+        .as_ref()
+        .and_then(|n| n.image.clone())
+        .or_else(|| options.runner_images.get("native").cloned())
+        .unwrap_or_else(|| RUNNER_IMAGE.into());
+    mounts.push(VolumeMount {
+        name: CONFIG_VOLUME.into(),
+        mount_path: CONFIG_DIR.into(),
+        read_only: Some(true),
+        ..Default::default()
+    });
+    let mut security = pod::container_security();
+    // A static binary that writes nothing: the root filesystem can be read-only.
+    security.read_only_root_filesystem = Some(true);
+    Container {
+        name: pod::container_name(comp),
+        image: Some(image),
+        command: Some(vec!["/fmc-runner".into(), "--config".into(), format!("{CONFIG_DIR}/{CONFIG_FILE}")]),
+        ports: Some(vec![ContainerPort {
+            name: Some("http-metrics".into()),
+            container_port: pod::METRICS_PORT,
+            protocol: Some("TCP".into()),
+            ..Default::default()
+        }]),
+        env: Some(env::main_env(spec)),
+        env_from: Some(env::main_env_from(spec, true)).filter(|v| !v.is_empty()),
+        resources: spec.resources.clone(),
+        image_pull_policy: Some(
+            spec.image_pull_policy
+                .clone()
+                .or_else(|| options.runner_image_pull_policy.clone())
+                .unwrap_or_else(|| "IfNotPresent".into()),
+        ),
+        volume_mounts: Some(mounts),
+        liveness_probe: Some(probe("/healthz", 10)),
+        readiness_probe: Some(probe("/readyz", 5)),
+        security_context: Some(security),
+        ..Default::default()
+    }
+}

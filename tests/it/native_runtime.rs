@@ -1,0 +1,183 @@
+//! The native runtime end to end, driven by what `fmc build` renders: the pod's
+//! command, its environment (the cluster ConfigMap it imports, `POD_NAME`) and
+//! its mounted runner ConfigMap are materialised as the kubelet would, then the
+//! runner binary runs against a real broker (pulsar-lite, behind the checksum
+//! relay) and a Python client checks what comes out.
+
+use crate::support::*;
+use fmc::options::BuildOptions;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+fn venv_tool(rel: &str) -> Option<PathBuf> {
+    let lib = project_root().join(".venv/lib");
+    let found =
+        std::fs::read_dir(&lib).ok()?.flatten().map(|e| e.path().join("site-packages").join(rel)).find(|p| p.exists());
+    if found.is_none() {
+        assert!(std::env::var_os("CI").is_none(), "{rel} not installed (run scripts/setup.sh)");
+        eprintln!("skipping: {rel} not installed (run scripts/setup.sh)");
+    }
+    found
+}
+
+/// `target/<profile>/<name>` of the workspace, built if `cargo test` did not build it yet.
+fn workspace_binary(name: &str) -> PathBuf {
+    let exe = std::env::current_exe().expect("test binary path");
+    let profile_dir = exe.parent().and_then(Path::parent).expect("target/<profile>");
+    let path = profile_dir.join(name);
+    if !path.exists() {
+        let status = Command::new(env!("CARGO")).args(["build", "-p", "fmc-runner", "--bins"]).status().expect("cargo");
+        assert!(status.success());
+    }
+    path
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+fn wait_port(port: u16) {
+    let start = Instant::now();
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(start.elapsed() < Duration::from_secs(20), "nothing on port {port}");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+struct Killed(Child);
+
+impl Drop for Killed {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn mesh(relay: u16) -> String {
+    format!(
+        "apiVersion: fmc.functionmesh.io/v1alpha1
+kind: Mesh
+metadata: {{name: native, namespace: streaming}}
+spec:
+  clusters:
+    local: {{brokerServiceUrl: 'pulsar://127.0.0.1:{relay}', webServiceUrl: 'http://127.0.0.1:8080'}}
+  schemas:
+    Order:
+      type: JSON
+      definition: {{type: record, name: Order, fields: [{{name: id, type: long}}, {{name: cents, type: long}}]}}
+  topics:
+    orders: {{schema: Order, external: true}}
+    big-orders: {{external: true}}
+  functions:
+    big-spenders:
+      runtime: native
+      jq: 'select(.cents >= 5000) | {{id, euros: (.cents / 100)}}'
+      inputs: [orders]
+      output: big-orders
+      subscription: {{position: earliest}}
+"
+    )
+}
+
+#[test]
+fn a_native_function_runs_as_rendered() {
+    let (Some(broker_bin), Some(_)) = (venv_tool("pulsar_lite/bin/pulsar-lite"), venv_tool("pulsar")) else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let (broker_port, relay_port) = (free_port(), free_port());
+    std::fs::write(dir.path().join("lite.toml"), format!("[metrics]\naddr = \"127.0.0.1:{}\"\n", free_port())).unwrap();
+    let _broker = Killed(
+        Command::new(&broker_bin)
+            .args(["--config", &dir.path().join("lite.toml").display().to_string()])
+            .args(["--addr", &format!("127.0.0.1:{broker_port}"), "--log-level", "warn"])
+            .args(["--db-path", &dir.path().join("db").display().to_string()])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    wait_port(broker_port);
+    let _relay = Killed(
+        Command::new(workspace_binary("fmc-pulsar-relay"))
+            .args([format!("127.0.0.1:{relay_port}"), format!("127.0.0.1:{broker_port}")])
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    wait_port(relay_port);
+
+    // What fmc renders.
+    let out = build_text(&mesh(relay_port));
+    assert!(out.diagnostics.is_empty(), "{:#?}", out.diagnostics);
+    let sts = object(&out, "StatefulSet", "big-spenders-function");
+    let runner_cm = object(&out, "ConfigMap", "big-spenders-function-runner");
+    let cluster_cm = object(&out, "ConfigMap", "native-cluster-local");
+    let pod = &sts["spec"]["template"]["spec"];
+    let container = &pod["containers"][0];
+    assert_eq!(container["readinessProbe"]["httpGet"]["path"], "/readyz");
+    assert_eq!(container["securityContext"]["readOnlyRootFilesystem"], true);
+    // Mount the runner ConfigMap where the container expects it.
+    let mount =
+        container["volumeMounts"].as_array().unwrap().iter().find(|m| m["name"] == "fmc-runner-config").unwrap();
+    let mount_dir = dir.path().join("mnt");
+    std::fs::create_dir_all(&mount_dir).unwrap();
+    let mut config: serde_json::Value =
+        serde_json::from_str(runner_cm["data"]["runner.json"].as_str().unwrap()).unwrap();
+    let http_port = free_port();
+    config["httpAddr"] = format!("127.0.0.1:{http_port}").into(); // one pod per host in a cluster; tests share one
+    std::fs::write(mount_dir.join("runner.json"), config.to_string()).unwrap();
+    let command: Vec<String> =
+        container["command"].as_array().unwrap().iter().map(|c| c.as_str().unwrap().to_string()).collect();
+    assert_eq!(command[0], "/fmc-runner");
+    let mount_path = mount["mountPath"].as_str().unwrap();
+    let args: Vec<String> =
+        command[1..].iter().map(|a| a.replace(mount_path, &mount_dir.display().to_string())).collect();
+    // The environment: the imported cluster ConfigMap and POD_NAME.
+    let mut cmd = Command::new(workspace_binary("fmc-runner"));
+    cmd.args(&args).env_clear().env("POD_NAME", "big-spenders-function-0");
+    for (k, v) in cluster_cm["data"].as_object().unwrap() {
+        cmd.env(k, v.as_str().unwrap());
+    }
+    assert_eq!(container["envFrom"][0]["configMapRef"]["name"], "native-cluster-local");
+    let log = std::fs::File::create(dir.path().join("runner.log")).unwrap();
+    let _runner = Killed(cmd.stdout(Stdio::null()).stderr(log).spawn().unwrap());
+    let start = Instant::now();
+    loop {
+        let ready = Command::new("curl").args(["-sf", &format!("http://127.0.0.1:{http_port}/readyz")]).output();
+        if ready.is_ok_and(|o| o.status.success()) {
+            break;
+        }
+        let log = std::fs::read_to_string(dir.path().join("runner.log")).unwrap_or_default();
+        assert!(start.elapsed() < Duration::from_secs(20), "runner not ready:\n{log}");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+
+    // Orders in, big spenders out (through the broker directly: the Python client needs no relay).
+    let script = format!(
+        r#"
+import json, pulsar
+c = pulsar.Client("pulsar://127.0.0.1:{broker_port}", logger=pulsar.ConsoleLogger(pulsar.LoggerLevel.Error))
+out = c.subscribe("persistent://public/default/big-orders", "check", initial_position=pulsar.InitialPosition.Earliest)
+p = c.create_producer("persistent://public/default/orders", batching_enabled=False)
+for i in range(1000):
+    p.send(json.dumps({{"id": i, "cents": i * 10}}).encode())
+got = {{}}
+while len(got) < 500:
+    m = out.receive(timeout_millis=20000)
+    d = json.loads(m.data()); got[d["id"]] = d["euros"]; out.acknowledge(m)
+assert sorted(got) == list(range(500, 1000)), sorted(got)[:5]
+assert all(got[i] == i * 10 / 100 for i in got)
+print("ok", len(got))
+"#
+    );
+    let python = project_root().join(".venv/bin/python");
+    let result = Command::new(python).arg("-c").arg(script).output().unwrap();
+    let log = std::fs::read_to_string(dir.path().join("runner.log")).unwrap_or_default();
+    assert!(
+        result.status.success(),
+        "{}\n{}\nrunner log:\n{log}",
+        String::from_utf8_lossy(&result.stdout),
+        String::from_utf8_lossy(&result.stderr)
+    );
+    assert_eq!(String::from_utf8_lossy(&result.stdout).trim(), "ok 500");
+}
