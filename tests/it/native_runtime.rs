@@ -5,7 +5,6 @@
 //! relay) and a Python client checks what comes out.
 
 use crate::support::*;
-use fmc::options::BuildOptions;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
