@@ -8,39 +8,30 @@ use fmc::source::SourceMap;
 #[path = "../bench/gen_mesh.rs"]
 mod gen_mesh;
 
+/// A benchmark group name and the generator of its input (N functions → YAML).
+type Form = (&'static str, fn(usize) -> String);
+
+/// Whole-pipeline compile time for meshes of `n` functions, in both input forms.
 fn compile(c: &mut Criterion) {
-    let mut group = c.benchmark_group("compile");
-    group.sample_size(10);
-    for n in [10usize, 100, 1000] {
-        let text = gen_mesh::mesh(n);
-        group.throughput(Throughput::Elements(n as u64));
-        group.bench_with_input(BenchmarkId::from_parameter(n), &text, |b, text| {
-            b.iter(|| {
-                let mut sources = SourceMap::default();
-                sources.add("mesh.yaml", text.clone());
-                let out = fmc::pipeline::compile(&sources, &BuildOptions::default());
-                assert!(!out.has_errors());
-                out.yaml().len()
-            })
-        });
+    let forms: [Form; 2] = [("compile", gen_mesh::mesh), ("compile-dsl", gen_mesh::dsl_mesh)];
+    for (group_name, generate) in forms {
+        let mut group = c.benchmark_group(group_name);
+        group.sample_size(10);
+        for n in [10usize, 100, 1000] {
+            let text = generate(n);
+            group.throughput(Throughput::Elements(n as u64));
+            group.bench_with_input(BenchmarkId::from_parameter(n), &text, |b, text| {
+                b.iter(|| {
+                    let mut sources = SourceMap::default();
+                    sources.add("mesh.yaml", text.clone());
+                    let out = fmc::pipeline::compile(&sources, &BuildOptions::default());
+                    assert!(!out.has_errors());
+                    out.yaml().len()
+                })
+            });
+        }
+        group.finish();
     }
-    group.finish();
-    let mut group = c.benchmark_group("compile-dsl");
-    group.sample_size(10);
-    for n in [10usize, 100, 1000] {
-        let text = gen_mesh::dsl_mesh(n);
-        group.throughput(Throughput::Elements(n as u64));
-        group.bench_with_input(BenchmarkId::from_parameter(n), &text, |b, text| {
-            b.iter(|| {
-                let mut sources = SourceMap::default();
-                sources.add("mesh.yaml", text.clone());
-                let out = fmc::pipeline::compile(&sources, &BuildOptions::default());
-                assert!(!out.has_errors());
-                out.yaml().len()
-            })
-        });
-    }
-    group.finish();
 }
 
 criterion_group!(benches, compile);

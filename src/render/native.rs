@@ -98,12 +98,7 @@ pub fn container(comp: &Component, options: &BuildOptions, mut mounts: Vec<Volum
         env: Some(env::main_env(spec)),
         env_from: Some(env::main_env_from(spec, true)).filter(|v| !v.is_empty()),
         resources: spec.resources.clone(),
-        image_pull_policy: Some(
-            spec.image_pull_policy
-                .clone()
-                .or_else(|| options.runner_image_pull_policy.clone())
-                .unwrap_or_else(|| "IfNotPresent".into()),
-        ),
+        image_pull_policy: Some(pod::pull_policy(comp, options)),
         volume_mounts: Some(mounts),
         liveness_probe: Some(probe("/healthz", 10)),
         readiness_probe: Some(probe("/readyz", 5)),

@@ -123,18 +123,22 @@ fn main_container(
         env: Some(env::main_env(spec)),
         env_from: Some(env::main_env_from(spec, !init_mode)).filter(|v| !v.is_empty()),
         resources: spec.resources.clone(),
-        image_pull_policy: Some(
-            spec.image_pull_policy
-                .clone()
-                .or_else(|| options.runner_image_pull_policy.clone())
-                .unwrap_or_else(|| "IfNotPresent".into()),
-        ),
+        image_pull_policy: Some(pull_policy(comp, options)),
         volume_mounts: Some(mounts).filter(|m| !m.is_empty()),
         liveness_probe: liveness(comp),
         startup_probe: spec.pod.as_ref().and_then(|p| p.startup_probe.clone()),
         security_context: Some(container_security()),
         ..Default::default()
     }
+}
+
+/// The main container's pull policy: the spec's, the controller config's, else `IfNotPresent`.
+pub fn pull_policy(comp: &Component, options: &BuildOptions) -> String {
+    comp.spec
+        .image_pull_policy
+        .clone()
+        .or_else(|| options.runner_image_pull_policy.clone())
+        .unwrap_or_else(|| "IfNotPresent".into())
 }
 
 /// The filebeat sidecar that ships `/pulsar/logs/functions/*.log` to the log
