@@ -197,23 +197,25 @@ fn component(m: &Member, topics: &TopicNames, used: &mut BTreeSet<String>) -> Va
         decl.insert("parallelism".into(), r.into());
     }
     lift_runtime(&mut hatch, &mut decl);
+    // A container emptied by lifting would read back as set-but-empty: it is dropped.
     if let Some(inputs) = lifted_inputs(m) {
-        hatch.input.as_mut().expect("invariant: lifted inputs exist").topics = None;
+        let input = hatch.input.as_mut().expect("invariant: lifted inputs exist");
+        input.topics = None;
+        if *input == Default::default() {
+            hatch.input = None;
+        }
         let names: Vec<Value> = inputs.iter().map(|t| topics.names[t].clone().into()).collect();
         used.extend(inputs);
         decl.insert("inputs".into(), names.into());
     }
     if let Some(output) = lifted_output(m) {
-        hatch.output.as_mut().expect("invariant: lifted output exists").topic = None;
+        let out = hatch.output.as_mut().expect("invariant: lifted output exists");
+        out.topic = None;
+        if *out == Default::default() {
+            hatch.output = None;
+        }
         decl.insert("output".into(), topics.names[&output].clone().into());
         used.insert(output);
-    }
-    // Emptied containers would read back as set-but-empty: drop them.
-    if hatch.input.as_ref().is_some_and(|i| *i == Default::default()) && lifted_inputs(m).is_some() {
-        hatch.input = None;
-    }
-    if hatch.output.as_ref().is_some_and(|o| *o == Default::default()) && lifted_output(m).is_some() {
-        hatch.output = None;
     }
     if !m.meta.labels.is_empty() {
         decl.insert("labels".into(), json!(m.meta.labels));

@@ -14,7 +14,7 @@
 
 use crate::config::{Config, Guarantee, Position, SubscriptionType};
 use crate::function::{Record, UserFunction};
-use crate::ops::{Stats, log};
+use crate::ops::{Stats, epoch_ms, log};
 use futures::StreamExt;
 use pulsar::consumer::{DeadLetterPolicy, InitialPosition, Message};
 use pulsar::message::proto::MessageIdData;
@@ -214,12 +214,17 @@ async fn sleep_until(deadline: Option<Instant>) {
 /// Acks or nacks; false when the consumer is gone (its engine ended).
 async fn settle(consumer: &mut Consumer<Vec<u8>, TokioExecutor>, done: Done, stats: &Stats) -> bool {
     let result = if done.ok {
-        consumer.ack_with_id(&done.topic, done.id).await.map(|_| stats.acked.fetch_add(1, Ordering::Relaxed))
+        consumer.ack_with_id(&done.topic, done.id).await
     } else {
-        consumer.nack_with_id(&done.topic, done.id).await.map(|_| 0)
+        consumer.nack_with_id(&done.topic, done.id).await
     };
     match result {
-        Ok(_) => true,
+        Ok(()) => {
+            if done.ok {
+                stats.acked.fetch_add(1, Ordering::Relaxed);
+            }
+            true
+        }
         Err(e) => {
             stats.system_exceptions.fetch_add(1, Ordering::Relaxed);
             let text = e.to_string();
@@ -314,8 +319,4 @@ fn fail_later(done: mpsc::UnboundedSender<Done>, outcome: Done, delay: Duration)
         tokio::time::sleep(delay).await;
         let _ = done.send(outcome);
     });
-}
-
-fn epoch_ms() -> u64 {
-    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_millis() as u64)
 }

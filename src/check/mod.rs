@@ -24,7 +24,7 @@ use crate::diagnostics::{Diagnostic, Diagnostics};
 use crate::options::BuildOptions;
 use crate::resolve::{Component, Resolved};
 use crate::source::Span;
-pub use topics::topic_problem;
+pub use topics::{input_topics, topic_problem};
 
 /// What a rule sees: one component and the means to point into its YAML.
 pub struct Ctx<'a> {

@@ -3,7 +3,7 @@
 use super::Ctx;
 use crate::diagnostics::Diagnostic;
 use crate::model::ComponentKind;
-use crate::model::common::CryptoConfig;
+use crate::model::common::{CryptoConfig, InputConf};
 
 /// Why `name` is not a Pulsar topic name (`[persistent|non-persistent]://t/ns/topic`,
 /// `t/ns/topic`, the legacy `t/cluster/ns/topic`, or a short `topic`).
@@ -35,11 +35,10 @@ fn bad_topic(ctx: &Ctx, path: &[&str], topic: &str, problem: &str) -> Diagnostic
         .help("write topics as persistent://tenant/namespace/topic")
 }
 
-pub fn check(ctx: &Ctx) -> Vec<Diagnostic> {
-    let mut out = Vec::new();
-    let s = &ctx.comp.spec;
-    let kind = ctx.comp.kind;
-    let input = s.input.clone().unwrap_or_default();
+/// Every input topic a spec names, with the path (relative to the spec) where
+/// it is named: `input.topics`, then the keys of `customSerdeSources`,
+/// `customSchemaSources` and `sourceSpecs`. A topic may appear more than once.
+pub fn input_topics(input: &InputConf) -> Vec<(Vec<String>, String)> {
     let mut inputs: Vec<(Vec<String>, String)> = Vec::new();
     for (i, t) in input.topics.iter().flatten().enumerate() {
         inputs.push((vec!["input".into(), "topics".into(), i.to_string()], t.clone()));
@@ -54,6 +53,15 @@ pub fn check(ctx: &Ctx) -> Vec<Diagnostic> {
             inputs.push((vec!["input".into(), map_name.into(), k.clone()], k));
         }
     }
+    inputs
+}
+
+pub fn check(ctx: &Ctx) -> Vec<Diagnostic> {
+    let mut out = Vec::new();
+    let s = &ctx.comp.spec;
+    let kind = ctx.comp.kind;
+    let input = s.input.clone().unwrap_or_default();
+    let inputs = input_topics(&input);
     let has_pattern = input.topic_pattern.as_deref().is_some_and(|p| !p.is_empty());
     let consumes = kind != ComponentKind::Source;
     let connector_input = kind == ComponentKind::Function && s.source_config.is_some();

@@ -111,10 +111,6 @@ impl<'a> MeshCtx<'a> {
         vec![PathSeg::Key("spec".into()), PathSeg::Key(section.into()), seg]
     }
 
-    fn path(rel: &[&str]) -> Vec<PathSeg> {
-        std::iter::once("spec").chain(rel.iter().copied()).map(|k| PathSeg::Key(k.to_string())).collect()
-    }
-
     /// The origin of a component declared at `spec.<list>.<key>`: its escape hatch `spec`.
     pub fn component_origin(&self, list: &str, key: &str) -> Origin {
         let mut base = self.declaration(list, key);
@@ -136,7 +132,7 @@ impl<'a> MeshCtx<'a> {
     fn path_with_indices(&self, rel: &[&str]) -> Vec<PathSeg> {
         let (mut path, rest) = match rel {
             [section, key, rest @ ..] => (self.declaration(section, key), rest),
-            _ => (Self::path(&[]), rel),
+            _ => (vec![PathSeg::Key("spec".into())], rel),
         };
         let mut node = self.docs[self.doc].root.lookup(&path);
         for seg in rest {

@@ -395,11 +395,6 @@ impl Resolver<'_> {
     }
 }
 
-/// Structural equality of two schemas (same root and same named definitions).
-pub fn same(a: &AvroSchema, b: &AvroSchema) -> bool {
-    a == b
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

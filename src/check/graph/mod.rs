@@ -52,8 +52,6 @@ pub struct Pairing {
 #[derive(Debug)]
 pub struct StreamGraph {
     pub graph: DiGraph<Node, Port>,
-    /// Component nodes, by index into `Resolved::components`.
-    pub components: Vec<NodeIndex>,
     /// Topic nodes by address, sorted.
     pub topics: BTreeMap<String, NodeIndex>,
     /// Filled by the type checker.
@@ -62,15 +60,9 @@ pub struct StreamGraph {
 
 impl StreamGraph {
     pub fn build(resolved: &Resolved, docs: &[Document]) -> StreamGraph {
-        let mut g = StreamGraph {
-            graph: DiGraph::new(),
-            components: Vec::new(),
-            topics: BTreeMap::new(),
-            pairings: Vec::new(),
-        };
+        let mut g = StreamGraph { graph: DiGraph::new(), topics: BTreeMap::new(), pairings: Vec::new() };
         for (i, comp) in resolved.components.iter().enumerate() {
             let node = g.graph.add_node(Node::Component(i));
-            g.components.push(node);
             let io = comp.io.clone().unwrap_or_else(|| ports::derive(comp, docs));
             g.connect(node, io, &resolved.topics);
         }
@@ -104,21 +96,23 @@ impl StreamGraph {
 
     /// (component index, port) of every writer of `topic`, in component order.
     pub fn writers(&self, topic: NodeIndex) -> Vec<(usize, &Port)> {
-        let mut out: Vec<(usize, &Port)> = self
-            .graph
-            .edges_directed(topic, petgraph::Direction::Incoming)
-            .filter_map(|e| self.component_of(e.source()).map(|c| (c, e.weight())))
-            .collect();
-        out.sort_by_key(|(c, p)| (*c, p.span.start));
-        out
+        self.ends(topic, petgraph::Direction::Incoming)
     }
 
     /// (component index, port) of every reader of `topic`, in component order.
     pub fn readers(&self, topic: NodeIndex) -> Vec<(usize, &Port)> {
+        self.ends(topic, petgraph::Direction::Outgoing)
+    }
+
+    /// The components at the other end of `topic`'s edges in `direction`.
+    fn ends(&self, topic: NodeIndex, direction: petgraph::Direction) -> Vec<(usize, &Port)> {
         let mut out: Vec<(usize, &Port)> = self
             .graph
-            .edges_directed(topic, petgraph::Direction::Outgoing)
-            .filter_map(|e| self.component_of(e.target()).map(|c| (c, e.weight())))
+            .edges_directed(topic, direction)
+            .filter_map(|e| {
+                let other = if direction == petgraph::Direction::Incoming { e.source() } else { e.target() };
+                self.component_of(other).map(|c| (c, e.weight()))
+            })
             .collect();
         out.sort_by_key(|(c, p)| (*c, p.span.start));
         out

@@ -25,24 +25,12 @@ pub fn derive(comp: &Component, docs: &[Document]) -> DeclaredIo {
         role,
     };
     if comp.kind != ComponentKind::Source && !(comp.kind == ComponentKind::Function && spec.source_config.is_some()) {
-        let input = spec.input.clone().unwrap_or_default();
         let mut seen = Vec::new();
-        for (i, t) in input.topics.iter().flatten().enumerate() {
-            let idx = i.to_string();
-            io.inputs.push(port(t, &["input", "topics", &idx], input_schema(comp, docs, t), PortRole::Input));
-            seen.push(t.clone());
-        }
-        let maps = [("sourceSpecs", input.source_specs.iter().flatten().map(|(k, _)| k).collect::<Vec<_>>())];
-        let others = [
-            ("customSchemaSources", input.custom_schema_sources.iter().flatten().map(|(k, _)| k).collect::<Vec<_>>()),
-            ("customSerdeSources", input.custom_serde_sources.iter().flatten().map(|(k, _)| k).collect::<Vec<_>>()),
-        ];
-        for (map, keys) in maps.iter().chain(others.iter()) {
-            for t in keys {
-                if !seen.contains(t) {
-                    io.inputs.push(port(t, &["input", map, t], input_schema(comp, docs, t), PortRole::Input));
-                    seen.push((*t).clone());
-                }
+        for (path, t) in crate::check::input_topics(&spec.input.clone().unwrap_or_default()) {
+            if !seen.contains(&t) {
+                let path: Vec<&str> = path.iter().map(String::as_str).collect();
+                io.inputs.push(port(&t, &path, input_schema(comp, docs, &t), PortRole::Input));
+                seen.push(t);
             }
         }
     }
