@@ -10,3 +10,4 @@ pub mod function;
 pub mod ops;
 pub mod relay;
 pub mod run;
+pub mod settle;

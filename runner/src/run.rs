@@ -6,6 +6,9 @@
 //! consumer's dead-letter policy moves it to the dead-letter topic).
 //! ATMOST_ONCE acknowledges on receipt and sends without waiting.
 //!
+//! Batched input is settled per broker entry and poison messages are
+//! dead-lettered by the runner (see [`crate::settle`] for why).
+//!
 //! The `pulsar` crate fails in-flight sends when the broker connection drops;
 //! those inputs are then nacked and processed again (duplicates, never loss),
 //! and the producer is rebuilt before the next send. SIGTERM stops receiving,
@@ -15,6 +18,7 @@
 use crate::config::{Config, Guarantee, Position, SubscriptionType};
 use crate::function::{Record, UserFunction};
 use crate::ops::{Stats, epoch_ms, log};
+use crate::settle::{Attempts, BatchLedger, Verdict};
 use futures::StreamExt;
 use pulsar::consumer::{DeadLetterPolicy, InitialPosition, Message};
 use pulsar::message::proto::MessageIdData;
@@ -29,6 +33,9 @@ struct Done {
     topic: String,
     id: MessageIdData,
     ok: bool,
+    /// The consumer the message came from: outcomes of a consumer that was
+    /// replaced are dropped (the broker redelivers its unacknowledged input).
+    generation: u64,
 }
 
 pub async fn connect(config: &Config) -> Result<Pulsar<TokioExecutor>, String> {
@@ -110,24 +117,50 @@ fn backoff(config: &Config) -> Duration {
     Duration::from_millis(config.retry_backoff_ms)
 }
 
+/// What one message's processing needs besides the message.
+struct Worker<'a> {
+    config: &'a Config,
+    pulsar: &'a Pulsar<TokioExecutor>,
+    function: Box<dyn UserFunction>,
+    output: Option<Producer<TokioExecutor>>,
+    output_broken: bool,
+    dead_letter: Option<Producer<TokioExecutor>>,
+    attempts: Attempts,
+    stats: Arc<Stats>,
+    done: mpsc::UnboundedSender<Done>,
+    generation: u64,
+}
+
 /// Runs until `stop` resolves (then drains) or the input ends.
 pub async fn run(
     config: Config,
-    mut function: Box<dyn UserFunction>,
+    function: Box<dyn UserFunction>,
     stats: Arc<Stats>,
     stop: impl std::future::Future<Output = ()>,
 ) -> Result<(), String> {
     let pulsar = connect(&config).await?;
     let mut consumer = consumer(&pulsar, &config).await?;
-    let mut out = match &config.output {
+    let output = match &config.output {
         Some(t) => Some(producer(&pulsar, t).await?),
         None => None,
     };
     stats.ready.store(true, Ordering::Relaxed);
     log("info", "ready", &[("fqfn", config.fqfn()), ("inputs", config.inputs.join(","))]);
     let (done_tx, mut done_rx) = mpsc::unbounded_channel::<Done>();
+    let mut worker = Worker {
+        config: &config,
+        pulsar: &pulsar,
+        function,
+        output,
+        output_broken: false,
+        dead_letter: None,
+        attempts: Attempts::default(),
+        stats: stats.clone(),
+        done: done_tx,
+        generation: 0,
+    };
+    let mut ledger = BatchLedger::default();
     let mut in_flight = 0usize;
-    let mut producer_broken = false;
     let mut consumer_dead = false;
     let mut stopping: Option<Instant> = None;
     tokio::pin!(stop);
@@ -141,6 +174,9 @@ pub async fn run(
                 Ok(c) => {
                     consumer = c;
                     consumer_dead = false;
+                    worker.generation += 1;
+                    ledger.clear();
+                    in_flight = 0;
                 }
                 Err(e) => log("warn", "subscribe failed; retrying", &[("error", e)]),
             }
@@ -150,8 +186,12 @@ pub async fn run(
         tokio::select! {
             biased;
             Some(done) = done_rx.recv() => {
+                if done.generation != worker.generation {
+                    continue;
+                }
                 in_flight -= 1;
-                consumer_dead |= !settle(&mut consumer, done, &stats).await;
+                let verdict = ledger.settle(&done.topic, &done.id, done.ok);
+                consumer_dead |= !settle(&mut consumer, done, verdict, &stats).await;
                 if stopping.is_some() && in_flight == 0 {
                     break;
                 }
@@ -181,23 +221,14 @@ pub async fn run(
                         continue;
                     }
                 };
-                if producer_broken && let Some(topic) = &config.output {
-                    match producer(&pulsar, topic).await {
-                        Ok(p) => {
-                            out = Some(p);
-                            producer_broken = false;
-                        }
-                        Err(e) => log("warn", "producer not rebuilt yet", &[("error", e)]),
-                    }
-                }
                 in_flight += 1;
-                let broke = handle(&config, function.as_mut(), out.as_mut(), msg, &stats, &done_tx).await;
-                producer_broken |= broke;
+                ledger.received(&msg.topic, &msg.message_id.id, msg.payload.metadata.num_messages_in_batch);
+                worker.handle(msg).await;
             }
         }
     }
     let _ = consumer.close().await;
-    if let Some(mut p) = out {
+    for mut p in [worker.output.take(), worker.dead_letter.take()].into_iter().flatten() {
         let _ = p.close().await;
     }
     log("info", "stopped", &[("acked", stats.acked.load(Ordering::Relaxed).to_string())]);
@@ -211,16 +242,16 @@ async fn sleep_until(deadline: Option<Instant>) {
     }
 }
 
-/// Acks or nacks; false when the consumer is gone (its engine ended).
-async fn settle(consumer: &mut Consumer<Vec<u8>, TokioExecutor>, done: Done, stats: &Stats) -> bool {
-    let result = if done.ok {
-        consumer.ack_with_id(&done.topic, done.id).await
-    } else {
-        consumer.nack_with_id(&done.topic, done.id).await
+/// Acks or nacks as the ledger decided; false when the consumer is gone (its engine ended).
+async fn settle(consumer: &mut Consumer<Vec<u8>, TokioExecutor>, done: Done, verdict: Verdict, stats: &Stats) -> bool {
+    let result = match verdict {
+        Verdict::Wait => return true,
+        Verdict::Ack => consumer.ack_with_id(&done.topic, done.id).await,
+        Verdict::Nack => consumer.nack_with_id(&done.topic, done.id).await,
     };
     match result {
         Ok(()) => {
-            if done.ok {
+            if verdict == Verdict::Ack {
                 stats.acked.fetch_add(1, Ordering::Relaxed);
             }
             true
@@ -234,89 +265,153 @@ async fn settle(consumer: &mut Consumer<Vec<u8>, TokioExecutor>, done: Done, sta
     }
 }
 
-/// Processes one message; returns whether the producer must be rebuilt.
-async fn handle(
-    config: &Config,
-    function: &mut dyn UserFunction,
-    producer: Option<&mut Producer<TokioExecutor>>,
-    msg: Message<Vec<u8>>,
-    stats: &Arc<Stats>,
-    done: &mpsc::UnboundedSender<Done>,
-) -> bool {
-    stats.received.fetch_add(1, Ordering::Relaxed);
-    let (topic, id) = (msg.topic.clone(), msg.message_id.id.clone());
-    let started = Instant::now();
-    let result = function.process(&record(&msg));
-    stats.record_latency(started.elapsed().as_secs_f64() * 1000.0);
-    stats.last_invocation.store(epoch_ms(), Ordering::Relaxed);
-    let outputs = match result {
-        Ok(outputs) => outputs,
-        Err(e) => {
-            stats.user_exceptions.fetch_add(1, Ordering::Relaxed);
-            log("warn", "user function failed", &[("error", e), ("topic", topic.clone())]);
-            let at_most_once = config.processing_guarantee == Guarantee::AtmostOnce;
-            fail_later(done.clone(), Done { topic, id, ok: at_most_once }, backoff(config));
-            return false;
+impl Worker<'_> {
+    fn report(&self, topic: String, id: MessageIdData, ok: bool) {
+        let done = Done { topic, id, ok, generation: self.generation };
+        if ok {
+            let _ = self.done.send(done);
+            return;
         }
-    };
-    let Some(producer) = producer.filter(|_| !outputs.is_empty()) else {
-        stats.processed.fetch_add(1, Ordering::Relaxed);
-        let _ = done.send(Done { topic, id, ok: true });
-        return false;
-    };
-    let mut receipts = Vec::with_capacity(outputs.len());
-    for o in outputs {
-        let mut builder = producer.create_message().with_content(o.payload);
-        if let Some(k) = o.key {
-            builder = builder.with_key(k);
-        }
-        for (k, v) in o.properties {
-            builder = builder.with_property(k, v);
-        }
-        if let Some(t) = o.event_time {
-            builder = builder.event_time(t);
-        }
-        match builder.send_non_blocking().await {
-            Ok(receipt) => receipts.push(receipt),
+        let (tx, delay) = (self.done.clone(), backoff(self.config));
+        tokio::spawn(async move {
+            tokio::time::sleep(delay).await;
+            let _ = tx.send(done);
+        });
+    }
+
+    /// Processes one message; its outcome arrives later on the `done` channel.
+    async fn handle(&mut self, msg: Message<Vec<u8>>) {
+        let stats = self.stats.clone();
+        stats.received.fetch_add(1, Ordering::Relaxed);
+        let (topic, id) = (msg.topic.clone(), msg.message_id.id.clone());
+        let input = record(&msg);
+        let started = Instant::now();
+        let result = self.function.process(&input);
+        stats.record_latency(started.elapsed().as_secs_f64() * 1000.0);
+        stats.last_invocation.store(epoch_ms(), Ordering::Relaxed);
+        let outputs = match result {
+            Ok(outputs) => outputs,
             Err(e) => {
-                stats.sink_exceptions.fetch_add(1, Ordering::Relaxed);
-                log("warn", "send failed; the input will be processed again", &[("error", e.to_string())]);
-                fail_later(done.clone(), Done { topic, id, ok: false }, backoff(config));
-                return true;
+                stats.user_exceptions.fetch_add(1, Ordering::Relaxed);
+                log("warn", "user function failed", &[("error", e), ("topic", topic.clone())]);
+                return self.failed(topic, id, input).await;
+            }
+        };
+        self.attempts.forget(&topic, &id);
+        if self.output_broken {
+            self.rebuild_output().await;
+        }
+        let Some(producer) = self.output.as_mut().filter(|_| !outputs.is_empty()) else {
+            stats.processed.fetch_add(1, Ordering::Relaxed);
+            return self.report(topic, id, true);
+        };
+        let mut receipts = Vec::with_capacity(outputs.len());
+        for o in outputs {
+            match send(producer, o).await {
+                Ok(receipt) => receipts.push(receipt),
+                Err(e) => {
+                    stats.sink_exceptions.fetch_add(1, Ordering::Relaxed);
+                    log("warn", "send failed; the input will be processed again", &[("error", e)]);
+                    self.output_broken = true;
+                    return self.report(topic, id, false);
+                }
             }
         }
-    }
-    if config.processing_guarantee == Guarantee::AtmostOnce {
-        stats.processed.fetch_add(1, Ordering::Relaxed);
-        let _ = done.send(Done { topic, id, ok: true });
-        return false;
-    }
-    let done = done.clone();
-    let stats = stats.clone();
-    let delay = backoff(config);
-    tokio::spawn(async move {
-        let mut ok = true;
-        for r in receipts {
-            ok &= r.await.is_ok();
-        }
-        if ok {
+        if self.config.processing_guarantee == Guarantee::AtmostOnce {
             stats.processed.fetch_add(1, Ordering::Relaxed);
-            let _ = done.send(Done { topic, id, ok: true });
-        } else {
-            stats.sink_exceptions.fetch_add(1, Ordering::Relaxed);
-            fail_later(done, Done { topic, id, ok: false }, delay);
+            return self.report(topic, id, true);
         }
-    });
-    false
+        let (tx, delay, generation) = (self.done.clone(), backoff(self.config), self.generation);
+        tokio::spawn(async move {
+            let mut ok = true;
+            for r in receipts {
+                ok &= r.await.is_ok();
+            }
+            if ok {
+                stats.processed.fetch_add(1, Ordering::Relaxed);
+            } else {
+                stats.sink_exceptions.fetch_add(1, Ordering::Relaxed);
+                tokio::time::sleep(delay).await;
+            }
+            let _ = tx.send(Done { topic, id, ok, generation });
+        });
+    }
+
+    /// A user exception: retry later, or past `maxRetries` dead-letter it.
+    async fn failed(&mut self, topic: String, id: MessageIdData, input: Record) {
+        if self.config.processing_guarantee == Guarantee::AtmostOnce {
+            return self.report(topic, id, true);
+        }
+        let failures = self.attempts.fail(&topic, &id);
+        let (Some(max), Some(dlq_topic)) = (self.config.max_retries, self.config.dead_letter()) else {
+            return self.report(topic, id, false);
+        };
+        if failures <= max {
+            return self.report(topic, id, false);
+        }
+        if self.dead_letter.is_none() {
+            match producer(self.pulsar, &dlq_topic).await {
+                Ok(p) => self.dead_letter = Some(p),
+                Err(e) => {
+                    log("warn", "dead-letter producer not ready; retrying later", &[("error", e)]);
+                    return self.report(topic, id, false);
+                }
+            }
+        }
+        let dlq = self.dead_letter.as_mut().expect("invariant: just created");
+        let mut letter = input;
+        letter.properties.push(("REAL_TOPIC".into(), topic.clone()));
+        letter.properties.push(("ORIGIN_MESSAGE_ID".into(), origin_id(&id)));
+        let receipt = send(dlq, letter).await;
+        self.attempts.forget(&topic, &id);
+        let (tx, delay, generation) = (self.done.clone(), backoff(self.config), self.generation);
+        tokio::spawn(async move {
+            let ok = match receipt {
+                Ok(r) => r.await.is_ok(),
+                Err(_) => false,
+            };
+            if ok {
+                log("warn", "message moved to the dead-letter topic", &[("topic", dlq_topic)]);
+            } else {
+                tokio::time::sleep(delay).await;
+            }
+            let _ = tx.send(Done { topic, id, ok, generation });
+        });
+    }
+
+    async fn rebuild_output(&mut self) {
+        let Some(topic) = &self.config.output else { return };
+        match producer(self.pulsar, topic).await {
+            Ok(p) => {
+                self.output = Some(p);
+                self.output_broken = false;
+            }
+            Err(e) => log("warn", "producer not rebuilt yet", &[("error", e)]),
+        }
+    }
 }
 
-fn fail_later(done: mpsc::UnboundedSender<Done>, outcome: Done, delay: Duration) {
-    if outcome.ok {
-        let _ = done.send(outcome);
-        return;
+/// `ledger:entry:partition[:batch_index]`, as Pulsar's dead-letter messages name their origin.
+fn origin_id(id: &MessageIdData) -> String {
+    let base = format!("{}:{}:{}", id.ledger_id, id.entry_id, id.partition.unwrap_or(-1));
+    match id.batch_index {
+        Some(i) => format!("{base}:{i}"),
+        None => base,
     }
-    tokio::spawn(async move {
-        tokio::time::sleep(delay).await;
-        let _ = done.send(outcome);
-    });
+}
+
+type Receipt = pulsar::producer::SendFuture;
+
+async fn send(producer: &mut Producer<TokioExecutor>, o: Record) -> Result<Receipt, String> {
+    let mut builder = producer.create_message().with_content(o.payload);
+    if let Some(k) = o.key {
+        builder = builder.with_key(k);
+    }
+    for (k, v) in o.properties {
+        builder = builder.with_property(k, v);
+    }
+    if let Some(t) = o.event_time {
+        builder = builder.event_time(t);
+    }
+    builder.send_non_blocking().await.map_err(|e| e.to_string())
 }

@@ -102,6 +102,39 @@ async fn poison_messages_reach_the_dead_letter_topic_while_the_rest_flows() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_batch_with_one_poison_message_is_not_acknowledged_by_its_good_messages() {
+    let Some(bin) = pulsar_lite() else { return };
+    let cluster = Cluster::start(&bin).await;
+    let (input, output, dlq) = (topic("b-in"), topic("b-out"), topic("b-dlq"));
+    let mut c = config("batched", &[input.as_str()], Some(&output), json!({"jq": {"program": "{id: .id}"}}));
+    c["maxRetries"] = 1.into();
+    c["deadLetterTopic"] = dlq.clone().into();
+    c["retryBackoffMs"] = 20.into();
+    let runner = Runner::start(&cluster.url(), c);
+    runner.wait_ready(Duration::from_secs(20));
+    let client = cluster.client().await;
+    let mut out = subscribe(&client, &output, "check").await;
+    let mut dead = subscribe(&client, &dlq, "check").await;
+    // Batches of 10, one poison message in every tenth batch: the good
+    // messages of a batch succeed first and must not acknowledge the entry.
+    let payloads = (0..1000u64).map(|i| {
+        if i % 100 == 7 { format!("poison {i}").into_bytes() } else { format!(r#"{{"id":{i}}}"#).into_bytes() }
+    });
+    produce_batched(&client, &input, 10, payloads).await;
+    let good = collect(&mut out, Duration::from_secs(60), distinct(990, "id")).await;
+    assert_eq!(ids(&good, "id").len(), 990, "{}", runner.log());
+    let mut letters = BTreeSet::new();
+    collect(&mut dead, Duration::from_secs(60), |p| {
+        letters.insert(String::from_utf8_lossy(p).to_string());
+        letters.len() >= 10
+    })
+    .await;
+    let want: BTreeSet<String> = (0..10).map(|k| format!("poison {}", k * 100 + 7)).collect();
+    assert_eq!(letters, want, "only the poison messages are dead-lettered\n{}", runner.log());
+    assert!(runner.metric("received_total") > 1000, "poisoned batches were delivered again");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sigterm_drains_and_exits_zero_and_readiness_follows_the_connection() {
     let Some(bin) = pulsar_lite() else { return };
     // No broker behind the URL yet: alive, not ready.

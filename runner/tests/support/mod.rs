@@ -155,6 +155,25 @@ pub async fn produce(client: &Pulsar<TokioExecutor>, topic: &str, payloads: impl
     }
 }
 
+/// Sends `payloads` from a producer that batches `batch` messages per broker entry.
+pub async fn produce_batched(
+    client: &Pulsar<TokioExecutor>,
+    topic: &str,
+    batch: u32,
+    payloads: impl IntoIterator<Item = Vec<u8>>,
+) {
+    let options = pulsar::ProducerOptions { batch_size: Some(batch), ..Default::default() };
+    let mut producer = client.producer().with_topic(topic).with_options(options).build().await.expect("producer");
+    let mut receipts = Vec::new();
+    for p in payloads {
+        receipts.push(producer.send_non_blocking(p).await.expect("send"));
+    }
+    producer.send_batch().await.expect("flush the last batch");
+    for r in receipts {
+        r.await.expect("receipt");
+    }
+}
+
 pub async fn subscribe(client: &Pulsar<TokioExecutor>, topic: &str, sub: &str) -> Consumer<Vec<u8>, TokioExecutor> {
     client
         .consumer()
