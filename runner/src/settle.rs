@@ -5,8 +5,8 @@
 //! entry. The `pulsar` crate hands each message of a batch over separately but
 //! acknowledges with the entry's id and no batch-index ack set, so the broker
 //! takes any one acknowledgement as "the whole entry is done". A runner that
-//! acknowledged message 0 while message 1 was still failing would lose message
-//! 1. [`BatchLedger`] holds a batch's outcomes until every message of the
+//! acknowledged message 0 while message 1 was still failing would lose the
+//! latter. [`BatchLedger`] holds a batch's outcomes until every message of the
 //! entry has one: all succeeded → one acknowledgement; any failed → one
 //! negative acknowledgement, and the broker redelivers the whole entry (the
 //! succeeded messages run again: duplicates, never loss).
@@ -19,10 +19,10 @@
 //! dead-letter policy stays as a backstop across restarts.
 
 use pulsar::message::proto::MessageIdData;
-use std::collections::HashMap;
+use std::collections::BTreeMap;
 
 /// One broker entry: a lone message or a whole batch.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 struct EntryKey {
     topic: String,
     ledger: u64,
@@ -61,7 +61,7 @@ pub enum Verdict {
 /// Outcomes of batched messages, per entry.
 #[derive(Debug, Default)]
 pub struct BatchLedger {
-    open: HashMap<EntryKey, Batch>,
+    open: BTreeMap<EntryKey, Batch>,
 }
 
 impl BatchLedger {
@@ -106,7 +106,7 @@ impl BatchLedger {
 }
 
 /// One message: its entry plus its position in a batch.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 struct MessageKey {
     entry: EntryKey,
     batch_index: i32,
@@ -115,7 +115,7 @@ struct MessageKey {
 /// Failures per message, counted by this process.
 #[derive(Debug, Default)]
 pub struct Attempts {
-    failures: HashMap<MessageKey, u32>,
+    failures: BTreeMap<MessageKey, u32>,
 }
 
 impl Attempts {
