@@ -4,7 +4,9 @@
 //! Unknown fields are refused: a misspelt option must not silently fall back
 //! to a default in production.
 
+use crate::validate::PayloadSchema;
 use serde::Deserialize;
+use std::collections::BTreeMap;
 use std::path::Path;
 
 #[derive(Debug, Clone, Deserialize)]
@@ -56,6 +58,10 @@ pub struct Config {
     /// Instance number (the StatefulSet ordinal), for metric labels.
     #[serde(default)]
     pub instance_id: u32,
+    /// What the mesh declares each input topic carries; payloads that do not
+    /// conform go to the dead-letter topic (see `validate`).
+    #[serde(default)]
+    pub input_schemas: BTreeMap<String, PayloadSchema>,
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
@@ -184,13 +190,29 @@ impl Config {
         self.subscription.clone().unwrap_or_else(|| self.fqfn())
     }
 
+    /// Where messages go after `maxRetries` failures; none without `maxRetries`.
     pub fn dead_letter(&self) -> Option<String> {
         self.max_retries?;
-        Some(
-            self.dead_letter_topic
-                .clone()
-                .unwrap_or_else(|| format!("{}-{}-DLQ", self.inputs[0], self.subscription_name().replace('/', "-"))),
-        )
+        Some(self.dead_letter_or_default())
+    }
+
+    /// Where payloads that break their input's schema go (no retries apply).
+    pub fn dead_letter_or_default(&self) -> String {
+        self.dead_letter_topic
+            .clone()
+            .unwrap_or_else(|| format!("{}-{}-DLQ", self.inputs[0], self.subscription_name().replace('/', "-")))
+    }
+
+    /// The declared schema of the topic a message came from (a partition of a
+    /// partitioned topic has its topic's schema).
+    pub fn schema_of(&self, topic: &str) -> Option<&PayloadSchema> {
+        if self.input_schemas.is_empty() {
+            return None;
+        }
+        self.input_schemas.get(topic).or_else(|| {
+            let (base, n) = topic.rsplit_once("-partition-")?;
+            n.parse::<u32>().ok().and_then(|_| self.input_schemas.get(base))
+        })
     }
 }
 

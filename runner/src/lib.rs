@@ -11,3 +11,4 @@ pub mod ops;
 pub mod relay;
 pub mod run;
 pub mod settle;
+pub mod validate;

@@ -19,6 +19,8 @@ pub struct Stats {
     pub system_exceptions: AtomicU64,
     pub sink_exceptions: AtomicU64,
     pub acked: AtomicU64,
+    /// Payloads that broke their input's declared schema (dead-lettered).
+    pub schema_rejected: AtomicU64,
     /// Epoch milliseconds of the last processed message.
     pub last_invocation: AtomicU64,
     pub ready: AtomicBool,
@@ -66,6 +68,11 @@ impl Stats {
                 value.load(Ordering::Relaxed)
             ));
         }
+        // fmc's own counter (Pulsar Functions has no schema enforcement of its own).
+        out.push_str(&format!(
+            "# TYPE fmc_runner_schema_rejected_total counter\nfmc_runner_schema_rejected_total{{{labels}}} {}\n",
+            self.schema_rejected.load(Ordering::Relaxed)
+        ));
         out.push_str(&format!(
             "# TYPE pulsar_function_last_invocation gauge\npulsar_function_last_invocation{{{labels}}} {}\n",
             self.last_invocation.load(Ordering::Relaxed)

@@ -285,6 +285,12 @@ impl Worker<'_> {
         stats.received.fetch_add(1, Ordering::Relaxed);
         let (topic, id) = (msg.topic.clone(), msg.message_id.id.clone());
         let input = record(&msg);
+        if let Some(Err(why)) = self.config.schema_of(&topic).map(|s| s.check(&input.payload)) {
+            stats.schema_rejected.fetch_add(1, Ordering::Relaxed);
+            log("warn", "payload does not match the input's schema", &[("error", why), ("topic", topic.clone())]);
+            let dlq_topic = self.config.dead_letter_or_default();
+            return self.dead_letter(dlq_topic, topic, id, input, "schema").await;
+        }
         let started = Instant::now();
         let result = self.function.process(&input);
         stats.record_latency(started.elapsed().as_secs_f64() * 1000.0);
@@ -349,6 +355,14 @@ impl Worker<'_> {
         if failures <= max {
             return self.report(topic, id, false);
         }
+        self.attempts.forget(&topic, &id);
+        self.dead_letter(dlq_topic, topic, id, input, "retries exhausted").await;
+    }
+
+    /// Publishes `input` to `dlq_topic` with Pulsar's origin properties; the
+    /// input counts as done once the broker confirms it.
+    async fn dead_letter(&mut self, dlq_topic: String, topic: String, id: MessageIdData, input: Record, why: &str) {
+        // One dead-letter topic per runner (`Config::dead_letter_or_default`).
         if self.dead_letter.is_none() {
             match producer(self.pulsar, &dlq_topic).await {
                 Ok(p) => self.dead_letter = Some(p),
@@ -363,15 +377,15 @@ impl Worker<'_> {
         letter.properties.push(("REAL_TOPIC".into(), topic.clone()));
         letter.properties.push(("ORIGIN_MESSAGE_ID".into(), origin_id(&id)));
         let receipt = send(dlq, letter).await;
-        self.attempts.forget(&topic, &id);
         let (tx, delay, generation) = (self.done.clone(), backoff(self.config), self.generation);
+        let why = why.to_string();
         tokio::spawn(async move {
             let ok = match receipt {
                 Ok(r) => r.await.is_ok(),
                 Err(_) => false,
             };
             if ok {
-                log("warn", "message moved to the dead-letter topic", &[("topic", dlq_topic)]);
+                log("warn", "message moved to the dead-letter topic", &[("topic", dlq_topic), ("why", why)]);
             } else {
                 tokio::time::sleep(delay).await;
             }

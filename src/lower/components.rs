@@ -438,6 +438,14 @@ fn native_runner(
     });
     // Absent, not null: the runner's defaults apply.
     if let Some(obj) = config.as_object_mut() {
+        let schemas: serde_json::Map<String, serde_json::Value> = io
+            .inputs
+            .iter()
+            .filter_map(|p| Some((p.topic.clone(), super::payload_schemas::payload_schema(&p.schema)?)))
+            .collect();
+        if !schemas.is_empty() {
+            obj.insert("inputSchemas".into(), schemas.into());
+        }
         obj.retain(|_, v| !v.is_null());
         if let Some(f) = obj.get_mut("function").and_then(|f| f.get_mut("wasm")).and_then(|w| w.as_object_mut()) {
             f.retain(|_, v| !v.is_null());

@@ -16,6 +16,7 @@
 mod clusters;
 mod components;
 mod diagnostics;
+mod payload_schemas;
 mod schemas;
 
 use crate::ast::{Document, PathSeg};

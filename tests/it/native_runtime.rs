@@ -68,6 +68,7 @@ spec:
   topics:
     orders: {{schema: Order, external: true}}
     big-orders: {{external: true}}
+    rejects: {{external: true}}
   functions:
     big-spenders:
       runtime: native
@@ -75,6 +76,7 @@ spec:
       inputs: [orders]
       output: big-orders
       subscription: {{position: earliest}}
+      retries: {{max: 2, deadLetterTopic: rejects}}
 "
     )
 }
@@ -157,15 +159,26 @@ fn a_native_function_runs_as_rendered() {
 import json, pulsar
 c = pulsar.Client("pulsar://127.0.0.1:{broker_port}", logger=pulsar.ConsoleLogger(pulsar.LoggerLevel.Error))
 out = c.subscribe("persistent://public/default/big-orders", "check", initial_position=pulsar.InitialPosition.Earliest)
+dead = c.subscribe("persistent://public/default/rejects", "check", initial_position=pulsar.InitialPosition.Earliest)
 p = c.create_producer("persistent://public/default/orders", batching_enabled=False)
+# Payloads that break the declared Order schema: dead-lettered by the runner, never run.
+bad = [b'{{"id": 7000, "cents": "lots"}}', b"not json", b'{{"cents": 9000}}']
 for i in range(1000):
     p.send(json.dumps({{"id": i, "cents": i * 10}}).encode())
+    if i % 300 == 150:
+        p.send(bad[i // 300])
 got = {{}}
 while len(got) < 500:
     m = out.receive(timeout_millis=20000)
     d = json.loads(m.data()); got[d["id"]] = d["euros"]; out.acknowledge(m)
 assert sorted(got) == list(range(500, 1000)), sorted(got)[:5]
 assert all(got[i] == i * 10 / 100 for i in got)
+letters = set()
+while len(letters) < 3:
+    m = dead.receive(timeout_millis=20000)
+    letters.add(m.data()); dead.acknowledge(m)
+    assert m.properties()["REAL_TOPIC"] == "persistent://public/default/orders", m.properties()
+assert letters == set(bad), letters
 print("ok", len(got))
 "#
     );
@@ -179,4 +192,12 @@ print("ok", len(got))
         String::from_utf8_lossy(&result.stderr)
     );
     assert_eq!(String::from_utf8_lossy(&result.stdout).trim(), "ok 500");
+    let metrics =
+        Command::new("curl").args(["-sf", &format!("http://127.0.0.1:{http_port}/metrics")]).output().unwrap();
+    let metrics = String::from_utf8_lossy(&metrics.stdout);
+    let counter = |name: &str| {
+        metrics.lines().find(|l| l.starts_with(name)).and_then(|l| l.rsplit(' ').next()).unwrap_or("?").to_string()
+    };
+    assert_eq!(counter("fmc_runner_schema_rejected_total{"), "3", "{metrics}");
+    assert_eq!(counter("pulsar_function_user_exceptions_total{"), "0", "the function never saw them\n{metrics}");
 }
