@@ -68,11 +68,14 @@ impl Stats {
                 value.load(Ordering::Relaxed)
             ));
         }
-        // fmc's own counter (Pulsar Functions has no schema enforcement of its own).
-        out.push_str(&format!(
-            "# TYPE fmc_runner_schema_rejected_total counter\nfmc_runner_schema_rejected_total{{{labels}}} {}\n",
-            self.schema_rejected.load(Ordering::Relaxed)
-        ));
+        // fmc's own counters: acknowledgements sent (a batch entry counts once)
+        // and payloads that broke their input's schema.
+        for (name, value) in [("acked_total", &self.acked), ("schema_rejected_total", &self.schema_rejected)] {
+            out.push_str(&format!(
+                "# TYPE fmc_runner_{name} counter\nfmc_runner_{name}{{{labels}}} {}\n",
+                value.load(Ordering::Relaxed)
+            ));
+        }
         out.push_str(&format!(
             "# TYPE pulsar_function_last_invocation gauge\npulsar_function_last_invocation{{{labels}}} {}\n",
             self.last_invocation.load(Ordering::Relaxed)

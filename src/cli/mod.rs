@@ -5,6 +5,7 @@
 //! Exit codes: 0 ok, 1 error diagnostics, 2 usage or I/O errors.
 
 mod build;
+mod dev;
 mod graph;
 mod input;
 mod plugins;
@@ -94,6 +95,30 @@ pub enum Command {
         paths: Vec<PathBuf>,
         #[command(flatten)]
         report: ReportArgs,
+    },
+    /// Run every `runtime: native` function of a mesh locally as an fmc-runner
+    /// process, against --broker or a pulsar-lite started from PATH, with a live
+    /// line per component. Runs until Ctrl-C (or --duration).
+    Dev {
+        /// Files or directories.
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+        /// A broker to use (`pulsar://host:6650`) instead of a local pulsar-lite.
+        #[arg(long, value_name = "URL")]
+        broker: Option<String>,
+        /// Where fmc-runner and fmc-pulsar-relay are (default: beside fmc, then PATH).
+        #[arg(long, value_name = "DIR")]
+        runner_dir: Option<PathBuf>,
+        /// Where configurations, logs and the local broker's data go (default: a temp dir).
+        #[arg(long, value_name = "DIR")]
+        work_dir: Option<PathBuf>,
+        /// Stop after this many seconds.
+        #[arg(long, value_name = "SECONDS")]
+        duration: Option<f64>,
+        #[command(flatten)]
+        report: ReportArgs,
+        #[command(flatten)]
+        options: OptionArgs,
     },
     /// Print the JSON Schema (draft-07) of the accepted input.
     Schema,
@@ -291,6 +316,18 @@ pub fn run_with(cli: Cli, stdout: &mut dyn Write, stderr: &mut dyn Write) -> u8 
             graph::graph(&paths, format, &report, &options, stdout, stderr)
         }
         Command::Convert { paths, report } => graph::convert(&paths, &report, stdout, stderr),
+        Command::Dev { paths, broker, runner_dir, work_dir, duration, report, options } => {
+            let args = dev::DevArgs {
+                paths: &paths,
+                broker,
+                runner_dir,
+                work_dir,
+                duration,
+                report: &report,
+                options: &options,
+            };
+            dev::dev(&args, stdout, stderr)
+        }
         Command::Build(args) => build::build(&args, true, stdout, stderr),
         Command::Check(args) => build::build(&args, false, stdout, stderr),
         Command::Diff { old, new, report, options } => build::diff(&old, &new, &report, &options, stdout, stderr),

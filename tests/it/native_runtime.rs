@@ -201,3 +201,101 @@ print("ok", len(got))
     assert_eq!(counter("fmc_runner_schema_rejected_total{"), "3", "{metrics}");
     assert_eq!(counter("pulsar_function_user_exceptions_total{"), "0", "the function never saw them\n{metrics}");
 }
+
+/// `fmc dev`: a two-function native mesh runs locally against a pulsar-lite it
+/// starts from PATH; messages flow end to end and the live lines count them.
+#[test]
+fn fmc_dev_runs_a_native_mesh_against_a_local_pulsar_lite() {
+    use std::io::BufRead;
+    let (Some(broker_bin), Some(_)) = (venv_tool("pulsar_lite/bin/pulsar-lite"), venv_tool("pulsar")) else { return };
+    let runner_dir = workspace_binary("fmc-runner").parent().unwrap().to_path_buf();
+    let dir = tempfile::tempdir().unwrap();
+    let mesh = dir.path().join("mesh.yaml");
+    std::fs::write(
+        &mesh,
+        "apiVersion: fmc.functionmesh.io/v1alpha1
+kind: Mesh
+metadata: {name: dev, namespace: streaming}
+spec:
+  clusters:
+    prod: {brokerServiceUrl: 'pulsar://pulsar.prod.svc:6650', webServiceUrl: 'http://pulsar.prod.svc:8080'}
+  topics:
+    raw: {external: true}
+    mid: {}
+    out: {external: true}
+  functions:
+    upper:
+      runtime: native
+      jq: '{id, v: (.v | ascii_upcase)}'
+      inputs: [raw]
+      output: mid
+      subscription: {position: earliest}
+    count:
+      runtime: native
+      jq: '{id, n: (.v | length)}'
+      inputs: [mid]
+      output: out
+      subscription: {position: earliest}
+",
+    )
+    .unwrap();
+    let path = format!("{}:{}", broker_bin.parent().unwrap().display(), std::env::var("PATH").unwrap_or_default());
+    let mut fmc = Killed(
+        Command::new(env!("CARGO_BIN_EXE_fmc"))
+            .arg("dev")
+            .arg(&mesh)
+            .args(["--duration", "15", "--runner-dir", &runner_dir.display().to_string()])
+            .arg("--work-dir")
+            .arg(dir.path().join("work"))
+            .env("PATH", path)
+            .stdout(std::fs::File::create(dir.path().join("stdout")).unwrap())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap(),
+    );
+    let mut lines = std::io::BufReader::new(fmc.0.stderr.take().unwrap()).lines();
+    let url = lines
+        .by_ref()
+        .map_while(Result::ok)
+        .find_map(|l| l.strip_prefix("fmc dev: broker ").map(|r| r.split(';').next().unwrap().to_string()))
+        .expect("fmc dev names its broker");
+    let ready = |name: &str| {
+        let config = std::fs::read_to_string(dir.path().join(format!("work/{name}.json"))).unwrap_or_default();
+        let http = serde_json::from_str::<serde_json::Value>(&config).ok()?["httpAddr"].as_str()?.to_string();
+        Command::new("curl")
+            .args(["-sf", &format!("http://{http}/readyz")])
+            .output()
+            .ok()
+            .filter(|o| o.status.success())
+    };
+    let start = Instant::now();
+    while ready("upper-function").is_none() || ready("count-function").is_none() {
+        assert!(start.elapsed() < Duration::from_secs(20), "runners not ready");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let script = format!(
+        r#"
+import json, pulsar
+c = pulsar.Client("{url}", logger=pulsar.ConsoleLogger(pulsar.LoggerLevel.Error))
+out = c.subscribe("persistent://public/default/out", "check", initial_position=pulsar.InitialPosition.Earliest)
+p = c.create_producer("persistent://public/default/raw", batching_enabled=False)
+for i in range(1000):
+    p.send(json.dumps({{"id": i, "v": "x" * (i % 7)}}).encode())
+got = {{}}
+while len(got) < 1000:
+    m = out.receive(timeout_millis=20000)
+    d = json.loads(m.data()); got[d["id"]] = d["n"]; out.acknowledge(m)
+assert all(got[i] == i % 7 for i in range(1000))
+print("ok")
+"#
+    );
+    let result = Command::new(project_root().join(".venv/bin/python")).arg("-c").arg(script).output().unwrap();
+    assert!(result.status.success(), "{}", String::from_utf8_lossy(&result.stderr));
+    let status = fmc.0.wait().unwrap();
+    assert_eq!(status.code(), Some(0));
+    let stdout = std::fs::read_to_string(dir.path().join("stdout")).unwrap();
+    for name in ["upper-function", "count-function"] {
+        let last = stdout.lines().rev().find(|l| l.starts_with(name)).unwrap_or_else(|| panic!("{stdout}"));
+        assert!(last.contains("ready") && last.ends_with("(total in 1000)"), "{last}");
+    }
+}

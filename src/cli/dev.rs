@@ -1,0 +1,311 @@
+//! `fmc dev PATH`: run a whole mesh on this machine — every `runtime: native`
+//! function as an `fmc-runner` process with the configuration `fmc build`
+//! renders for its pod — against a broker, with a live line per component.
+//!
+//! Why a separate command rather than a script: the runners must get exactly
+//! the rendered configuration (the same compiler pass), and a developer wants
+//! one command from "edited mesh.yaml" to "messages flowing".
+//!
+//! The broker is `--broker URL`, or else a local pulsar-lite found on PATH,
+//! started with a data directory under the work directory and fronted by
+//! `fmc-pulsar-relay` (the runner's Pulsar client needs the message checksums
+//! pulsar-lite leaves out). Runners and the relay are found beside the `fmc`
+//! binary, then on PATH (`--runner-dir` overrides). Components that are not
+//! native (Java, Python, Go instances, connectors) are listed and not run.
+
+use super::{
+    EXIT_DIAGNOSTICS, EXIT_OK, EXIT_USAGE, OptionArgs, ReportArgs, load_sources, options_or_usage, print_diagnostics,
+};
+use crate::pipeline::compile;
+use std::io::{IsTerminal, Read, Write};
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// What `fmc dev` needs besides the compile options.
+pub struct DevArgs<'a> {
+    pub paths: &'a [PathBuf],
+    pub broker: Option<String>,
+    pub runner_dir: Option<PathBuf>,
+    pub work_dir: Option<PathBuf>,
+    /// Stop after this long (tests, demos); until Ctrl-C otherwise.
+    pub duration: Option<f64>,
+    pub report: &'a ReportArgs,
+    pub options: &'a OptionArgs,
+}
+
+/// A child process ended on drop (runners get SIGTERM first: they drain).
+struct Process {
+    name: String,
+    child: Child,
+    log: PathBuf,
+    http: Option<SocketAddr>,
+}
+
+impl Drop for Process {
+    fn drop(&mut self) {
+        if self.http.is_some() {
+            let _ = Command::new("kill").arg("-TERM").arg(self.child.id().to_string()).status();
+            let deadline = Instant::now() + Duration::from_secs(5);
+            while Instant::now() < deadline && matches!(self.child.try_wait(), Ok(None)) {
+                std::thread::sleep(Duration::from_millis(20));
+            }
+        }
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+pub fn dev(args: &DevArgs, stdout: &mut dyn Write, stderr: &mut dyn Write) -> u8 {
+    match run(args, stdout, stderr) {
+        Ok(code) => code,
+        Err(e) => {
+            let _ = writeln!(stderr, "fmc dev: {e}");
+            EXIT_USAGE
+        }
+    }
+}
+
+fn run(args: &DevArgs, stdout: &mut dyn Write, stderr: &mut dyn Write) -> Result<u8, String> {
+    let mut options = match options_or_usage(args.options, stderr) {
+        Ok(o) => o,
+        Err(code) => return Ok(code),
+    };
+    options.keep_components = true;
+    let sources = load_sources(args.paths)?;
+    let out = compile(&sources, &options);
+    print_diagnostics(&out, &sources, args.report, stderr);
+    if out.has_errors() {
+        return Ok(EXIT_DIAGNOSTICS);
+    }
+    let native: Vec<_> = out.components.iter().filter(|c| c.native.is_some()).collect();
+    for c in out.components.iter().filter(|c| c.native.is_none()) {
+        let _ = writeln!(stderr, "fmc dev: {} {} is not `runtime: native`; not run", c.kind.component(), c.cr_name);
+    }
+    if native.is_empty() {
+        return Err("no `runtime: native` function to run".into());
+    }
+    let work = work_dir(args)?;
+    let bin_dir = args.runner_dir.clone().or_else(|| std::env::current_exe().ok()?.parent().map(Path::to_path_buf));
+    let runner = find_binary("fmc-runner", bin_dir.as_deref())?;
+    let mut processes = Vec::new();
+    let url = match &args.broker {
+        Some(url) => url.clone(),
+        None => start_local_broker(&work, bin_dir.as_deref(), &mut processes)?,
+    };
+    let _ = writeln!(stderr, "fmc dev: broker {url}; logs and configurations in {}", work.display());
+    let base_dir = args.paths.first().and_then(|p| p.parent()).unwrap_or(Path::new("."));
+    for comp in &native {
+        let name = comp.workload_name();
+        let config = dev_config(&comp.native.as_ref().expect("filtered").config, &url, base_dir)?;
+        processes.push(start_runner(&runner, &work, &name, config)?);
+    }
+    let code = watch(&mut processes, args.duration, stdout, stderr);
+    // Runners first (they drain into the broker), then the relay and the broker.
+    while processes.pop().is_some() {}
+    code
+}
+
+fn work_dir(args: &DevArgs) -> Result<PathBuf, String> {
+    let dir = match &args.work_dir {
+        Some(d) => d.clone(),
+        None => std::env::temp_dir().join(format!("fmc-dev-{}", std::process::id())),
+    };
+    std::fs::create_dir_all(&dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+    Ok(dir)
+}
+
+fn find_binary(name: &str, beside: Option<&Path>) -> Result<PathBuf, String> {
+    let on_path = std::env::var_os("PATH").into_iter().flat_map(|p| std::env::split_paths(&p).collect::<Vec<_>>());
+    beside
+        .map(Path::to_path_buf)
+        .into_iter()
+        .chain(on_path)
+        .map(|d| d.join(name))
+        .find(|p| p.is_file())
+        .ok_or_else(|| format!("`{name}` not found beside fmc or on PATH (build it: cargo build -p fmc-runner)"))
+}
+
+fn free_addr() -> Result<SocketAddr, String> {
+    let listener = TcpListener::bind("127.0.0.1:0").map_err(|e| format!("no free loopback port: {e}"))?;
+    listener.local_addr().map_err(|e| e.to_string())
+}
+
+fn wait_for(addr: SocketAddr, what: &str) -> Result<(), String> {
+    let start = Instant::now();
+    while TcpStream::connect_timeout(&addr, Duration::from_millis(100)).is_err() {
+        if start.elapsed() > Duration::from_secs(20) {
+            return Err(format!("{what} does not listen on {addr}"));
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    Ok(())
+}
+
+/// pulsar-lite from PATH plus the checksum relay; returns the relay's URL.
+fn start_local_broker(work: &Path, bin_dir: Option<&Path>, processes: &mut Vec<Process>) -> Result<String, String> {
+    let lite =
+        find_binary("pulsar-lite", None).map_err(|_| "no --broker given and no `pulsar-lite` on PATH".to_string())?;
+    let relay = find_binary("fmc-pulsar-relay", bin_dir)?;
+    let (broker_addr, metrics_addr, relay_addr) = (free_addr()?, free_addr()?, free_addr()?);
+    let config = work.join("pulsar-lite.toml");
+    std::fs::write(&config, format!("[metrics]\naddr = \"{metrics_addr}\"\n")).map_err(|e| e.to_string())?;
+    let log = work.join("pulsar-lite.log");
+    let child = Command::new(&lite)
+        .arg("--config")
+        .arg(&config)
+        .args(["--addr", &broker_addr.to_string(), "--log-level", "warn", "--db-path"])
+        .arg(work.join("pulsar-lite-db"))
+        .stdout(Stdio::null())
+        .stderr(log_file(&log)?)
+        .spawn()
+        .map_err(|e| format!("cannot start {}: {e}", lite.display()))?;
+    processes.push(Process { name: "pulsar-lite".into(), child, log, http: None });
+    wait_for(broker_addr, "pulsar-lite")?;
+    let log = work.join("relay.log");
+    let child = Command::new(&relay)
+        .args([relay_addr.to_string(), broker_addr.to_string()])
+        .stdout(Stdio::null())
+        .stderr(log_file(&log)?)
+        .spawn()
+        .map_err(|e| format!("cannot start {}: {e}", relay.display()))?;
+    processes.push(Process { name: "relay".into(), child, log, http: None });
+    wait_for(relay_addr, "fmc-pulsar-relay")?;
+    Ok(format!("pulsar://{relay_addr}"))
+}
+
+fn log_file(path: &Path) -> Result<std::fs::File, String> {
+    std::fs::File::create(path).map_err(|e| format!("cannot create {}: {e}", path.display()))
+}
+
+/// The rendered configuration, pointed at the dev broker: explicit service URL,
+/// a loopback metrics port, no token file (a pod's Secret mount), and module
+/// paths relative to the mesh file.
+fn dev_config(rendered: &serde_json::Value, url: &str, base_dir: &Path) -> Result<serde_json::Value, String> {
+    let mut config = rendered.clone();
+    let obj = config.as_object_mut().ok_or("invariant: the runner configuration is an object")?;
+    obj.insert("serviceUrl".into(), url.into());
+    obj.insert("httpAddr".into(), free_addr()?.to_string().into());
+    obj.remove("tokenFile");
+    if let Some(path) = obj.get_mut("function").and_then(|f| f.get_mut("wasm")).and_then(|w| w.get_mut("path"))
+        && let Some(p) = path.as_str().filter(|p| Path::new(p).is_relative())
+    {
+        *path = base_dir.join(p).display().to_string().into();
+    }
+    Ok(config)
+}
+
+fn start_runner(runner: &Path, work: &Path, name: &str, config: serde_json::Value) -> Result<Process, String> {
+    let path = work.join(format!("{name}.json"));
+    std::fs::write(&path, config.to_string()).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+    let http = config["httpAddr"].as_str().and_then(|a| a.parse().ok());
+    let log = work.join(format!("{name}.log"));
+    let child = Command::new(runner)
+        .arg("--config")
+        .arg(&path)
+        .stdout(Stdio::null())
+        .stderr(log_file(&log)?)
+        .spawn()
+        .map_err(|e| format!("cannot start {}: {e}", runner.display()))?;
+    Ok(Process { name: name.to_string(), child, log, http })
+}
+
+/// Counters read from a runner's `/metrics`.
+#[derive(Debug, Default, Clone, Copy)]
+struct Counters {
+    ready: bool,
+    received: f64,
+    processed: f64,
+    acked: f64,
+    errors: f64,
+}
+
+fn http_get(addr: SocketAddr, path: &str) -> Option<(u16, String)> {
+    let mut s = TcpStream::connect_timeout(&addr, Duration::from_millis(200)).ok()?;
+    s.set_read_timeout(Some(Duration::from_secs(1))).ok()?;
+    s.write_all(format!("GET {path} HTTP/1.1\r\nhost: fmc-dev\r\n\r\n").as_bytes()).ok()?;
+    let mut text = String::new();
+    s.read_to_string(&mut text).ok()?;
+    let status = text.split_whitespace().nth(1)?.parse().ok()?;
+    Some((status, text.split_once("\r\n\r\n").map_or("", |(_, b)| b).to_string()))
+}
+
+fn counters(addr: SocketAddr) -> Counters {
+    let ready = http_get(addr, "/readyz").is_some_and(|(s, _)| s == 200);
+    let body = http_get(addr, "/metrics").map(|(_, b)| b).unwrap_or_default();
+    let value = |name: &str| -> f64 {
+        body.lines()
+            .filter(|l| l.starts_with(name) && l[name.len()..].starts_with('{'))
+            .filter_map(|l| l.rsplit(' ').next()?.parse::<f64>().ok())
+            .sum()
+    };
+    Counters {
+        ready,
+        received: value("pulsar_function_received_total"),
+        processed: value("pulsar_function_processed_successfully_total"),
+        acked: value("fmc_runner_acked_total"),
+        errors: value("pulsar_function_user_exceptions_total")
+            + value("pulsar_function_system_exceptions_total")
+            + value("pulsar_function_sink_exceptions_total"),
+    }
+}
+
+/// One line per runner, redrawn in place on a TTY, printed every 5 s otherwise.
+fn watch(
+    processes: &mut [Process],
+    duration: Option<f64>,
+    stdout: &mut dyn Write,
+    stderr: &mut dyn Write,
+) -> Result<u8, String> {
+    let tty = std::io::stdout().is_terminal();
+    let started = Instant::now();
+    let runners: Vec<usize> = (0..processes.len()).filter(|&i| processes[i].http.is_some()).collect();
+    let mut previous: Vec<Counters> = vec![Counters::default(); runners.len()];
+    let mut last = Instant::now();
+    let mut drawn = false;
+    let width = runners.iter().map(|&i| processes[i].name.len()).max().unwrap_or(0);
+    loop {
+        std::thread::sleep(Duration::from_secs(1));
+        if let Some(p) = processes.iter_mut().find_map(|p| (!matches!(p.child.try_wait(), Ok(None))).then_some(p)) {
+            let tail = std::fs::read_to_string(&p.log).unwrap_or_default();
+            let tail: Vec<&str> = tail.lines().rev().take(5).collect();
+            let _ = writeln!(stderr, "fmc dev: {} exited; last log lines ({}):", p.name, p.log.display());
+            for line in tail.iter().rev() {
+                let _ = writeln!(stderr, "  {line}");
+            }
+            return Ok(EXIT_DIAGNOSTICS);
+        }
+        let seconds = last.elapsed().as_secs_f64().max(0.001);
+        last = Instant::now();
+        let now: Vec<Counters> = runners.iter().map(|&i| processes[i].http.map(counters).unwrap_or_default()).collect();
+        let finishing = duration.is_some_and(|d| started.elapsed().as_secs_f64() >= d);
+        if tty || finishing || started.elapsed().as_secs() % 5 == 0 {
+            if tty && drawn {
+                let _ = write!(stdout, "\x1b[{}A", runners.len());
+            }
+            for (k, &i) in runners.iter().enumerate() {
+                let (c, p) = (now[k], previous[k]);
+                let rate = |a: f64, b: f64| (a - b).max(0.0) / seconds;
+                let _ = writeln!(
+                    stdout,
+                    "{}{:width$}  {:9}  in {:>8.0}/s  out {:>8.0}/s  acks {:>8.0}/s  errors {:>6.0}/s  (total in {})",
+                    if tty { "\x1b[2K" } else { "" },
+                    processes[i].name,
+                    if c.ready { "ready" } else { "not ready" },
+                    rate(c.received, p.received),
+                    rate(c.processed, p.processed),
+                    rate(c.acked, p.acked),
+                    rate(c.errors, p.errors),
+                    c.received,
+                );
+            }
+            let _ = stdout.flush();
+            drawn = true;
+        }
+        previous = now;
+        if finishing {
+            return Ok(EXIT_OK);
+        }
+    }
+}
