@@ -280,7 +280,7 @@ fn watch(
         last = Instant::now();
         let now: Vec<Counters> = runners.iter().map(|&i| processes[i].http.map(counters).unwrap_or_default()).collect();
         let finishing = duration.is_some_and(|d| started.elapsed().as_secs_f64() >= d);
-        if tty || finishing || started.elapsed().as_secs() % 5 == 0 {
+        if tty || finishing || started.elapsed().as_secs().is_multiple_of(5) {
             if tty && drawn {
                 let _ = write!(stdout, "\x1b[{}A", runners.len());
             }
