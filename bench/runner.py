@@ -148,26 +148,35 @@ def drain(broker, out, n, start):
     return time.perf_counter() - start
 
 
+def cpu_seconds(pid):
+    """User + system CPU time of a process (all its threads), in seconds."""
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def throughput(broker, work, contender, run, n):
+    """(msg/s, contender CPU µs per message, broker + relay CPU µs per message)."""
     out, sub = f"out-{contender}-{run}", f"sub-{contender}-{run}"
     if contender == "fmc-runner":
         r = Runner(work, broker.url, sub, "backlog", out)
         r.wait_ready()
-        t0 = time.perf_counter()
-        seconds = drain(broker, out, n, t0)
-        r.stop()
-        return n / seconds
-    if contender == "raw-pulsar-loop":
-        cmd = [RAW, broker.url, topic("backlog"), topic(out), sub]
+        proc = r.proc
     else:
-        batching = "on" if contender.endswith("batched") else "off"
-        cmd = [PY, CLIENTS, "loop", broker.url, topic("backlog"), topic(out), sub, batching]
-    proc = start_line_process(cmd)
+        if contender == "raw-pulsar-loop":
+            cmd = [RAW, broker.url, topic("backlog"), topic(out), sub]
+        else:
+            batching = "on" if contender.endswith("batched") else "off"
+            cmd = [PY, CLIENTS, "loop", broker.url, topic("backlog"), topic(out), sub, batching]
+        proc = start_line_process(cmd)
+    cpu0 = [cpu_seconds(p.pid) for p in (proc, broker.proc, broker.relay)]
     t0 = time.perf_counter()
     seconds = drain(broker, out, n, t0)
+    cpu1 = [cpu_seconds(p.pid) for p in (proc, broker.proc, broker.relay)]
     proc.kill()
     proc.wait()
-    return n / seconds
+    used = [(b - a) * 1e6 / n for a, b in zip(cpu0, cpu1)]
+    return n / seconds, used[0], used[1], used[2]
 
 
 def rss_mb(pid):
@@ -201,11 +210,19 @@ def report(broker, work, args):
     subprocess.run([PY, CLIENTS, "preload", broker.url, topic("backlog"), str(args.n), "100"], check=True)
     contenders = ["raw-pulsar-loop", "fmc-runner", "python", "python-batched"]
     rates = {c: [] for c in contenders}
+    client_cpu = {c: [] for c in contenders}
+    broker_cpu = {c: [] for c in contenders}
     for run in range(args.repeat):
         for c in contenders:
-            rates[c].append(throughput(broker, work, c, run, args.n))
-            print(f"  run {run + 1}: {c:16} {rates[c][-1]:>9,.0f} msg/s", file=sys.stderr)
+            rate, client, brokers, relay = throughput(broker, work, c, run, args.n)
+            rates[c].append(rate)
+            client_cpu[c].append(client)
+            broker_cpu[c].append((brokers, relay))
+            print(f"  run {run + 1}: {c:16} {rate:>9,.0f} msg/s  CPU/msg {client:5.1f} µs, broker {brokers:5.1f} µs, "
+                  f"relay {relay:5.1f} µs", file=sys.stderr)
     median = {c: statistics.median(v) for c, v in rates.items()}
+    cpu = {c: (statistics.median(client_cpu[c]), statistics.median(b for b, _ in broker_cpu[c]),
+               statistics.median(r for _, r in broker_cpu[c])) for c in contenders}
 
     r = Runner(work, broker.url, "paced", "paced-in", "paced-out", position="latest")
     r.wait_ready()
@@ -230,17 +247,18 @@ def report(broker, work, args):
     kind = subprocess.run(["file", "-b", RUNNER], capture_output=True, text=True).stdout
     static = "static" in kind
 
-    cpu = os.cpu_count()
-    print(f"\n### Runner ({time.strftime('%Y-%m-%d')}, {cpu} cores shared by broker, relay and clients; "
+    cores = os.cpu_count()
+    print(f"\n### Runner ({time.strftime('%Y-%m-%d')}, {cores} cores shared by broker, relay and clients; "
           f"{args.n:,} x 100 B, median of {args.repeat})\n")
-    print("| contender | msg/s | runner ÷ contender | goal |")
-    print("|---|---:|---:|---|")
+    print("| contender | msg/s | runner ÷ contender | goal | its CPU µs/msg | broker CPU µs/msg | relay CPU µs/msg |")
+    print("|---|---:|---:|---|---:|---:|---:|")
     goals = {"raw-pulsar-loop": "≥ 0.90", "python": "≥ 1.8", "python-batched": ""}
-    print(f"| fmc-runner (identity) | {median['fmc-runner']:,.0f} | | |")
+    print(f"| fmc-runner (identity) | {median['fmc-runner']:,.0f} | | | {cpu['fmc-runner'][0]:.1f} | {cpu['fmc-runner'][1]:.1f} | {cpu['fmc-runner'][2]:.1f} |")
     for c in ["raw-pulsar-loop", "python", "python-batched"]:
         label = {"raw-pulsar-loop": "raw `pulsar`-crate loop", "python": "Python client loop, unbatched output",
                  "python-batched": "Python client loop, default batching"}[c]
-        print(f"| {label} | {median[c]:,.0f} | {median['fmc-runner'] / median[c]:.2f}× | {goals[c]} |")
+        print(f"| {label} | {median[c]:,.0f} | {median['fmc-runner'] / median[c]:.2f}× | {goals[c]} | "
+              f"{cpu[c][0]:.1f} | {cpu[c][1]:.1f} | {cpu[c][2]:.1f} |")
     print("\n| measure | value | goal |")
     print("|---|---:|---|")
     print(f"| latency at {args.rate:,.0f} msg/s, p50 / p99 (producer → runner → consumer) | "

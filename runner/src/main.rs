@@ -31,7 +31,7 @@ fn main() -> std::process::ExitCode {
             return std::process::ExitCode::from(2);
         }
     };
-    let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build();
+    let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(worker_threads()).enable_all().build();
     let Ok(runtime) = runtime else { return std::process::ExitCode::from(1) };
     let result = runtime.block_on(async move {
         let stats = Arc::new(ops::Stats::default());
@@ -65,4 +65,10 @@ fn main() -> std::process::ExitCode {
             std::process::ExitCode::from(1)
         }
     }
+}
+
+/// Tokio worker threads: `FMC_RUNNER_WORKER_THREADS`, default 2 (one for the
+/// Pulsar connection, one for processing).
+fn worker_threads() -> usize {
+    std::env::var("FMC_RUNNER_WORKER_THREADS").ok().and_then(|v| v.parse().ok()).filter(|&n| n > 0).unwrap_or(2)
 }
