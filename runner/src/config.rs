@@ -39,6 +39,9 @@ pub struct Config {
     /// Messages processed but not yet acknowledged, at most.
     #[serde(default = "default_in_flight")]
     pub max_in_flight: usize,
+    /// Messages already received that are handed to the function in one call, at most.
+    #[serde(default = "default_batch")]
+    pub max_batch_size: usize,
     /// Deliveries after the first before a message goes to the dead-letter topic.
     pub max_retries: Option<u32>,
     /// Defaults to `<first input>-<subscription>-DLQ` when `maxRetries` is set.
@@ -123,6 +126,9 @@ fn default_queue() -> u32 {
 }
 fn default_in_flight() -> usize {
     1000
+}
+fn default_batch() -> usize {
+    100
 }
 fn default_http() -> String {
     "0.0.0.0:9094".into()

@@ -4,15 +4,7 @@
 //! error is a user exception (the runner counts it and lets Pulsar redeliver
 //! the message, up to the dead-letter topic).
 //!
-//! WebAssembly ABI (version 1), core wasm, no imports needed:
-//! - exports `memory`, `fmc_alloc(len: i32) -> i32` and
-//!   `fmc_process(ptr: i32, len: i32) -> i64`;
-//! - the runner writes the payload at `fmc_alloc(len)` and calls `fmc_process`;
-//! - the result packs `(out_ptr << 32) | out_len`: the output payload; a
-//!   negative result is a user error, `out_len == 0` with `out_ptr == 0`
-//!   filters the message out;
-//! - each call gets a fuel budget and the store a memory limit; running out of
-//!   either is a user error, never a crash of the runner.
+//! WebAssembly modules: see [`wasm`] for the ABI (batches, or one message per call).
 
 use crate::config::FunctionConfig;
 use sha2::Digest;
@@ -26,8 +18,18 @@ pub struct Record {
     pub event_time: Option<u64>,
 }
 
+pub mod wasm;
+
+pub use wasm::Wasm;
+
 pub trait UserFunction: Send {
     fn process(&mut self, input: &Record) -> Result<Vec<Record>, String>;
+
+    /// Several messages at once, one result per input in order. Functions
+    /// that gain nothing from batches keep this default.
+    fn process_batch(&mut self, inputs: &[Record]) -> Vec<Result<Vec<Record>, String>> {
+        inputs.iter().map(|input| self.process(input)).collect()
+    }
 }
 
 /// Builds the function the configuration names.
@@ -43,7 +45,8 @@ pub fn load(config: &FunctionConfig) -> Result<Box<dyn UserFunction>, String> {
                     return Err(format!("{path} has sha256 {have}, the configuration pins {want}: refusing to start"));
                 }
             }
-            Ok(Box::new(Wasm::new(&bytes, *fuel, *max_memory)?))
+            let instance = wasm::wasmi_engine::instantiate(&bytes, *max_memory)?;
+            Ok(Box::new(Wasm::new(Box::new(instance), *fuel)))
         }
     }
 }
@@ -99,70 +102,18 @@ impl UserFunction for Jq {
     }
 }
 
-/// Store data: the memory limits.
-struct Host {
-    limits: wasmi::StoreLimits,
-}
-
-pub struct Wasm {
-    store: wasmi::Store<Host>,
-    memory: wasmi::Memory,
-    alloc: wasmi::TypedFunc<i32, i32>,
-    process: wasmi::TypedFunc<(i32, i32), i64>,
-    fuel: u64,
-}
-
-impl Wasm {
-    /// Compiles a module (binary, or text for tests) and instantiates it once.
-    pub fn new(module: &[u8], fuel: u64, max_memory: usize) -> Result<Wasm, String> {
-        let mut config = wasmi::Config::default();
-        config.consume_fuel(true);
-        let engine = wasmi::Engine::new(&config);
-        let module = wasmi::Module::new(&engine, module).map_err(|e| format!("invalid WebAssembly module: {e}"))?;
-        let limits = wasmi::StoreLimitsBuilder::new().memory_size(max_memory).build();
-        let mut store = wasmi::Store::new(&engine, Host { limits });
-        store.limiter(|h| &mut h.limits);
-        store.set_fuel(fuel).map_err(|e| e.to_string())?;
-        let linker = wasmi::Linker::<Host>::new(&engine);
-        let instance =
-            linker.instantiate_and_start(&mut store, &module).map_err(|e| format!("cannot instantiate: {e}"))?;
-        let memory = instance.get_memory(&store, "memory").ok_or("the module exports no `memory`")?;
-        let alloc = instance
-            .get_typed_func::<i32, i32>(&store, "fmc_alloc")
-            .map_err(|e| format!("`fmc_alloc(i32) -> i32` missing: {e}"))?;
-        let process = instance
-            .get_typed_func::<(i32, i32), i64>(&store, "fmc_process")
-            .map_err(|e| format!("`fmc_process(i32, i32) -> i64` missing: {e}"))?;
-        Ok(Wasm { store, memory, alloc, process, fuel })
-    }
-}
-
-impl UserFunction for Wasm {
-    fn process(&mut self, input: &Record) -> Result<Vec<Record>, String> {
-        self.store.set_fuel(self.fuel).map_err(|e| e.to_string())?;
-        let len = i32::try_from(input.payload.len()).map_err(|_| "payload over 2 GiB".to_string())?;
-        let ptr = self.alloc.call(&mut self.store, len).map_err(|e| format!("fmc_alloc: {e}"))?;
-        self.memory.write(&mut self.store, ptr as u32 as usize, &input.payload).map_err(|e| format!("write: {e}"))?;
-        let packed = self.process.call(&mut self.store, (ptr, len)).map_err(|e| format!("fmc_process: {e}"))?;
-        if packed < 0 {
-            return Err(format!("the function reported error {packed}"));
-        }
-        let (out_ptr, out_len) = ((packed >> 32) as usize, (packed & 0xffff_ffff) as usize);
-        if out_ptr == 0 && out_len == 0 {
-            return Ok(Vec::new());
-        }
-        let mut payload = vec![0u8; out_len];
-        self.memory.read(&self.store, out_ptr, &mut payload).map_err(|e| format!("read: {e}"))?;
-        Ok(vec![Record { payload, ..input.clone() }])
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     /// Uppercases ASCII in place; payloads starting with `!` are errors, `-` filtered.
     pub const UPPER_WAT: &str = include_str!("../tests/fixtures/upper.wat");
+
+    pub const UPPER_BATCH_WAT: &str = include_str!("../tests/fixtures/upper_batch.wat");
+
+    fn wasm(text: &str, fuel: u64) -> Wasm {
+        Wasm::new(Box::new(wasm::wasmi_engine::instantiate(text.as_bytes(), 1 << 20).unwrap()), fuel)
+    }
 
     fn rec(s: &str) -> Record {
         Record { payload: s.as_bytes().to_vec(), key: Some("k".into()), ..Record::default() }
@@ -182,13 +133,45 @@ mod tests {
 
     #[test]
     fn wasm_abi_maps_filters_and_fails() {
-        let mut f = Wasm::new(UPPER_WAT.as_bytes(), 1_000_000, 1 << 20).unwrap();
+        let mut f = wasm(UPPER_WAT, 1_000_000);
         assert_eq!(f.process(&rec("hello")).unwrap()[0].payload, b"HELLO");
         assert!(f.process(&rec("-skip")).unwrap().is_empty());
         assert!(f.process(&rec("!boom")).is_err());
         // Out of fuel is an error, not a hang.
-        let mut starved = Wasm::new(UPPER_WAT.as_bytes(), 50, 1 << 20).unwrap();
+        let mut starved = wasm(UPPER_WAT, 50);
         assert!(starved.process(&rec(&"x".repeat(10_000))).is_err());
+    }
+
+    #[test]
+    fn batch_abi_maps_filters_and_fails_per_input() {
+        let mut f = wasm(UPPER_BATCH_WAT, 1_000_000);
+        let mut keyed = rec("keep my key");
+        keyed.properties = vec![("p".into(), "v".into())];
+        keyed.event_time = Some(42);
+        let inputs = [rec("hello"), rec("-skip"), rec("!boom"), keyed.clone()];
+        let results = f.process_batch(&inputs);
+        assert_eq!(results.len(), 4);
+        assert_eq!(results[0].as_ref().unwrap()[0].payload, b"HELLO");
+        assert!(results[1].as_ref().unwrap().is_empty(), "filtered");
+        assert!(results[2].as_ref().unwrap_err().contains("boom"), "{:?}", results[2]);
+        let out = &results[3].as_ref().unwrap()[0];
+        assert_eq!(out.payload, b"KEEP MY KEY");
+        assert_eq!((&out.key, &out.properties, out.event_time), (&keyed.key, &keyed.properties, Some(42)));
+        // One message through the same module, and a batch that runs out of fuel fails as a whole.
+        assert_eq!(f.process(&rec("one")).unwrap()[0].payload, b"ONE");
+        let mut starved = wasm(UPPER_BATCH_WAT, 20);
+        assert!(starved.process_batch(&[rec(&"x".repeat(5000)), rec("y")]).iter().all(Result::is_err));
+    }
+
+    #[test]
+    fn a_malformed_batch_result_fails_the_batch_not_the_runner() {
+        let inputs = [rec("a")];
+        assert!(wasm::decode_results(&[1, 0, 0, 0, 5, 0, 0, 0, 0, 0, 0, 0], &inputs).is_err(), "input 5 of 1");
+        assert!(wasm::decode_results(&[1, 0, 0, 0, 0, 0, 0, 0, 9, 0, 0, 0], &inputs).is_err(), "unknown entry");
+        assert!(wasm::decode_results(&[2, 0, 0, 0], &inputs).is_err(), "truncated");
+        assert_eq!(wasm::decode_results(&[0, 0, 0, 0], &inputs).unwrap(), vec![Ok(vec![])]);
+        let encoded = wasm::encode_batch(&inputs);
+        assert_eq!(&encoded[..8], &[1, 0, 0, 0, 1, 0, 0, 0]);
     }
 
     #[test]

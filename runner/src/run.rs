@@ -19,7 +19,7 @@ use crate::config::{Config, Guarantee, Position, SubscriptionType};
 use crate::function::{Record, UserFunction};
 use crate::ops::{Stats, epoch_ms, log};
 use crate::settle::{Attempts, BatchLedger, Verdict};
-use futures::StreamExt;
+use futures::{FutureExt, StreamExt};
 use pulsar::consumer::{DeadLetterPolicy, InitialPosition, Message};
 use pulsar::message::proto::MessageIdData;
 use pulsar::{Consumer, ConsumerOptions, Producer, ProducerOptions, Pulsar, SubType, TokioExecutor};
@@ -221,9 +221,29 @@ pub async fn run(
                         continue;
                     }
                 };
-                in_flight += 1;
-                ledger.received(&msg.topic, &msg.message_id.id, msg.payload.metadata.num_messages_in_batch);
-                worker.handle(msg).await;
+                // Whatever else has already arrived joins this message's batch.
+                let room = config.max_batch_size.min(config.max_in_flight - in_flight).max(1);
+                let mut batch = vec![msg];
+                while batch.len() < room {
+                    match consumer.next().now_or_never() {
+                        Some(Some(Ok(more))) => batch.push(more),
+                        Some(None) => {
+                            consumer_dead = true;
+                            break;
+                        }
+                        Some(Some(Err(e))) => {
+                            stats.system_exceptions.fetch_add(1, Ordering::Relaxed);
+                            log("error", "consumer error", &[("error", e.to_string())]);
+                            break;
+                        }
+                        None => break,
+                    }
+                }
+                for m in &batch {
+                    ledger.received(&m.topic, &m.message_id.id, m.payload.metadata.num_messages_in_batch);
+                }
+                in_flight += batch.len();
+                worker.handle_batch(batch).await;
             }
         }
     }
@@ -280,21 +300,41 @@ impl Worker<'_> {
     }
 
     /// Processes one message; its outcome arrives later on the `done` channel.
-    async fn handle(&mut self, msg: Message<Vec<u8>>) {
-        let stats = self.stats.clone();
-        stats.received.fetch_add(1, Ordering::Relaxed);
-        let (topic, id) = (msg.topic.clone(), msg.message_id.id.clone());
-        let input = record(&msg);
-        if let Some(Err(why)) = self.config.schema_of(&topic).map(|s| s.check(&input.payload)) {
-            stats.schema_rejected.fetch_add(1, Ordering::Relaxed);
-            log("warn", "payload does not match the input's schema", &[("error", why), ("topic", topic.clone())]);
-            let dlq_topic = self.config.dead_letter_or_default();
-            return self.dead_letter(dlq_topic, topic, id, input, "schema").await;
+    /// Processes the messages received together: the function sees them as
+    /// one batch (see `function::wasm`), then each goes its own way.
+    async fn handle_batch(&mut self, messages: Vec<Message<Vec<u8>>>) {
+        let mut origins = Vec::with_capacity(messages.len());
+        let mut inputs = Vec::with_capacity(messages.len());
+        for msg in messages {
+            self.stats.received.fetch_add(1, Ordering::Relaxed);
+            let (topic, id) = (msg.topic.clone(), msg.message_id.id.clone());
+            let input = record(&msg);
+            if let Some(Err(why)) = self.config.schema_of(&topic).map(|s| s.check(&input.payload)) {
+                self.stats.schema_rejected.fetch_add(1, Ordering::Relaxed);
+                log("warn", "payload does not match the input's schema", &[("error", why), ("topic", topic.clone())]);
+                let dlq_topic = self.config.dead_letter_or_default();
+                self.dead_letter(dlq_topic, topic, id, input, "schema").await;
+                continue;
+            }
+            origins.push((topic, id));
+            inputs.push(input);
+        }
+        if inputs.is_empty() {
+            return;
         }
         let started = Instant::now();
-        let result = self.function.process(&input);
-        stats.record_latency(started.elapsed().as_secs_f64() * 1000.0);
-        stats.last_invocation.store(epoch_ms(), Ordering::Relaxed);
+        let results = self.function.process_batch(&inputs);
+        let per_message = started.elapsed().as_secs_f64() * 1000.0 / inputs.len() as f64;
+        self.stats.last_invocation.store(epoch_ms(), Ordering::Relaxed);
+        for (((topic, id), input), result) in origins.into_iter().zip(inputs).zip(results) {
+            self.stats.record_latency(per_message);
+            self.finish(topic, id, input, result).await;
+        }
+    }
+
+    /// Sends one input's outputs and reports its outcome when they are confirmed.
+    async fn finish(&mut self, topic: String, id: MessageIdData, input: Record, result: Result<Vec<Record>, String>) {
+        let stats = self.stats.clone();
         let outputs = match result {
             Ok(outputs) => outputs,
             Err(e) => {

@@ -284,6 +284,7 @@ impl Drop for Runner {
     }
 }
 
+/// The uppercasing module of the batch ABI (v2).
 pub fn upper_wat() -> String {
-    project_root().join("runner/tests/fixtures/upper.wat").display().to_string()
+    project_root().join("runner/tests/fixtures/upper_batch.wat").display().to_string()
 }

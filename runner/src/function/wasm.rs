@@ -1,0 +1,272 @@
+//! WebAssembly user functions: the ABI, and the engines that run it.
+//!
+//! A module exports `memory` and `fmc_alloc(len: i32) -> i32`, plus one of:
+//!
+//! **ABI v2, batches** — `fmc_process_batch(ptr: i32, len: i32) -> i64`. The
+//! runner hands over every message it has at hand (up to `maxBatchSize`) in
+//! one call; a module pays the call overhead once per batch and may keep
+//! state across the messages of a batch. Little-endian layout:
+//!
+//! ```text
+//! batch  = count:u32 record*count
+//! record = payload_len:u32 payload key_len:u32 key event_time:u64 props:u32 (k_len:u32 k v_len:u32 v)*props
+//! result = count:u32 entry*count
+//! entry  = input:u32 0:u32 record          an output of input #input
+//!        | input:u32 1:u32 len:u32 message  input #input failed
+//! ```
+//!
+//! In a record `key_len = 0xFFFF_FFFF` means no key, `event_time = 0` none.
+//! In an output record the same two values, and `props = 0xFFFF_FFFF`, mean
+//! "as the input": keys, properties and event time carry over unless the
+//! module says otherwise. An input with no entry is filtered out; an input
+//! with an error entry is a user exception (its outputs are dropped), retried
+//! and dead-lettered like any other; a trap or a negative result fails the
+//! whole batch.
+//!
+//! **ABI v1, one message** — `fmc_process(ptr: i32, len: i32) -> i64`: the
+//! payload in, `(out_ptr << 32) | out_len` out (the output payload, with the
+//! input's key, properties and event time); negative is an error, `0` filters.
+//!
+//! Each call gets a fuel budget (per message, times the batch size) and the
+//! instance a memory limit; running out of either is a user error, never a
+//! crash of the runner. wasmi (an interpreter, small and quick to build) is
+//! the default engine; the `wasmtime` cargo feature adds a compiling engine
+//! (`engine: wasmtime` in the configuration).
+
+use super::{Record, UserFunction};
+
+/// What the ABI needs from an engine: an instantiated module.
+pub trait Instance: Send {
+    fn set_fuel(&mut self, fuel: u64) -> Result<(), String>;
+    fn alloc(&mut self, len: i32) -> Result<i32, String>;
+    fn write(&mut self, ptr: i32, bytes: &[u8]) -> Result<(), String>;
+    fn read(&mut self, ptr: usize, len: usize) -> Result<Vec<u8>, String>;
+    /// Calls `fmc_process_batch` (v2) or `fmc_process` (v1).
+    fn call(&mut self, ptr: i32, len: i32) -> Result<i64, String>;
+    fn batch_abi(&self) -> bool;
+}
+
+/// A user function in a WebAssembly module.
+pub struct Wasm {
+    instance: Box<dyn Instance>,
+    fuel: u64,
+}
+
+impl Wasm {
+    pub fn new(instance: Box<dyn Instance>, fuel: u64) -> Wasm {
+        Wasm { instance, fuel }
+    }
+
+    /// Writes `bytes` into the guest and calls the exported function on them.
+    fn call(&mut self, bytes: &[u8], fuel: u64) -> Result<Vec<u8>, String> {
+        self.instance.set_fuel(fuel)?;
+        let len = i32::try_from(bytes.len()).map_err(|_| "input over 2 GiB".to_string())?;
+        let ptr = self.instance.alloc(len)?;
+        self.instance.write(ptr, bytes)?;
+        let packed = self.instance.call(ptr, len)?;
+        if packed < 0 {
+            return Err(format!("the function reported error {packed}"));
+        }
+        let (out_ptr, out_len) = ((packed >> 32) as usize, (packed & 0xffff_ffff) as usize);
+        if out_ptr == 0 && out_len == 0 {
+            return Ok(Vec::new());
+        }
+        self.instance.read(out_ptr, out_len)
+    }
+}
+
+impl UserFunction for Wasm {
+    fn process(&mut self, input: &Record) -> Result<Vec<Record>, String> {
+        self.process_batch(std::slice::from_ref(input)).pop().unwrap_or_else(|| Ok(Vec::new()))
+    }
+
+    fn process_batch(&mut self, inputs: &[Record]) -> Vec<Result<Vec<Record>, String>> {
+        if !self.instance.batch_abi() {
+            return inputs.iter().map(|input| self.process_one(input)).collect();
+        }
+        let fuel = self.fuel.saturating_mul(inputs.len() as u64);
+        match self.call(&encode_batch(inputs), fuel).and_then(|out| decode_results(&out, inputs)) {
+            Ok(results) => results,
+            Err(e) => inputs.iter().map(|_| Err(e.clone())).collect(),
+        }
+    }
+}
+
+impl Wasm {
+    fn process_one(&mut self, input: &Record) -> Result<Vec<Record>, String> {
+        let payload = self.call(&input.payload, self.fuel)?;
+        if payload.is_empty() {
+            return Ok(Vec::new());
+        }
+        Ok(vec![Record { payload, ..input.clone() }])
+    }
+}
+
+const NONE: u32 = u32::MAX;
+
+fn put_bytes(out: &mut Vec<u8>, bytes: &[u8]) {
+    out.extend_from_slice(&(bytes.len() as u32).to_le_bytes());
+    out.extend_from_slice(bytes);
+}
+
+pub fn encode_batch(inputs: &[Record]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(4 + inputs.iter().map(|r| r.payload.len() + 32).sum::<usize>());
+    out.extend_from_slice(&(inputs.len() as u32).to_le_bytes());
+    for r in inputs {
+        put_bytes(&mut out, &r.payload);
+        match &r.key {
+            Some(k) => put_bytes(&mut out, k.as_bytes()),
+            None => out.extend_from_slice(&NONE.to_le_bytes()),
+        }
+        out.extend_from_slice(&r.event_time.unwrap_or(0).to_le_bytes());
+        out.extend_from_slice(&(r.properties.len() as u32).to_le_bytes());
+        for (k, v) in &r.properties {
+            put_bytes(&mut out, k.as_bytes());
+            put_bytes(&mut out, v.as_bytes());
+        }
+    }
+    out
+}
+
+/// Reads what a module returned; any malformation fails the whole batch.
+struct Reader<'a> {
+    bytes: &'a [u8],
+    at: usize,
+}
+
+impl Reader<'_> {
+    fn take(&mut self, n: usize) -> Result<&[u8], String> {
+        let end = self.at.checked_add(n).filter(|&e| e <= self.bytes.len()).ok_or("the batch result ends early")?;
+        let out = &self.bytes[self.at..end];
+        self.at = end;
+        Ok(out)
+    }
+
+    fn u32(&mut self) -> Result<u32, String> {
+        Ok(u32::from_le_bytes(self.take(4)?.try_into().expect("4 bytes")))
+    }
+
+    fn u64(&mut self) -> Result<u64, String> {
+        Ok(u64::from_le_bytes(self.take(8)?.try_into().expect("8 bytes")))
+    }
+
+    fn string(&mut self, len: u32) -> Result<String, String> {
+        String::from_utf8(self.take(len as usize)?.to_vec()).map_err(|_| "a key or property is not UTF-8".to_string())
+    }
+
+    fn record(&mut self, input: &Record) -> Result<Record, String> {
+        let len = self.u32()?;
+        let payload = self.take(len as usize)?.to_vec();
+        let key = match self.u32()? {
+            NONE => input.key.clone(),
+            n => Some(self.string(n)?),
+        };
+        let event_time = match self.u64()? {
+            0 => input.event_time,
+            t => Some(t),
+        };
+        let properties = match self.u32()? {
+            NONE => input.properties.clone(),
+            n => (0..n)
+                .map(|_| {
+                    let k = self.u32().and_then(|l| self.string(l))?;
+                    let v = self.u32().and_then(|l| self.string(l))?;
+                    Ok((k, v))
+                })
+                .collect::<Result<_, String>>()?,
+        };
+        Ok(Record { payload, key, properties, event_time })
+    }
+}
+
+pub fn decode_results(bytes: &[u8], inputs: &[Record]) -> Result<Vec<Result<Vec<Record>, String>>, String> {
+    let mut results: Vec<Result<Vec<Record>, String>> = inputs.iter().map(|_| Ok(Vec::new())).collect();
+    let mut r = Reader { bytes, at: 0 };
+    for _ in 0..r.u32()? {
+        let index = r.u32()? as usize;
+        let input = inputs.get(index).ok_or(format!("the batch result names input {index} of {}", inputs.len()))?;
+        match r.u32()? {
+            0 => {
+                let record = r.record(input)?;
+                if let Ok(outputs) = &mut results[index] {
+                    outputs.push(record);
+                }
+            }
+            1 => {
+                let len = r.u32()?;
+                let message = String::from_utf8_lossy(r.take(len as usize)?).to_string();
+                results[index] = Err(format!("the function failed: {message}"));
+            }
+            tag => return Err(format!("unknown batch result entry {tag}")),
+        }
+    }
+    Ok(results)
+}
+
+/// The wasmi engine (default).
+pub mod wasmi_engine {
+    use super::Instance;
+
+    struct Host {
+        limits: wasmi::StoreLimits,
+    }
+
+    pub struct WasmiInstance {
+        store: wasmi::Store<Host>,
+        memory: wasmi::Memory,
+        alloc: wasmi::TypedFunc<i32, i32>,
+        process: wasmi::TypedFunc<(i32, i32), i64>,
+        batch: bool,
+    }
+
+    /// Compiles a module (binary, or text for tests) and instantiates it once.
+    pub fn instantiate(module: &[u8], max_memory: usize) -> Result<WasmiInstance, String> {
+        let mut config = wasmi::Config::default();
+        config.consume_fuel(true);
+        let engine = wasmi::Engine::new(&config);
+        let module = wasmi::Module::new(&engine, module).map_err(|e| format!("invalid WebAssembly module: {e}"))?;
+        let limits = wasmi::StoreLimitsBuilder::new().memory_size(max_memory).build();
+        let mut store = wasmi::Store::new(&engine, Host { limits });
+        store.limiter(|h| &mut h.limits);
+        let linker = wasmi::Linker::<Host>::new(&engine);
+        let instance =
+            linker.instantiate_and_start(&mut store, &module).map_err(|e| format!("cannot instantiate: {e}"))?;
+        let memory = instance.get_memory(&store, "memory").ok_or("the module exports no `memory`")?;
+        let alloc = instance
+            .get_typed_func::<i32, i32>(&store, "fmc_alloc")
+            .map_err(|e| format!("`fmc_alloc(i32) -> i32` missing: {e}"))?;
+        let (process, batch) = match instance.get_typed_func::<(i32, i32), i64>(&store, "fmc_process_batch") {
+            Ok(f) => (f, true),
+            Err(_) => (
+                instance.get_typed_func::<(i32, i32), i64>(&store, "fmc_process").map_err(|e| {
+                    format!("neither `fmc_process_batch` nor `fmc_process(i32, i32) -> i64` exported: {e}")
+                })?,
+                false,
+            ),
+        };
+        Ok(WasmiInstance { store, memory, alloc, process, batch })
+    }
+
+    impl Instance for WasmiInstance {
+        fn set_fuel(&mut self, fuel: u64) -> Result<(), String> {
+            self.store.set_fuel(fuel).map_err(|e| e.to_string())
+        }
+        fn alloc(&mut self, len: i32) -> Result<i32, String> {
+            self.alloc.call(&mut self.store, len).map_err(|e| format!("fmc_alloc: {e}"))
+        }
+        fn write(&mut self, ptr: i32, bytes: &[u8]) -> Result<(), String> {
+            self.memory.write(&mut self.store, ptr as u32 as usize, bytes).map_err(|e| format!("write: {e}"))
+        }
+        fn read(&mut self, ptr: usize, len: usize) -> Result<Vec<u8>, String> {
+            let mut out = vec![0u8; len];
+            self.memory.read(&self.store, ptr, &mut out).map_err(|e| format!("read: {e}"))?;
+            Ok(out)
+        }
+        fn call(&mut self, ptr: i32, len: i32) -> Result<i64, String> {
+            self.process.call(&mut self.store, (ptr, len)).map_err(|e| format!("the function trapped: {e}"))
+        }
+        fn batch_abi(&self) -> bool {
+            self.batch
+        }
+    }
+}
