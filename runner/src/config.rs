@@ -55,6 +55,16 @@ pub struct Config {
     pub http_addr: String,
     /// A file holding a JWT (mounted from a Secret).
     pub token_file: Option<String>,
+    /// OAuth2 client credentials (Pulsar's `AuthenticationOAuth2`).
+    pub oauth2: Option<OAuth2Config>,
+    /// PEM CA certificates trusted for `pulsar+ssl://` and https downloads.
+    pub tls_trust_certs_file: Option<String>,
+    /// Accept any broker certificate (Pulsar's `tlsAllowInsecureConnection`).
+    #[serde(default)]
+    pub tls_allow_insecure_connection: bool,
+    /// Check the broker certificate's host name (Pulsar's `tlsHostnameVerificationEnable`).
+    #[serde(default = "default_true")]
+    pub tls_hostname_verification: bool,
     /// How long SIGTERM waits for in-flight messages, in milliseconds.
     #[serde(default = "default_drain")]
     pub drain_timeout_ms: u64,
@@ -65,6 +75,18 @@ pub struct Config {
     /// conform go to the dead-letter topic (see `validate`).
     #[serde(default)]
     pub input_schemas: BTreeMap<String, PayloadSchema>,
+}
+
+/// Pulsar's OAuth2 client-credentials flow: the token endpoint comes from the
+/// issuer's `/.well-known/openid-configuration`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct OAuth2Config {
+    pub issuer_url: String,
+    /// A JSON key file `{"client_id": …, "client_secret": …}` mounted from a Secret.
+    pub private_key: String,
+    pub audience: Option<String>,
+    pub scope: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
@@ -104,11 +126,16 @@ pub enum FunctionConfig {
     /// A jq program over JSON payloads: each result is one output message, no
     /// result filters the message out.
     Jq { program: String },
-    /// A WebAssembly module (see `function::wasm` for the ABI).
+    /// A WebAssembly module (see `function::wasm` for the ABI), from a file
+    /// (the image, or a mounted ConfigMap) or downloaded at start.
     Wasm {
-        path: String,
+        path: Option<String>,
+        /// `http(s)://…`; needs `sha256`.
+        url: Option<String>,
         /// Hex SHA-256 the module must have; a mismatch refuses to start.
         sha256: Option<String>,
+        #[serde(default)]
+        engine: WasmEngine,
         /// Fuel per message (wasmi instruction budget).
         #[serde(default = "default_fuel")]
         fuel: u64,
@@ -116,6 +143,16 @@ pub enum FunctionConfig {
         #[serde(default = "default_memory")]
         max_memory: usize,
     },
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum WasmEngine {
+    /// An interpreter: small, starts at once (the default).
+    #[default]
+    Wasmi,
+    /// A compiler (cargo feature `wasmtime`): faster code, larger binary.
+    Wasmtime,
 }
 
 fn default_cluster() -> String {
@@ -126,6 +163,9 @@ fn default_queue() -> u32 {
 }
 fn default_in_flight() -> usize {
     1000
+}
+fn default_true() -> bool {
+    true
 }
 fn default_batch() -> usize {
     100
@@ -175,6 +215,15 @@ impl Config {
         }
         if self.service_url.is_empty() {
             return Err("no `serviceUrl` and no `brokerServiceURL` in the environment".into());
+        }
+        if let FunctionConfig::Wasm { path, url, sha256, .. } = &self.function {
+            match (path, url, sha256) {
+                (Some(_), Some(_), _) | (None, None, _) => {
+                    return Err("a WebAssembly function needs exactly one of `path` and `url`".into());
+                }
+                (None, Some(u), None) => return Err(format!("`url` {u} needs a `sha256` to pin what is downloaded")),
+                _ => {}
+            }
         }
         match self.processing_guarantee {
             Guarantee::EffectivelyOnce => Err(

@@ -6,8 +6,7 @@
 //!
 //! WebAssembly modules: see [`wasm`] for the ABI (batches, or one message per call).
 
-use crate::config::FunctionConfig;
-use sha2::Digest;
+use crate::config::{FunctionConfig, WasmEngine};
 
 /// One message, as the function sees it.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -32,27 +31,26 @@ pub trait UserFunction: Send {
     }
 }
 
-/// Builds the function the configuration names.
-pub fn load(config: &FunctionConfig) -> Result<Box<dyn UserFunction>, String> {
+/// Builds the function the configuration names; a WebAssembly function
+/// needs its module's bytes (`package::module_bytes`).
+pub fn load(config: &FunctionConfig, module: Option<&[u8]>) -> Result<Box<dyn UserFunction>, String> {
     match config {
         FunctionConfig::Identity {} => Ok(Box::new(Identity)),
         FunctionConfig::Jq { program } => Ok(Box::new(Jq::compile(program)?)),
-        FunctionConfig::Wasm { path, sha256, fuel, max_memory } => {
-            let bytes = std::fs::read(path).map_err(|e| format!("cannot read WebAssembly module {path}: {e}"))?;
-            if let Some(want) = sha256 {
-                let have = hex(&sha2::Sha256::digest(&bytes));
-                if !have.eq_ignore_ascii_case(want) {
-                    return Err(format!("{path} has sha256 {have}, the configuration pins {want}: refusing to start"));
+        FunctionConfig::Wasm { fuel, max_memory, engine, .. } => {
+            let bytes = module.ok_or("invariant: a WebAssembly function comes with its module")?;
+            let instance: Box<dyn wasm::Instance> = match engine {
+                WasmEngine::Wasmi => Box::new(wasm::wasmi_engine::instantiate(bytes, *max_memory)?),
+                #[cfg(feature = "wasmtime")]
+                WasmEngine::Wasmtime => Box::new(wasm::wasmtime_engine::instantiate(bytes, *max_memory)?),
+                #[cfg(not(feature = "wasmtime"))]
+                WasmEngine::Wasmtime => {
+                    return Err("this runner was built without the `wasmtime` feature; use `engine: wasmi`".into());
                 }
-            }
-            let instance = wasm::wasmi_engine::instantiate(&bytes, *max_memory)?;
-            Ok(Box::new(Wasm::new(Box::new(instance), *fuel)))
+            };
+            Ok(Box::new(Wasm::new(instance, *fuel)))
         }
     }
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 pub struct Identity;
@@ -111,8 +109,19 @@ mod tests {
 
     pub const UPPER_BATCH_WAT: &str = include_str!("../tests/fixtures/upper_batch.wat");
 
-    fn wasm(text: &str, fuel: u64) -> Wasm {
-        Wasm::new(Box::new(wasm::wasmi_engine::instantiate(text.as_bytes(), 1 << 20).unwrap()), fuel)
+    /// Every engine this build has: the ABI tests run on each.
+    type Instantiate = fn(&[u8], usize) -> Result<Box<dyn wasm::Instance>, String>;
+
+    fn engines() -> Vec<Instantiate> {
+        #[cfg_attr(not(feature = "wasmtime"), allow(unused_mut))]
+        let mut all: Vec<Instantiate> = vec![|m, l| Ok(Box::new(wasm::wasmi_engine::instantiate(m, l)?))];
+        #[cfg(feature = "wasmtime")]
+        all.push(|m, l| Ok(Box::new(wasm::wasmtime_engine::instantiate(m, l)?)));
+        all
+    }
+
+    fn wasm_on(engine: usize, text: &str, fuel: u64) -> Wasm {
+        Wasm::new(engines()[engine](text.as_bytes(), 1 << 20).unwrap(), fuel)
     }
 
     fn rec(s: &str) -> Record {
@@ -133,6 +142,19 @@ mod tests {
 
     #[test]
     fn wasm_abi_maps_filters_and_fails() {
+        for engine in 0..engines().len() {
+            wasm_abi_v1(|text, fuel| wasm_on(engine, text, fuel));
+        }
+    }
+
+    #[test]
+    fn batch_abi_maps_filters_and_fails_per_input() {
+        for engine in 0..engines().len() {
+            wasm_abi_v2(|text, fuel| wasm_on(engine, text, fuel));
+        }
+    }
+
+    fn wasm_abi_v1(wasm: impl Fn(&str, u64) -> Wasm) {
         let mut f = wasm(UPPER_WAT, 1_000_000);
         assert_eq!(f.process(&rec("hello")).unwrap()[0].payload, b"HELLO");
         assert!(f.process(&rec("-skip")).unwrap().is_empty());
@@ -142,8 +164,7 @@ mod tests {
         assert!(starved.process(&rec(&"x".repeat(10_000))).is_err());
     }
 
-    #[test]
-    fn batch_abi_maps_filters_and_fails_per_input() {
+    fn wasm_abi_v2(wasm: impl Fn(&str, u64) -> Wasm) {
         let mut f = wasm(UPPER_BATCH_WAT, 1_000_000);
         let mut keyed = rec("keep my key");
         keyed.properties = vec![("p".into(), "v".into())];
@@ -172,20 +193,5 @@ mod tests {
         assert_eq!(wasm::decode_results(&[0, 0, 0, 0], &inputs).unwrap(), vec![Ok(vec![])]);
         let encoded = wasm::encode_batch(&inputs);
         assert_eq!(&encoded[..8], &[1, 0, 0, 0, 1, 0, 0, 0]);
-    }
-
-    #[test]
-    fn a_pinned_module_with_another_hash_refuses_to_start() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("f.wat");
-        std::fs::write(&path, UPPER_WAT).unwrap();
-        let config = FunctionConfig::Wasm {
-            path: path.display().to_string(),
-            sha256: Some("00".repeat(32)),
-            fuel: 1000,
-            max_memory: 1 << 20,
-        };
-        let err = load(&config).err().expect("refused");
-        assert!(err.contains("refusing to start"), "{err}");
     }
 }

@@ -7,7 +7,10 @@
 
 pub mod config;
 pub mod function;
+pub mod http;
+pub mod oauth2;
 pub mod ops;
+pub mod package;
 pub mod relay;
 pub mod run;
 pub mod settle;

@@ -2,7 +2,7 @@
 //! `$FMC_RUNNER_CONFIG`). Exit codes: 0 after a clean stop (SIGTERM or end of
 //! input), 1 on a runtime failure, 2 on a configuration error.
 
-use fmc_runner::{config::Config, function, ops, run};
+use fmc_runner::{config::Config, function, ops, package, run};
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -24,20 +24,24 @@ fn main() -> std::process::ExitCode {
             return std::process::ExitCode::from(2);
         }
     };
-    let function = match function::load(&config.function) {
+    let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(worker_threads()).enable_all().build();
+    let Ok(runtime) = runtime else { return std::process::ExitCode::from(1) };
+    let loaded = runtime.block_on(package::module_bytes(&config));
+    let function = match loaded.and_then(|module| function::load(&config.function, module.as_deref())) {
         Ok(f) => f,
         Err(e) => {
             ops::log("error", "cannot load the function", &[("error", e)]);
             return std::process::ExitCode::from(2);
         }
     };
-    let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(worker_threads()).enable_all().build();
-    let Ok(runtime) = runtime else { return std::process::ExitCode::from(1) };
     let result = runtime.block_on(async move {
         let stats = Arc::new(ops::Stats::default());
         let listener = tokio::net::TcpListener::bind(&config.http_addr)
             .await
             .map_err(|e| format!("cannot listen on {}: {e}", config.http_addr))?;
+        // The bound address (port 0 picks one: tests and `fmc dev` read it here).
+        let bound = listener.local_addr().map_or_else(|_| config.http_addr.clone(), |a| a.to_string());
+        ops::log("info", "listening", &[("addr", bound)]);
         let labels = format!(
             "tenant=\"{}\",namespace=\"{}/{}\",name=\"{}\",instance_id=\"{}\",cluster=\"{}\",fqfn=\"{}\"",
             config.tenant,

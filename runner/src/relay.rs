@@ -15,20 +15,29 @@
 //! after the command. Client → broker bytes pass through untouched.
 
 use std::net::SocketAddr;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::watch;
 
 const MAGIC_CRC32C: [u8; 2] = [0x0e, 0x01];
 const MAGIC_BROKER_ENTRY_METADATA: [u8; 2] = [0x0e, 0x02];
+const TYPE_CONNECT: u64 = 2;
 const TYPE_MESSAGE: u64 = 9;
 const TYPE_LOOKUP_RESPONSE: u64 = 24;
+const FIELD_CONNECT: u64 = 2;
+const FIELD_CONNECT_AUTH_DATA: u64 = 3;
+const FIELD_CONNECT_AUTH_METHOD_NAME: u64 = 5;
 const FIELD_LOOKUP_RESPONSE: u64 = 24;
 const FIELD_PROXY_THROUGH_SERVICE_URL: u64 = 8;
+const FIELD_BROKER_SERVICE_URL_TLS: u64 = 2;
 /// Frames above this are refused (Pulsar's default max message size is 5 MiB).
 const MAX_FRAME: usize = 64 << 20;
+
+/// How the auth of one `CONNECT` looked: (method name, data).
+pub type ConnectAuth = (String, Vec<u8>);
 
 /// A running relay; dropping it stops accepting (open connections end with the task).
 pub struct Relay {
@@ -36,28 +45,78 @@ pub struct Relay {
     cut: watch::Sender<u64>,
     /// Frames whose checksum the relay added.
     pub checksummed: Arc<AtomicU64>,
+    /// The auth method and data of every client `CONNECT`, in order (tests
+    /// check what a client presented; pulsar-lite checks nothing).
+    pub connects: Arc<Mutex<Vec<ConnectAuth>>>,
+    /// Added before each broker → client frame, milliseconds (a slow network).
+    delay_ms: Arc<AtomicU64>,
+}
+
+/// What every relayed connection shares.
+#[derive(Clone)]
+struct Shared {
+    checksummed: Arc<AtomicU64>,
+    connects: Arc<Mutex<Vec<ConnectAuth>>>,
+    delay_ms: Arc<AtomicU64>,
+    tls_url: Option<String>,
 }
 
 impl Relay {
     /// Listens on `listen` (port 0 picks one) and relays to `upstream`.
     pub async fn start(listen: SocketAddr, upstream: SocketAddr) -> std::io::Result<Relay> {
+        Relay::start_with(listen, upstream, None).await
+    }
+
+    /// As [`Relay::start`]; with `tls`, clients connect with TLS
+    /// (`pulsar+ssl://`) and the relay speaks plain TCP to the broker.
+    pub async fn start_with(
+        listen: SocketAddr,
+        upstream: SocketAddr,
+        tls: Option<Arc<rustls::ServerConfig>>,
+    ) -> std::io::Result<Relay> {
         let listener = TcpListener::bind(listen).await?;
         let addr = listener.local_addr()?;
         let (cut, _) = watch::channel(0u64);
-        let checksummed = Arc::new(AtomicU64::new(0));
-        let relay = Relay { addr, cut: cut.clone(), checksummed: checksummed.clone() };
+        let shared = Shared {
+            checksummed: Arc::new(AtomicU64::new(0)),
+            connects: Arc::new(Mutex::new(Vec::new())),
+            delay_ms: Arc::new(AtomicU64::new(0)),
+            tls_url: tls.as_ref().map(|_| format!("pulsar+ssl://{addr}")),
+        };
+        let relay = Relay {
+            addr,
+            cut: cut.clone(),
+            checksummed: shared.checksummed.clone(),
+            connects: shared.connects.clone(),
+            delay_ms: shared.delay_ms.clone(),
+        };
+        let acceptor = tls.map(tokio_rustls::TlsAcceptor::from);
         tokio::spawn(async move {
             while let Ok((client, _)) = listener.accept().await {
                 let cuts = cut.subscribe();
-                let counter = checksummed.clone();
+                let shared = shared.clone();
+                let acceptor = acceptor.clone();
                 tokio::spawn(async move {
-                    if let Ok(broker) = TcpStream::connect(upstream).await {
-                        connection(client, broker, cuts, counter).await;
+                    let _ = client.set_nodelay(true);
+                    let Ok(broker) = TcpStream::connect(upstream).await else { return };
+                    let _ = broker.set_nodelay(true);
+                    match acceptor {
+                        Some(a) => {
+                            if let Ok(tls) = a.accept(client).await {
+                                connection(tls, broker, cuts, shared).await;
+                            }
+                        }
+                        None => connection(client, broker, cuts, shared).await,
                     }
                 });
             }
         });
         Ok(relay)
+    }
+
+    /// Delays every broker → client frame by `delay` from now on (zero: none).
+    pub fn set_delay(&self, delay: Duration) {
+        self.delay_ms.store(delay.as_millis() as u64, Ordering::Relaxed);
     }
 
     /// Closes every open connection (clients see the broker go away).
@@ -66,26 +125,110 @@ impl Relay {
     }
 }
 
-async fn connection(client: TcpStream, broker: TcpStream, mut cuts: watch::Receiver<u64>, counter: Arc<AtomicU64>) {
-    let _ = client.set_nodelay(true);
-    let _ = broker.set_nodelay(true);
-    let (mut client_read, mut client_write) = client.into_split();
+async fn connection(
+    client: impl AsyncRead + AsyncWrite + Send + 'static,
+    broker: TcpStream,
+    mut cuts: watch::Receiver<u64>,
+    shared: Shared,
+) {
+    let (mut client_read, mut client_write) = tokio::io::split(client);
     let (mut broker_read, mut broker_write) = broker.into_split();
-    let upstream = tokio::io::copy(&mut client_read, &mut broker_write);
-    let downstream = async {
+    let upstream = async {
+        // The first frame is the client's CONNECT: note its auth, then copy bytes.
+        let first = read_frame(&mut client_read).await?;
+        if let Some(auth) = connect_auth(&first) {
+            shared.connects.lock().expect("invariant: no panics while holding the lock").push(auth);
+        }
+        broker_write.write_all(&first).await?;
+        tokio::io::copy(&mut client_read, &mut broker_write).await
+    };
+    // Broker → client frames go through a queue stamped with their arrival, so
+    // an injected delay adds latency without cutting throughput.
+    let (queue, mut queued) = tokio::sync::mpsc::unbounded_channel::<(tokio::time::Instant, Vec<u8>)>();
+    let read_side = async {
         loop {
             let frame = read_frame(&mut broker_read).await?;
-            let frame = rewrite(frame, &counter);
+            let frame = rewrite(frame, &shared.checksummed, shared.tls_url.as_deref());
+            if queue.send((tokio::time::Instant::now(), frame)).is_err() {
+                return Ok::<(), std::io::Error>(());
+            }
+        }
+    };
+    let write_side = async {
+        while let Some((arrived, frame)) = queued.recv().await {
+            let delay = shared.delay_ms.load(Ordering::Relaxed);
+            if delay > 0 {
+                tokio::time::sleep_until(arrived + Duration::from_millis(delay)).await;
+            }
             client_write.write_all(&frame).await?;
         }
-        #[allow(unreachable_code)]
         Ok::<(), std::io::Error>(())
+    };
+    let downstream = async {
+        tokio::select! {
+            r = read_side => r,
+            r = write_side => r,
+        }
     };
     tokio::select! {
         _ = upstream => {}
         _ = downstream => {}
         _ = cuts.changed() => {}
     }
+}
+
+/// Auth method name and data of a `CONNECT` frame.
+fn connect_auth(frame: &[u8]) -> Option<ConnectAuth> {
+    let cmd_size = u32::from_be_bytes(frame.get(4..8)?.try_into().ok()?) as usize;
+    let command = frame.get(8..8 + cmd_size)?;
+    if command_type(command)? != TYPE_CONNECT {
+        return None;
+    }
+    let connect = field_bytes(command, FIELD_CONNECT)?;
+    let name = field_bytes(connect, FIELD_CONNECT_AUTH_METHOD_NAME).unwrap_or_default();
+    let data = field_bytes(connect, FIELD_CONNECT_AUTH_DATA).unwrap_or_default();
+    Some((String::from_utf8_lossy(name).to_string(), data.to_vec()))
+}
+
+/// The first length-delimited field `field` of a protobuf message.
+fn field_bytes(message: &[u8], field: u64) -> Option<&[u8]> {
+    let mut pos = 0;
+    while pos < message.len() {
+        let (key, next) = varint(message, pos)?;
+        pos = match key & 7 {
+            0 => varint(message, next)?.1,
+            1 => next + 8,
+            5 => next + 4,
+            2 => {
+                let (len, after) = varint(message, next)?;
+                let end = after + len as usize;
+                if key >> 3 == field {
+                    return message.get(after..end);
+                }
+                end
+            }
+            _ => return None,
+        };
+    }
+    None
+}
+
+/// A rustls server configuration from PEM files (the relay's `pulsar+ssl://` side).
+pub fn tls_server_config(cert_file: &str, key_file: &str) -> Result<Arc<rustls::ServerConfig>, String> {
+    use rustls_pki_types::{CertificateDer, PrivateKeyDer, pem::PemObject};
+    let certs: Vec<CertificateDer> = CertificateDer::pem_file_iter(cert_file)
+        .map_err(|e| format!("{cert_file}: {e}"))?
+        .collect::<Result<_, _>>()
+        .map_err(|e| format!("{cert_file}: {e}"))?;
+    let key = PrivateKeyDer::from_pem_file(key_file).map_err(|e| format!("{key_file}: {e}"))?;
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let config = rustls::ServerConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map_err(|e| e.to_string())?
+        .with_no_client_auth()
+        .with_single_cert(certs, key)
+        .map_err(|e| e.to_string())?;
+    Ok(Arc::new(config))
 }
 
 async fn read_frame(r: &mut (impl AsyncReadExt + Unpin)) -> std::io::Result<Vec<u8>> {
@@ -102,14 +245,16 @@ async fn read_frame(r: &mut (impl AsyncReadExt + Unpin)) -> std::io::Result<Vec<
 }
 
 /// The frame as the client must see it. Frames that are not understood pass as they are.
-pub fn rewrite(frame: Vec<u8>, counter: &AtomicU64) -> Vec<u8> {
+/// `tls_url`: the relay's own `pulsar+ssl://` address when clients reach it
+/// with TLS (lookup answers then name it, as a TLS-enabled broker would).
+pub fn rewrite(frame: Vec<u8>, counter: &AtomicU64, tls_url: Option<&str>) -> Vec<u8> {
     let Some(cmd_size) = frame.get(4..8).map(|b| u32::from_be_bytes([b[0], b[1], b[2], b[3]]) as usize) else {
         return frame;
     };
     let Some(command) = frame.get(8..8 + cmd_size) else { return frame };
     match command_type(command) {
         Some(TYPE_MESSAGE) => add_checksum(frame, cmd_size, counter),
-        Some(TYPE_LOOKUP_RESPONSE) => proxy_lookup(&frame, cmd_size).unwrap_or(frame),
+        Some(TYPE_LOOKUP_RESPONSE) => proxy_lookup(&frame, cmd_size, tls_url).unwrap_or(frame),
         _ => frame,
     }
 }
@@ -131,8 +276,9 @@ fn add_checksum(frame: Vec<u8>, cmd_size: usize, counter: &AtomicU64) -> Vec<u8>
     out
 }
 
-/// Appends `proxy_through_service_url = true` to a lookup response.
-fn proxy_lookup(frame: &[u8], cmd_size: usize) -> Option<Vec<u8>> {
+/// Appends `proxy_through_service_url = true` (and, for TLS clients, a
+/// `brokerServiceUrlTls`) to a lookup response.
+fn proxy_lookup(frame: &[u8], cmd_size: usize, tls_url: Option<&str>) -> Option<Vec<u8>> {
     let command = &frame[8..8 + cmd_size];
     let mut out_cmd = Vec::with_capacity(command.len() + 4);
     let mut pos = 0;
@@ -151,6 +297,11 @@ fn proxy_lookup(frame: &[u8], cmd_size: usize) -> Option<Vec<u8>> {
                 let body = command.get(next..next + len as usize)?;
                 if field == FIELD_LOOKUP_RESPONSE {
                     let mut inner = body.to_vec();
+                    if let Some(url) = tls_url.filter(|_| field_bytes(body, FIELD_BROKER_SERVICE_URL_TLS).is_none()) {
+                        put_varint(&mut inner, FIELD_BROKER_SERVICE_URL_TLS << 3 | 2);
+                        put_varint(&mut inner, url.len() as u64);
+                        inner.extend_from_slice(url.as_bytes());
+                    }
                     put_varint(&mut inner, FIELD_PROXY_THROUGH_SERVICE_URL << 3);
                     put_varint(&mut inner, 1);
                     put_varint(&mut out_cmd, key);
@@ -240,14 +391,14 @@ mod tests {
         let command = [0x08, 0x09, 0x4a, 0x04, 0x08, 0x01, 0x12, 0x00];
         let rest = [0, 0, 0, 2, 0xaa, 0xbb, b'h', b'i'];
         let counter = AtomicU64::new(0);
-        let out = rewrite(frame(&command, &rest), &counter);
+        let out = rewrite(frame(&command, &rest), &counter, None);
         let after = &out[8 + command.len()..];
         assert_eq!(&after[..2], &MAGIC_CRC32C);
         assert_eq!(u32::from_be_bytes([after[2], after[3], after[4], after[5]]), crc32c::crc32c(&rest));
         assert_eq!(&after[6..], &rest);
         assert_eq!(u32::from_be_bytes([out[0], out[1], out[2], out[3]]) as usize, out.len() - 4);
         // Already checksummed frames pass untouched.
-        assert_eq!(rewrite(out.clone(), &counter), out);
+        assert_eq!(rewrite(out.clone(), &counter, None), out);
         assert_eq!(counter.load(Ordering::Relaxed), 1);
     }
 
@@ -257,18 +408,22 @@ mod tests {
         let inner = [0x0a, 0x01, b'x'];
         let mut command = vec![0x08, 24, 0xc2, 0x01, inner.len() as u8];
         command.extend_from_slice(&inner);
-        let out = rewrite(frame(&command, &[]), &AtomicU64::new(0));
+        let out = rewrite(frame(&command, &[]), &AtomicU64::new(0), None);
         let new_cmd = &out[8..];
         assert_eq!(command_type(new_cmd), Some(TYPE_LOOKUP_RESPONSE));
         assert_eq!(&new_cmd[new_cmd.len() - 2..], &[0x40, 0x01], "proxy_through_service_url = true");
         assert_eq!(new_cmd[4] as usize, inner.len() + 2);
+        // A TLS relay also names itself as the TLS broker URL.
+        let out = rewrite(frame(&command, &[]), &AtomicU64::new(0), Some("pulsar+ssl://r:1"));
+        let response = field_bytes(&out[8..], FIELD_LOOKUP_RESPONSE).expect("lookup response");
+        assert_eq!(field_bytes(response, FIELD_BROKER_SERVICE_URL_TLS), Some(&b"pulsar+ssl://r:1"[..]));
     }
 
     #[test]
     fn other_frames_pass_through() {
         let ping = frame(&[0x08, 18, 0x92, 0x01, 0x00], &[]);
-        assert_eq!(rewrite(ping.clone(), &AtomicU64::new(0)), ping);
+        assert_eq!(rewrite(ping.clone(), &AtomicU64::new(0), None), ping);
         let garbage = vec![0, 0, 0, 1, 0xff];
-        assert_eq!(rewrite(garbage.clone(), &AtomicU64::new(0)), garbage);
+        assert_eq!(rewrite(garbage.clone(), &AtomicU64::new(0), None), garbage);
     }
 }

@@ -39,11 +39,19 @@ struct Done {
 }
 
 pub async fn connect(config: &Config) -> Result<Pulsar<TokioExecutor>, String> {
-    let mut builder = Pulsar::builder(config.service_url.clone(), TokioExecutor);
+    let mut builder = Pulsar::builder(config.service_url.clone(), TokioExecutor)
+        .with_allow_insecure_connection(config.tls_allow_insecure_connection)
+        .with_tls_hostname_verification_enabled(config.tls_hostname_verification);
+    if let Some(file) = &config.tls_trust_certs_file {
+        builder = builder.with_certificate_chain_file(file).map_err(|e| format!("cannot read CA file {file}: {e}"))?;
+    }
     if let Some(file) = &config.token_file {
         let token = std::fs::read_to_string(file).map_err(|e| format!("cannot read token file {file}: {e}"))?;
         builder =
             builder.with_auth(pulsar::Authentication { name: "token".into(), data: token.trim().as_bytes().to_vec() });
+    } else if let Some(oauth2) = &config.oauth2 {
+        let tls = crate::http::tls_config(config.tls_trust_certs_file.as_deref())?;
+        builder = builder.with_auth_provider(Box::new(crate::oauth2::OAuth2::new(oauth2.clone(), tls)));
     }
     builder.build().await.map_err(|e| format!("cannot connect to {}: {e}", config.service_url))
 }

@@ -387,14 +387,11 @@ fn native_runner(
             "atleast_once"
         }
     };
-    if decl.jq.is_some() && decl.file.is_some() {
-        ctx.diags.push(diag::native_runtime(span, "runs either a `jq` program or a WebAssembly `file`, not both"));
+    let sources = [decl.jq.is_some(), decl.file.is_some(), decl.package.is_some()];
+    if sources.iter().filter(|s| **s).count() > 1 {
+        ctx.diags.push(diag::native_runtime(span, "runs one of a `jq` program, a WebAssembly `file` or a `package`"));
     }
-    let function = match (&decl.jq, &decl.file) {
-        (Some(program), _) => serde_json::json!({"jq": {"program": program}}),
-        (None, Some(path)) => serde_json::json!({"wasm": {"path": path, "sha256": decl.sha256}}),
-        (None, None) => serde_json::json!({"identity": {}}),
-    };
+    let (function, module_config_map) = native_function(ctx, decl, span);
     let mut inputs: Vec<&str> = Vec::new();
     for p in &io.inputs {
         if !inputs.contains(&p.topic.as_str()) {
@@ -436,6 +433,11 @@ fn native_runner(
         "tokenFile": token,
         "httpAddr": "0.0.0.0:9094",
     });
+    if let Some(obj) = config.as_object_mut()
+        && let Some(pulsar) = &spec.pulsar
+    {
+        obj.extend(connection_settings(pulsar));
+    }
     // Absent, not null: the runner's defaults apply.
     if let Some(obj) = config.as_object_mut() {
         let schemas: serde_json::Map<String, serde_json::Value> = io
@@ -451,5 +453,75 @@ fn native_runner(
             f.retain(|_, v| !v.is_null());
         }
     }
-    crate::model::NativeRunner { config, image: spec.image.clone() }
+    crate::model::NativeRunner { config, image: spec.image.clone(), module_config_map }
+}
+
+/// TLS and OAuth2 of the cluster, as files the pod mounts (the same paths the
+/// operator's runtimes read).
+fn connection_settings(pulsar: &crate::model::common::PulsarMessaging) -> serde_json::Map<String, serde_json::Value> {
+    use crate::render::connection::Connection;
+    let conn = Connection::runtime(pulsar);
+    let mut out = serde_json::Map::new();
+    if let Some(o) = conn.oauth2() {
+        let mut oauth2 = serde_json::json!({"issuerUrl": o.issuer_url, "privateKey": conn.oauth2_key_path(o)});
+        if !o.audience.is_empty() {
+            oauth2["audience"] = o.audience.clone().into();
+        }
+        if let Some(scope) = o.scope.as_ref().filter(|s| !s.is_empty()) {
+            oauth2["scope"] = scope.clone().into();
+        }
+        out.insert("oauth2".into(), oauth2);
+    }
+    if let Some(tls) = pulsar.tls_config.as_ref().filter(|t| t.enabled != Some(false)) {
+        if let Some(path) = conn.tls_cert_path() {
+            out.insert("tlsTrustCertsFile".into(), path.into());
+        }
+        if let Some(insecure) = tls.allow_insecure {
+            out.insert("tlsAllowInsecureConnection".into(), insecure.into());
+        }
+        if let Some(verify) = tls.hostname_verification {
+            out.insert("tlsHostnameVerification".into(), verify.into());
+        }
+    }
+    out
+}
+
+/// Where the module is mounted from a `configmap://NAME/KEY` package.
+pub const PACKAGE_DIR: &str = "/etc/fmc/package";
+
+/// The runner's `function`, and the ConfigMap a module comes from (if any).
+fn native_function(
+    ctx: &mut MeshCtx,
+    decl: &ComponentDecl,
+    span: crate::source::Span,
+) -> (serde_json::Value, Option<(String, String)>) {
+    let wasm = |source: serde_json::Value| {
+        let mut w = serde_json::json!({"sha256": decl.sha256});
+        if let (Some(w), Some(source)) = (w.as_object_mut(), source.as_object()) {
+            w.extend(source.clone());
+        }
+        serde_json::json!({"wasm": w})
+    };
+    if let Some(program) = &decl.jq {
+        return (serde_json::json!({"jq": {"program": program}}), None);
+    }
+    if let Some(path) = &decl.file {
+        return (wasm(serde_json::json!({"path": path})), None);
+    }
+    let Some(package) = &decl.package else { return (serde_json::json!({"identity": {}}), None) };
+    if package.starts_with("https://") || package.starts_with("http://") {
+        if decl.sha256.is_none() {
+            ctx.diags.push(diag::native_runtime(span, "downloads a `package` URL only with a `sha256` to pin it"));
+        }
+        return (wasm(serde_json::json!({"url": package})), None);
+    }
+    if let Some((name, key)) = package.strip_prefix("configmap://").and_then(|r| r.split_once('/')) {
+        let path = format!("{PACKAGE_DIR}/{key}");
+        return (wasm(serde_json::json!({"path": path})), Some((name.to_string(), key.to_string())));
+    }
+    ctx.diags.push(diag::native_runtime(
+        span,
+        "loads a module from a `file`, an `http(s)://` package pinned by `sha256`, or `configmap://NAME/KEY`",
+    ));
+    (serde_json::json!({"identity": {}}), None)
 }

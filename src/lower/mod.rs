@@ -15,6 +15,7 @@
 
 mod clusters;
 mod components;
+pub use components::PACKAGE_DIR;
 mod diagnostics;
 mod payload_schemas;
 mod schemas;

@@ -156,6 +156,8 @@ pub struct ComponentDoc {
 pub struct NativeRunner {
     pub config: serde_json::Value,
     pub image: Option<String>,
+    /// `package: configmap://NAME/KEY`: the ConfigMap the pod mounts the module from.
+    pub module_config_map: Option<(String, String)>,
 }
 
 /// A native `Mesh` document (lowered into components by the `lower` stage).

@@ -12,7 +12,7 @@ use super::{env, pod};
 use crate::options::BuildOptions;
 use crate::resolve::Component;
 use k8s_openapi::api::core::v1::{
-    ConfigMap, ConfigMapVolumeSource, Container, ContainerPort, HTTPGetAction, Probe, Volume, VolumeMount,
+    ConfigMap, ConfigMapVolumeSource, Container, ContainerPort, HTTPGetAction, KeyToPath, Probe, Volume, VolumeMount,
 };
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
@@ -21,6 +21,7 @@ use std::collections::BTreeMap;
 /// The default runner image (`--runner-image native=IMAGE` replaces it).
 pub const RUNNER_IMAGE: &str = "fmc/runner:0.1.0";
 pub const CONFIG_VOLUME: &str = "fmc-runner-config";
+pub const PACKAGE_VOLUME: &str = "fmc-package";
 pub const CONFIG_DIR: &str = "/etc/fmc/runner";
 pub const CONFIG_FILE: &str = "runner.json";
 pub const RUNNER_CONFIG_HASH_ANNOTATION: &str = "fmc.functionmesh.io/runner-config-hash";
@@ -52,6 +53,27 @@ pub fn config_volume(comp: &Component) -> Volume {
         config_map: Some(ConfigMapVolumeSource { name: config_map_name(comp), ..Default::default() }),
         ..Default::default()
     }
+}
+
+/// The ConfigMap a `configmap://NAME/KEY` module is mounted from.
+pub fn package_volume(comp: &Component) -> Option<(Volume, VolumeMount)> {
+    let (name, key) = comp.native.as_ref()?.module_config_map.clone()?;
+    let volume = Volume {
+        name: PACKAGE_VOLUME.into(),
+        config_map: Some(ConfigMapVolumeSource {
+            name,
+            items: Some(vec![KeyToPath { key: key.clone(), path: key, mode: None }]),
+            ..Default::default()
+        }),
+        ..Default::default()
+    };
+    let mount = VolumeMount {
+        name: PACKAGE_VOLUME.into(),
+        mount_path: crate::lower::PACKAGE_DIR.into(),
+        read_only: Some(true),
+        ..Default::default()
+    };
+    Some((volume, mount))
 }
 
 fn probe(path: &str, period: i32) -> Probe {

@@ -289,7 +289,12 @@ pub fn pod_template(comp: &Component, options: &BuildOptions) -> PodTemplateSpec
     let mut containers = secured(pod.sidecars.clone().unwrap_or_default());
     let mut volumes = vols.volumes;
     if comp.native.is_some() {
-        containers.push(super::native::container(comp, options, vols.main_mounts));
+        let mut mounts = vols.main_mounts;
+        if let Some((volume, mount)) = super::native::package_volume(comp) {
+            volumes.push(volume);
+            mounts.push(mount);
+        }
+        containers.push(super::native::container(comp, options, mounts));
         volumes.push(super::native::config_volume(comp));
     } else {
         containers.push(main_container(comp, options, vols.main_mounts, init_mode));

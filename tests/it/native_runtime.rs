@@ -299,3 +299,76 @@ print("ok")
         assert!(last.contains("ready") && last.ends_with("(total in 1000)"), "{last}");
     }
 }
+
+/// What the runner is told about where its module comes from and how it
+/// reaches the cluster: a pinned `https` package, a module from a ConfigMap
+/// (mounted where the configuration points), the cluster's CA (TLS) and OAuth2
+/// key file (both mounted from Secrets, never inlined).
+#[test]
+fn native_packages_tls_and_oauth2_reach_the_runner_configuration() {
+    let mesh = "apiVersion: fmc.functionmesh.io/v1alpha1
+kind: Mesh
+metadata: {name: secure, namespace: streaming}
+spec:
+  clusters:
+    prod:
+      brokerServiceUrl: pulsar+ssl://pulsar.prod.svc:6651
+      webServiceUrl: https://pulsar.prod.svc:8443
+      tls: {caCert: {secret: pulsar-ca, key: ca.crt}, hostnameVerification: true}
+      auth:
+        oauth2: {issuerUrl: 'https://auth.example.com', audience: 'urn:pulsar', privateKey: {secret: fn-key, key: key.json}}
+  topics:
+    raw: {external: true}
+    mid: {}
+    out: {external: true}
+  functions:
+    fetched:
+      runtime: native
+      package: https://artifacts.example.com/fns/normalise-1.2.0.wasm
+      sha256: 6f1c0e3b7f9e2a4d5c8b1a0f3e2d4c6b8a9f0e1d2c3b4a5f6e7d8c9b0a1f2e3d
+      inputs: [raw]
+      output: mid
+    mounted:
+      runtime: native
+      package: configmap://enrich-module/enrich.wasm
+      sha256: 0f1c0e3b7f9e2a4d5c8b1a0f3e2d4c6b8a9f0e1d2c3b4a5f6e7d8c9b0a1f2e3d
+      inputs: [mid]
+      output: out
+";
+    let out = build_text(mesh);
+    // Only warnings: the Secrets live in the cluster, not in this input.
+    assert!(!out.diagnostics.iter().any(|d| d.is_error()), "{:#?}", out.diagnostics);
+    let runner_config = |name: &str| -> serde_json::Value {
+        let cm = object(&out, "ConfigMap", &format!("{name}-function-runner"));
+        serde_json::from_str(cm["data"]["runner.json"].as_str().unwrap()).unwrap()
+    };
+    let fetched = runner_config("fetched");
+    assert_eq!(fetched["function"]["wasm"]["url"], "https://artifacts.example.com/fns/normalise-1.2.0.wasm");
+    assert_eq!(fetched["tlsTrustCertsFile"], "/etc/tls/pulsar-functions/ca.crt");
+    assert_eq!(fetched["tlsHostnameVerification"], true);
+    assert_eq!(fetched["oauth2"]["issuerUrl"], "https://auth.example.com");
+    assert_eq!(fetched["oauth2"]["audience"], "urn:pulsar");
+    assert_eq!(fetched["oauth2"]["privateKey"], "/etc/oauth2/key.json");
+
+    let mounted = runner_config("mounted");
+    assert_eq!(mounted["function"]["wasm"]["path"], "/etc/fmc/package/enrich.wasm");
+    let pod = &object(&out, "StatefulSet", "mounted-function")["spec"]["template"]["spec"];
+    let volume =
+        pod["volumes"].as_array().unwrap().iter().find(|v| v["name"] == "fmc-package").expect("package volume");
+    assert_eq!(volume["configMap"]["name"], "enrich-module");
+    assert_eq!(volume["configMap"]["items"][0]["key"], "enrich.wasm");
+    let mounts = pod["containers"][0]["volumeMounts"].as_array().unwrap();
+    let mount_of = |path: &str| mounts.iter().find(|m| m["mountPath"] == path).map(|m| m["name"].clone());
+    assert!(mount_of("/etc/fmc/package").is_some(), "{mounts:?}");
+    assert!(mount_of("/etc/tls/pulsar-functions").is_some(), "the CA is mounted where the runner reads it: {mounts:?}");
+    assert!(mount_of("/etc/oauth2").is_some(), "the OAuth2 key is mounted: {mounts:?}");
+
+    // An unpinned URL, and two module sources, are refused.
+    let unpinned = mesh.replace("      sha256: 6f1c0e3b7f9e2a4d5c8b1a0f3e2d4c6b8a9f0e1d2c3b4a5f6e7d8c9b0a1f2e3d\n", "");
+    let out = build_text(&unpinned);
+    let r013: Vec<_> = out.diagnostics.iter().filter(|d| d.code == "R013").collect();
+    assert!(r013.iter().any(|d| d.message.contains("sha256")), "{:#?}", out.diagnostics);
+    let both = mesh.replace("      package: configmap://", "      jq: '.'\n      package: configmap://");
+    let out = build_text(&both);
+    assert!(out.diagnostics.iter().any(|d| d.code == "R013"), "{:#?}", out.diagnostics);
+}

@@ -1,6 +1,8 @@
-//! `fmc-pulsar-relay LISTEN UPSTREAM`: the checksum-restoring relay (see
-//! `fmc_runner::relay`) as a process, for `fmc dev` and manual tests against
-//! pulsar-lite. `kill -USR1` cuts every open connection (a broker drop).
+//! `fmc-pulsar-relay LISTEN UPSTREAM [--tls-cert PEM --tls-key PEM]`: the
+//! checksum-restoring relay (see `fmc_runner::relay`) as a process, for
+//! `fmc dev` and manual tests against pulsar-lite; with a certificate, clients
+//! connect with `pulsar+ssl://`. `kill -USR1` cuts every open connection (a
+//! broker drop).
 
 use std::net::SocketAddr;
 
@@ -14,7 +16,22 @@ async fn main() -> std::process::ExitCode {
         eprintln!("usage: fmc-pulsar-relay LISTEN_ADDR UPSTREAM_ADDR (e.g. 127.0.0.1:6651 127.0.0.1:6650)");
         return std::process::ExitCode::from(2);
     };
-    let relay = match fmc_runner::relay::Relay::start(listen, upstream).await {
+    let option = |name: &str| args.iter().position(|a| a == name).and_then(|i| args.get(i + 1));
+    let tls = match (option("--tls-cert"), option("--tls-key")) {
+        (Some(cert), Some(key)) => match fmc_runner::relay::tls_server_config(cert, key) {
+            Ok(c) => Some(c),
+            Err(e) => {
+                eprintln!("fmc-pulsar-relay: {e}");
+                return std::process::ExitCode::from(2);
+            }
+        },
+        (None, None) => None,
+        _ => {
+            eprintln!("fmc-pulsar-relay: --tls-cert and --tls-key go together");
+            return std::process::ExitCode::from(2);
+        }
+    };
+    let relay = match fmc_runner::relay::Relay::start_with(listen, upstream, tls).await {
         Ok(r) => r,
         Err(e) => {
             eprintln!("fmc-pulsar-relay: cannot listen on {listen}: {e}");

@@ -270,3 +270,71 @@ pub mod wasmi_engine {
         }
     }
 }
+
+/// The wasmtime engine (cargo feature `wasmtime`): compiles the module with
+/// Cranelift at start, then runs native code.
+#[cfg(feature = "wasmtime")]
+pub mod wasmtime_engine {
+    use super::Instance;
+
+    struct Host {
+        limits: wasmtime::StoreLimits,
+    }
+
+    pub struct WasmtimeInstance {
+        store: wasmtime::Store<Host>,
+        memory: wasmtime::Memory,
+        alloc: wasmtime::TypedFunc<i32, i32>,
+        process: wasmtime::TypedFunc<(i32, i32), i64>,
+        batch: bool,
+    }
+
+    pub fn instantiate(module: &[u8], max_memory: usize) -> Result<WasmtimeInstance, String> {
+        let mut config = wasmtime::Config::new();
+        config.consume_fuel(true);
+        let engine = wasmtime::Engine::new(&config).map_err(|e| format!("wasmtime: {e}"))?;
+        let module = wasmtime::Module::new(&engine, module).map_err(|e| format!("invalid WebAssembly module: {e}"))?;
+        let limits = wasmtime::StoreLimitsBuilder::new().memory_size(max_memory).build();
+        let mut store = wasmtime::Store::new(&engine, Host { limits });
+        store.limiter(|h| &mut h.limits);
+        let linker = wasmtime::Linker::<Host>::new(&engine);
+        let instance = linker.instantiate(&mut store, &module).map_err(|e| format!("cannot instantiate: {e}"))?;
+        let memory = instance.get_memory(&mut store, "memory").ok_or("the module exports no `memory`")?;
+        let alloc = instance
+            .get_typed_func::<i32, i32>(&mut store, "fmc_alloc")
+            .map_err(|e| format!("`fmc_alloc(i32) -> i32` missing: {e}"))?;
+        let (process, batch) = match instance.get_typed_func::<(i32, i32), i64>(&mut store, "fmc_process_batch") {
+            Ok(f) => (f, true),
+            Err(_) => (
+                instance.get_typed_func::<(i32, i32), i64>(&mut store, "fmc_process").map_err(|e| {
+                    format!("neither `fmc_process_batch` nor `fmc_process(i32, i32) -> i64` exported: {e}")
+                })?,
+                false,
+            ),
+        };
+        Ok(WasmtimeInstance { store, memory, alloc, process, batch })
+    }
+
+    impl Instance for WasmtimeInstance {
+        fn set_fuel(&mut self, fuel: u64) -> Result<(), String> {
+            self.store.set_fuel(fuel).map_err(|e| e.to_string())
+        }
+        fn alloc(&mut self, len: i32) -> Result<i32, String> {
+            self.alloc.call(&mut self.store, len).map_err(|e| format!("fmc_alloc: {e}"))
+        }
+        fn write(&mut self, ptr: i32, bytes: &[u8]) -> Result<(), String> {
+            self.memory.write(&mut self.store, ptr as u32 as usize, bytes).map_err(|e| format!("write: {e}"))
+        }
+        fn read(&mut self, ptr: usize, len: usize) -> Result<Vec<u8>, String> {
+            let mut out = vec![0u8; len];
+            self.memory.read(&self.store, ptr, &mut out).map_err(|e| format!("read: {e}"))?;
+            Ok(out)
+        }
+        fn call(&mut self, ptr: i32, len: i32) -> Result<i64, String> {
+            self.process.call(&mut self.store, (ptr, len)).map_err(|e| format!("the function trapped: {e}"))
+        }
+        fn batch_abi(&self) -> bool {
+            self.batch
+        }
+    }
+}

@@ -215,7 +215,7 @@ pub async fn collect(
 /// A runner process with its configuration file.
 pub struct Runner {
     pub child: Child,
-    pub http: SocketAddr,
+    http: std::sync::OnceLock<SocketAddr>,
     _dir: tempfile::TempDir,
 }
 
@@ -223,9 +223,9 @@ impl Runner {
     /// Starts `fmc-runner` with `config` (JSON; `serviceUrl` and `httpAddr` are filled in).
     pub fn start(cluster_url: &str, mut config: serde_json::Value) -> Runner {
         let dir = tempfile::tempdir().expect("tempdir");
-        let http: SocketAddr = format!("127.0.0.1:{}", free_port()).parse().expect("addr");
         config["serviceUrl"] = cluster_url.into();
-        config["httpAddr"] = http.to_string().into();
+        // Port 0: the runner picks a free port and logs it (no race between tests).
+        config["httpAddr"] = "127.0.0.1:0".into();
         let path = dir.path().join("runner.json");
         std::fs::write(&path, config.to_string()).expect("config");
         let log = std::fs::File::create(dir.path().join("runner.log")).expect("log");
@@ -236,7 +236,19 @@ impl Runner {
             .stderr(log)
             .spawn()
             .expect("runner starts");
-        Runner { child, http, _dir: dir }
+        Runner { child, http: std::sync::OnceLock::new(), _dir: dir }
+    }
+
+    /// The HTTP endpoint's address, once the runner logged it.
+    fn http(&self) -> Option<SocketAddr> {
+        if let Some(a) = self.http.get() {
+            return Some(*a);
+        }
+        let log = self.log();
+        let line = log.lines().find(|l| l.contains("\"msg\":\"listening\""))?;
+        let value: serde_json::Value = serde_json::from_str(line).ok()?;
+        let addr = value["addr"].as_str()?.parse().ok()?;
+        Some(*self.http.get_or_init(|| addr))
     }
 
     pub fn log(&self) -> String {
@@ -246,7 +258,7 @@ impl Runner {
     /// GET `path` on the runner's HTTP endpoint: (status, body).
     pub fn get(&self, path: &str) -> Option<(u16, String)> {
         use std::io::{Read, Write};
-        let mut s = TcpStream::connect_timeout(&self.http, Duration::from_millis(200)).ok()?;
+        let mut s = TcpStream::connect_timeout(&self.http()?, Duration::from_millis(200)).ok()?;
         s.write_all(format!("GET {path} HTTP/1.1\r\nhost: x\r\n\r\n").as_bytes()).ok()?;
         let mut text = String::new();
         s.read_to_string(&mut text).ok()?;
@@ -287,4 +299,90 @@ impl Drop for Runner {
 /// The uppercasing module of the batch ABI (v2).
 pub fn upper_wat() -> String {
     project_root().join("runner/tests/fixtures/upper_batch.wat").display().to_string()
+}
+
+/// A private CA and a server certificate it signed for 127.0.0.1 and
+/// localhost, made with the `openssl` command (PEM files in `dir`).
+pub struct Certificates {
+    pub ca: PathBuf,
+    pub cert: PathBuf,
+    pub key: PathBuf,
+}
+
+pub fn certificates(dir: &Path) -> Certificates {
+    let p = |name: &str| dir.join(name).display().to_string();
+    let openssl = |args: &[&str]| {
+        let out = Command::new("openssl").args(args).output().expect("openssl runs (scripts/setup.sh installs it)");
+        assert!(out.status.success(), "openssl {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    };
+    openssl(
+        &["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=fmc test CA"]
+            .iter()
+            .copied()
+            .chain(["-keyout", &p("ca.key"), "-out", &p("ca.pem")])
+            .collect::<Vec<_>>(),
+    );
+    openssl(&[
+        "req",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-subj",
+        "/CN=localhost",
+        "-keyout",
+        &p("server.key"),
+        "-out",
+        &p("server.csr"),
+    ]);
+    std::fs::write(dir.join("ext.cnf"), "subjectAltName=IP:127.0.0.1,DNS:localhost\nbasicConstraints=CA:FALSE\n")
+        .expect("ext");
+    openssl(&[
+        "x509",
+        "-req",
+        "-in",
+        &p("server.csr"),
+        "-CA",
+        &p("ca.pem"),
+        "-CAkey",
+        &p("ca.key"),
+        "-CAcreateserial",
+        "-days",
+        "2",
+        "-extfile",
+        &p("ext.cnf"),
+        "-out",
+        &p("server.pem"),
+    ]);
+    Certificates { ca: dir.join("ca.pem"), cert: dir.join("server.pem"), key: dir.join("server.key") }
+}
+
+/// A Python HTTP(S) server on loopback running `script` (which gets the port
+/// as argv[1]); stopped on drop.
+pub struct PyServer {
+    child: Child,
+    pub port: u16,
+}
+
+impl PyServer {
+    pub fn start(script: &str, args: &[&str]) -> PyServer {
+        let port = free_port();
+        let child = Command::new("python3")
+            .arg("-c")
+            .arg(script)
+            .arg(port.to_string())
+            .args(args)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("python3 starts");
+        wait_for_port(format!("127.0.0.1:{port}").parse().expect("addr"), Duration::from_secs(10));
+        PyServer { child, port }
+    }
+}
+
+impl Drop for PyServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
 }

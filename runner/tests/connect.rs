@@ -1,0 +1,198 @@
+//! How the runner reaches what it needs: a module downloaded over https
+//! (private CA, pinned hash), the broker over TLS, OAuth2 client credentials,
+//! and a slow network. Real broker (pulsar-lite through the relay), real TLS
+//! (certificates made by `openssl`), real HTTP servers (Python's).
+
+mod support;
+
+use serde_json::{Value, json};
+use sha2::Digest;
+use std::time::{Duration, Instant};
+use support::*;
+
+fn config(name: &str, input: &str, output: &str, function: Value) -> Value {
+    json!({
+        "tenant": "public", "namespace": "default", "name": name, "serviceUrl": "",
+        "inputs": [input], "output": output, "subscriptionPosition": "earliest", "function": function,
+    })
+}
+
+/// Sends `n` lowercase payloads to `input`, returns the distinct payloads that arrive on `output`.
+async fn round_trip(cluster: &Cluster, input: &str, output: &str, n: usize) -> std::collections::BTreeSet<String> {
+    let client = cluster.client().await;
+    let mut out = subscribe(&client, output, "check").await;
+    produce(&client, input, (0..n).map(|i| format!("msg-{i}").into_bytes())).await;
+    let mut seen = std::collections::BTreeSet::new();
+    collect(&mut out, Duration::from_secs(60), |p| {
+        seen.insert(p.to_vec());
+        seen.len() >= n
+    })
+    .await
+    .into_iter()
+    .map(|p| String::from_utf8_lossy(&p).to_string())
+    .collect()
+}
+
+fn wait_exit(runner: &mut Runner) -> Option<i32> {
+    let start = Instant::now();
+    loop {
+        if let Some(status) = runner.child.try_wait().expect("wait") {
+            return status.code();
+        }
+        assert!(start.elapsed() < Duration::from_secs(30), "runner still running:\n{}", runner.log());
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+const HTTPS_FILES: &str = r#"
+import functools, http.server, ssl, sys
+port, directory, cert, key = int(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4]
+handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=directory)
+server = http.server.ThreadingHTTPServer(("127.0.0.1", port), handler)
+context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+context.load_cert_chain(cert, key)
+server.socket = context.wrap_socket(server.socket, server_side=True)
+server.serve_forever()
+"#;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_module_downloaded_over_https_runs_and_a_wrong_pin_refuses_to_start() {
+    let Some(bin) = pulsar_lite() else { return };
+    let dir = tempfile::tempdir().expect("tempdir");
+    let certs = certificates(dir.path());
+    let files = dir.path().join("files");
+    std::fs::create_dir_all(&files).expect("dir");
+    let module = std::fs::read(upper_wat()).expect("module");
+    std::fs::write(files.join("upper.wat"), &module).expect("write");
+    let pin: String = sha2::Sha256::digest(&module).iter().map(|b| format!("{b:02x}")).collect();
+    let server = PyServer::start(
+        HTTPS_FILES,
+        &[&files.display().to_string(), &certs.cert.display().to_string(), &certs.key.display().to_string()],
+    );
+    let url = format!("https://127.0.0.1:{}/upper.wat", server.port);
+    let cluster = Cluster::start(&bin).await;
+    let (input, output) = (topic("h-in"), topic("h-out"));
+
+    let mut c = config("fetched", &input, &output, json!({"wasm": {"url": url, "sha256": pin}}));
+    c["tlsTrustCertsFile"] = certs.ca.display().to_string().into();
+    let runner = Runner::start(&cluster.url(), c.clone());
+    runner.wait_ready(Duration::from_secs(20));
+    let got = round_trip(&cluster, &input, &output, 100).await;
+    assert_eq!(got.len(), 100);
+    assert!(got.contains("MSG-42"), "{got:?}");
+
+    // Another hash: refuses to start (exit 2), and says why.
+    let mut wrong = c.clone();
+    wrong["function"]["wasm"]["sha256"] = "ab".repeat(32).into();
+    let mut refused = Runner::start(&cluster.url(), wrong);
+    assert_eq!(wait_exit(&mut refused), Some(2));
+    assert!(refused.log().contains("refusing to start"), "{}", refused.log());
+
+    // Without the private CA the server is not trusted.
+    let mut untrusted = c.clone();
+    untrusted.as_object_mut().expect("object").remove("tlsTrustCertsFile");
+    let mut refused = Runner::start(&cluster.url(), untrusted);
+    assert_eq!(wait_exit(&mut refused), Some(2));
+    assert!(refused.log().contains("TLS"), "{}", refused.log());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_runner_reaches_the_broker_over_tls_with_a_private_ca() {
+    let Some(bin) = pulsar_lite() else { return };
+    let dir = tempfile::tempdir().expect("tempdir");
+    let certs = certificates(dir.path());
+    let cluster = Cluster::start(&bin).await;
+    let tls = fmc_runner::relay::tls_server_config(&certs.cert.display().to_string(), &certs.key.display().to_string())
+        .expect("server config");
+    let tls_relay =
+        fmc_runner::relay::Relay::start_with("127.0.0.1:0".parse().expect("addr"), cluster.broker.addr, Some(tls))
+            .await
+            .expect("relay");
+    let (input, output) = (topic("s-in"), topic("s-out"));
+    let url = format!("pulsar+ssl://127.0.0.1:{}", tls_relay.addr.port());
+    // Without the private CA the broker's certificate is refused.
+    let mut untrusting = Runner::start(&url, config("untrusting", &input, &output, json!({"identity": {}})));
+    assert_eq!(wait_exit(&mut untrusting), Some(1), "{}", untrusting.log());
+    assert!(untrusting.log().contains("cannot connect"), "{}", untrusting.log());
+    let mut c = config("secure", &input, &output, json!({"identity": {}}));
+    c["tlsTrustCertsFile"] = certs.ca.display().to_string().into();
+    let runner = Runner::start(&url, c);
+    runner.wait_ready(Duration::from_secs(20));
+    assert_eq!(round_trip(&cluster, &input, &output, 200).await.len(), 200);
+    assert!(!tls_relay.connects.lock().expect("lock").is_empty(), "the runner came in over TLS");
+}
+
+const OAUTH2_ISSUER: &str = r#"
+import http.server, json, sys, urllib.parse
+port, log = int(sys.argv[1]), sys.argv[2]
+class Issuer(http.server.BaseHTTPRequestHandler):
+    def reply(self, body):
+        data = json.dumps(body).encode()
+        self.send_response(200)
+        self.send_header("content-type", "application/json")
+        self.send_header("content-length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+    def do_GET(self):
+        assert self.path == "/.well-known/openid-configuration", self.path
+        self.reply({"issuer": f"http://127.0.0.1:{port}", "token_endpoint": f"http://127.0.0.1:{port}/oauth/token"})
+    def do_POST(self):
+        form = urllib.parse.parse_qs(self.rfile.read(int(self.headers["content-length"])).decode())
+        with open(log, "a") as f:
+            f.write(json.dumps({k: v[0] for k, v in form.items()}) + "\n")
+        ok = form.get("client_secret") == ["s3cret"]
+        self.reply({"access_token": "issued-token-1", "expires_in": 3600} if ok else {"error": "invalid_client"})
+    def log_message(self, *args):
+        pass
+http.server.ThreadingHTTPServer(("127.0.0.1", port), Issuer).serve_forever()
+"#;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn oauth2_client_credentials_reach_the_broker_as_a_token() {
+    let Some(bin) = pulsar_lite() else { return };
+    let dir = tempfile::tempdir().expect("tempdir");
+    let log = dir.path().join("issuer.log");
+    let issuer = PyServer::start(OAUTH2_ISSUER, &[&log.display().to_string()]);
+    let key = dir.path().join("key.json");
+    std::fs::write(&key, r#"{"type": "client_credentials", "client_id": "fmc-fn", "client_secret": "s3cret"}"#)
+        .expect("key");
+    let cluster = Cluster::start(&bin).await;
+    let (input, output) = (topic("o-in"), topic("o-out"));
+    let mut c = config("authed", &input, &output, json!({"identity": {}}));
+    c["oauth2"] = json!({
+        "issuerUrl": format!("http://127.0.0.1:{}", issuer.port),
+        "privateKey": format!("file://{}", key.display()),
+        "audience": "urn:pulsar:test",
+    });
+    let runner = Runner::start(&cluster.url(), c);
+    runner.wait_ready(Duration::from_secs(20));
+    assert_eq!(round_trip(&cluster, &input, &output, 50).await.len(), 50);
+    let connects = cluster.relay.connects.lock().expect("lock").clone();
+    assert!(
+        connects.iter().any(|(method, data)| method == "token" && data == b"issued-token-1"),
+        "the runner presented the issued token: {connects:?}"
+    );
+    let request: Value =
+        serde_json::from_str(std::fs::read_to_string(&log).expect("issuer log").lines().next().expect("a request"))
+            .expect("json");
+    assert_eq!(request["grant_type"], "client_credentials");
+    assert_eq!(request["client_id"], "fmc-fn");
+    assert_eq!(request["audience"], "urn:pulsar:test");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_slow_network_adds_latency_but_loses_nothing() {
+    let Some(bin) = pulsar_lite() else { return };
+    let cluster = Cluster::start(&bin).await;
+    let (input, output) = (topic("d-in"), topic("d-out"));
+    let runner = Runner::start(&cluster.url(), config("patient", &input, &output, json!({"identity": {}})));
+    runner.wait_ready(Duration::from_secs(20));
+    // 150 ms on every broker → client frame: receipts, deliveries, lookups.
+    cluster.relay.set_delay(Duration::from_millis(150));
+    let started = Instant::now();
+    let got = round_trip(&cluster, &input, &output, 2000).await;
+    assert_eq!(got.len(), 2000, "{}", runner.log());
+    assert!(started.elapsed() >= Duration::from_millis(300), "the delay applied");
+    cluster.relay.set_delay(Duration::ZERO);
+    assert_eq!(runner.get("/readyz").map(|r| r.0), Some(200));
+}
