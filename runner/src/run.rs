@@ -147,11 +147,14 @@ pub async fn run(
     stop: impl std::future::Future<Output = ()>,
 ) -> Result<(), String> {
     let pulsar = connect(&config).await?;
-    let mut consumer = consumer(&pulsar, &config).await?;
+    // The producer first: subscribing ends with a FLOW command the broker does
+    // not answer, and the crate's socket has Nagle on, so a request right after
+    // it waits for the broker's delayed ACK (~40 ms on Linux) — start-up time.
     let output = match &config.output {
         Some(t) => Some(producer(&pulsar, t).await?),
         None => None,
     };
+    let mut consumer = consumer(&pulsar, &config).await?;
     stats.ready.store(true, Ordering::Relaxed);
     log("info", "ready", &[("fqfn", config.fqfn()), ("inputs", config.inputs.join(","))]);
     let (done_tx, mut done_rx) = mpsc::unbounded_channel::<Done>();
