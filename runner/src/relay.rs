@@ -190,25 +190,39 @@ fn connect_auth(frame: &[u8]) -> Option<ConnectAuth> {
     Some((String::from_utf8_lossy(name).to_string(), data.to_vec()))
 }
 
+/// One field of a protobuf message: its key, where its value starts (after
+/// the length of a length-delimited field) and where the field ends.
+struct Field {
+    key: u64,
+    value: usize,
+    end: usize,
+}
+
+/// The field that starts at `pos`; none when the bytes are not protobuf.
+fn field_at(message: &[u8], pos: usize) -> Option<Field> {
+    let (key, next) = varint(message, pos)?;
+    let (value, end) = match key & 7 {
+        0 => (next, varint(message, next)?.1),
+        1 => (next, next + 8),
+        5 => (next, next + 4),
+        2 => {
+            let (len, after) = varint(message, next)?;
+            (after, after.checked_add(len as usize)?)
+        }
+        _ => return None,
+    };
+    (end <= message.len()).then_some(Field { key, value, end })
+}
+
 /// The first length-delimited field `field` of a protobuf message.
 fn field_bytes(message: &[u8], field: u64) -> Option<&[u8]> {
     let mut pos = 0;
     while pos < message.len() {
-        let (key, next) = varint(message, pos)?;
-        pos = match key & 7 {
-            0 => varint(message, next)?.1,
-            1 => next + 8,
-            5 => next + 4,
-            2 => {
-                let (len, after) = varint(message, next)?;
-                let end = after + len as usize;
-                if key >> 3 == field {
-                    return message.get(after..end);
-                }
-                end
-            }
-            _ => return None,
-        };
+        let f = field_at(message, pos)?;
+        if f.key == field << 3 | 2 {
+            return message.get(f.value..f.end);
+        }
+        pos = f.end;
     }
     None
 }
@@ -284,38 +298,26 @@ fn proxy_lookup(frame: &[u8], cmd_size: usize, tls_url: Option<&str>) -> Option<
     let mut pos = 0;
     let mut found = false;
     while pos < command.len() {
-        let start = pos;
-        let (key, next) = varint(command, pos)?;
-        pos = next;
-        let (field, wire) = (key >> 3, key & 7);
-        match wire {
-            0 => pos = varint(command, pos)?.1,
-            1 => pos += 8,
-            5 => pos += 4,
-            2 => {
-                let (len, next) = varint(command, pos)?;
-                let body = command.get(next..next + len as usize)?;
-                if field == FIELD_LOOKUP_RESPONSE {
-                    let mut inner = body.to_vec();
-                    if let Some(url) = tls_url.filter(|_| field_bytes(body, FIELD_BROKER_SERVICE_URL_TLS).is_none()) {
-                        put_varint(&mut inner, FIELD_BROKER_SERVICE_URL_TLS << 3 | 2);
-                        put_varint(&mut inner, url.len() as u64);
-                        inner.extend_from_slice(url.as_bytes());
-                    }
-                    put_varint(&mut inner, FIELD_PROXY_THROUGH_SERVICE_URL << 3);
-                    put_varint(&mut inner, 1);
-                    put_varint(&mut out_cmd, key);
-                    put_varint(&mut out_cmd, inner.len() as u64);
-                    out_cmd.extend_from_slice(&inner);
-                    pos = next + len as usize;
-                    found = true;
-                    continue;
-                }
-                pos = next + len as usize;
-            }
-            _ => return None,
+        let f = field_at(command, pos)?;
+        if f.key != FIELD_LOOKUP_RESPONSE << 3 | 2 {
+            out_cmd.extend_from_slice(&command[pos..f.end]);
+            pos = f.end;
+            continue;
         }
-        out_cmd.extend_from_slice(command.get(start..pos)?);
+        let body = &command[f.value..f.end];
+        let mut inner = body.to_vec();
+        if let Some(url) = tls_url.filter(|_| field_bytes(body, FIELD_BROKER_SERVICE_URL_TLS).is_none()) {
+            put_varint(&mut inner, FIELD_BROKER_SERVICE_URL_TLS << 3 | 2);
+            put_varint(&mut inner, url.len() as u64);
+            inner.extend_from_slice(url.as_bytes());
+        }
+        put_varint(&mut inner, FIELD_PROXY_THROUGH_SERVICE_URL << 3);
+        put_varint(&mut inner, 1);
+        put_varint(&mut out_cmd, f.key);
+        put_varint(&mut out_cmd, inner.len() as u64);
+        out_cmd.extend_from_slice(&inner);
+        pos = f.end;
+        found = true;
     }
     if !found {
         return None;
@@ -329,24 +331,15 @@ fn proxy_lookup(frame: &[u8], cmd_size: usize, tls_url: Option<&str>) -> Option<
     Some(out)
 }
 
-/// `BaseCommand.type` (field 1, a varint), when it comes first as encoders write it.
+/// `BaseCommand.type` (field 1, a varint).
 fn command_type(command: &[u8]) -> Option<u64> {
     let mut pos = 0;
     while pos < command.len() {
-        let (key, next) = varint(command, pos)?;
-        if key == 1 << 3 {
-            return varint(command, next).map(|(v, _)| v);
+        let f = field_at(command, pos)?;
+        if f.key == 1 << 3 {
+            return varint(command, f.value).map(|(v, _)| v);
         }
-        pos = match key & 7 {
-            0 => varint(command, next)?.1,
-            1 => next + 8,
-            5 => next + 4,
-            2 => {
-                let (len, after) = varint(command, next)?;
-                after + len as usize
-            }
-            _ => return None,
-        };
+        pos = f.end;
     }
     None
 }

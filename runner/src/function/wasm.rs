@@ -203,6 +203,20 @@ pub fn decode_results(bytes: &[u8], inputs: &[Record]) -> Result<Vec<Result<Vec<
     Ok(results)
 }
 
+/// The module's entry point: the batch ABI when exported, else one message
+/// per call; true for the batch ABI.
+fn entry_point<F, E: std::fmt::Display>(
+    batch: Result<F, E>,
+    single: impl FnOnce() -> Result<F, E>,
+) -> Result<(F, bool), String> {
+    match batch {
+        Ok(f) => Ok((f, true)),
+        Err(_) => single()
+            .map(|f| (f, false))
+            .map_err(|e| format!("neither `fmc_process_batch` nor `fmc_process(i32, i32) -> i64` exported: {e}")),
+    }
+}
+
 /// The wasmi engine (default).
 pub mod wasmi_engine {
     use super::Instance;
@@ -235,15 +249,10 @@ pub mod wasmi_engine {
         let alloc = instance
             .get_typed_func::<i32, i32>(&store, "fmc_alloc")
             .map_err(|e| format!("`fmc_alloc(i32) -> i32` missing: {e}"))?;
-        let (process, batch) = match instance.get_typed_func::<(i32, i32), i64>(&store, "fmc_process_batch") {
-            Ok(f) => (f, true),
-            Err(_) => (
-                instance.get_typed_func::<(i32, i32), i64>(&store, "fmc_process").map_err(|e| {
-                    format!("neither `fmc_process_batch` nor `fmc_process(i32, i32) -> i64` exported: {e}")
-                })?,
-                false,
-            ),
-        };
+        let (process, batch) =
+            super::entry_point(instance.get_typed_func::<(i32, i32), i64>(&store, "fmc_process_batch"), || {
+                instance.get_typed_func::<(i32, i32), i64>(&store, "fmc_process")
+            })?;
         Ok(WasmiInstance { store, memory, alloc, process, batch })
     }
 
@@ -303,15 +312,9 @@ pub mod wasmtime_engine {
         let alloc = instance
             .get_typed_func::<i32, i32>(&mut store, "fmc_alloc")
             .map_err(|e| format!("`fmc_alloc(i32) -> i32` missing: {e}"))?;
-        let (process, batch) = match instance.get_typed_func::<(i32, i32), i64>(&mut store, "fmc_process_batch") {
-            Ok(f) => (f, true),
-            Err(_) => (
-                instance.get_typed_func::<(i32, i32), i64>(&mut store, "fmc_process").map_err(|e| {
-                    format!("neither `fmc_process_batch` nor `fmc_process(i32, i32) -> i64` exported: {e}")
-                })?,
-                false,
-            ),
-        };
+        let batch_entry = instance.get_typed_func::<(i32, i32), i64>(&mut store, "fmc_process_batch");
+        let (process, batch) =
+            super::entry_point(batch_entry, || instance.get_typed_func::<(i32, i32), i64>(&mut store, "fmc_process"))?;
         Ok(WasmtimeInstance { store, memory, alloc, process, batch })
     }
 
