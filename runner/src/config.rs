@@ -126,6 +126,9 @@ pub enum FunctionConfig {
     /// A jq program over JSON payloads: each result is one output message, no
     /// result filters the message out.
     Jq { program: String },
+    /// Content-based routing: a jq program names the route(s) per message;
+    /// `topics` maps route names to fully qualified topics.
+    Route { program: String, topics: BTreeMap<String, String> },
     /// A WebAssembly module (see `function::wasm` for the ABI), from a file
     /// (the image, or a mounted ConfigMap) or downloaded at start.
     Wasm {
@@ -215,6 +218,11 @@ impl Config {
         }
         if self.service_url.is_empty() {
             return Err("no `serviceUrl` and no `brokerServiceURL` in the environment".into());
+        }
+        if let FunctionConfig::Route { topics, .. } = &self.function
+            && topics.is_empty()
+        {
+            return Err("a route function needs at least one route in `topics`".into());
         }
         if let FunctionConfig::Wasm { path, url, sha256, .. } = &self.function {
             match (path, url, sha256) {

@@ -15,6 +15,8 @@ pub struct Record {
     pub key: Option<String>,
     pub properties: Vec<(String, String)>,
     pub event_time: Option<u64>,
+    /// Where an output goes when not to the configured `output` (a route).
+    pub topic: Option<String>,
 }
 
 pub mod wasm;
@@ -37,6 +39,9 @@ pub fn load(config: &FunctionConfig, module: Option<&[u8]>) -> Result<Box<dyn Us
     match config {
         FunctionConfig::Identity {} => Ok(Box::new(Identity)),
         FunctionConfig::Jq { program } => Ok(Box::new(Jq::compile(program)?)),
+        FunctionConfig::Route { program, topics } => {
+            Ok(Box::new(Route { jq: Jq::compile(program)?, topics: topics.clone() }))
+        }
         FunctionConfig::Wasm { fuel, max_memory, engine, .. } => {
             let bytes = module.ok_or("invariant: a WebAssembly function comes with its module")?;
             let instance: Box<dyn wasm::Instance> = match engine {
@@ -86,15 +91,50 @@ impl Jq {
     }
 }
 
+impl Jq {
+    /// The program's results on a JSON payload, as JSON texts.
+    fn results(&self, payload: &[u8]) -> Result<Vec<String>, String> {
+        use jaq_core::{Ctx, Vars, data, unwrap_valr};
+        let value = jaq_json::read::parse_single(payload).map_err(|e| format!("payload is not JSON: {e}"))?;
+        let ctx = Ctx::<data::JustLut<jaq_json::Val>>::new(&self.filter.lut, Vars::new([]));
+        self.filter
+            .id
+            .run((ctx, value))
+            .map(unwrap_valr)
+            .map(|r| r.map(|v| v.to_string()).map_err(|e| format!("jq: {e}")))
+            .collect()
+    }
+}
+
 impl UserFunction for Jq {
     fn process(&mut self, input: &Record) -> Result<Vec<Record>, String> {
-        use jaq_core::{Ctx, Vars, data, unwrap_valr};
-        let value = jaq_json::read::parse_single(&input.payload).map_err(|e| format!("payload is not JSON: {e}"))?;
-        let ctx = Ctx::<data::JustLut<jaq_json::Val>>::new(&self.filter.lut, Vars::new([]));
+        let results = self.results(&input.payload)?;
+        Ok(results.into_iter().map(|text| Record { payload: text.into_bytes(), ..input.clone() }).collect())
+    }
+}
+
+/// Content-based routing: a jq program names, per message, the route(s) the
+/// message goes to unchanged (a string, several results for a fan-out, `null`
+/// or no result to drop it); a name the configuration does not list is an
+/// error for that message.
+pub struct Route {
+    jq: Jq,
+    topics: std::collections::BTreeMap<String, String>,
+}
+
+impl UserFunction for Route {
+    fn process(&mut self, input: &Record) -> Result<Vec<Record>, String> {
         let mut out = Vec::new();
-        for result in self.filter.id.run((ctx, value)).map(unwrap_valr) {
-            let value = result.map_err(|e| format!("jq: {e}"))?;
-            out.push(Record { payload: value.to_string().into_bytes(), ..input.clone() });
+        for text in self.jq.results(&input.payload)? {
+            if text == "null" {
+                continue;
+            }
+            let name: String =
+                serde_json::from_str(&text).map_err(|_| format!("a route name must be a string, got {text}"))?;
+            let topic = self.topics.get(&name).ok_or_else(|| {
+                format!("no route `{name}` (routes: {})", self.topics.keys().cloned().collect::<Vec<_>>().join(", "))
+            })?;
+            out.push(Record { topic: Some(topic.clone()), ..input.clone() });
         }
         Ok(out)
     }
@@ -182,6 +222,24 @@ mod tests {
         assert_eq!(f.process(&rec("one")).unwrap()[0].payload, b"ONE");
         let mut starved = wasm(UPPER_BATCH_WAT, 20);
         assert!(starved.process_batch(&[rec(&"x".repeat(5000)), rec("y")]).iter().all(Result::is_err));
+    }
+
+    #[test]
+    fn a_route_sends_each_message_unchanged_to_the_topics_its_program_names() {
+        let topics = [("de", "persistent://t/n/orders-de"), ("rest", "persistent://t/n/orders-rest")];
+        let mut f = Route {
+            jq: Jq::compile(r#"if .country == "DE" then "de" elif .country == "XX" then "nowhere" elif .country == null then null else "rest" end"#).unwrap(),
+            topics: topics.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
+        };
+        let de = rec(r#"{"country":"DE"}"#);
+        let out = f.process(&de).unwrap();
+        assert_eq!(out.len(), 1);
+        assert_eq!((out[0].topic.as_deref(), &out[0].payload, &out[0].key), (Some(topics[0].1), &de.payload, &de.key));
+        assert_eq!(f.process(&rec(r#"{"country":"FR"}"#)).unwrap()[0].topic.as_deref(), Some(topics[1].1));
+        assert!(f.process(&rec("{}")).unwrap().is_empty(), "null drops the message");
+        assert!(f.process(&rec(r#"{"country":"XX"}"#)).unwrap_err().contains("no route `nowhere`"));
+        let mut both = Route { jq: Jq::compile(r#""de", "rest""#).unwrap(), topics: f.topics.clone() };
+        assert_eq!(both.process(&de).unwrap().len(), 2, "a fan-out");
     }
 
     #[test]

@@ -115,6 +115,7 @@ fn record(msg: &Message<Vec<u8>>) -> Record {
         key: meta.partition_key.clone(),
         properties: meta.properties.iter().map(|kv| (kv.key.clone(), kv.value.clone())).collect(),
         event_time: meta.event_time,
+        topic: None,
     }
 }
 
@@ -132,6 +133,8 @@ struct Worker<'a> {
     function: Box<dyn UserFunction>,
     output: Option<Producer<TokioExecutor>>,
     output_broken: bool,
+    /// Producers of a route function's topics, by topic.
+    routes: std::collections::BTreeMap<String, Producer<TokioExecutor>>,
     dead_letter: Option<Producer<TokioExecutor>>,
     attempts: Attempts,
     stats: Arc<Stats>,
@@ -164,6 +167,7 @@ pub async fn run(
         function,
         output,
         output_broken: false,
+        routes: Default::default(),
         dead_letter: None,
         attempts: Attempts::default(),
         stats: stats.clone(),
@@ -259,7 +263,8 @@ pub async fn run(
         }
     }
     let _ = consumer.close().await;
-    for mut p in [worker.output.take(), worker.dead_letter.take()].into_iter().flatten() {
+    let routes = std::mem::take(&mut worker.routes).into_values().map(Some);
+    for mut p in [worker.output.take(), worker.dead_letter.take()].into_iter().chain(routes).flatten() {
         let _ = p.close().await;
     }
     log("info", "stopped", &[("acked", stats.acked.load(Ordering::Relaxed).to_string())]);
@@ -355,24 +360,28 @@ impl Worker<'_> {
             }
         };
         self.attempts.forget(&topic, &id);
-        if self.output_broken {
-            self.rebuild_output().await;
-        }
-        let Some(producer) = self.output.as_mut().filter(|_| !outputs.is_empty()) else {
-            stats.processed.fetch_add(1, Ordering::Relaxed);
-            return self.report(topic, id, true);
-        };
         let mut receipts = Vec::with_capacity(outputs.len());
         for o in outputs {
-            match send(producer, o).await {
+            let destination = o.topic.clone();
+            let sent = match self.producer_for(destination.as_deref()).await {
+                Ok(Some(producer)) => send(producer, o).await,
+                // No output topic: the function only consumes.
+                Ok(None) => continue,
+                Err(e) => Err(e),
+            };
+            match sent {
                 Ok(receipt) => receipts.push(receipt),
                 Err(e) => {
                     stats.sink_exceptions.fetch_add(1, Ordering::Relaxed);
                     log("warn", "send failed; the input will be processed again", &[("error", e)]);
-                    self.output_broken = true;
+                    self.producer_broken(destination.as_deref());
                     return self.report(topic, id, false);
                 }
             }
+        }
+        if receipts.is_empty() {
+            stats.processed.fetch_add(1, Ordering::Relaxed);
+            return self.report(topic, id, true);
         }
         if self.config.processing_guarantee == Guarantee::AtmostOnce {
             stats.processed.fetch_add(1, Ordering::Relaxed);
@@ -444,14 +453,32 @@ impl Worker<'_> {
         });
     }
 
-    async fn rebuild_output(&mut self) {
-        let Some(topic) = &self.config.output else { return };
-        match producer(self.pulsar, topic).await {
-            Ok(p) => {
-                self.output = Some(p);
+    /// The producer for an output: the configured output topic, or a route's
+    /// topic (created on first use); none when the function has no output.
+    async fn producer_for(&mut self, route: Option<&str>) -> Result<Option<&mut Producer<TokioExecutor>>, String> {
+        let Some(topic) = route else {
+            if self.output_broken
+                && let Some(topic) = &self.config.output
+            {
+                self.output = Some(producer(self.pulsar, topic).await?);
                 self.output_broken = false;
             }
-            Err(e) => log("warn", "producer not rebuilt yet", &[("error", e)]),
+            return Ok(self.output.as_mut());
+        };
+        if !self.routes.contains_key(topic) {
+            let p = producer(self.pulsar, topic).await?;
+            self.routes.insert(topic.to_string(), p);
+        }
+        Ok(self.routes.get_mut(topic))
+    }
+
+    /// After a failed send: rebuild that producer before its next use.
+    fn producer_broken(&mut self, route: Option<&str>) {
+        match route {
+            None => self.output_broken = true,
+            Some(topic) => {
+                self.routes.remove(topic);
+            }
         }
     }
 }

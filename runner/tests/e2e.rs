@@ -135,6 +135,30 @@ async fn a_batch_with_one_poison_message_is_not_acknowledged_by_its_good_message
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_route_function_sends_each_message_to_the_topic_its_program_names() {
+    let Some(bin) = pulsar_lite() else { return };
+    let cluster = Cluster::start(&bin).await;
+    let (input, de, rest) = (topic("rt-in"), topic("rt-de"), topic("rt-rest"));
+    let route = json!({"route": {
+        "program": r#"if .country == "DE" then "de" elif .country == "??" then null else "rest" end"#,
+        "topics": {"de": de, "rest": rest},
+    }});
+    let runner = Runner::start(&cluster.url(), config("router", &[input.as_str()], None, route));
+    runner.wait_ready(Duration::from_secs(20));
+    let client = cluster.client().await;
+    let mut to_de = subscribe(&client, &de, "check").await;
+    let mut to_rest = subscribe(&client, &rest, "check").await;
+    let country = |i: u64| ["DE", "FR", "??"][(i % 3) as usize];
+    produce(&client, &input, (0..300u64).map(|i| format!(r#"{{"id":{i},"country":"{}"}}"#, country(i)).into_bytes()))
+        .await;
+    let got_de = ids(&collect(&mut to_de, Duration::from_secs(30), distinct(100, "id")).await, "id");
+    let got_rest = ids(&collect(&mut to_rest, Duration::from_secs(30), distinct(100, "id")).await, "id");
+    assert_eq!(got_de, (0..300).filter(|i| i % 3 == 0).collect::<BTreeSet<_>>());
+    assert_eq!(got_rest, (0..300).filter(|i| i % 3 == 1).collect::<BTreeSet<_>>());
+    assert_eq!(runner.metric("processed_successfully_total"), 300, "dropped messages count as processed");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sigterm_drains_and_exits_zero_and_readiness_follows_the_connection() {
     let Some(bin) = pulsar_lite() else { return };
     // No broker behind the URL yet: alive, not ready.

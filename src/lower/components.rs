@@ -91,6 +91,9 @@ fn component(
     }
     let io = ports(ctx, scope, kind, decl, &mut spec, list, key);
     let native = (decl.runtime == Some(Runtime::Native)).then(|| native_runner(ctx, kind, key, decl, &spec, &io, list));
+    if native.is_none() {
+        native_fields_elsewhere(ctx, decl, key, list);
+    }
     if ctx.diags.iter().skip(errors_before).any(|d| d.is_error()) {
         return None;
     }
@@ -296,6 +299,16 @@ fn ports(
         }
         io.outputs.push(port);
     }
+    for (name, r) in decl.route.iter().flat_map(|route| &route.topics) {
+        if let Some(mut port) = port(ctx, scope, r, &[list, key, "route", "topics", name], PortRole::Route) {
+            // A route forwards its inputs unchanged, unless the end names a schema.
+            let end_names_schema = matches!(r, TopicRef::Detailed(u) if u.schema.is_some());
+            if let (false, [one]) = (end_names_schema, io.inputs.as_slice()) {
+                port.schema = one.schema.clone();
+            }
+            io.outputs.push(port);
+        }
+    }
     if let Some(retries) = &decl.retries {
         spec.max_message_retry = Some(retries.max);
         if let Some(dlq) = &retries.dead_letter_topic {
@@ -387,11 +400,16 @@ fn native_runner(
             "atleast_once"
         }
     };
-    let sources = [decl.jq.is_some(), decl.file.is_some(), decl.package.is_some()];
+    let sources = [decl.jq.is_some(), decl.file.is_some(), decl.package.is_some(), decl.route.is_some()];
     if sources.iter().filter(|s| **s).count() > 1 {
-        ctx.diags.push(diag::native_runtime(span, "runs one of a `jq` program, a WebAssembly `file` or a `package`"));
+        ctx.diags.push(diag::native_runtime(
+            span,
+            "runs one of a `jq` program, a `route`, a WebAssembly `file` or a `package`",
+        ));
     }
-    let (function, module_config_map) = native_function(ctx, decl, span);
+    let route_topics = io.outputs.iter().filter(|p| p.role == PortRole::Route).map(|p| p.topic.clone());
+    let routes: Vec<(&String, String)> = decl.route.iter().flat_map(|r| r.topics.keys()).zip(route_topics).collect();
+    let (function, module_config_map) = native_function(ctx, decl, span, &routes);
     let mut inputs: Vec<&str> = Vec::new();
     for p in &io.inputs {
         if !inputs.contains(&p.topic.as_str()) {
@@ -486,6 +504,17 @@ fn connection_settings(pulsar: &crate::model::common::PulsarMessaging) -> serde_
     out
 }
 
+/// `jq`, `route` and `sha256` mean something only to fmc's runner: on another
+/// runtime they would be dropped silently, so they are refused (R013).
+fn native_fields_elsewhere(ctx: &mut MeshCtx, decl: &ComponentDecl, key: &str, list: &str) {
+    let fields = [("jq", decl.jq.is_some()), ("route", decl.route.is_some()), ("sha256", decl.sha256.is_some())];
+    for (field, _) in fields.iter().filter(|(_, set)| *set) {
+        let span = ctx.key_span(&[list, key, field]);
+        ctx.diags
+            .push(diag::native_runtime(span, &format!("is the only one that runs `{field}` (set `runtime: native`)")));
+    }
+}
+
 /// Where the module is mounted from a `configmap://NAME/KEY` package.
 pub const PACKAGE_DIR: &str = "/etc/fmc/package";
 
@@ -494,6 +523,7 @@ fn native_function(
     ctx: &mut MeshCtx,
     decl: &ComponentDecl,
     span: crate::source::Span,
+    routes: &[(&String, String)],
 ) -> (serde_json::Value, Option<(String, String)>) {
     let wasm = |source: serde_json::Value| {
         let mut w = serde_json::json!({"sha256": decl.sha256});
@@ -504,6 +534,10 @@ fn native_function(
     };
     if let Some(program) = &decl.jq {
         return (serde_json::json!({"jq": {"program": program}}), None);
+    }
+    if let Some(route) = &decl.route {
+        let topics: BTreeMap<&String, &String> = routes.iter().map(|(name, topic)| (*name, topic)).collect();
+        return (serde_json::json!({"route": {"program": route.jq, "topics": topics}}), None);
     }
     if let Some(path) = &decl.file {
         return (wasm(serde_json::json!({"path": path})), None);

@@ -179,6 +179,15 @@ pub enum TopicRef {
     Detailed(TopicUse),
 }
 
+/// `route:` of a native function: a jq program names, per message, the
+/// route(s) it goes to unchanged; `topics` maps route names to topics.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct RouteDecl {
+    pub jq: String,
+    pub topics: BTreeMap<String, TopicRef>,
+}
+
 #[serde_with::skip_serializing_none]
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
@@ -232,6 +241,8 @@ pub struct ComponentDecl {
     pub jq: Option<String>,
     /// Native runtime: the hex SHA-256 the WebAssembly `file` must have.
     pub sha256: Option<String>,
+    /// Native runtime: content-based routing (instead of `jq` or a module).
+    pub route: Option<RouteDecl>,
     pub inputs: Option<Vec<TopicRef>>,
     pub output: Option<TopicRef>,
     pub parallelism: Option<i32>,

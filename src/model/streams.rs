@@ -14,6 +14,8 @@ use std::sync::Arc;
 pub enum PortRole {
     Input,
     Output,
+    /// One of a routing function's topics (its data, like `Output`).
+    Route,
     DeadLetter,
     Log,
 }

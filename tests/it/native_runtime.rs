@@ -372,3 +372,49 @@ spec:
     let out = build_text(&both);
     assert!(out.diagnostics.iter().any(|d| d.code == "R013"), "{:#?}", out.diagnostics);
 }
+
+/// `route:` makes each route topic an output of the function in the stream
+/// graph (typed as the input it forwards) and names them in the runner's
+/// configuration; native-only fields on another runtime are refused.
+#[test]
+fn a_native_route_is_an_output_per_topic_and_native_fields_elsewhere_are_refused() {
+    let mesh = "apiVersion: fmc.functionmesh.io/v1alpha1
+kind: Mesh
+metadata: {name: routes, namespace: streaming}
+spec:
+  schemas:
+    Order: {type: JSON, definition: {type: record, name: Order, fields: [{name: country, type: string}]}}
+  topics:
+    orders: {schema: Order, external: true}
+    orders-de: {schema: Order, external: true}
+    orders-rest: {external: true}
+  functions:
+    by-country:
+      runtime: native
+      route:
+        jq: 'if .country == \"DE\" then \"de\" else \"rest\" end'
+        topics: {de: orders-de, rest: orders-rest}
+      inputs: [orders]
+";
+    let out = build_text(mesh);
+    assert!(out.diagnostics.is_empty(), "{:#?}", out.diagnostics);
+    let cm = object(&out, "ConfigMap", "by-country-function-runner");
+    let config: serde_json::Value = serde_json::from_str(cm["data"]["runner.json"].as_str().unwrap()).unwrap();
+    let route = &config["function"]["route"];
+    assert_eq!(route["topics"]["de"], "persistent://public/default/orders-de");
+    assert_eq!(route["topics"]["rest"], "persistent://public/default/orders-rest");
+    assert!(config.get("output").is_none(), "{config}");
+    // Both route topics are written by the function: no "never produced" warning, and
+    // a route topic whose schema the input cannot satisfy is a type error.
+    let clash = mesh.replace("orders-de: {schema: Order, external: true}", "orders-de: {schema: Clash, external: true}").replace(
+        "  topics:\n",
+        "    Clash: {type: JSON, definition: {type: record, name: Clash, fields: [{name: n, type: long}]}}\n  topics:\n",
+    );
+    let out = build_text(&clash);
+    assert!(out.diagnostics.iter().any(|d| d.code == "C018" || d.code == "C019"), "{:#?}", out.diagnostics);
+
+    let java = mesh.replace("runtime: native", "runtime: java\n      file: /fn.jar\n      className: x.Y");
+    let out = build_text(&java);
+    let r013: Vec<_> = out.diagnostics.iter().filter(|d| d.code == "R013").collect();
+    assert!(r013.iter().any(|d| d.message.contains("`route`")), "{:#?}", out.diagnostics);
+}

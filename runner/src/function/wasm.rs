@@ -175,7 +175,7 @@ impl Reader<'_> {
                 })
                 .collect::<Result<_, String>>()?,
         };
-        Ok(Record { payload, key, properties, event_time })
+        Ok(Record { payload, key, properties, event_time, topic: None })
     }
 }
 

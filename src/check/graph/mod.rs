@@ -184,5 +184,5 @@ pub fn check(resolved: &Resolved, docs: &[Document]) -> (StreamGraph, Diagnostic
 
 /// Whether a port carries the component's own data (not dead letters or logs).
 pub fn is_data(port: &Port) -> bool {
-    matches!(port.role, PortRole::Input | PortRole::Output)
+    matches!(port.role, PortRole::Input | PortRole::Output | PortRole::Route)
 }
