@@ -6,6 +6,8 @@ cd "$(dirname "$0")/.."
 
 bash scripts/setup.sh
 cargo fmt --all -- --check
+# The image test (runner/tests/image.rs) runs this static build alone in an empty root.
+RUSTFLAGS='-C target-feature=+crt-static' cargo build --locked --target x86_64-unknown-linux-gnu -p fmc-runner --bin fmc-runner
 # The runner's optional wasmtime engine is built and tested too (its ABI
 # tests run on every engine the build has).
 cargo clippy --workspace --all-targets --locked --features fmc-runner/wasmtime -- -D warnings

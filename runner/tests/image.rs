@@ -1,8 +1,10 @@
 //! The runner as its image runs it: the static binary alone in an otherwise
 //! empty root filesystem (what `runner/Dockerfile` copies: `/fmc-runner` and
-//! `/etc/nsswitch.conf`; what the pod spec mounts: `/etc/hosts` and the runner
-//! ConfigMap), as uid 65532 with only the environment the pod sets, reaching
-//! the broker by host name.
+//! `/etc/nsswitch.conf`; what the container runtime adds: the standard `/dev`
+//! nodes; what the pod spec mounts: `/etc/hosts` and the runner ConfigMap), as
+//! uid 65532 with only the environment the pod sets, reaching the broker by
+//! host name. (Without `/dev/urandom` the runner stops at start: this test
+//! found that, and every OCI runtime provides it.)
 //!
 //! Needs the static build `scripts/test.sh` makes
 //! (`RUSTFLAGS='-C target-feature=+crt-static' cargo build --target
@@ -28,6 +30,16 @@ fn static_binary() -> Option<PathBuf> {
     None
 }
 
+/// Whether an ELF-64 file names a program interpreter (`PT_INTERP`): a
+/// dynamically linked binary does, a static one does not.
+fn has_interpreter(elf: &[u8]) -> bool {
+    assert_eq!(&elf[..5], b"\x7fELF\x02", "an ELF-64 file");
+    let u16_at = |at: usize| u16::from_le_bytes([elf[at], elf[at + 1]]) as usize;
+    let phoff = u64::from_le_bytes(elf[0x20..0x28].try_into().expect("8 bytes")) as usize;
+    let (size, count) = (u16_at(0x36), u16_at(0x38));
+    (0..count).any(|i| u32::from_le_bytes(elf[phoff + i * size..][..4].try_into().expect("4 bytes")) == 3)
+}
+
 fn install(root: &Path, path: &str, bytes: &[u8]) {
     let target = root.join(path.trim_start_matches('/'));
     std::fs::create_dir_all(target.parent().expect("parent")).expect("dir");
@@ -38,8 +50,7 @@ fn install(root: &Path, path: &str, bytes: &[u8]) {
 async fn the_static_binary_runs_alone_in_an_empty_root_as_a_non_root_user() {
     let Some(bin) = pulsar_lite() else { return };
     let Some(runner) = static_binary() else { return };
-    let file = Command::new("file").arg("-b").arg(&runner).output().expect("file");
-    assert!(String::from_utf8_lossy(&file.stdout).contains("static"), "{}", String::from_utf8_lossy(&file.stdout));
+    assert!(!has_interpreter(&std::fs::read(&runner).expect("binary")), "{} is dynamically linked", runner.display());
 
     let cluster = Cluster::start(&bin).await;
     let root = tempfile::tempdir().expect("root");
@@ -55,6 +66,14 @@ async fn the_static_binary_runs_alone_in_an_empty_root_as_a_non_root_user() {
         "/etc/nsswitch.conf",
         &std::fs::read(project_root().join("runner/image/nsswitch.conf")).expect("nss"),
     );
+    // … what every OCI runtime gives a container (runc's default devices; the
+    // runner's random numbers come from /dev/urandom) …
+    std::fs::create_dir_all(root.path().join("dev")).expect("dev");
+    for (name, minor) in [("null", 3), ("zero", 5), ("full", 7), ("random", 8), ("urandom", 9)] {
+        let node = root.path().join("dev").join(name);
+        let made = Command::new("mknod").args(["-m", "666"]).arg(&node).args(["c", "1", &minor.to_string()]).status();
+        assert!(made.is_ok_and(|s| s.success()), "mknod {}", node.display());
+    }
     // … and what the kubelet mounts.
     install(root.path(), "/etc/hosts", b"127.0.0.1 localhost pulsar-broker.pulsar.svc\n");
     let (input, output) = (topic("img-in"), topic("img-out"));
@@ -67,7 +86,13 @@ async fn the_static_binary_runs_alone_in_an_empty_root_as_a_non_root_user() {
     install(root.path(), "/etc/fmc/runner/runner.json", config.to_string().as_bytes());
     let log_path = logs.path().join("runner.log");
     let log = std::fs::File::create(&log_path).ok();
-    let mut child = Command::new("chroot")
+    // The pod's environment only: no PATH, so name chroot by its full path.
+    let chroot = std::env::split_paths(&std::env::var_os("PATH").unwrap_or_default())
+        .chain([PathBuf::from("/usr/sbin")])
+        .map(|d| d.join("chroot"))
+        .find(|p| p.exists())
+        .expect("chroot (coreutils)");
+    let mut child = Command::new(chroot)
         .args(["--userspec=65532:65532"])
         .arg(root.path())
         .args(["/fmc-runner", "--config", "/etc/fmc/runner/runner.json"])
