@@ -46,6 +46,8 @@ pub struct Config {
     pub max_retries: Option<u32>,
     /// Defaults to `<first input>-<subscription>-DLQ` when `maxRetries` is set.
     pub dead_letter_topic: Option<String>,
+    /// An input not acknowledged within this many milliseconds is delivered again.
+    pub ack_timeout_ms: Option<u64>,
     /// Wait before a failed message is handed back for redelivery, milliseconds.
     #[serde(default = "default_backoff")]
     pub retry_backoff_ms: u64,
@@ -238,9 +240,11 @@ impl Config {
                 "EFFECTIVELY_ONCE needs broker-side deduplication, which the runner cannot rely on; use ATLEAST_ONCE"
                     .into(),
             ),
-            Guarantee::Manual => Err("MANUAL needs a function that acknowledges itself; built-in and WebAssembly \
-                                      functions are acknowledged by the runner (use ATLEAST_ONCE)"
-                .into()),
+            Guarantee::Manual if !matches!(self.function, FunctionConfig::Wasm { .. }) => {
+                Err("MANUAL needs a function that acknowledges inputs itself: a WebAssembly module of the batch ABI \
+                     (built-in functions are acknowledged by the runner; use ATLEAST_ONCE)"
+                    .into())
+            }
             _ => Ok(()),
         }
     }

@@ -31,6 +31,12 @@ pub trait UserFunction: Send {
     fn process_batch(&mut self, inputs: &[Record]) -> Vec<Result<Vec<Record>, String>> {
         inputs.iter().map(|input| self.process(input)).collect()
     }
+
+    /// Under MANUAL: which inputs of the last batch the function acknowledged
+    /// itself; none for functions that cannot (the runner refuses MANUAL then).
+    fn acknowledged(&self) -> Option<&[bool]> {
+        None
+    }
 }
 
 /// Builds the function the configuration names; a WebAssembly function
@@ -209,9 +215,10 @@ mod tests {
         let mut keyed = rec("keep my key");
         keyed.properties = vec![("p".into(), "v".into())];
         keyed.event_time = Some(42);
-        let inputs = [rec("hello"), rec("-skip"), rec("!boom"), keyed.clone()];
+        let inputs = [rec("hello"), rec("-skip"), rec("!boom"), keyed.clone(), rec("~hold")];
         let results = f.process_batch(&inputs);
-        assert_eq!(results.len(), 4);
+        assert_eq!(results.len(), 5);
+        assert_eq!(f.acknowledged(), Some(&[true, true, false, true, false][..]), "ack entries (MANUAL)");
         assert_eq!(results[0].as_ref().unwrap()[0].payload, b"HELLO");
         assert!(results[1].as_ref().unwrap().is_empty(), "filtered");
         assert!(results[2].as_ref().unwrap_err().contains("boom"), "{:?}", results[2]);
@@ -248,7 +255,10 @@ mod tests {
         assert!(wasm::decode_results(&[1, 0, 0, 0, 5, 0, 0, 0, 0, 0, 0, 0], &inputs).is_err(), "input 5 of 1");
         assert!(wasm::decode_results(&[1, 0, 0, 0, 0, 0, 0, 0, 9, 0, 0, 0], &inputs).is_err(), "unknown entry");
         assert!(wasm::decode_results(&[2, 0, 0, 0], &inputs).is_err(), "truncated");
-        assert_eq!(wasm::decode_results(&[0, 0, 0, 0], &inputs).unwrap(), vec![Ok(vec![])]);
+        let empty = wasm::decode_results(&[0, 0, 0, 0], &inputs).unwrap();
+        assert_eq!((empty.results, empty.acknowledged), (vec![Ok(vec![])], vec![false]));
+        let acked = wasm::decode_results(&[1, 0, 0, 0, 0, 0, 0, 0, 2, 0, 0, 0], &inputs).unwrap();
+        assert_eq!(acked.acknowledged, vec![true]);
         let encoded = wasm::encode_batch(&inputs);
         assert_eq!(&encoded[..8], &[1, 0, 0, 0, 1, 0, 0, 0]);
     }

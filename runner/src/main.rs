@@ -34,6 +34,11 @@ fn main() -> std::process::ExitCode {
             return std::process::ExitCode::from(2);
         }
     };
+    if config.processing_guarantee == fmc_runner::config::Guarantee::Manual && function.acknowledged().is_none() {
+        let why = "MANUAL needs a module of the batch ABI (fmc_process_batch), which acknowledges inputs itself";
+        ops::log("error", "cannot load the function", &[("error", why.into())]);
+        return std::process::ExitCode::from(2);
+    }
     let result = runtime.block_on(async move {
         let stats = Arc::new(ops::Stats::default());
         let listener = tokio::net::TcpListener::bind(&config.http_addr)

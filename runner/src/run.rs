@@ -33,6 +33,9 @@ struct Done {
     topic: String,
     id: MessageIdData,
     ok: bool,
+    /// MANUAL: processed, but the function did not acknowledge it: neither
+    /// ack nor nack (it comes back after `ackTimeoutMs` or a reconnection).
+    leave: bool,
     /// The consumer the message came from: outcomes of a consumer that was
     /// replaced are dropped (the broker redelivers its unacknowledged input).
     generation: u64,
@@ -84,6 +87,7 @@ async fn consumer(pulsar: &Pulsar<TokioExecutor>, config: &Config) -> Result<Con
         .with_subscription(config.subscription_name())
         .with_subscription_type(sub_type)
         .with_consumer_name(format!("{}-{}", config.fqfn(), config.instance_id))
+        .with_unacked_message_resend_delay(config.ack_timeout_ms.map(Duration::from_millis))
         .with_options(options);
     if let (Some(max), Some(topic)) = (config.max_retries, config.dead_letter()) {
         // The crate dead-letters a message delivered with redelivery count >= N
@@ -205,7 +209,7 @@ pub async fn run(
                     continue;
                 }
                 in_flight -= 1;
-                let verdict = ledger.settle(&done.topic, &done.id, done.ok);
+                let verdict = ledger.settle(&done.topic, &done.id, done.ok && !done.leave);
                 consumer_dead |= !settle(&mut consumer, done, verdict, &stats).await;
                 if stopping.is_some() && in_flight == 0 {
                     break;
@@ -282,6 +286,8 @@ async fn sleep_until(deadline: Option<Instant>) {
 async fn settle(consumer: &mut Consumer<Vec<u8>, TokioExecutor>, done: Done, verdict: Verdict, stats: &Stats) -> bool {
     let result = match verdict {
         Verdict::Wait => return true,
+        // Left unacknowledged by a MANUAL function: no command at all.
+        Verdict::Nack if done.leave => return true,
         Verdict::Ack => consumer.ack_with_id(&done.topic, done.id).await,
         Verdict::Nack => consumer.nack_with_id(&done.topic, done.id).await,
     };
@@ -303,7 +309,7 @@ async fn settle(consumer: &mut Consumer<Vec<u8>, TokioExecutor>, done: Done, ver
 
 impl Worker<'_> {
     fn report(&self, topic: String, id: MessageIdData, ok: bool) {
-        let done = Done { topic, id, ok, generation: self.generation };
+        let done = Done { topic, id, ok, leave: false, generation: self.generation };
         if ok {
             let _ = self.done.send(done);
             return;
@@ -315,7 +321,6 @@ impl Worker<'_> {
         });
     }
 
-    /// Processes one message; its outcome arrives later on the `done` channel.
     /// Processes the messages received together: the function sees them as
     /// one batch (see `function::wasm`), then each goes its own way.
     async fn handle_batch(&mut self, messages: Vec<Message<Vec<u8>>>) {
@@ -342,14 +347,27 @@ impl Worker<'_> {
         let results = self.function.process_batch(&inputs);
         let per_message = started.elapsed().as_secs_f64() * 1000.0 / inputs.len() as f64;
         self.stats.last_invocation.store(epoch_ms(), Ordering::Relaxed);
-        for (((topic, id), input), result) in origins.into_iter().zip(inputs).zip(results) {
+        // Under MANUAL the function says which inputs it acknowledges.
+        let manual = self.config.processing_guarantee == Guarantee::Manual;
+        let acks: Vec<bool> = match self.function.acknowledged() {
+            Some(acks) if manual => acks.to_vec(),
+            _ => vec![true; inputs.len()],
+        };
+        for ((((topic, id), input), result), acknowledged) in origins.into_iter().zip(inputs).zip(results).zip(acks) {
             self.stats.record_latency(per_message);
-            self.finish(topic, id, input, result).await;
+            self.finish(topic, id, input, result, acknowledged).await;
         }
     }
 
     /// Sends one input's outputs and reports its outcome when they are confirmed.
-    async fn finish(&mut self, topic: String, id: MessageIdData, input: Record, result: Result<Vec<Record>, String>) {
+    async fn finish(
+        &mut self,
+        topic: String,
+        id: MessageIdData,
+        input: Record,
+        result: Result<Vec<Record>, String>,
+        acknowledged: bool,
+    ) {
         let stats = self.stats.clone();
         let outputs = match result {
             Ok(outputs) => outputs,
@@ -381,6 +399,10 @@ impl Worker<'_> {
         }
         if receipts.is_empty() {
             stats.processed.fetch_add(1, Ordering::Relaxed);
+            if !acknowledged {
+                let _ = self.done.send(Done { topic, id, ok: true, leave: true, generation: self.generation });
+                return;
+            }
             return self.report(topic, id, true);
         }
         if self.config.processing_guarantee == Guarantee::AtmostOnce {
@@ -399,7 +421,7 @@ impl Worker<'_> {
                 stats.sink_exceptions.fetch_add(1, Ordering::Relaxed);
                 tokio::time::sleep(delay).await;
             }
-            let _ = tx.send(Done { topic, id, ok, generation });
+            let _ = tx.send(Done { topic, id, ok, leave: ok && !acknowledged, generation });
         });
     }
 
@@ -449,7 +471,7 @@ impl Worker<'_> {
             } else {
                 tokio::time::sleep(delay).await;
             }
-            let _ = tx.send(Done { topic, id, ok, generation });
+            let _ = tx.send(Done { topic, id, ok, leave: false, generation });
         });
     }
 

@@ -265,3 +265,56 @@ async fn a_runner_killed_mid_stream_and_restarted_loses_nothing() {
     }
     assert_eq!(seen.len() as u64, N, "messages lost after kill -9\n{}", second.log());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn under_manual_only_what_the_module_acknowledges_is_acknowledged() {
+    let Some(bin) = pulsar_lite() else { return };
+    let cluster = Cluster::start(&bin).await;
+    let (input, output) = (topic("m-in"), topic("m-out"));
+    let mut c = config("manual", &[input.as_str()], Some(&output), json!({"wasm": {"path": upper_wat()}}));
+    c["processingGuarantee"] = "manual".into();
+    c["ackTimeoutMs"] = 1000.into();
+    let runner = Runner::start(&cluster.url(), c);
+    runner.wait_ready(Duration::from_secs(20));
+    let client = cluster.client().await;
+    let mut out = subscribe(&client, &output, "check").await;
+    // The module acknowledges every input except those starting with `~`.
+    produce(
+        &client,
+        &input,
+        (0..20u32).map(|i| if i % 4 == 0 { format!("~hold-{i}") } else { format!("go-{i}") }.into_bytes()),
+    )
+    .await;
+    let mut seen = BTreeSet::new();
+    collect(&mut out, Duration::from_secs(30), |p| {
+        seen.insert(p.to_vec());
+        seen.len() >= 20
+    })
+    .await;
+    assert_eq!(seen.len(), 20, "every input produced its output");
+    // The held inputs were never acknowledged: the ack timeout brings them back.
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while runner.metric("received_total") < 25 {
+        assert!(Instant::now() < deadline, "held inputs were not redelivered\n{}", runner.log());
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(runner.metric("user_exceptions_total"), 0);
+
+    // A one-message (v1) module cannot acknowledge: MANUAL refuses to start.
+    let mut v1 = config(
+        "manual-v1",
+        &[input.as_str()],
+        Some(&output),
+        json!({"wasm": {"path": project_root().join("runner/tests/fixtures/upper.wat")}}),
+    );
+    v1["processingGuarantee"] = "manual".into();
+    let mut refused = Runner::start(&cluster.url(), v1);
+    let status = loop {
+        if let Some(s) = refused.child.try_wait().expect("wait") {
+            break s;
+        }
+        assert!(Instant::now() < deadline + Duration::from_secs(10), "MANUAL with a v1 module started");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    assert_eq!(status.code(), Some(2), "{}", refused.log());
+}

@@ -395,11 +395,24 @@ fn native_runner(
     let guarantee = match spec.processing_guarantee {
         None | Some(ProcessingGuarantee::AtleastOnce) => "atleast_once",
         Some(ProcessingGuarantee::AtmostOnce) => "atmost_once",
+        // A module acknowledges inputs itself (batch ABI ack entries).
+        Some(ProcessingGuarantee::Manual) if decl.file.is_some() || decl.package.is_some() => "manual",
+        Some(ProcessingGuarantee::Manual) => {
+            ctx.diags.push(diag::native_runtime(
+                span,
+                "runs `manual` only for WebAssembly modules, which acknowledge inputs themselves",
+            ));
+            "atleast_once"
+        }
         Some(_) => {
-            ctx.diags.push(diag::native_runtime(span, "supports the atleast_once and atmost_once guarantees"));
+            ctx.diags.push(diag::native_runtime(
+                span,
+                "supports the atleast_once, atmost_once and (modules) manual guarantees",
+            ));
             "atleast_once"
         }
     };
+    foreign_to_the_runner(ctx, key, decl, list);
     let sources = [decl.jq.is_some(), decl.file.is_some(), decl.package.is_some(), decl.route.is_some()];
     if sources.iter().filter(|s| **s).count() > 1 {
         ctx.diags.push(diag::native_runtime(
@@ -449,6 +462,8 @@ fn native_runner(
         "deadLetterTopic": spec.dead_letter_topic,
         "function": function,
         "tokenFile": token,
+        // Pulsar Functions' timeoutMs: an input not acknowledged by then is delivered again.
+        "ackTimeoutMs": spec.timeout,
         "httpAddr": "0.0.0.0:9094",
     });
     if let Some(obj) = config.as_object_mut()
@@ -502,6 +517,21 @@ fn connection_settings(pulsar: &crate::model::common::PulsarMessaging) -> serde_
         }
     }
     out
+}
+
+/// Fields a Pulsar Functions instance uses and the runner has nothing for:
+/// refused (R013) rather than dropped.
+fn foreign_to_the_runner(ctx: &mut MeshCtx, key: &str, decl: &ComponentDecl, list: &str) {
+    let fields = [
+        ("className", decl.class_name.is_some(), "runs no Java, Python or Go class"),
+        ("config", decl.config.is_some(), "passes no user config to jq programs or modules"),
+        ("secrets", decl.secrets.is_some(), "passes no secrets to jq programs or modules"),
+        ("logTopic", decl.log_topic.is_some(), "writes its logs to stderr as JSON lines, not to a topic"),
+    ];
+    for (field, _, why) in fields.iter().filter(|(_, set, _)| *set) {
+        let span = ctx.key_span(&[list, key, field]);
+        ctx.diags.push(diag::native_runtime(span, &format!("{why} (`{field}`)")));
+    }
 }
 
 /// `jq`, `route` and `sha256` mean something only to fmc's runner: on another

@@ -13,7 +13,13 @@
 //! result = count:u32 entry*count
 //! entry  = input:u32 0:u32 record          an output of input #input
 //!        | input:u32 1:u32 len:u32 message  input #input failed
+//!        | input:u32 2:u32                  the module acknowledges input #input
 //! ```
+//!
+//! Ack entries matter only under the MANUAL guarantee: then an input is
+//! acknowledged (once its outputs are confirmed) only if the module said so,
+//! and one it leaves unacknowledged comes back after `ackTimeoutMs` or a
+//! reconnection, as in Pulsar Functions.
 //!
 //! In a record `key_len = 0xFFFF_FFFF` means no key, `event_time = 0` none.
 //! In an output record the same two values, and `props = 0xFFFF_FFFF`, mean
@@ -50,11 +56,18 @@ pub trait Instance: Send {
 pub struct Wasm {
     instance: Box<dyn Instance>,
     fuel: u64,
+    /// Per input of the last batch: whether the module acknowledged it.
+    acknowledged: Vec<bool>,
 }
 
 impl Wasm {
     pub fn new(instance: Box<dyn Instance>, fuel: u64) -> Wasm {
-        Wasm { instance, fuel }
+        Wasm { instance, fuel, acknowledged: Vec::new() }
+    }
+
+    /// Whether the module can acknowledge inputs itself (the batch ABI).
+    pub fn batch_abi(&self) -> bool {
+        self.instance.batch_abi()
     }
 
     /// Writes `bytes` into the guest and calls the exported function on them.
@@ -86,9 +99,19 @@ impl UserFunction for Wasm {
         }
         let fuel = self.fuel.saturating_mul(inputs.len() as u64);
         match self.call(&encode_batch(inputs), fuel).and_then(|out| decode_results(&out, inputs)) {
-            Ok(results) => results,
-            Err(e) => inputs.iter().map(|_| Err(e.clone())).collect(),
+            Ok(Decoded { results, acknowledged }) => {
+                self.acknowledged = acknowledged;
+                results
+            }
+            Err(e) => {
+                self.acknowledged = vec![false; inputs.len()];
+                inputs.iter().map(|_| Err(e.clone())).collect()
+            }
         }
+    }
+
+    fn acknowledged(&self) -> Option<&[bool]> {
+        self.instance.batch_abi().then_some(self.acknowledged.as_slice())
     }
 }
 
@@ -179,8 +202,17 @@ impl Reader<'_> {
     }
 }
 
-pub fn decode_results(bytes: &[u8], inputs: &[Record]) -> Result<Vec<Result<Vec<Record>, String>>, String> {
+/// What a batch call returned: per input, its outputs or error, and whether
+/// the module acknowledged it.
+#[derive(Debug, PartialEq)]
+pub struct Decoded {
+    pub results: Vec<Result<Vec<Record>, String>>,
+    pub acknowledged: Vec<bool>,
+}
+
+pub fn decode_results(bytes: &[u8], inputs: &[Record]) -> Result<Decoded, String> {
     let mut results: Vec<Result<Vec<Record>, String>> = inputs.iter().map(|_| Ok(Vec::new())).collect();
+    let mut acknowledged = vec![false; inputs.len()];
     let mut r = Reader { bytes, at: 0 };
     for _ in 0..r.u32()? {
         let index = r.u32()? as usize;
@@ -197,10 +229,11 @@ pub fn decode_results(bytes: &[u8], inputs: &[Record]) -> Result<Vec<Result<Vec<
                 let message = String::from_utf8_lossy(r.take(len as usize)?).to_string();
                 results[index] = Err(format!("the function failed: {message}"));
             }
+            2 => acknowledged[index] = true,
             tag => return Err(format!("unknown batch result entry {tag}")),
         }
     }
-    Ok(results)
+    Ok(Decoded { results, acknowledged })
 }
 
 /// The module's entry point: the batch ABI when exported, else one message
