@@ -40,12 +40,27 @@ struct Process {
     name: String,
     child: Child,
     log: PathBuf,
+    /// A runner (drained with SIGTERM on stop, watched through its endpoint).
+    runner: bool,
+    /// The runner's HTTP endpoint, once its log names it (it binds port 0).
     http: Option<SocketAddr>,
+}
+
+impl Process {
+    fn endpoint(&mut self) -> Option<SocketAddr> {
+        if self.http.is_none() {
+            let log = std::fs::read_to_string(&self.log).unwrap_or_default();
+            let line = log.lines().find(|l| l.contains("\"msg\":\"listening\""))?;
+            let value: serde_json::Value = serde_json::from_str(line).ok()?;
+            self.http = value["addr"].as_str()?.parse().ok();
+        }
+        self.http
+    }
 }
 
 impl Drop for Process {
     fn drop(&mut self) {
-        if self.http.is_some() {
+        if self.runner {
             let _ = Command::new("kill").arg("-TERM").arg(self.child.id().to_string()).status();
             let deadline = Instant::now() + Duration::from_secs(5);
             while Instant::now() < deadline && matches!(self.child.try_wait(), Ok(None)) {
@@ -161,7 +176,7 @@ fn start_local_broker(work: &Path, bin_dir: Option<&Path>, processes: &mut Vec<P
         .stderr(log_file(&log)?)
         .spawn()
         .map_err(|e| format!("cannot start {}: {e}", lite.display()))?;
-    processes.push(Process { name: "pulsar-lite".into(), child, log, http: None });
+    processes.push(Process { name: "pulsar-lite".into(), child, log, runner: false, http: None });
     wait_for(broker_addr, "pulsar-lite")?;
     let log = work.join("relay.log");
     let child = Command::new(&relay)
@@ -170,7 +185,7 @@ fn start_local_broker(work: &Path, bin_dir: Option<&Path>, processes: &mut Vec<P
         .stderr(log_file(&log)?)
         .spawn()
         .map_err(|e| format!("cannot start {}: {e}", relay.display()))?;
-    processes.push(Process { name: "relay".into(), child, log, http: None });
+    processes.push(Process { name: "relay".into(), child, log, runner: false, http: None });
     wait_for(relay_addr, "fmc-pulsar-relay")?;
     Ok(format!("pulsar://{relay_addr}"))
 }
@@ -186,7 +201,8 @@ fn dev_config(rendered: &serde_json::Value, url: &str, base_dir: &Path) -> Resul
     let mut config = rendered.clone();
     let obj = config.as_object_mut().ok_or("invariant: the runner configuration is an object")?;
     obj.insert("serviceUrl".into(), url.into());
-    obj.insert("httpAddr".into(), free_addr()?.to_string().into());
+    // Port 0: the runner picks a free port and logs it.
+    obj.insert("httpAddr".into(), "127.0.0.1:0".into());
     obj.remove("tokenFile");
     if let Some(path) = obj.get_mut("function").and_then(|f| f.get_mut("wasm")).and_then(|w| w.get_mut("path"))
         && let Some(p) = path.as_str().filter(|p| Path::new(p).is_relative())
@@ -199,7 +215,6 @@ fn dev_config(rendered: &serde_json::Value, url: &str, base_dir: &Path) -> Resul
 fn start_runner(runner: &Path, work: &Path, name: &str, config: serde_json::Value) -> Result<Process, String> {
     let path = work.join(format!("{name}.json"));
     std::fs::write(&path, config.to_string()).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
-    let http = config["httpAddr"].as_str().and_then(|a| a.parse().ok());
     let log = work.join(format!("{name}.log"));
     let child = Command::new(runner)
         .arg("--config")
@@ -208,7 +223,7 @@ fn start_runner(runner: &Path, work: &Path, name: &str, config: serde_json::Valu
         .stderr(log_file(&log)?)
         .spawn()
         .map_err(|e| format!("cannot start {}: {e}", runner.display()))?;
-    Ok(Process { name: name.to_string(), child, log, http })
+    Ok(Process { name: name.to_string(), child, log, runner: true, http: None })
 }
 
 /// Counters read from a runner's `/metrics`.
@@ -260,7 +275,7 @@ fn watch(
 ) -> Result<u8, String> {
     let tty = std::io::stdout().is_terminal();
     let started = Instant::now();
-    let runners: Vec<usize> = (0..processes.len()).filter(|&i| processes[i].http.is_some()).collect();
+    let runners: Vec<usize> = (0..processes.len()).filter(|&i| processes[i].runner).collect();
     let mut previous: Vec<Counters> = vec![Counters::default(); runners.len()];
     let mut last = Instant::now();
     let mut drawn = false;
@@ -278,7 +293,8 @@ fn watch(
         }
         let seconds = last.elapsed().as_secs_f64().max(0.001);
         last = Instant::now();
-        let now: Vec<Counters> = runners.iter().map(|&i| processes[i].http.map(counters).unwrap_or_default()).collect();
+        let now: Vec<Counters> =
+            runners.iter().map(|&i| processes[i].endpoint().map(counters).unwrap_or_default()).collect();
         let finishing = duration.is_some_and(|d| started.elapsed().as_secs_f64() >= d);
         if tty || finishing || started.elapsed().as_secs().is_multiple_of(5) {
             if tty && drawn {

@@ -262,8 +262,10 @@ spec:
         .find_map(|l| l.strip_prefix("fmc dev: broker ").map(|r| r.split(';').next().unwrap().to_string()))
         .expect("fmc dev names its broker");
     let ready = |name: &str| {
-        let config = std::fs::read_to_string(dir.path().join(format!("work/{name}.json"))).unwrap_or_default();
-        let http = serde_json::from_str::<serde_json::Value>(&config).ok()?["httpAddr"].as_str()?.to_string();
+        // Runners bind port 0 and log the address.
+        let log = std::fs::read_to_string(dir.path().join(format!("work/{name}.log"))).unwrap_or_default();
+        let line = log.lines().find(|l| l.contains("\"msg\":\"listening\""))?;
+        let http = serde_json::from_str::<serde_json::Value>(line).ok()?["addr"].as_str()?.to_string();
         Command::new("curl")
             .args(["-sf", &format!("http://{http}/readyz")])
             .output()
