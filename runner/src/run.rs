@@ -188,11 +188,14 @@ pub async fn run(
             // The crate's consumer engine can end after a broker restart: subscribe
             // again (unacknowledged messages come back; duplicates, never loss).
             log("warn", "consumer lost; subscribing again", &[]);
+            // Not ready while not subscribed (/readyz): the pod leaves the Service's endpoints.
+            stats.ready.store(false, Ordering::Relaxed);
             tokio::time::sleep(backoff(&config)).await;
             match self::consumer(&pulsar, &config).await {
                 Ok(c) => {
                     consumer = c;
                     consumer_dead = false;
+                    stats.ready.store(true, Ordering::Relaxed);
                     worker.generation += 1;
                     ledger.clear();
                     in_flight = 0;
