@@ -239,11 +239,15 @@ Fix: use the key of a function, source or sink of the mesh.
 ";
 "R013" "native-runtime-unsupported" "A component asks the `native` runtime for something fmc's runner does not do.
 
-Why: the native runtime runs functions (a jq program, a WebAssembly module, or
-identity) in fmc's own small runner image. It runs no connectors (sources and
-sinks), offers at-least-once and at-most-once processing (EFFECTIVELY_ONCE needs
-broker-side deduplication; MANUAL needs a function that acknowledges itself),
-and runs one function per component.
+Why: the native runtime runs functions (a jq program, a jq `route`, a WebAssembly
+module, or identity) in fmc's own small runner image. It runs no connectors
+(sources and sinks), offers at-least-once and at-most-once processing, and MANUAL
+only for WebAssembly modules, which acknowledge inputs themselves
+(EFFECTIVELY_ONCE needs broker-side deduplication). It runs one function per
+component, downloads a `package` URL only when `sha256` pins it, and has nothing
+to give `className`, `config`, `secrets` or `logTopic`. Conversely `jq`, `route`
+and `sha256` mean something only to the native runtime. Refusing these is better
+than dropping them silently.
 
 Fix: use the `java`, `python` or `go` runtime for that component, or change the
 setting the message names.
