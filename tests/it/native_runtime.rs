@@ -32,8 +32,17 @@ fn workspace_binary(name: &str) -> PathBuf {
     path
 }
 
+/// A free port below the kernel's ephemeral range (32768+), so no port-0 bind
+/// or outgoing connection of a parallel test takes it before the broker binds
+/// it (runner/tests/support has the same helper for the runner's tests).
 fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+    use std::sync::atomic::{AtomicU16, Ordering};
+    static NEXT: AtomicU16 = AtomicU16::new(0);
+    let start = (std::process::id() % 600) as u16 * 20 + 6_000;
+    (0..6_000u16)
+        .map(|_| 26_000 + (start + NEXT.fetch_add(1, Ordering::Relaxed)) % 6_000)
+        .find(|&port| std::net::TcpListener::bind(("127.0.0.1", port)).is_ok())
+        .unwrap_or_else(|| std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port())
 }
 
 fn wait_port(port: u16) {

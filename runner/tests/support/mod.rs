@@ -38,7 +38,22 @@ pub fn pulsar_lite() -> Option<PathBuf> {
     found
 }
 
+/// A free loopback port for a process that cannot bind port 0 itself (the
+/// broker). Taken below the kernel's ephemeral range (32768+), so neither a
+/// port-0 bind nor an outgoing connection of another test can take it between
+/// this check and the broker's bind; the start depends on the process id so
+/// parallel test binaries look in different places.
 pub fn free_port() -> u16 {
+    use std::sync::atomic::{AtomicU16, Ordering};
+    static NEXT: AtomicU16 = AtomicU16::new(0);
+    let base = 20_000 + (std::process::id() % 600) as u16 * 20;
+    for _ in 0..12_000 {
+        let offset = NEXT.fetch_add(1, Ordering::Relaxed) % 12_000;
+        let port = 20_000 + (base - 20_000 + offset) % 12_000;
+        if TcpListener::bind(("127.0.0.1", port)).is_ok() {
+            return port;
+        }
+    }
     TcpListener::bind("127.0.0.1:0").expect("a free port").local_addr().expect("addr").port()
 }
 
