@@ -59,6 +59,22 @@ pub async fn connect(config: &Config) -> Result<Pulsar<TokioExecutor>, String> {
     builder.build().await.map_err(|e| format!("cannot connect to {}: {e}", config.service_url))
 }
 
+/// The first connection, tried five times with a doubling pause (0.25 s to
+/// 2 s): a pod often starts while the broker, or its network path, is not
+/// ready yet. Still failing (an untrusted certificate, say) ends the process.
+async fn connect_with_retries(config: &Config) -> Result<Pulsar<TokioExecutor>, String> {
+    let mut pause = Duration::from_millis(250);
+    for _ in 1..5 {
+        match connect(config).await {
+            Ok(p) => return Ok(p),
+            Err(e) => log("warn", "cannot connect yet; retrying", &[("error", e)]),
+        }
+        tokio::time::sleep(pause).await;
+        pause *= 2;
+    }
+    connect(config).await
+}
+
 async fn consumer(pulsar: &Pulsar<TokioExecutor>, config: &Config) -> Result<Consumer<Vec<u8>, TokioExecutor>, String> {
     let sub_type = match config.subscription_type {
         SubscriptionType::Shared => SubType::Shared,
@@ -153,7 +169,7 @@ pub async fn run(
     stats: Arc<Stats>,
     stop: impl std::future::Future<Output = ()>,
 ) -> Result<(), String> {
-    let pulsar = connect(&config).await?;
+    let pulsar = connect_with_retries(&config).await?;
     // The producer first: subscribing ends with a FLOW command the broker does
     // not answer, and the crate's socket has Nagle on, so a request right after
     // it waits for the broker's delayed ACK (~40 ms on Linux) — start-up time.
