@@ -15,3 +15,4 @@ pub mod relay;
 pub mod run;
 pub mod settle;
 pub mod validate;
+pub mod varint;

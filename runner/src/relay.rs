@@ -14,6 +14,7 @@
 //! and for payload commands `[0x0e01][crc32c u32][meta_size u32][meta][payload]`
 //! after the command. Client → broker bytes pass through untouched.
 
+use crate::varint;
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
@@ -200,13 +201,13 @@ struct Field {
 
 /// The field that starts at `pos`; none when the bytes are not protobuf.
 fn field_at(message: &[u8], pos: usize) -> Option<Field> {
-    let (key, next) = varint(message, pos)?;
+    let (key, next) = varint::read(message, pos)?;
     let (value, end) = match key & 7 {
-        0 => (next, varint(message, next)?.1),
+        0 => (next, varint::read(message, next)?.1),
         1 => (next, next + 8),
         5 => (next, next + 4),
         2 => {
-            let (len, after) = varint(message, next)?;
+            let (len, after) = varint::read(message, next)?;
             (after, after.checked_add(len as usize)?)
         }
         _ => return None,
@@ -307,14 +308,14 @@ fn proxy_lookup(frame: &[u8], cmd_size: usize, tls_url: Option<&str>) -> Option<
         let body = &command[f.value..f.end];
         let mut inner = body.to_vec();
         if let Some(url) = tls_url.filter(|_| field_bytes(body, FIELD_BROKER_SERVICE_URL_TLS).is_none()) {
-            put_varint(&mut inner, FIELD_BROKER_SERVICE_URL_TLS << 3 | 2);
-            put_varint(&mut inner, url.len() as u64);
+            varint::write(&mut inner, FIELD_BROKER_SERVICE_URL_TLS << 3 | 2);
+            varint::write(&mut inner, url.len() as u64);
             inner.extend_from_slice(url.as_bytes());
         }
-        put_varint(&mut inner, FIELD_PROXY_THROUGH_SERVICE_URL << 3);
-        put_varint(&mut inner, 1);
-        put_varint(&mut out_cmd, f.key);
-        put_varint(&mut out_cmd, inner.len() as u64);
+        varint::write(&mut inner, FIELD_PROXY_THROUGH_SERVICE_URL << 3);
+        varint::write(&mut inner, 1);
+        varint::write(&mut out_cmd, f.key);
+        varint::write(&mut out_cmd, inner.len() as u64);
         out_cmd.extend_from_slice(&inner);
         pos = f.end;
         found = true;
@@ -337,32 +338,11 @@ fn command_type(command: &[u8]) -> Option<u64> {
     while pos < command.len() {
         let f = field_at(command, pos)?;
         if f.key == 1 << 3 {
-            return varint(command, f.value).map(|(v, _)| v);
+            return varint::read(command, f.value).map(|(v, _)| v);
         }
         pos = f.end;
     }
     None
-}
-
-fn varint(buf: &[u8], mut pos: usize) -> Option<(u64, usize)> {
-    let mut value = 0u64;
-    for shift in (0..64).step_by(7) {
-        let byte = *buf.get(pos)?;
-        pos += 1;
-        value |= u64::from(byte & 0x7f) << shift;
-        if byte & 0x80 == 0 {
-            return Some((value, pos));
-        }
-    }
-    None
-}
-
-fn put_varint(out: &mut Vec<u8>, mut v: u64) {
-    while v >= 0x80 {
-        out.push((v as u8) | 0x80);
-        v >>= 7;
-    }
-    out.push(v as u8);
 }
 
 #[cfg(test)]

@@ -21,6 +21,7 @@
 //! Types come as a tree whose named types (records, enums, fixed) sit in a
 //! table and are referenced by name, so recursive schemas need no special case.
 
+use crate::varint;
 use serde::Deserialize;
 use std::collections::BTreeMap;
 
@@ -94,7 +95,7 @@ impl PayloadSchema {
                 json(&value, &types.root, types, 0).map_err(|e| format!("JSON does not match the schema: {e}"))
             }
             PayloadSchema::Primitive { kind } => primitive(kind, payload),
-            PayloadSchema::Protobuf {} => protobuf_wire(payload, 0),
+            PayloadSchema::Protobuf {} => protobuf_wire(payload),
         }
     }
 }
@@ -144,15 +145,10 @@ impl AvroReader<'_> {
 
     /// A zig-zag varint (Avro `int` and `long`).
     fn long(&mut self) -> Result<i64, String> {
-        let mut value: u64 = 0;
-        for shift in (0..70).step_by(7) {
-            let byte = self.take(1)?[0];
-            value |= u64::from(byte & 0x7f) << shift;
-            if byte & 0x80 == 0 {
-                return Ok((value >> 1) as i64 ^ -((value & 1) as i64));
-            }
-        }
-        Err("a varint longer than 10 bytes".into())
+        let (value, next) =
+            varint::read(self.bytes, self.at).ok_or("the payload ends too early (or a varint is over 10 bytes)")?;
+        self.at = next;
+        Ok((value >> 1) as i64 ^ -((value & 1) as i64))
     }
 
     fn length(&mut self) -> Result<usize, String> {
@@ -299,19 +295,12 @@ fn name_of(ty: &Ty) -> &'static str {
 }
 
 /// A well-formed protobuf message: every field a valid tag with a complete value.
-fn protobuf_wire(bytes: &[u8], depth: usize) -> Result<(), String> {
+fn protobuf_wire(bytes: &[u8]) -> Result<(), String> {
     let mut at = 0;
     let varint = |at: &mut usize| -> Result<u64, String> {
-        let mut value = 0u64;
-        for shift in (0..70).step_by(7) {
-            let byte = *bytes.get(*at).ok_or("protobuf: the payload ends inside a varint")?;
-            *at += 1;
-            value |= u64::from(byte & 0x7f) << shift;
-            if byte & 0x80 == 0 {
-                return Ok(value);
-            }
-        }
-        Err("protobuf: a varint longer than 10 bytes".into())
+        let (value, next) = varint::read(bytes, *at).ok_or("protobuf: a varint is cut off or over 10 bytes")?;
+        *at = next;
+        Ok(value)
     };
     let mut groups = 0usize;
     while at < bytes.len() {
@@ -339,7 +328,7 @@ fn protobuf_wire(bytes: &[u8], depth: usize) -> Result<(), String> {
         };
         at = at.checked_add(skip).filter(|&e| e <= bytes.len()).ok_or("protobuf: a field runs past the payload")?;
     }
-    if groups != 0 || depth > MAX_DEPTH { Err("protobuf: an unterminated group".into()) } else { Ok(()) }
+    if groups != 0 { Err("protobuf: an unterminated group".into()) } else { Ok(()) }
 }
 
 #[cfg(test)]
