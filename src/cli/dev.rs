@@ -166,32 +166,31 @@ fn start_local_broker(work: &Path, bin_dir: Option<&Path>, processes: &mut Vec<P
     let (broker_addr, metrics_addr, relay_addr) = (free_addr()?, free_addr()?, free_addr()?);
     let config = work.join("pulsar-lite.toml");
     std::fs::write(&config, format!("[metrics]\naddr = \"{metrics_addr}\"\n")).map_err(|e| e.to_string())?;
-    let log = work.join("pulsar-lite.log");
-    let child = Command::new(&lite)
+    let mut command = Command::new(&lite);
+    command
         .arg("--config")
         .arg(&config)
         .args(["--addr", &broker_addr.to_string(), "--log-level", "warn", "--db-path"])
-        .arg(work.join("pulsar-lite-db"))
-        .stdout(Stdio::null())
-        .stderr(log_file(&log)?)
-        .spawn()
-        .map_err(|e| format!("cannot start {}: {e}", lite.display()))?;
-    processes.push(Process { name: "pulsar-lite".into(), child, log, runner: false, http: None });
+        .arg(work.join("pulsar-lite-db"));
+    processes.push(spawn(command, work, "pulsar-lite", false)?);
     wait_for(broker_addr, "pulsar-lite")?;
-    let log = work.join("relay.log");
-    let child = Command::new(&relay)
-        .args([relay_addr.to_string(), broker_addr.to_string()])
-        .stdout(Stdio::null())
-        .stderr(log_file(&log)?)
-        .spawn()
-        .map_err(|e| format!("cannot start {}: {e}", relay.display()))?;
-    processes.push(Process { name: "relay".into(), child, log, runner: false, http: None });
+    let mut command = Command::new(&relay);
+    command.args([relay_addr.to_string(), broker_addr.to_string()]);
+    processes.push(spawn(command, work, "relay", false)?);
     wait_for(relay_addr, "fmc-pulsar-relay")?;
     Ok(format!("pulsar://{relay_addr}"))
 }
 
-fn log_file(path: &Path) -> Result<std::fs::File, String> {
-    std::fs::File::create(path).map_err(|e| format!("cannot create {}: {e}", path.display()))
+/// Starts `command` with its stderr in `<work>/<name>.log`.
+fn spawn(mut command: Command, work: &Path, name: &str, runner: bool) -> Result<Process, String> {
+    let log = work.join(format!("{name}.log"));
+    let file = std::fs::File::create(&log).map_err(|e| format!("cannot create {}: {e}", log.display()))?;
+    let child = command
+        .stdout(Stdio::null())
+        .stderr(file)
+        .spawn()
+        .map_err(|e| format!("cannot start {}: {e}", Path::new(command.get_program()).display()))?;
+    Ok(Process { name: name.to_string(), child, log, runner, http: None })
 }
 
 /// The rendered configuration, pointed at the dev broker: explicit service URL,
@@ -215,15 +214,9 @@ fn dev_config(rendered: &serde_json::Value, url: &str, base_dir: &Path) -> Resul
 fn start_runner(runner: &Path, work: &Path, name: &str, config: serde_json::Value) -> Result<Process, String> {
     let path = work.join(format!("{name}.json"));
     std::fs::write(&path, config.to_string()).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
-    let log = work.join(format!("{name}.log"));
-    let child = Command::new(runner)
-        .arg("--config")
-        .arg(&path)
-        .stdout(Stdio::null())
-        .stderr(log_file(&log)?)
-        .spawn()
-        .map_err(|e| format!("cannot start {}: {e}", runner.display()))?;
-    Ok(Process { name: name.to_string(), child, log, runner: true, http: None })
+    let mut command = Command::new(runner);
+    command.arg("--config").arg(&path);
+    spawn(command, work, name, true)
 }
 
 /// Counters read from a runner's `/metrics`.

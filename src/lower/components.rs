@@ -91,9 +91,7 @@ fn component(
     }
     let io = ports(ctx, scope, kind, decl, &mut spec, list, key);
     let native = (decl.runtime == Some(Runtime::Native)).then(|| native_runner(ctx, kind, key, decl, &spec, &io, list));
-    if native.is_none() {
-        native_fields_elsewhere(ctx, decl, key, list);
-    }
+    refuse_foreign_fields(ctx, decl, key, list, native.is_some());
     if ctx.diags.iter().skip(errors_before).any(|d| d.is_error()) {
         return None;
     }
@@ -412,7 +410,6 @@ fn native_runner(
             "atleast_once"
         }
     };
-    foreign_to_the_runner(ctx, key, decl, list);
     let sources = [decl.jq.is_some(), decl.file.is_some(), decl.package.is_some(), decl.route.is_some()];
     if sources.iter().filter(|s| **s).count() > 1 {
         ctx.diags.push(diag::native_runtime(
@@ -519,29 +516,32 @@ fn connection_settings(pulsar: &crate::model::common::PulsarMessaging) -> serde_
     out
 }
 
-/// Fields a Pulsar Functions instance uses and the runner has nothing for:
-/// refused (R013) rather than dropped.
-fn foreign_to_the_runner(ctx: &mut MeshCtx, key: &str, decl: &ComponentDecl, list: &str) {
-    let fields = [
-        ("className", decl.class_name.is_some(), "runs no Java, Python or Go class"),
-        ("config", decl.config.is_some(), "passes no user config to jq programs or modules"),
-        ("secrets", decl.secrets.is_some(), "passes no secrets to jq programs or modules"),
-        ("logTopic", decl.log_topic.is_some(), "writes its logs to stderr as JSON lines, not to a topic"),
-    ];
-    for (field, _, why) in fields.iter().filter(|(_, set, _)| *set) {
+/// Fields only one kind of runtime can use, set on the other kind: refused
+/// (R013) rather than dropped. A native function has nothing to give what a
+/// Pulsar Functions instance uses; `jq`, `route` and `sha256` mean something
+/// only to fmc's runner.
+fn refuse_foreign_fields(ctx: &mut MeshCtx, decl: &ComponentDecl, key: &str, list: &str, native: bool) {
+    let refused: Vec<(&str, String)> = if native {
+        [
+            ("className", decl.class_name.is_some(), "runs no Java, Python or Go class"),
+            ("config", decl.config.is_some(), "passes no user config to jq programs or modules"),
+            ("secrets", decl.secrets.is_some(), "passes no secrets to jq programs or modules"),
+            ("logTopic", decl.log_topic.is_some(), "writes its logs to stderr as JSON lines, not to a topic"),
+        ]
+        .into_iter()
+        .filter(|(_, set, _)| *set)
+        .map(|(field, _, why)| (field, format!("{why} (`{field}`)")))
+        .collect()
+    } else {
+        [("jq", decl.jq.is_some()), ("route", decl.route.is_some()), ("sha256", decl.sha256.is_some())]
+            .into_iter()
+            .filter(|(_, set)| *set)
+            .map(|(field, _)| (field, format!("is the only one that runs `{field}` (set `runtime: native`)")))
+            .collect()
+    };
+    for (field, message) in refused {
         let span = ctx.key_span(&[list, key, field]);
-        ctx.diags.push(diag::native_runtime(span, &format!("{why} (`{field}`)")));
-    }
-}
-
-/// `jq`, `route` and `sha256` mean something only to fmc's runner: on another
-/// runtime they would be dropped silently, so they are refused (R013).
-fn native_fields_elsewhere(ctx: &mut MeshCtx, decl: &ComponentDecl, key: &str, list: &str) {
-    let fields = [("jq", decl.jq.is_some()), ("route", decl.route.is_some()), ("sha256", decl.sha256.is_some())];
-    for (field, _) in fields.iter().filter(|(_, set)| *set) {
-        let span = ctx.key_span(&[list, key, field]);
-        ctx.diags
-            .push(diag::native_runtime(span, &format!("is the only one that runs `{field}` (set `runtime: native`)")));
+        ctx.diags.push(diag::native_runtime(span, &message));
     }
 }
 
