@@ -9,6 +9,7 @@ pub mod cli;
 pub mod convert;
 pub mod diagnostics;
 pub mod emit;
+pub mod files;
 #[doc(hidden)]
 pub mod fuzzing;
 pub mod gitops;

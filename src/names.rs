@@ -30,6 +30,49 @@ pub fn rfc1123_label_problem(name: &str) -> Option<String> {
     None
 }
 
+/// Why `namespace` is not a namespace name (a DNS-1123 label: at most 63
+/// characters of `a-z`, `0-9` and `-`, alphanumeric at both ends), if it is not.
+pub fn namespace_problem(namespace: &str) -> Option<String> {
+    if namespace.len() > MAX_LABEL {
+        return Some(format!("the namespace has {} characters (at most {MAX_LABEL})", namespace.len()));
+    }
+    if namespace.contains('.') {
+        return Some("the namespace contains `.`".into());
+    }
+    rfc1123_label_problem(namespace).map(|p| p.replace("the name", "the namespace"))
+}
+
+/// Why `name` cannot name an object fmc passes through, if it cannot. Kinds
+/// differ in what they accept (most want a DNS-1123 subdomain, RBAC objects
+/// allow `:`), but no kind accepts what the API server refuses in a path
+/// segment (`/`, `%`, `.`, `..`) nor a control character; those are refused.
+pub fn object_name_problem(name: &str) -> Option<String> {
+    if name.is_empty() {
+        return Some("the name is empty".into());
+    }
+    if name.len() > 253 {
+        return Some(format!("the name has {} characters (at most 253)", name.len()));
+    }
+    if name == "." || name == ".." {
+        return Some(format!("the name is `{name}`"));
+    }
+    if let Some(c) = name.chars().find(|c| matches!(c, '/' | '\\' | '%') || c.is_control() || c.is_whitespace()) {
+        return Some(format!("the name contains `{}`", c.escape_debug()));
+    }
+    None
+}
+
+/// Why `kind` is not a Kubernetes kind (an identifier: an ASCII letter, then
+/// letters and digits, at most 63 characters), if it is not.
+pub fn kind_problem(kind: &str) -> Option<String> {
+    let ident = kind.starts_with(|c: char| c.is_ascii_alphabetic()) && kind.chars().all(|c| c.is_ascii_alphanumeric());
+    if !ident || kind.len() > MAX_LABEL {
+        let shown: String = kind.chars().take(40).flat_map(char::escape_debug).collect();
+        return Some(format!("`{shown}` is not a kind (letters and digits, starting with a letter)"));
+    }
+    None
+}
+
 /// Why `name` cannot name a workload: Services need RFC 1035 labels (no dots,
 /// starting with a letter), and every derived name starts with it.
 pub fn workload_name_problem(name: &str) -> Option<String> {

@@ -48,6 +48,9 @@ pub struct BuildOptions {
     pub target_operator: bool,
     /// Keep the resolved components in the compile output (for `fmc graph`).
     pub keep_components: bool,
+    /// `--root DIR`: the folder every input may read files from, in place of
+    /// each file's own root (and the only way stdin and plug-in input read any).
+    pub read_root: Option<std::path::PathBuf>,
 }
 
 impl Default for BuildOptions {
@@ -72,6 +75,7 @@ impl Default for BuildOptions {
             runner_image_pull_policy: None,
             flux_no_substitute: false,
             network_policy: false,
+            read_root: None,
         }
     }
 }

@@ -37,19 +37,30 @@ impl Span {
 pub struct SourceFile {
     pub name: String,
     pub text: Arc<str>,
+    /// The folder files named by this source may be read from (see `files.rs`);
+    /// `None` for stdin and plug-in input: they may read no file.
+    pub root: Option<std::path::PathBuf>,
+    /// Byte offset (in `text`) of the first sequence that was not UTF-8 in the
+    /// bytes read; `text` holds U+FFFD there. Reported as P014 by the parse stage.
+    pub invalid_utf8_at: Option<usize>,
     line_starts: Vec<u32>,
 }
 
 impl SourceFile {
+    /// A file of `text`; a leading byte-order mark is dropped (YAML allows one,
+    /// and it is no part of the first key).
     pub fn new(name: impl Into<String>, text: impl Into<Arc<str>>) -> Self {
-        let text: Arc<str> = text.into();
+        let mut text: Arc<str> = text.into();
+        if let Some(rest) = text.strip_prefix('\u{feff}') {
+            text = rest.into();
+        }
         let mut line_starts = vec![0u32];
         for (i, b) in text.bytes().enumerate() {
             if b == b'\n' {
                 line_starts.push(i as u32 + 1);
             }
         }
-        SourceFile { name: name.into(), text, line_starts }
+        SourceFile { name: name.into(), text, root: None, invalid_utf8_at: None, line_starts }
     }
 
     /// 1-based line and column (column counted in characters) of a byte offset.
@@ -78,6 +89,37 @@ impl SourceMap {
         FileId(self.files.len() as u32 - 1)
     }
 
+    /// Adds a file read from disk whose references may be read inside `root`.
+    pub fn add_rooted(
+        &mut self,
+        name: impl Into<String>,
+        text: impl Into<Arc<str>>,
+        root: impl Into<std::path::PathBuf>,
+    ) -> FileId {
+        let id = self.add(name, text);
+        self.files[id.0 as usize].root = Some(root.into());
+        id
+    }
+
+    /// Adds a file from raw bytes: text that is not UTF-8 is kept (lossily, so
+    /// that the report can show where) and flagged for P014.
+    pub fn add_bytes(&mut self, name: impl Into<String>, bytes: Vec<u8>, root: Option<std::path::PathBuf>) -> FileId {
+        let (text, invalid) = match String::from_utf8(bytes) {
+            Ok(t) => (t, None),
+            Err(e) => {
+                let valid = e.utf8_error().valid_up_to();
+                (String::from_utf8_lossy(e.as_bytes()).into_owned(), Some(valid))
+            }
+        };
+        // A leading BOM is dropped by `add`: offsets shift by its three bytes.
+        let bom = if text.starts_with('\u{feff}') { 3 } else { 0 };
+        let id = self.add(name, text);
+        let file = &mut self.files[id.0 as usize];
+        file.root = root;
+        file.invalid_utf8_at = invalid.map(|v| v.saturating_sub(bom));
+        id
+    }
+
     pub fn get(&self, id: FileId) -> &SourceFile {
         &self.files[id.0 as usize]
     }
@@ -87,23 +129,43 @@ impl SourceMap {
     }
 }
 
-/// Every `*.yaml`/`*.yml` file under `dir`, recursively, sorted.
+/// Folders a directory walk enters at most (links can make a small tree look huge).
+pub const MAX_WALKED_FOLDERS: usize = 10_000;
+
+/// Every `*.yaml`/`*.yml` file under `dir`, recursively, sorted. Links are
+/// followed, but a folder that resolves to one of its own ancestors is not
+/// entered again (so `a -> .` cannot loop), and a file reached by several paths
+/// is read once, under the path that sorts first (so the choice never depends on
+/// the order the filesystem lists entries in).
 pub fn yaml_files(dir: &std::path::Path) -> Result<Vec<std::path::PathBuf>, String> {
-    let mut out = Vec::new();
-    let mut todo = vec![dir.to_path_buf()];
-    while let Some(d) = todo.pop() {
+    use std::path::PathBuf;
+    let canonical = |p: &std::path::Path| std::fs::canonicalize(p).map_err(|e| format!("cannot read {}: {e}", p.display()));
+    let mut found: Vec<PathBuf> = Vec::new();
+    let mut todo: Vec<(PathBuf, Vec<PathBuf>)> = vec![(dir.to_path_buf(), Vec::new())];
+    let mut walked = 0;
+    while let Some((d, mut ancestors)) = todo.pop() {
+        let real = canonical(&d)?;
+        if ancestors.contains(&real) {
+            continue;
+        }
+        walked += 1;
+        if walked > MAX_WALKED_FOLDERS {
+            return Err(format!("{} holds more than {MAX_WALKED_FOLDERS} folders (through links)", dir.display()));
+        }
+        ancestors.push(real);
         let entries = std::fs::read_dir(&d).map_err(|e| format!("cannot read {}: {e}", d.display()))?;
         for entry in entries {
             let p = entry.map_err(|e| format!("cannot read {}: {e}", d.display()))?.path();
             if p.is_dir() {
-                todo.push(p);
+                todo.push((p, ancestors.clone()));
             } else if p.extension().is_some_and(|e| e == "yaml" || e == "yml") {
-                out.push(p);
+                found.push(p);
             }
         }
     }
-    out.sort();
-    Ok(out)
+    found.sort();
+    let mut seen = std::collections::BTreeSet::new();
+    Ok(found.into_iter().filter(|p| seen.insert(std::fs::canonicalize(p).unwrap_or_else(|_| p.clone()))).collect())
 }
 
 #[cfg(test)]

@@ -119,9 +119,11 @@ pub enum Guarantee {
     Manual,
 }
 
-/// The user function.
+/// The user function. Field names are camelCase like everywhere else in the
+/// configuration (`maxMemory`); `max_memory`, which earlier runners required,
+/// is still accepted.
 #[derive(Debug, Clone, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[serde(rename_all = "camelCase", rename_all_fields = "camelCase", deny_unknown_fields)]
 pub enum FunctionConfig {
     /// Passes every message through unchanged.
     Identity {},
@@ -145,7 +147,7 @@ pub enum FunctionConfig {
         #[serde(default = "default_fuel")]
         fuel: u64,
         /// Linear memory limit, bytes.
-        #[serde(default = "default_memory")]
+        #[serde(default = "default_memory", alias = "max_memory")]
         max_memory: usize,
     },
 }
@@ -218,6 +220,16 @@ impl Config {
         if self.inputs.is_empty() {
             return Err("no input topic".into());
         }
+        if self.max_in_flight < 1 {
+            return Err("`maxInFlight` must be at least 1 (0 would never process a message)".into());
+        }
+        if self.max_batch_size < 1 {
+            return Err("`maxBatchSize` must be at least 1".into());
+        }
+        if self.receiver_queue_size < 1 {
+            return Err("`receiverQueueSize` must be at least 1".into());
+        }
+        self.validate_topics()?;
         if self.service_url.is_empty() {
             return Err("no `serviceUrl` and no `brokerServiceURL` in the environment".into());
         }
@@ -247,6 +259,23 @@ impl Config {
             }
             _ => Ok(()),
         }
+    }
+
+    /// Every topic the runner uses must be a full topic name
+    /// (`persistent://tenant/namespace/topic` or `non-persistent://…`).
+    fn validate_topics(&self) -> Result<(), String> {
+        let mut named: Vec<(&str, &str)> = self.inputs.iter().map(|t| ("inputs", t.as_str())).collect();
+        named.extend(self.output.as_deref().map(|t| ("output", t)));
+        named.extend(self.dead_letter_topic.as_deref().map(|t| ("deadLetterTopic", t)));
+        if let FunctionConfig::Route { topics, .. } = &self.function {
+            named.extend(topics.values().map(|t| ("function.route.topics", t.as_str())));
+        }
+        for (field, topic) in named {
+            if let Some(problem) = topic_problem(topic) {
+                return Err(format!("`{field}`: {problem}"));
+            }
+        }
+        Ok(())
     }
 
     pub fn fqfn(&self) -> String {
@@ -283,6 +312,23 @@ impl Config {
     }
 }
 
+/// Why `topic` is not a full Pulsar topic name, if it is not.
+pub fn topic_problem(topic: &str) -> Option<String> {
+    let shown: String = topic.chars().take(80).flat_map(char::escape_debug).collect();
+    let Some((scheme, rest)) = topic.split_once("://") else {
+        return Some(format!("`{shown}` is not a full topic name (persistent://tenant/namespace/topic)"));
+    };
+    if scheme != "persistent" && scheme != "non-persistent" {
+        return Some(format!("`{shown}`: the domain must be `persistent` or `non-persistent`"));
+    }
+    let parts: Vec<&str> = rest.split('/').collect();
+    let bad_part = |p: &&str| p.is_empty() || p.chars().any(|c| c.is_whitespace() || c.is_control());
+    if parts.len() != 3 || parts.iter().any(bad_part) {
+        return Some(format!("`{shown}` is not a full topic name (persistent://tenant/namespace/topic)"));
+    }
+    None
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -311,9 +357,34 @@ mod tests {
 
     #[test]
     fn unknown_fields_and_unsupported_guarantees_are_refused() {
-        let base = r#""tenant":"t","namespace":"n","name":"f","inputs":["x"],"function":{"identity":{}}"#;
+        let base = r#""tenant":"t","namespace":"n","name":"f","inputs":["persistent://t/n/x"],"function":{"identity":{}}"#;
         assert!(parse(&format!("{{{base},\"recieverQueueSize\":5}}")).unwrap_err().contains("unknown field"));
         let e = parse(&format!("{{{base},\"processingGuarantee\":\"effectively_once\"}}")).unwrap_err();
         assert!(e.contains("EFFECTIVELY_ONCE"), "{e}");
+    }
+
+    #[test]
+    fn bad_limits_and_topics_are_refused_at_start() {
+        let with = |extra: &str, inputs: &str| {
+            parse(&format!(
+                r#"{{"tenant":"t","namespace":"n","name":"f","inputs":[{inputs}],"function":{{"identity":{{}}}}{extra}}}"#
+            ))
+        };
+        let ok = r#""persistent://t/n/in""#;
+        assert!(with("", ok).is_ok());
+        assert!(with(r#","maxInFlight":0"#, ok).unwrap_err().contains("maxInFlight"));
+        assert!(with(r#","maxBatchSize":0"#, ok).unwrap_err().contains("maxBatchSize"));
+        assert!(with("", r#""not a topic""#).unwrap_err().contains("not a full topic name"));
+        assert!(with(r#","output":"persistent://""#, ok).unwrap_err().contains("output"));
+        assert!(with(r#","output":"http://t/n/x""#, ok).unwrap_err().contains("domain"));
+    }
+
+    #[test]
+    fn wasm_options_are_camel_case_and_the_old_name_still_works() {
+        for field in ["maxMemory", "max_memory"] {
+            let json = format!(r#"{{"wasm":{{"path":"/m.wasm","{field}":1024}}}}"#);
+            let f: FunctionConfig = serde_json::from_str(&json).unwrap();
+            assert!(matches!(f, FunctionConfig::Wasm { max_memory: 1024, .. }), "{field}");
+        }
     }
 }

@@ -97,10 +97,47 @@ impl Jq {
     }
 }
 
+/// Deepest JSON nesting a jq or route function is given. Real payloads nest a
+/// few levels; 10,000 `[` in a 20 KB message would overflow the stack of the
+/// parser and of jq, killing the runner and every message behind it.
+pub const MAX_JSON_DEPTH: usize = 128;
+
+/// Whether `payload` nests arrays and objects deeper than `max` (strings
+/// skipped), found in one pass before any recursive parser sees it.
+pub fn json_too_deep(payload: &[u8], max: usize) -> bool {
+    let (mut depth, mut in_string, mut escaped) = (0usize, false, false);
+    for &b in payload {
+        if in_string {
+            match (escaped, b) {
+                (true, _) => escaped = false,
+                (false, b'\\') => escaped = true,
+                (false, b'"') => in_string = false,
+                _ => {}
+            }
+            continue;
+        }
+        match b {
+            b'"' => in_string = true,
+            b'[' | b'{' => {
+                depth += 1;
+                if depth > max {
+                    return true;
+                }
+            }
+            b']' | b'}' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    false
+}
+
 impl Jq {
     /// The program's results on a JSON payload, as JSON texts.
     fn results(&self, payload: &[u8]) -> Result<Vec<String>, String> {
         use jaq_core::{Ctx, Vars, data, unwrap_valr};
+        if json_too_deep(payload, MAX_JSON_DEPTH) {
+            return Err(format!("payload nests deeper than {MAX_JSON_DEPTH} levels"));
+        }
         let value = jaq_json::read::parse_single(payload).map_err(|e| format!("payload is not JSON: {e}"))?;
         let ctx = Ctx::<data::JustLut<jaq_json::Val>>::new(&self.filter.lut, Vars::new([]));
         self.filter
@@ -229,6 +266,20 @@ mod tests {
         assert_eq!(f.process(&rec("one")).unwrap()[0].payload, b"ONE");
         let mut starved = wasm(UPPER_BATCH_WAT, 20);
         assert!(starved.process_batch(&[rec(&"x".repeat(5000)), rec("y")]).iter().all(Result::is_err));
+    }
+
+    #[test]
+    fn deeply_nested_json_is_a_user_error_not_a_crash() {
+        let deep = format!("{}{}", "[".repeat(10_000), "]".repeat(10_000));
+        let jq = Jq::compile(".").unwrap();
+        let err = jq.results(deep.as_bytes()).unwrap_err();
+        assert!(err.contains("deeper than 128"), "{err}");
+        let mut route = Route { jq: Jq::compile("\"a\"").unwrap(), topics: [("a".into(), "t".into())].into() };
+        assert!(route.process(&rec(&"{\"a\":".repeat(30_000))).is_err());
+        // Brackets inside strings do not count; 128 levels are fine.
+        let ok = format!("{}\"[[[[\\\"{{{{\"{}", "[".repeat(128), "]".repeat(128));
+        assert!(!json_too_deep(ok.as_bytes(), MAX_JSON_DEPTH));
+        assert!(jq.results(ok.as_bytes()).is_ok());
     }
 
     #[test]

@@ -59,20 +59,37 @@ pub async fn connect(config: &Config) -> Result<Pulsar<TokioExecutor>, String> {
     builder.build().await.map_err(|e| format!("cannot connect to {}: {e}", config.service_url))
 }
 
-/// The first connection, tried five times with a doubling pause (0.25 s to
-/// 2 s): a pod often starts while the broker, or its network path, is not
-/// ready yet. Still failing (an untrusted certificate, say) ends the process.
+/// Connection attempts at start, and how long one may take.
+pub const CONNECT_ATTEMPTS: u32 = 5;
+pub const CONNECT_ATTEMPT_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// The first connection, tried [`CONNECT_ATTEMPTS`] times with a doubling pause
+/// (0.25 s to 2 s): a pod often starts while the broker, or its network path,
+/// is not ready yet. Each attempt is cut at [`CONNECT_ATTEMPT_TIMEOUT`] (the
+/// crate would otherwise retry inside one attempt for minutes) and logged, so
+/// the runner gives up after at most 5 × 10 s + 3.75 s ≈ 54 s, and says why;
+/// the kubelet then restarts it with its own back-off.
 async fn connect_with_retries(config: &Config) -> Result<Pulsar<TokioExecutor>, String> {
     let mut pause = Duration::from_millis(250);
-    for _ in 1..5 {
-        match connect(config).await {
+    let mut last = String::new();
+    for attempt in 1..=CONNECT_ATTEMPTS {
+        let result = tokio::time::timeout(CONNECT_ATTEMPT_TIMEOUT, connect(config)).await.unwrap_or_else(|_| {
+            Err(format!("cannot connect to {}: no answer within {} s", config.service_url, CONNECT_ATTEMPT_TIMEOUT.as_secs()))
+        });
+        match result {
             Ok(p) => return Ok(p),
-            Err(e) => log("warn", "cannot connect yet; retrying", &[("error", e)]),
+            Err(e) => {
+                let of = format!("{attempt}/{CONNECT_ATTEMPTS}");
+                log("warn", "broker connection attempt failed", &[("attempt", of), ("error", e.clone())]);
+                last = e;
+            }
         }
-        tokio::time::sleep(pause).await;
-        pause *= 2;
+        if attempt < CONNECT_ATTEMPTS {
+            tokio::time::sleep(pause).await;
+            pause *= 2;
+        }
     }
-    connect(config).await
+    Err(format!("giving up after {CONNECT_ATTEMPTS} attempts: {last}"))
 }
 
 async fn consumer(pulsar: &Pulsar<TokioExecutor>, config: &Config) -> Result<Consumer<Vec<u8>, TokioExecutor>, String> {

@@ -1,8 +1,10 @@
-//! C015 inline credentials in `genericAuth` parameters.
+//! C015 inline credentials in `genericAuth` parameters and in configs.
 //!
 //! The parameters end up on the pod's command line, readable by anyone who can
 //! read the StatefulSet. A token or password written there is a leaked secret;
-//! a key-file path or `file:` reference is fine.
+//! a key-file path or `file:` reference is fine. Credential names are the ones
+//! the report redacts (`diagnostics::redact`): `password`, `apiKey`,
+//! `secretToken`, … at any depth, and passwords inside URLs.
 
 use super::Ctx;
 use crate::diagnostics::Diagnostic;
@@ -20,21 +22,24 @@ fn secret_keys(params: &str) -> Vec<String> {
         return params
             .split(',')
             .filter_map(|kv| kv.split_once(':'))
-            .filter(|(k, v)| is_secret_key(k) && !is_reference(v.trim()))
+            .filter(|(k, v)| (is_secret_key(k) && !is_reference(v.trim())) || holds_credential(v))
             .map(|(k, _)| k.trim().to_string())
             .collect();
     };
     map.iter()
-        .filter(|(k, v)| is_secret_key(k) && v.as_str().is_some_and(|s| !is_reference(s)))
+        .filter(|(k, v)| v.as_str().is_some_and(|s| (is_secret_key(k) && !is_reference(s)) || holds_credential(s)))
         .map(|(k, _)| k.clone())
         .collect()
 }
 
 fn is_secret_key(k: &str) -> bool {
-    let k = k.to_ascii_lowercase();
-    ["password", "secret", "token", "credential"].iter().any(|s| k.contains(s))
-        && !k.contains("url")
-        && !k.contains("path")
+    crate::diagnostics::redact::is_credential_key(k)
+}
+
+/// Whether a literal string value is itself a credential carrier (a URL with a
+/// password, `password=` parameters).
+fn holds_credential(v: &str) -> bool {
+    crate::diagnostics::redact::holds_url_credential(v)
 }
 
 pub fn check(ctx: &Ctx) -> Vec<Diagnostic> {
@@ -72,10 +77,14 @@ pub fn config_credentials(ctx: &Ctx) -> Vec<Diagnostic> {
         [("funcConfig", &s.func_config), ("sourceConfig", &s.source_config), ("sinkConfig", &s.sink_config)]
     {
         for (key, value) in config.iter().flatten() {
-            let literal = value.as_str().is_some_and(|v| !is_reference(v));
-            if is_secret_key(key) && literal {
+            let mut found = Vec::new();
+            literal_credentials(key, value, &mut vec![key.clone()], &mut found);
+            for path in found {
+                let mut at: Vec<&str> = vec![field];
+                at.extend(path.iter().map(String::as_str));
+                let shown = path.join(".");
                 out.push(
-                    Diagnostic::warning("C015", ctx.span(&[field, key]), format!("`{field}.{key}` holds a literal credential"))
+                    Diagnostic::warning("C015", ctx.span(&at), format!("`{field}.{shown}` holds a literal credential"))
                         .label("visible in the pod's command line")
                         .help("put the value in a Secret and reference it with `secretsMap` (the connector reads it from the environment)"),
                 );
@@ -83,4 +92,28 @@ pub fn config_credentials(ctx: &Ctx) -> Vec<Diagnostic> {
         }
     }
     out
+}
+
+/// Paths (below the config) of literal credentials in `value`, at any depth.
+fn literal_credentials(key: &str, value: &serde_json::Value, path: &mut Vec<String>, found: &mut Vec<Vec<String>>) {
+    match value {
+        serde_json::Value::String(v) if (is_secret_key(key) && !is_reference(v)) || holds_credential(v) => {
+            found.push(path.clone());
+        }
+        serde_json::Value::Object(map) => {
+            for (k, v) in map {
+                path.push(k.clone());
+                literal_credentials(k, v, path, found);
+                path.pop();
+            }
+        }
+        serde_json::Value::Array(items) => {
+            for (i, v) in items.iter().enumerate() {
+                path.push(i.to_string());
+                literal_credentials(key, v, path, found);
+                path.pop();
+            }
+        }
+        _ => {}
+    }
 }

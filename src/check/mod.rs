@@ -7,7 +7,7 @@
 //!
 //! The stream graph's rules (types, topic lints, cycles) live in [`graph`].
 //!
-//! Codes: C002–C025.
+//! Codes: C002–C026.
 
 mod autoscaling;
 mod credentials;
@@ -16,6 +16,7 @@ mod ignored;
 mod processing;
 mod resources;
 mod runtime;
+mod secret_keys;
 mod topics;
 mod window;
 
@@ -56,6 +57,7 @@ const RULES: &[Rule] = &[
     window::check,
     credentials::check,
     credentials::config_credentials,
+    secret_keys::check,
     ignored::check,
     ignored::filebeat_auth,
     ignored::selector_labels,

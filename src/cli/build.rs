@@ -30,6 +30,15 @@ pub fn build(args: &BuildArgs, print: bool, stdout: &mut dyn Write, stderr: &mut
     if out.has_errors() {
         return EXIT_DIAGNOSTICS;
     }
+    if out.manifests.is_empty() && !args.allow_empty && (print || args.out_dir.is_some()) {
+        let _ = writeln!(
+            stderr,
+            "fmc: the input holds no objects (empty files, comments only or an empty folder); \
+             refusing to render nothing, which a GitOps tool would prune to an empty cluster. \
+             Pass --allow-empty if that is meant"
+        );
+        return EXIT_DIAGNOSTICS;
+    }
     if let Some(dir) = &args.out_dir {
         return write_tree(dir, &out, args.check, stdout, stderr);
     }
@@ -56,7 +65,13 @@ pub fn build(args: &BuildArgs, print: bool, stdout: &mut dyn Write, stderr: &mut
 }
 
 fn write_tree(dir: &Path, out: &CompileOutput, check: bool, stdout: &mut dyn Write, stderr: &mut dyn Write) -> u8 {
-    let tree = crate::gitops::tree::plan(&out.manifests);
+    let tree = match crate::gitops::tree::plan(&out.manifests) {
+        Ok(t) => t,
+        Err(e) => {
+            let _ = writeln!(stderr, "fmc: {e}");
+            return EXIT_USAGE;
+        }
+    };
     if check {
         return match crate::gitops::tree::changes(dir, &tree) {
             Ok((changes, _)) if changes.is_empty() => EXIT_OK,

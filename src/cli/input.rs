@@ -10,23 +10,24 @@ pub fn load_sources(paths: &[PathBuf]) -> Result<SourceMap, String> {
     let mut sources = SourceMap::default();
     for path in paths {
         if path.as_os_str() == "-" {
-            let mut text = String::new();
-            std::io::stdin().read_to_string(&mut text).map_err(|e| format!("cannot read stdin: {e}"))?;
-            sources.add("<stdin>", text);
+            let mut bytes = Vec::new();
+            std::io::stdin().read_to_end(&mut bytes).map_err(|e| format!("cannot read stdin: {e}"))?;
+            sources.add_bytes("<stdin>", bytes, None);
         } else if path.is_dir() {
+            // A directory argument is the root of every file inside it.
             for file in yaml_files(path)? {
-                add_file(&mut sources, &file)?;
+                add_file(&mut sources, &file, path)?;
             }
         } else {
-            add_file(&mut sources, path)?;
+            let folder = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+            add_file(&mut sources, path, folder)?;
         }
     }
     Ok(sources)
 }
 
-fn add_file(sources: &mut SourceMap, path: &Path) -> Result<(), String> {
+fn add_file(sources: &mut SourceMap, path: &Path, root: &Path) -> Result<(), String> {
     let bytes = std::fs::read(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-    let text = String::from_utf8(bytes).map_err(|_| format!("{} is not UTF-8 text", path.display()))?;
-    sources.add(path.display().to_string(), text);
+    sources.add_bytes(path.display().to_string(), bytes, Some(root.to_path_buf()));
     Ok(())
 }

@@ -174,6 +174,11 @@ pub struct ReportArgs {
 /// The compile options (the operator's flags and controller config).
 #[derive(Args, Debug, Clone)]
 pub struct OptionArgs {
+    /// The folder inputs may read files (schema `file:`) from. Default: the
+    /// directory argument, else each file's folder; stdin and plug-in modes
+    /// read no file without it.
+    #[arg(long, value_name = "DIR")]
+    pub root: Option<PathBuf>,
     /// Namespace for resources that set none.
     #[arg(long, default_value = "default")]
     pub namespace: String,
@@ -230,6 +235,11 @@ pub struct BuildArgs {
     /// With -o: write nothing, print a diff and exit 1 when DIR is out of date.
     #[arg(long, requires = "out_dir")]
     pub check: bool,
+    /// Accept an input with no objects (and, with -o, remove every generated
+    /// file). Without it, an empty input is an error: a GitOps tool that pruned
+    /// on an empty render would delete every workload.
+    #[arg(long)]
+    pub allow_empty: bool,
     /// `fmc check`: also print every reader/writer pair the type checker looked
     /// at, with its verdict (compatible, incompatible, or unchecked and why).
     #[arg(long)]
@@ -255,6 +265,7 @@ impl OptionArgs {
             network_policy: self.network_policy,
             environment: self.environment.clone(),
             target_operator: self.target == TargetArg::Operator,
+            read_root: self.root.clone(),
             ..BuildOptions::default()
         };
         if let Some(path) = &self.controller_config {

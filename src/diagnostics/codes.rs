@@ -124,6 +124,34 @@ cluster, and fmc has nothing to compile or pass through in it.
 Fix: give fmc the resources the kustomization lists, or run fmc as a kustomize
 plug-in (see README).
 ";
+"P013" "invalid-object-identity" "An object's `kind`, `metadata.namespace` or `metadata.name` is one Kubernetes refuses.
+
+Why: fmc names files after these (`-o DIR` writes `<namespace>/<kind>-<name>.yaml`)
+and the API server would refuse the object anyway. A namespace is a DNS-1123 label
+(a-z, 0-9 and '-', at most 63); a kind is an identifier; no name is empty, `.` or
+`..`, or contains `/`, `%`, a blank or a control character. A value such as
+`../../etc` is never a real object: it is a mistake or an attempt to make a tool
+write outside its folder. Applies to every object fmc passes through and to the
+namespaces of the resources it compiles.
+
+Fix: give the object its real kind, namespace and name.
+
+Example:
+    apiVersion: v1
+    kind: ConfigMap
+    metadata: {name: settings, namespace: ../../etc}
+";
+"P014" "invalid-characters" "The input holds bytes YAML forbids: text that is not UTF-8, a NUL or another control character.
+
+Why: YAML admits only printable characters (tab and line breaks aside). A NUL
+byte or a stray control character is corruption or an attempt to hide content:
+the YAML reader underneath stops at a NUL without a word, so everything after it
+(including errors) would silently vanish. A file with such bytes is not read at
+all; nothing in it is compiled or passed through.
+
+Fix: remove the character at the reported position, or save the file as UTF-8.
+A UTF-8 byte-order mark at the start of a file is fine.
+";
 "R001" "missing-configmap" "A ConfigMap is referenced but neither defined in the input nor declared as
 provided by the cluster.
 
@@ -258,6 +286,24 @@ Example:
         runtime: native
         jq: 'select(.amount > 100)'
         processingGuarantee: effectively_once   # R013
+";
+"R014" "file-outside-root" "A file the input names was not read: it is outside the input's root, or not a file fmc reads.
+
+Why: inputs come from repositories, Helm charts and KRM packages that may be
+careless or hostile. Like kustomize's load restrictor, fmc reads a schema `file:`
+only inside a root: the directory given on the command line, else the folder of
+the file that names it. Absolute paths, `..` that leaves the root, symbolic links
+that point out of it, `/proc`, `/dev`, `/sys` and anything but a regular file are
+refused before anything is read, so a mesh cannot make fmc (or the Helm
+post-renderer running it) read and echo a host file. Input from stdin and the
+plug-in modes has no folder and reads no file unless `--root DIR` is given.
+
+Fix: keep schema files beside the mesh (or under the directory you pass to fmc),
+or name a wider root with `--root DIR`.
+
+Example:
+    schemas:
+      Order: {type: AVRO, file: ../../../etc/passwd}
 ";
 "C001" "name-shortened" "A derived Kubernetes name was too long and was shortened with a hash.
 
@@ -472,6 +518,22 @@ what a copy-pasted output looks like, and ordering across producers is lost.
 
 Fix: declare the topic with `multipleProducers: true` if it is meant; otherwise
 give each producer its own topic.
+";
+"C026" "invalid-secret-key" "A Secret (or ConfigMap) key is not one Kubernetes allows.
+
+Why: keys name files in the mounted volume and reach the container's command
+line (`--tls_trust_cert_path /etc/tls/pulsar-functions/<key>`). Kubernetes keys
+are letters, digits, `-`, `_` and `.` only (at most 253 characters, not `.` or
+`..`); a key with `/`, a blank, a quote or `$` can never exist in a real Secret,
+so it is either a mistake or an attempt to put a path or shell text into the pod.
+Checked for `tlsConfig.certSecretKey`, `oauth2Config.keySecretKey`,
+`secretsMap.*.key` and `cryptoSecrets[*].secretKey` (the native DSL's
+`clusters.*.tls.caCert.key` and `auth.oauth2.privateKey.key` lower to them).
+
+Fix: use the key's real name in the Secret.
+
+Example:
+    tlsConfig: {enabled: true, certSecretName: pulsar-ca, certSecretKey: \"ca.crt; id\"}
 ";
 }
 

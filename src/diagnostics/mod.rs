@@ -7,6 +7,7 @@
 //! (miette), to JSON lines or to GitHub annotations happens only in [`report`].
 
 pub mod codes;
+pub mod redact;
 pub mod report;
 
 use crate::source::Span;

@@ -123,7 +123,7 @@ impl MietteView {
                 super::Severity::Warning => miette::Severity::Warning,
             },
             message: d.message.clone(),
-            source: NamedSource::new(file.name.clone(), file.text.to_string()),
+            source: NamedSource::new(file.name.clone(), super::redact::mask(&file.text)),
             labels,
             help,
         }

@@ -44,3 +44,9 @@ pub fn native_runtime(span: Span, what: &str) -> Diagnostic {
         .label("runtime `native`")
         .help("use the `java`, `python` or `go` runtime for this component, or change it to fit the runner")
 }
+
+pub fn file_refused(span: Span, why: &str) -> Diagnostic {
+    Diagnostic::error("R014", span, format!("file not read: {why}"))
+        .label("this file reference")
+        .help("keep schema files inside the mesh's folder (or the directory given to fmc), or widen the root with `--root DIR`")
+}

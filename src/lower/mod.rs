@@ -11,7 +11,7 @@
 //! Codes: R005 unknown topic, R006 unknown schema, R007 unknown cluster, R008
 //! invalid schema, R009 inline credential, R010 unknown environment, R011
 //! invalid cluster, R012 unknown component, R013 native runtime; C009 for a
-//! topic address that is not one.
+//! topic address that is not one; R014 for a file outside the input's root.
 
 mod clusters;
 mod components;
@@ -52,9 +52,10 @@ pub fn lower(
     for res in resources {
         match res {
             Resource::DslMesh(mesh) => {
-                let file = &sources.get(docs[mesh.origin.doc].file).name;
-                let dir = std::path::Path::new(file).parent().map(PathBuf::from).unwrap_or_default();
-                let mut ctx = MeshCtx::new(mesh, docs, dir, options);
+                let file = sources.get(docs[mesh.origin.doc].file);
+                let dir = std::path::Path::new(&file.name).parent().map(PathBuf::from).unwrap_or_default();
+                let root = options.read_root.clone().or_else(|| file.root.clone());
+                let mut ctx = MeshCtx::new(mesh, docs, dir, root, options);
                 lower_mesh(&mut ctx, &mut out);
                 diags.extend(ctx.diags);
             }
@@ -74,6 +75,8 @@ pub struct MeshCtx<'a> {
     pub options: &'a BuildOptions,
     /// Directory of the mesh file: schema files are relative to it.
     pub dir: PathBuf,
+    /// The folder files may be read from (`files.rs`); `None`: no file at all.
+    pub root: Option<PathBuf>,
     pub diags: Diagnostics,
     /// (section, key) → position of the key in `spec.<section>`: paths to
     /// declarations use [`PathSeg::Entry`] so that a span costs no key search.
@@ -81,7 +84,13 @@ pub struct MeshCtx<'a> {
 }
 
 impl<'a> MeshCtx<'a> {
-    fn new(mesh: DslMeshDoc, docs: &'a [Document], dir: PathBuf, options: &'a BuildOptions) -> Self {
+    fn new(
+        mesh: DslMeshDoc,
+        docs: &'a [Document],
+        dir: PathBuf,
+        root: Option<PathBuf>,
+        options: &'a BuildOptions,
+    ) -> Self {
         let mut entries = BTreeMap::new();
         if let Some(crate::ast::Value::Map(sections)) = docs[mesh.origin.doc].root.get("spec").map(|n| &n.value) {
             for section in sections {
@@ -99,6 +108,7 @@ impl<'a> MeshCtx<'a> {
             spec: mesh.spec,
             options,
             dir,
+            root,
             diags: Diagnostics::default(),
             entries,
         }
@@ -163,19 +173,19 @@ impl<'a> MeshCtx<'a> {
         Some((close, span))
     }
 
-    /// Reads a schema file named relative to the mesh file: a regular file of
-    /// at most 4 MiB (a mesh may not make fmc read a device or a huge file).
-    pub fn read_file(&self, rel: &str) -> Result<String, String> {
-        const LIMIT: u64 = 4 << 20;
-        let path = self.dir.join(rel);
-        let meta = std::fs::metadata(&path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-        if !meta.is_file() {
-            return Err(format!("{} is not a regular file", path.display()));
+    /// Reads the file `spec.schemas.<schema>.file` names, confined to the root
+    /// (`files.rs`). A refusal is reported here (R014) and returns `Err("")`,
+    /// the "already reported" convention; other failures return their message.
+    pub fn read_file(&mut self, schema: &str, rel: &str) -> Result<String, String> {
+        match crate::files::read_confined(self.root.as_deref(), &self.dir, rel) {
+            Ok(text) => Ok(text),
+            Err(crate::files::ReadError::Failed(e)) => Err(e),
+            Err(crate::files::ReadError::Refused(why)) => {
+                let span = self.span(&["schemas", schema, "file"]);
+                self.diags.push(diagnostics::file_refused(span, &why));
+                Err(String::new())
+            }
         }
-        if meta.len() > LIMIT {
-            return Err(format!("{} is larger than 4 MiB", path.display()));
-        }
-        std::fs::read_to_string(&path).map_err(|e| format!("cannot read {}: {e}", path.display()))
     }
 
     pub fn defaults(&self) -> Defaults {

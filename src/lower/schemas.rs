@@ -80,7 +80,7 @@ fn definition(
         Kind::Avro | Kind::Json => {
             unused("message", decl.message.is_some())?;
             unused("key", decl.key.is_some() || decl.value.is_some())?;
-            let json = avro_json(ctx, decl)?;
+            let json = avro_json(ctx, name, decl)?;
             let parsed = avro::parse(&json)?;
             Ok(if decl.kind == Kind::Avro { Schema::Avro(parsed) } else { Schema::Json(parsed) })
         }
@@ -88,7 +88,7 @@ fn definition(
             unused("definition", decl.definition.is_some())?;
             let file = decl.file.as_deref().ok_or("PROTOBUF schemas need `file` (a .proto file) and `message`")?;
             let message = decl.message.clone().ok_or("PROTOBUF schemas need `message`, the full message name")?;
-            let parsed = proto::parse(&ctx.read_file(file)?).map_err(|e| format!("{file}: {e}"))?;
+            let parsed = proto::parse(&ctx.read_file(name, file)?).map_err(|e| format!("{file}: {e}"))?;
             if !parsed.messages.contains_key(&message) {
                 let known: Vec<&str> = parsed.messages.keys().map(String::as_str).collect();
                 return Err(format!("{file} has no message `{message}` (it has: {})", known.join(", ")));
@@ -125,7 +125,7 @@ fn definition(
 }
 
 /// The Avro JSON of an AVRO/JSON schema: inline (a mapping, or a JSON string) or from `file`.
-fn avro_json(ctx: &MeshCtx, decl: &SchemaDecl) -> Result<serde_json::Value, String> {
+fn avro_json(ctx: &mut MeshCtx, name: &str, decl: &SchemaDecl) -> Result<serde_json::Value, String> {
     match (&decl.definition, &decl.file) {
         (Some(_), Some(_)) => Err("give either `definition` or `file`, not both".into()),
         (Some(serde_json::Value::String(text)), None) => {
@@ -133,7 +133,7 @@ fn avro_json(ctx: &MeshCtx, decl: &SchemaDecl) -> Result<serde_json::Value, Stri
         }
         (Some(v), None) => Ok(v.clone()),
         (None, Some(file)) => {
-            serde_json::from_str(&ctx.read_file(file)?).map_err(|e| format!("{file} is not JSON: {e}"))
+            serde_json::from_str(&ctx.read_file(name, file)?).map_err(|e| format!("{file} is not JSON: {e}"))
         }
         (None, None) => Err(format!("{} schemas need `definition` or `file`", decl.kind.name())),
     }

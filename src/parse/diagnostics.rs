@@ -1,4 +1,4 @@
-//! Constructors for the parse stage's diagnostics (P001–P011).
+//! Constructors for the parse stage's diagnostics (P001–P013).
 
 use crate::diagnostics::Diagnostic;
 use crate::source::Span;
@@ -93,4 +93,16 @@ pub fn kustomize_config(span: Span) -> Diagnostic {
     Diagnostic::warning("P012", span, "kustomize configuration skipped")
         .label("a kustomization, not a Kubernetes resource")
         .help("pass the resources it lists to fmc instead, or run fmc as a kustomize plug-in")
+}
+
+/// A pass-through object's `kind`, `metadata.namespace` or `metadata.name`, or
+/// a compiled resource's namespace, is one Kubernetes refuses.
+pub fn invalid_identity(span: Span, field: &str, detail: &str) -> Diagnostic {
+    Diagnostic::error("P013", span, format!("invalid `{field}`: {detail}"))
+        .label("Kubernetes refuses this")
+        .help(match field {
+            "kind" => "write the object's kind, e.g. `ConfigMap`",
+            "metadata.namespace" => "use lowercase letters, digits and '-' (at most 63), starting and ending with a letter or digit",
+            _ => "use the object's real name: no `/`, `%`, blanks or control characters, not `.` or `..`",
+        })
 }

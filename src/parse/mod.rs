@@ -4,8 +4,9 @@
 //! `apiVersion`/`kind`, and decodes Function Mesh and fmc documents into typed
 //! resources ([`decode`]). Everything else passes through as JSON.
 //!
-//! Codes: P001–P011.
+//! Codes: P001–P013.
 
+mod characters;
 pub mod decode;
 pub mod diagnostics;
 pub mod schema_index;
@@ -39,7 +40,14 @@ pub fn parse(sources: &SourceMap) -> (Input, Diagnostics) {
     let mut input = Input::default();
     let mut names = Vec::new();
     for (id, file) in sources.files() {
+        if let Some(d) = characters::check(id, file) {
+            // A file with bytes YAML forbids is not read at all: what follows a
+            // NUL must not silently vanish, nor be half-read.
+            diags.push(d);
+            continue;
+        }
         for doc in yaml::read_documents(id, &file.text, &mut diags) {
+            characters::non_finite_numbers(&doc.root, &mut diags);
             names.push(file.name.as_str());
             input.documents.push(doc);
         }
@@ -96,7 +104,7 @@ fn classify(doc: &Document, index: usize, file_name: &str, diags: &mut Diagnosti
     let group = api_version.split('/').next().unwrap_or("");
     let compiled = group == FM_GROUP || api_version == FMC_API_VERSION;
     if !compiled {
-        return passthrough(doc, index, api_version, kind);
+        return passthrough(doc, index, api_version, kind, diags);
     }
     let workload = api_version == FM_API_VERSION && matches!(kind, "Function" | "Source" | "Sink" | "FunctionMesh");
     let meta = decode_meta(doc, workload, diags)?;
@@ -132,10 +140,33 @@ fn classify(doc: &Document, index: usize, file_name: &str, diags: &mut Diagnosti
     }
 }
 
-fn passthrough(doc: &Document, index: usize, api_version: &str, kind: &str) -> Option<Resource> {
+fn passthrough(
+    doc: &Document,
+    index: usize,
+    api_version: &str,
+    kind: &str,
+    diags: &mut Diagnostics,
+) -> Option<Resource> {
     let meta = doc.root.get("metadata");
     let name = meta.and_then(|m| string_at(m, "name")).unwrap_or("").to_string();
     let namespace = meta.and_then(|m| string_at(m, "namespace")).map(str::to_string);
+    // These become paths in `-o` trees and keys everywhere: checked before anything uses them.
+    let at = |field: &str| meta.and_then(|m| m.get(field)).or(meta).map_or(doc.root.span, |n| n.span);
+    let problems = [
+        ("kind", crate::names::kind_problem(kind), doc.root.get("kind").map_or(doc.root.span, |n| n.span)),
+        ("metadata.name", crate::names::object_name_problem(&name), at("name")),
+        ("metadata.namespace", namespace.as_deref().and_then(crate::names::namespace_problem), at("namespace")),
+    ];
+    let mut valid = true;
+    for (field, problem, span) in problems {
+        if let Some(p) = problem {
+            diags.push(diag::invalid_identity(span, field, &p));
+            valid = false;
+        }
+    }
+    if !valid {
+        return None;
+    }
     Some(Resource::Passthrough(PassthroughDoc {
         api_version: api_version.to_string(),
         kind: kind.to_string(),
@@ -178,6 +209,11 @@ fn decode_meta(doc: &Document, workload: bool, diags: &mut Diagnostics) -> Optio
     if let Some(problem) = problem {
         let span = meta_node.get("name").map_or(meta_node.span, |n| n.span);
         diags.push(diag::invalid_name(span, &problem));
+        return None;
+    }
+    if let Some(p) = meta.namespace.as_deref().and_then(crate::names::namespace_problem) {
+        let span = meta_node.get("namespace").map_or(meta_node.span, |n| n.span);
+        diags.push(diag::invalid_identity(span, "metadata.namespace", &p));
         return None;
     }
     Some(Meta {

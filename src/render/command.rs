@@ -223,7 +223,7 @@ fn java_instance(comp: &Component, jar: &str) -> String {
         shell::word(&instance)
     );
     if let Some(dir) = java.extra_dependencies_dir.as_ref().filter(|d| !d.is_empty()) {
-        cp.push_str(&format!(":{dir}/*"));
+        cp.push_str(&format!(":{}/*", shell::word(dir)));
     }
     let mut a: Vec<String> = vec!["exec java -cp".into(), cp];
     a.push("-Dpulsar.functions.instance.classpath=/pulsar/lib/*".into());
@@ -238,8 +238,11 @@ fn java_instance(comp: &Component, jar: &str) -> String {
     a.push("-XX:MaxRAMPercentage=70".into());
     a.push(format!("-XX:MaxDirectMemorySize={}", max_direct_memory(spec)));
     a.push("-XX:+UseG1GC -XX:+HeapDumpOnOutOfMemoryError -XX:HeapDumpPath=/pulsar/tmp/heapdump-%p.hprof -XX:+ExitOnOutOfMemoryError -Xlog:gc*:file=/pulsar/logs/gc.log:time,level,tags:filecount=5,filesize=10M".into());
-    a.extend(java.java_opts.iter().flatten().cloned());
-    a.push(java.entry_class.clone().unwrap_or_else(|| "org.apache.pulsar.functions.instance.JavaInstanceMain".into()));
+    // Each option item may hold several options separated by blanks (the operator
+    // splices them in unquoted): split like the shell would, then quote each word.
+    a.extend(java.java_opts.iter().flatten().flat_map(|o| o.split_whitespace()).map(shell::word));
+    let entry = java.entry_class.as_deref().unwrap_or("org.apache.pulsar.functions.instance.JavaInstanceMain");
+    a.push(shell::word(entry));
     a.extend(["--jar".into(), shell::word(jar)]);
     a.extend(shared_args(comp));
     if comp.kind == ComponentKind::Function && (spec.source_config.is_some() || spec.sink_config.is_some()) {

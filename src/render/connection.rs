@@ -121,7 +121,7 @@ impl<'a> Connection<'a> {
                         tls.hostname_verification.unwrap_or(false).to_string(),
                     ]);
                     if let Some(path) = self.tls_cert_path() {
-                        args.extend(["--tls_trust_cert_path".into(), path]);
+                        args.extend(["--tls_trust_cert_path".into(), shell::word(&path)]);
                     }
                 }
                 args

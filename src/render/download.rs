@@ -48,7 +48,7 @@ fn pulsarctl_prefix(conn: &Connection) -> Vec<String> {
         args.push(url);
         args.extend(["--issuer-endpoint".into(), shell::word(&o.issuer_url)]);
         args.extend(["--audience".into(), shell::word(&o.audience)]);
-        args.extend(["--key-file".into(), conn.oauth2_key_path(o)]);
+        args.extend(["--key-file".into(), shell::word(&conn.oauth2_key_path(o))]);
         if let Some(scope) = o.scope.as_deref().filter(|s| !s.is_empty()) {
             args.extend(["--scope".into(), shell::word(scope)]);
         }
@@ -88,7 +88,7 @@ fn pulsarctl_tls(conn: &Connection) -> Vec<String> {
                 format!("--tls-enable-hostname-verification={}", tls.hostname_verification.unwrap_or(false)),
             ];
             if let Some(path) = conn.tls_cert_path() {
-                args.extend(["--tls-trust-cert-path".into(), path]);
+                args.extend(["--tls-trust-cert-path".into(), shell::word(&path)]);
             }
             args
         }
@@ -126,7 +126,7 @@ fn pulsar_admin_prefix(conn: &Connection) -> Vec<String> {
                 args.push("--tls-enable-hostname-verification".into());
             }
             if let Some(path) = conn.tls_cert_path() {
-                args.extend(["--tls-trust-cert-path".into(), path]);
+                args.extend(["--tls-trust-cert-path".into(), shell::word(&path)]);
             }
         }
         _ => {}

@@ -8,6 +8,7 @@ mod determinism;
 mod diagnostics;
 mod dsl;
 mod fuzz_regressions;
+mod hostile;
 mod gitops;
 mod native_runtime;
 mod operator_parity;

@@ -59,7 +59,9 @@ pub fn sources_from_files(paths: &[&Path]) -> SourceMap {
     let mut sources = SourceMap::default();
     for p in paths {
         let text = std::fs::read_to_string(p).unwrap_or_else(|e| panic!("{}: {e}", p.display()));
-        sources.add(p.display().to_string(), text);
+        // Rooted at the file's folder, as `fmc build FILE` roots it.
+        let root = p.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
+        sources.add_rooted(p.display().to_string(), text, root);
     }
     sources
 }

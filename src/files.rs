@@ -1,0 +1,127 @@
+//! The one way fmc reads a file an input names (a schema's `file:`).
+//!
+//! Inputs come from repositories, charts and packages that may be hostile, so a
+//! reference is confined the way kustomize's default load restrictor confines
+//! it: it resolves against the folder of the document that names it and must
+//! stay inside a *root* — the directory argument given on the command line,
+//! else the document's own folder, or `--root DIR` — after every symbolic link
+//! is resolved. Absolute paths, `..` that leaves the root, links that point out
+//! of it, `/proc`, `/dev` and `/sys`, and anything but a regular file are
+//! refused before a byte is read; so is every reference from stdin and the
+//! plug-in modes unless `--root` is given. The lexical check comes first, so a
+//! refused path is never even looked up (no probing of the host's files), and a
+//! refusal never quotes a file.
+//!
+//! Errors are typed: a [`ReadError::Refused`] becomes diagnostic R014, a
+//! [`ReadError::Failed`] (missing, unreadable, too large) the caller's own code.
+
+use std::io::Read;
+use std::path::{Component, Path, PathBuf};
+
+/// Largest file read (a schema or `.proto`).
+pub const MAX_FILE_BYTES: u64 = 4 << 20;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ReadError {
+    /// Outside the root, or a kind of file fmc never reads.
+    Refused(String),
+    /// Inside the root but not readable as text.
+    Failed(String),
+}
+
+/// Reads `rel`, named by a document in folder `base`, confined to `root`.
+pub fn read_confined(root: Option<&Path>, base: &Path, rel: &str) -> Result<String, ReadError> {
+    let Some(root) = root else {
+        return Err(ReadError::Refused(
+            "this input has no folder (stdin or a plug-in mode), so it may name no file unless `--root DIR` is given"
+                .into(),
+        ));
+    };
+    let rel_path = Path::new(rel);
+    if rel_path.is_absolute() || rel.starts_with('\\') {
+        return Err(ReadError::Refused(format!("`{rel}` is an absolute path; name files relative to the mesh file")));
+    }
+    let root_abs = absolute(root);
+    let wanted = normalize(&absolute(base).join(rel_path));
+    if !wanted.starts_with(&root_abs) {
+        return Err(outside(rel, root));
+    }
+    let real = std::fs::canonicalize(&wanted).map_err(|e| ReadError::Failed(format!("cannot read {rel}: {e}")))?;
+    let real_root = std::fs::canonicalize(&root_abs).unwrap_or(root_abs);
+    if !real.starts_with(&real_root) {
+        return Err(outside(rel, root));
+    }
+    if ["/proc", "/dev", "/sys"].iter().any(|p| real.starts_with(p)) {
+        return Err(ReadError::Refused(format!("`{rel}` is a system file (under /proc, /dev or /sys)")));
+    }
+    read_regular(&real, rel)
+}
+
+fn outside(rel: &str, root: &Path) -> ReadError {
+    ReadError::Refused(format!("`{rel}` leaves the input's root `{}`", root.display()))
+}
+
+/// A regular file of at most [`MAX_FILE_BYTES`], read through a bounded reader
+/// (a file's reported size can lie).
+fn read_regular(real: &Path, rel: &str) -> Result<String, ReadError> {
+    let meta = std::fs::metadata(real).map_err(|e| ReadError::Failed(format!("cannot read {rel}: {e}")))?;
+    if !meta.is_file() {
+        return Err(ReadError::Refused(format!("`{rel}` is not a regular file")));
+    }
+    let file = std::fs::File::open(real).map_err(|e| ReadError::Failed(format!("cannot read {rel}: {e}")))?;
+    let mut bytes = Vec::new();
+    file.take(MAX_FILE_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| ReadError::Failed(format!("cannot read {rel}: {e}")))?;
+    if bytes.len() as u64 > MAX_FILE_BYTES {
+        return Err(ReadError::Failed(format!("{rel} is larger than 4 MiB")));
+    }
+    String::from_utf8(bytes).map_err(|_| ReadError::Failed(format!("{rel} is not UTF-8 text")))
+}
+
+fn absolute(p: &Path) -> PathBuf {
+    let p = if p.as_os_str().is_empty() { Path::new(".") } else { p };
+    normalize(&std::path::absolute(p).unwrap_or_else(|_| p.to_path_buf()))
+}
+
+/// `.` and `..` removed lexically (no filesystem access).
+fn normalize(p: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for c in p.components() {
+        match c {
+            Component::CurDir => {}
+            Component::ParentDir => {
+                out.pop();
+            }
+            other => out.push(other),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn refused(r: Result<String, ReadError>) -> bool {
+        matches!(r, Err(ReadError::Refused(_)))
+    }
+
+    #[test]
+    fn confines_to_the_root() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let root = dir.path().join("repo");
+        std::fs::create_dir_all(root.join("schemas")).expect("dirs");
+        std::fs::write(root.join("schemas/a.avsc"), "{}").expect("write");
+        std::fs::write(dir.path().join("secret"), "s3cret").expect("write");
+        std::os::unix::fs::symlink(dir.path().join("secret"), root.join("schemas/link.avsc")).expect("link");
+        assert_eq!(read_confined(Some(&root), &root, "schemas/a.avsc"), Ok("{}".into()));
+        assert_eq!(read_confined(Some(&root), &root.join("schemas"), "../schemas/./a.avsc"), Ok("{}".into()));
+        assert!(refused(read_confined(Some(&root), &root, "../secret")));
+        assert!(refused(read_confined(Some(&root), &root, "schemas/link.avsc")));
+        assert!(refused(read_confined(Some(&root), &root, "/etc/passwd")));
+        assert!(refused(read_confined(None, &root, "schemas/a.avsc")));
+        assert!(refused(read_confined(Some(Path::new("/")), Path::new("/"), "proc/self/environ")));
+        assert!(refused(read_confined(Some(&root), &root, "schemas")));
+    }
+}
