@@ -139,7 +139,8 @@ pub const MAX_WALKED_FOLDERS: usize = 10_000;
 /// the order the filesystem lists entries in).
 pub fn yaml_files(dir: &std::path::Path) -> Result<Vec<std::path::PathBuf>, String> {
     use std::path::PathBuf;
-    let canonical = |p: &std::path::Path| std::fs::canonicalize(p).map_err(|e| format!("cannot read {}: {e}", p.display()));
+    let canonical =
+        |p: &std::path::Path| std::fs::canonicalize(p).map_err(|e| format!("cannot read {}: {e}", p.display()));
     let mut found: Vec<PathBuf> = Vec::new();
     let mut todo: Vec<(PathBuf, Vec<PathBuf>)> = vec![(dir.to_path_buf(), Vec::new())];
     let mut walked = 0;

@@ -357,7 +357,8 @@ mod tests {
 
     #[test]
     fn unknown_fields_and_unsupported_guarantees_are_refused() {
-        let base = r#""tenant":"t","namespace":"n","name":"f","inputs":["persistent://t/n/x"],"function":{"identity":{}}"#;
+        let base =
+            r#""tenant":"t","namespace":"n","name":"f","inputs":["persistent://t/n/x"],"function":{"identity":{}}"#;
         assert!(parse(&format!("{{{base},\"recieverQueueSize\":5}}")).unwrap_err().contains("unknown field"));
         let e = parse(&format!("{{{base},\"processingGuarantee\":\"effectively_once\"}}")).unwrap_err();
         assert!(e.contains("EFFECTIVELY_ONCE"), "{e}");

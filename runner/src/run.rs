@@ -74,7 +74,11 @@ async fn connect_with_retries(config: &Config) -> Result<Pulsar<TokioExecutor>, 
     let mut last = String::new();
     for attempt in 1..=CONNECT_ATTEMPTS {
         let result = tokio::time::timeout(CONNECT_ATTEMPT_TIMEOUT, connect(config)).await.unwrap_or_else(|_| {
-            Err(format!("cannot connect to {}: no answer within {} s", config.service_url, CONNECT_ATTEMPT_TIMEOUT.as_secs()))
+            Err(format!(
+                "cannot connect to {}: no answer within {} s",
+                config.service_url,
+                CONNECT_ATTEMPT_TIMEOUT.as_secs()
+            ))
         });
         match result {
             Ok(p) => return Ok(p),

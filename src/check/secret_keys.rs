@@ -47,7 +47,8 @@ pub fn check(ctx: &Ctx) -> Vec<Diagnostic> {
             keys.push((at, &secret.secret_key));
         }
     }
-    keys.into_iter().filter(|(_, k)| !is_valid_key(k)).map(|(p, k)| invalid(ctx, &p, k)).collect()
+    // An empty key is an unset one (the renderer skips it, as the operator does).
+    keys.into_iter().filter(|(_, k)| !k.is_empty() && !is_valid_key(k)).map(|(p, k)| invalid(ctx, &p, k)).collect()
 }
 
 fn connection_keys<'a>(conn: &str, m: &'a PulsarMessaging, keys: &mut Vec<(Vec<String>, &'a str)>) {

@@ -10,15 +10,33 @@
 //! side of hiding: a mistaken mask costs readability, a missed one a secret.
 
 /// Whether a mapping key names a credential (case and `-`/`_` ignored). Names of
-/// references to credentials (`secretName`, `tokenFile`, `passwordPath`, …) are not.
+/// references to credentials (`secretName`, `tokenFile`, `passwordPath`, …, and the
+/// DSL's `secret:` naming a Secret) are not.
 pub fn is_credential_key(key: &str) -> bool {
     let k: String = key.chars().filter(|c| c.is_ascii_alphanumeric()).collect::<String>().to_ascii_lowercase();
     const NAMES: [&str; 13] = [
-        "password", "passwd", "passphrase", "secret", "token", "apikey", "credential", "privatekey", "accesskey",
-        "clientsecret", "pwd", "authenticationparameters", "authparams",
+        "password",
+        "passwd",
+        "passphrase",
+        "secret",
+        "token",
+        "apikey",
+        "credential",
+        "privatekey",
+        "accesskey",
+        "clientsecret",
+        "pwd",
+        "authenticationparameters",
+        "authparams",
     ];
     const REFERENCES: [&str; 9] = ["name", "url", "path", "file", "ref", "map", "mount", "provider", "plugin"];
-    NAMES.iter().any(|n| k.contains(n)) && !REFERENCES.iter().any(|r| k.contains(r)) && k != "secrets"
+    // `keySecretKey`, `certSecretKey`: the name of a key inside a Secret.
+    let key_in_secret = k.ends_with("secretkey") && k.len() > "secretkey".len();
+    NAMES.iter().any(|n| k.contains(n))
+        && !REFERENCES.iter().any(|r| k.contains(r))
+        && !key_in_secret
+        && k != "secrets"
+        && k != "secret"
 }
 
 /// Whether a string holds a credential by its shape: a URL with a password in its
@@ -27,9 +45,16 @@ pub fn holds_url_credential(value: &str) -> bool {
     userinfo_password(value).is_some() || param_credentials(value).next().is_some()
 }
 
-/// `text` with every credential value masked (same length in bytes).
+/// `text` with every credential value masked and every control character (tab
+/// and line breaks aside) shown as `?`, so a snippet can neither leak a secret
+/// nor send escape sequences to the reader's terminal. Same length in bytes.
 pub fn mask(text: &str) -> String {
     let mut bytes = text.as_bytes().to_vec();
+    for (i, c) in text.char_indices() {
+        if c.is_control() && !matches!(c, '\t' | '\n' | '\r') {
+            bytes[i..i + c.len_utf8()].fill(b'?');
+        }
+    }
     let mut offset = 0;
     for line in text.split_inclusive('\n') {
         for (start, end) in line_secrets(line) {
@@ -64,7 +89,8 @@ fn line_secrets(line: &str) -> Vec<(usize, usize)> {
         while j < b.len() && b[j] == b' ' {
             j += 1;
         }
-        let separator = j < b.len() && (b[j] == b'=' || (b[j] == b':' && b.get(j + 1).is_none_or(|c| c.is_ascii_whitespace())));
+        let separator =
+            j < b.len() && (b[j] == b'=' || (b[j] == b':' && b.get(j + 1).is_none_or(|c| c.is_ascii_whitespace())));
         if separator && is_credential_key(key) {
             let (vs, ve) = value_range(line, j + 1, flow || b[j] == b'=');
             if ve > vs {
@@ -134,7 +160,8 @@ fn userinfo_password(s: &str) -> Option<(usize, usize)> {
 /// Values of `password=…`-style parameters (JDBC, query strings).
 fn param_credentials(s: &str) -> impl Iterator<Item = (usize, usize)> + '_ {
     s.match_indices('=').filter_map(move |(eq, _)| {
-        let key_start = s[..eq].rfind(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == '-')).map_or(0, |i| i + 1);
+        let key_start =
+            s[..eq].rfind(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == '-')).map_or(0, |i| i + 1);
         let key = &s[key_start..eq];
         if key.is_empty() || !is_credential_key(key) {
             return None;
@@ -156,6 +183,7 @@ mod tests {
         for secret in ["hunter2", "k-123", "abc", "s3cr3t", "p4ss"] {
             assert!(!masked.contains(secret), "{secret} in {masked}");
         }
+        assert_eq!(mask("a: \u{1b}[31m\0\u{85}\n"), "a: ?[31m???\n");
         let refs = "token: {secret: t, key: token}\n";
         assert_eq!(mask(refs), refs);
         for kept in ["password:", "# old", "user: u", "certSecretName: ca", "db:5432", "ssl=1"] {
@@ -168,7 +196,9 @@ mod tests {
         for k in ["password", "apiKey", "api_key", "secretToken", "clientSecret", "db.password", "PRIVATE_KEY"] {
             assert!(is_credential_key(k), "{k}");
         }
-        for k in ["secretName", "tokenFile", "passwordPath", "keySecretName", "secrets", "tokenUrl", "user"] {
+        for k in
+            ["secretName", "tokenFile", "passwordPath", "keySecretName", "keySecretKey", "secrets", "tokenUrl", "user"]
+        {
             assert!(!is_credential_key(k), "{k}");
         }
         assert!(holds_url_credential("mysql://root:pw@db/x"));

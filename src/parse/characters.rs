@@ -19,7 +19,11 @@ pub fn check(id: FileId, file: &SourceFile) -> Option<Diagnostic> {
     }
     let (at, c) = file.text.char_indices().find(|(_, c)| !printable(*c))?;
     let what = format!("the control character U+{:04X}", c as u32);
-    Some(invalid(Span::new(id, at, at + c.len_utf8()), &what, "remove it (YAML allows no control characters but tab and line breaks)"))
+    Some(invalid(
+        Span::new(id, at, at + c.len_utf8()),
+        &what,
+        "remove it (YAML allows no control characters but tab and line breaks)",
+    ))
 }
 
 fn printable(c: char) -> bool {
@@ -28,9 +32,7 @@ fn printable(c: char) -> bool {
 }
 
 fn invalid(span: Span, what: &str, help: &str) -> Diagnostic {
-    Diagnostic::error("P014", span, format!("the input holds {what}"))
-        .label("YAML forbids this")
-        .help(help.to_string())
+    Diagnostic::error("P014", span, format!("the input holds {what}")).label("YAML forbids this").help(help.to_string())
 }
 
 /// P008 for every `.nan`, `.inf` or `-.inf` in a document.

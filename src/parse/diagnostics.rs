@@ -98,11 +98,13 @@ pub fn kustomize_config(span: Span) -> Diagnostic {
 /// A pass-through object's `kind`, `metadata.namespace` or `metadata.name`, or
 /// a compiled resource's namespace, is one Kubernetes refuses.
 pub fn invalid_identity(span: Span, field: &str, detail: &str) -> Diagnostic {
-    Diagnostic::error("P013", span, format!("invalid `{field}`: {detail}"))
-        .label("Kubernetes refuses this")
-        .help(match field {
+    Diagnostic::error("P013", span, format!("invalid `{field}`: {detail}")).label("Kubernetes refuses this").help(
+        match field {
             "kind" => "write the object's kind, e.g. `ConfigMap`",
-            "metadata.namespace" => "use lowercase letters, digits and '-' (at most 63), starting and ending with a letter or digit",
+            "metadata.namespace" => {
+                "use lowercase letters, digits and '-' (at most 63), starting and ending with a letter or digit"
+            }
             _ => "use the object's real name: no `/`, `%`, blanks or control characters, not `.` or `..`",
-        })
+        },
+    )
 }

@@ -118,7 +118,7 @@ fn every_documented_case_has_a_fixture_with_the_documented_verdict() {
         // The mesh sits beside the fixture so protobuf files resolve relative to it.
         let text = mesh(&case).to_string();
         let name = path.with_extension("mesh.yaml").display().to_string();
-        let out = compile(&sources_from_text(&name, &text), &BuildOptions::default());
+        let out = compile(&sources_from_text_at(&name, &text), &BuildOptions::default());
         let code = if case["kind"] == "evolve" { "C019" } else { "C018" };
         let others: Vec<_> = out.diagnostics.iter().filter(|d| d.is_error() && d.code != code).collect();
         assert!(others.is_empty(), "case {}: unexpected errors {others:#?}", row.number);

@@ -17,7 +17,7 @@ fn inputs() -> Vec<(String, std::path::PathBuf)> {
 
 /// Canary Secrets for every Secret the input references but does not contain.
 fn canaries(name: &str, text: &str) -> (String, Vec<String>) {
-    let sources = sources_from_text(name, text);
+    let sources = sources_from_text_at(name, text);
     let (input, _) = fmc::parse::parse(&sources);
     let options = BuildOptions::default();
     let (lowered, _) = fmc::lower::lower(input.resources.clone(), &input.documents, &sources, &options);
@@ -83,7 +83,7 @@ fn no_secret_value_reaches_a_generated_object() {
             BuildOptions::default(),
             BuildOptions { cleanup_hooks: true, enable_init_containers: true, ..BuildOptions::default() },
         ] {
-            let out = compile(&sources_from_text(&path.display().to_string(), &full), &options);
+            let out = compile(&sources_from_text_at(&path.display().to_string(), &full), &options);
             assert!(!out.has_errors(), "{name}: {:#?}", out.diagnostics);
             let mut values = secret_values(&out);
             values.append(&mut canary_values.clone());

@@ -72,6 +72,14 @@ pub fn sources_from_text(name: &str, text: &str) -> SourceMap {
     sources
 }
 
+/// `text` as the file at `path`, rooted at its folder as `fmc build PATH` roots it.
+pub fn sources_from_text_at(path: &str, text: &str) -> SourceMap {
+    let mut sources = SourceMap::default();
+    let root = Path::new(path).parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    sources.add_rooted(path, text.to_string(), root);
+    sources
+}
+
 pub fn build_text(text: &str) -> CompileOutput {
     compile(&sources_from_text("input.yaml", text), &BuildOptions::default())
 }

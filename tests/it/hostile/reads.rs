@@ -40,7 +40,8 @@ fn build(args: &[&str], file_ref: &str, repo: &Repo) -> (Option<i32>, String) {
 fn references_that_leave_the_root_are_refused_unread() {
     let r = repo();
     let outside = r.outside.display().to_string();
-    for file_ref in ["../host-secret.avsc", outside.as_str(), "schemas/link.avsc", "/proc/self/environ", "/etc/passwd"] {
+    for file_ref in ["../host-secret.avsc", outside.as_str(), "schemas/link.avsc", "/proc/self/environ", "/etc/passwd"]
+    {
         for args in [&["mesh.yaml"][..], &["."][..], &["--error-format", "json", "."][..]] {
             let (code, stderr) = build(args, file_ref, &r);
             assert_eq!(code, Some(1), "{file_ref} {args:?}: {stderr}");

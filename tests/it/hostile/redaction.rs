@@ -2,7 +2,8 @@
 
 use super::{fmc, write};
 
-const SECRETS: [&str; 5] = ["eyJhbGciOiJIUzI1NiJ9.c2VjcmV0.abc", "hunter2-neighbour", "AKIA-api-key-value", "nested-s3cret", "url-pa55word"];
+const SECRETS: [&str; 5] =
+    ["eyJhbGciOiJIUzI1NiJ9.c2VjcmV0.abc", "hunter2-neighbour", "AKIA-api-key-value", "nested-s3cret", "url-pa55word"];
 
 fn input() -> String {
     format!(

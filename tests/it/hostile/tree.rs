@@ -35,7 +35,10 @@ fn object_identities_cannot_name_paths_outside_the_tree() {
         ("kind", "apiVersion: v1\nkind: ../../X\nmetadata: {name: p}\n"),
         ("name", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: ..}\n"),
         ("kustomization", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: /../../kustomization}\n"),
-        ("function namespace", "apiVersion: compute.functionmesh.io/v1alpha1\nkind: Function\nmetadata: {name: f, namespace: ../up}\nspec: {className: C, java: {jar: /x.jar}}\n"),
+        (
+            "function namespace",
+            "apiVersion: compute.functionmesh.io/v1alpha1\nkind: Function\nmetadata: {name: f, namespace: ../up}\nspec: {className: C, java: {jar: /x.jar}}\n",
+        ),
     ];
     for (what, text) in cases {
         let dir = tempfile::tempdir().expect("tempdir");
@@ -100,18 +103,25 @@ fn a_failed_write_leaves_the_previous_tree_as_it_was() {
     write(&input, FUNCTION);
     let out = dir.path().join("deploy");
     assert_eq!(build_into(&input, &out).status.code(), Some(0));
-    let before: Vec<(String, String)> =
-        files_under(&out).into_iter().map(|f| (f.clone(), std::fs::read_to_string(out.join(&f)).expect("read"))).collect();
+    let before: Vec<(String, String)> = files_under(&out)
+        .into_iter()
+        .map(|f| (f.clone(), std::fs::read_to_string(out.join(&f)).expect("read")))
+        .collect();
     // A second object whose file cannot be created: its folder is a read-only
     // file in the way. The new kustomization must not be written either.
     let blocker = out.join("blocked");
     write(&blocker, "not a folder\n");
-    write(&input, &format!("{FUNCTION}---\napiVersion: v1\nkind: ConfigMap\nmetadata: {{name: x, namespace: blocked}}\n"));
+    write(
+        &input,
+        &format!("{FUNCTION}---\napiVersion: v1\nkind: ConfigMap\nmetadata: {{name: x, namespace: blocked}}\n"),
+    );
     let run = build_into(&input, &out);
     assert_eq!(run.status.code(), Some(2), "{}", String::from_utf8_lossy(&run.stderr));
     std::fs::remove_file(&blocker).expect("rm");
-    let after: Vec<(String, String)> =
-        files_under(&out).into_iter().map(|f| (f.clone(), std::fs::read_to_string(out.join(&f)).expect("read"))).collect();
+    let after: Vec<(String, String)> = files_under(&out)
+        .into_iter()
+        .map(|f| (f.clone(), std::fs::read_to_string(out.join(&f)).expect("read")))
+        .collect();
     assert_eq!(after, before);
 }
 

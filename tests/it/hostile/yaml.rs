@@ -10,7 +10,11 @@ fn build_bytes(bytes: &[u8], format: &str) -> (Option<i32>, String, String) {
     let file = dir.path().join("in.yaml");
     std::fs::write(&file, bytes).expect("write");
     let out = fmc().args(["build", "--error-format", format]).arg(&file).output().expect("run");
-    (out.status.code(), String::from_utf8_lossy(&out.stdout).into_owned(), String::from_utf8_lossy(&out.stderr).into_owned())
+    (
+        out.status.code(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
 }
 
 #[test]
