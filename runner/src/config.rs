@@ -73,6 +73,15 @@ pub struct Config {
     /// Instance number (the StatefulSet ordinal), for metric labels.
     #[serde(default)]
     pub instance_id: u32,
+    /// A folder that survives container restarts (an `emptyDir`): the crash
+    /// journal lives there, so a message that kills the runner is recognised
+    /// after the restart and dead-lettered (see `journal`). Off when absent.
+    pub journal_dir: Option<String>,
+    /// With `journalDir`: one function call taking longer than this many
+    /// milliseconds ends the process (the journal then convicts the message
+    /// that caused it). 0 turns the watchdog off.
+    #[serde(default = "default_processing")]
+    pub max_processing_ms: u64,
     /// What the mesh declares each input topic carries; payloads that do not
     /// conform go to the dead-letter topic (see `validate`).
     #[serde(default)]
@@ -185,6 +194,9 @@ fn default_backoff() -> u64 {
 }
 fn default_drain() -> u64 {
     25_000
+}
+fn default_processing() -> u64 {
+    10_000
 }
 fn default_fuel() -> u64 {
     10_000_000

@@ -8,6 +8,7 @@
 pub mod config;
 pub mod function;
 pub mod http;
+pub mod journal;
 pub mod oauth2;
 pub mod ops;
 pub mod package;

@@ -17,6 +17,7 @@
 
 use crate::config::{Config, Guarantee, Position, SubscriptionType};
 use crate::function::{Record, UserFunction};
+use crate::journal::Treatment;
 use crate::ops::{Stats, epoch_ms, log};
 use crate::settle::{Attempts, BatchLedger, Verdict};
 use futures::{FutureExt, StreamExt};
@@ -181,6 +182,8 @@ struct Worker<'a> {
     stats: Arc<Stats>,
     done: mpsc::UnboundedSender<Done>,
     generation: u64,
+    journal: crate::journal::Journal,
+    watchdog: Option<Arc<std::sync::atomic::AtomicU64>>,
 }
 
 /// Runs until `stop` resolves (then drains) or the input ends.
@@ -214,6 +217,8 @@ pub async fn run(
         stats: stats.clone(),
         done: done_tx,
         generation: 0,
+        journal: crate::journal::Journal::open(config.journal_dir.as_deref().map(std::path::Path::new))?,
+        watchdog: watchdog(&config),
     };
     let mut ledger = BatchLedger::default();
     let mut in_flight = 0usize;
@@ -322,6 +327,34 @@ async fn sleep_until(deadline: Option<Instant>) {
     }
 }
 
+/// The watchdog of `maxProcessingMs` (only with a crash journal: without one,
+/// ending the process would only make the same message end the next one).
+/// A thread checks the deadline the worker sets around each function call; a
+/// call past it ends the process, and the journal convicts its message.
+fn watchdog(config: &Config) -> Option<Arc<std::sync::atomic::AtomicU64>> {
+    if config.journal_dir.is_none() || config.max_processing_ms == 0 {
+        return None;
+    }
+    let deadline = Arc::new(std::sync::atomic::AtomicU64::new(0));
+    let watched = deadline.clone();
+    let limit = config.max_processing_ms;
+    std::thread::spawn(move || {
+        loop {
+            std::thread::sleep(Duration::from_millis(50));
+            let d = watched.load(Ordering::Relaxed);
+            if d != 0 && epoch_ms() > d {
+                log(
+                    "error",
+                    "the function ran past maxProcessingMs; exiting (the message will be dead-lettered)",
+                    &[("maxProcessingMs", limit.to_string())],
+                );
+                std::process::exit(70);
+            }
+        }
+    });
+    Some(deadline)
+}
+
 /// Acks or nacks as the ledger decided; false when the consumer is gone (its engine ended).
 async fn settle(consumer: &mut Consumer<Vec<u8>, TokioExecutor>, done: Done, verdict: Verdict, stats: &Stats) -> bool {
     let result = match verdict {
@@ -380,11 +413,52 @@ impl Worker<'_> {
             origins.push((topic, id));
             inputs.push(input);
         }
-        if inputs.is_empty() {
-            return;
+        // What the crash journal remembers of the previous process (see `journal`).
+        let mut batch = (Vec::new(), Vec::new(), Vec::new());
+        let mut alone = Vec::new();
+        for ((topic, id), input) in origins.into_iter().zip(inputs) {
+            let key = crate::journal::key(&topic, id.ledger_id, id.entry_id, id.batch_index);
+            match self.journal.treatment(&key) {
+                Treatment::Batch => {
+                    batch.0.push((topic, id));
+                    batch.1.push(input);
+                    batch.2.push(key);
+                }
+                Treatment::Alone => alone.push(((topic, id), input, key)),
+                Treatment::DeadLetter => {
+                    log(
+                        "error",
+                        "this message stopped the runner last time; dead-lettering it",
+                        &[("topic", topic.clone())],
+                    );
+                    self.stats.user_exceptions.fetch_add(1, Ordering::Relaxed);
+                    let dlq_topic = self.config.dead_letter_or_default();
+                    self.dead_letter(dlq_topic, topic, id, input, "crash").await;
+                    self.journal.settled(&key);
+                }
+            }
         }
+        if !batch.1.is_empty() {
+            self.process_group(batch.0, batch.1, batch.2).await;
+        }
+        for (origin, input, key) in alone {
+            self.process_group(vec![origin], vec![input], vec![key.clone()]).await;
+            self.journal.settled(&key);
+        }
+    }
+
+    /// One call of the function, journaled and watched, then each input's outcome.
+    async fn process_group(&mut self, origins: Vec<(String, MessageIdData)>, inputs: Vec<Record>, keys: Vec<String>) {
+        self.journal.begin(&keys);
         let started = Instant::now();
+        if let Some(w) = &self.watchdog {
+            w.store(epoch_ms() + self.config.max_processing_ms, Ordering::Relaxed);
+        }
         let results = self.function.process_batch(&inputs);
+        if let Some(w) = &self.watchdog {
+            w.store(0, Ordering::Relaxed);
+        }
+        self.journal.end();
         let per_message = started.elapsed().as_secs_f64() * 1000.0 / inputs.len() as f64;
         self.stats.last_invocation.store(epoch_ms(), Ordering::Relaxed);
         // Under MANUAL the function says which inputs it acknowledges.

@@ -323,3 +323,55 @@ async fn under_manual_only_what_the_module_acknowledges_is_acknowledged() {
     };
     assert_eq!(status.code(), Some(2), "{}", refused.log());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_message_that_stops_the_runner_is_dead_lettered_after_the_restart_and_nothing_good_is() {
+    let Some(bin) = pulsar_lite() else { return };
+    let mut cluster = Cluster::start(&bin).await;
+    let (input, output, dlq) = (topic("crash-in"), topic("crash-out"), topic("crash-dlq"));
+    let state = tempfile::tempdir().expect("tempdir");
+    // Message 7 makes the program loop: the watchdog ends the process.
+    let program = "if .loop then (reduce range(1e15) as $i (0; . + 1)) else . end";
+    let mut conf = config("phoenix-crash", &[input.as_str()], Some(&output), json!({"jq": {"program": program}}));
+    conf["deadLetterTopic"] = dlq.clone().into();
+    conf["journalDir"] = state.path().display().to_string().into();
+    conf["maxProcessingMs"] = 300.into();
+    const N: u64 = 40;
+    let client = cluster.client().await;
+    let payload = |i: u64| if i == 7 { format!(r#"{{"id":{i},"loop":true}}"#) } else { format!(r#"{{"id":{i}}}"#) };
+    produce(&client, &input, (0..N).map(|i| payload(i).into_bytes())).await;
+    drop(client);
+    // Like the kubelet, start the runner again whenever it exits; restart the
+    // broker too, which keeps a dead consumer's messages until it restarts
+    // (runner-spike.md §3; Apache Pulsar redelivers them at once).
+    let mut exits = 0;
+    let mut runner = Runner::start(&cluster.url(), conf.clone());
+    let deadline = Instant::now() + Duration::from_secs(120);
+    loop {
+        assert!(Instant::now() < deadline, "runner still crashing after {exits} exits\n{}", runner.log());
+        if let Some(status) = runner.child.try_wait().expect("status") {
+            assert_eq!(status.code(), Some(70), "{}", runner.log());
+            assert!(runner.log().contains("maxProcessingMs"), "{}", runner.log());
+            exits += 1;
+            assert!(exits <= 3, "the same message keeps stopping the runner\n{}", runner.log());
+            cluster.broker.crash_and_restart(Duration::from_millis(300));
+            cluster.relay.cut_all();
+            runner = Runner::start(&cluster.url(), conf.clone());
+            continue;
+        }
+        if runner.log().contains("stopped the runner last time") {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(exits >= 1, "the loop never stopped the runner");
+    eprintln!("the runner stopped {exits} time(s) before the message was recognised");
+    let client = cluster.client().await;
+    let mut dead = subscribe(&client, &dlq, "check").await;
+    let dead: Vec<u64> = ids(&collect(&mut dead, Duration::from_secs(20), |_| true).await, "id").into_iter().collect();
+    assert_eq!(dead, vec![7], "only the message that stopped the runner is dead-lettered");
+    let mut out = subscribe(&client, &output, "check").await;
+    let seen = ids(&collect(&mut out, Duration::from_secs(30), distinct(N - 1, "id")).await, "id");
+    let want: BTreeSet<u64> = (0..N).filter(|i| *i != 7).collect();
+    assert_eq!(seen, want, "every good message is processed\n{}", runner.log());
+}

@@ -203,6 +203,9 @@ fn dev_config(rendered: &serde_json::Value, url: &str, base_dir: &Path) -> Resul
     // Port 0: the runner picks a free port and logs it.
     obj.insert("httpAddr".into(), "127.0.0.1:0".into());
     obj.remove("tokenFile");
+    // Nothing restarts a runner here, so there is no crash to recognise (and
+    // the pod's journal folder does not exist on a workstation).
+    obj.remove("journalDir");
     if let Some(path) = obj.get_mut("function").and_then(|f| f.get_mut("wasm")).and_then(|w| w.get_mut("path"))
         && let Some(p) = path.as_str().filter(|p| Path::new(p).is_relative())
     {

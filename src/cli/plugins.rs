@@ -6,13 +6,26 @@ use crate::options::BuildOptions;
 use std::io::{Read, Write};
 use std::path::Path;
 
-fn read_stdin(stderr: &mut dyn Write) -> Result<String, u8> {
-    let mut text = String::new();
-    std::io::stdin().read_to_string(&mut text).map_err(|e| {
+/// The plug-in's input. Bytes that are not UTF-8 are diagnostic P014 (printed
+/// in `report`'s format, human for the KRM function), like everywhere else.
+fn read_stdin(report: Option<&ReportArgs>, stderr: &mut dyn Write) -> Result<String, u8> {
+    let mut bytes = Vec::new();
+    std::io::stdin().read_to_end(&mut bytes).map_err(|e| {
         let _ = writeln!(stderr, "fmc: cannot read stdin: {e}");
         EXIT_USAGE
     })?;
-    Ok(text)
+    match String::from_utf8(bytes) {
+        Ok(text) => Ok(text),
+        Err(e) => {
+            let mut sources = crate::source::SourceMap::default();
+            sources.add_bytes("<stdin>", e.into_bytes(), None);
+            let out = crate::pipeline::compile(&sources, &BuildOptions::default());
+            let default =
+                ReportArgs { error_format: super::FormatArg::Human, color: super::ColorArg::Never, quiet: true };
+            print_diagnostics(&out, &sources, report.unwrap_or(&default), stderr);
+            Err(EXIT_DIAGNOSTICS)
+        }
+    }
 }
 
 pub fn post_render(report: &ReportArgs, options: &OptionArgs, stdout: &mut dyn Write, stderr: &mut dyn Write) -> u8 {
@@ -20,7 +33,7 @@ pub fn post_render(report: &ReportArgs, options: &OptionArgs, stdout: &mut dyn W
         Ok(o) => o,
         Err(code) => return code,
     };
-    let text = match read_stdin(stderr) {
+    let text = match read_stdin(Some(report), stderr) {
         Ok(t) => t,
         Err(code) => return code,
     };
@@ -63,7 +76,7 @@ pub fn krm(options: &OptionArgs, stdout: &mut dyn Write, stderr: &mut dyn Write)
         Ok(o) => o,
         Err(code) => return code,
     };
-    let text = match read_stdin(stderr) {
+    let text = match read_stdin(None, stderr) {
         Ok(t) => t,
         Err(code) => return code,
     };
@@ -95,7 +108,7 @@ pub fn kustomize_plugin(config: &Path, report: &ReportArgs, stdout: &mut dyn Wri
             return EXIT_USAGE;
         }
     };
-    let text = match read_stdin(stderr) {
+    let text = match read_stdin(Some(report), stderr) {
         Ok(t) => t,
         Err(code) => return code,
     };

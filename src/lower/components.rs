@@ -462,6 +462,8 @@ fn native_runner(
         // Pulsar Functions' timeoutMs: an input not acknowledged by then is delivered again.
         "ackTimeoutMs": spec.timeout,
         "httpAddr": "0.0.0.0:9094",
+        // The crash journal, on the pod's `emptyDir` (render/native.rs).
+        "journalDir": crate::render::native::STATE_DIR,
     });
     if let Some(obj) = config.as_object_mut()
         && let Some(pulsar) = &spec.pulsar

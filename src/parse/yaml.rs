@@ -33,6 +33,9 @@ pub fn read_documents(file: FileId, text: &str, diags: &mut Diagnostics) -> Vec<
     read_chunk(file, text, diags)
 }
 
+/// Characters between two byte-offset checkpoints of a non-ASCII text.
+const CHECKPOINT_CHARS: usize = 64;
+
 /// Files this large are read in parallel, one slice of documents per core.
 pub const PARALLEL_THRESHOLD: usize = 1 << 20;
 
@@ -88,15 +91,15 @@ fn shift(node: &mut Node, by: u32) {
 }
 
 fn read_chunk(file: FileId, text: &str, diags: &mut Diagnostics) -> Vec<Document> {
-    let line_starts = if text.is_ascii() {
+    let checkpoints = if text.is_ascii() {
         Vec::new()
     } else {
-        std::iter::once(0).chain(text.match_indices('\n').map(|(i, _)| i + 1)).collect()
+        text.char_indices().step_by(CHECKPOINT_CHARS).map(|(i, _)| i).collect()
     };
     let mut reader = Reader {
         file,
         text,
-        line_starts,
+        checkpoints,
         anchors: BTreeMap::new(),
         nodes: 0,
         alias_nodes: 0,
@@ -143,8 +146,9 @@ fn find_entry<'e>(entries: &'e [Entry], index: &mut Option<BTreeMap<String, usiz
 struct Reader<'a, 'd> {
     file: FileId,
     text: &'a str,
-    /// Byte offset of each line start, for non-ASCII text only (see [`Reader::offset`]).
-    line_starts: Vec<usize>,
+    /// Byte offset of every [`CHECKPOINT_CHARS`]-th character, for non-ASCII
+    /// text only (see [`Reader::offset`]).
+    checkpoints: Vec<usize>,
     anchors: BTreeMap<usize, Node>,
     nodes: usize,
     alias_nodes: usize,
@@ -202,15 +206,20 @@ impl Reader<'_, '_> {
     /// paths (and bytes on some), so for non-ASCII text the offset is computed from
     /// the line and the character column instead, and always lands on a character
     /// boundary.
+    /// The byte offset of an event's marker (whose index counts characters).
+    /// Constant time: ASCII text needs no table, other text walks at most
+    /// [`CHECKPOINT_CHARS`] characters from the nearest checkpoint (a scan of
+    /// the line would make a long one-line flow collection quadratic).
     fn offset(&self, mark: &Marker) -> usize {
-        if self.line_starts.is_empty() {
+        if self.checkpoints.is_empty() {
             return mark.index().min(self.text.len());
         }
-        let line = mark.line().saturating_sub(1).min(self.line_starts.len() - 1);
-        let start = self.line_starts[line];
-        let rest = &self.text[start..];
-        let line_text = &rest[..rest.find('\n').map_or(rest.len(), |n| n + 1)];
-        start + line_text.char_indices().nth(mark.col()).map_or(line_text.len(), |(i, _)| i)
+        let index = mark.index();
+        let Some(&from) = self.checkpoints.get(index / CHECKPOINT_CHARS) else {
+            return self.text.len();
+        };
+        let rest = &self.text[from..];
+        from + rest.char_indices().nth(index % CHECKPOINT_CHARS).map_or(rest.len(), |(i, _)| i)
     }
 
     /// The first character boundary at or after `i`, within the text.
@@ -274,8 +283,13 @@ impl Reader<'_, '_> {
         let start = self.offset(&mark);
         let quoted = matches!(style, TScalarStyle::SingleQuoted | TScalarStyle::DoubleQuoted);
         let raw_len = if quoted { text.len() + 2 } else { text.len() };
-        let line_end = self.text[start.min(self.text.len())..].find('\n').map_or(self.text.len(), |n| start + n);
-        let end = self.ceil_boundary((start + raw_len.max(1)).min(line_end.max(start + 1)));
+        // The span ends at the scalar's raw length or at the end of its line;
+        // only that window is searched (searching to the line's end would make
+        // every scalar of a one-line flow collection cost the whole line).
+        let start = start.min(self.text.len());
+        let window = self.ceil_boundary(start + raw_len.max(1));
+        let line_end = self.text[start..window].find('\n').map_or(window, |n| start + n);
+        let end = self.ceil_boundary(window.min(line_end.max(start + 1)));
         let span = Span::new(self.file, start, end);
         let value =
             if style == TScalarStyle::Plain && !is_str_tag(&tag) { resolve_plain(text) } else { Value::Str(text) };
@@ -545,5 +559,21 @@ mod non_ascii_tests {
         assert_eq!(&text[c.key_span.start as usize..c.key_span.end as usize], "c");
         let b = root.get("b").unwrap();
         assert_eq!(&text[b.span.start as usize..b.span.end as usize], "\"ü\"");
+    }
+
+    #[test]
+    fn spans_in_a_long_non_ascii_flow_line_stay_exact() {
+        // Far more than CHECKPOINT_CHARS characters on one line, each item multi-byte.
+        let items: Vec<String> = (0..500).map(|i| format!("\"é{i}ü\"")).collect();
+        let text = format!("x: [{}]\ny: ç\n", items.join(", "));
+        let mut d = Diagnostics::default();
+        let docs = read_documents(FileId(0), &text, &mut d);
+        assert!(d.is_empty());
+        let Value::Seq(nodes) = &docs[0].root.get("x").unwrap().value else { panic!("a sequence") };
+        for (node, item) in nodes.iter().zip(&items) {
+            assert_eq!(&text[node.span.start as usize..node.span.end as usize], item);
+        }
+        let y = docs[0].root.get("y").unwrap();
+        assert_eq!(&text[y.span.start as usize..y.span.end as usize], "ç");
     }
 }

@@ -24,6 +24,10 @@ pub const CONFIG_VOLUME: &str = "fmc-runner-config";
 pub const PACKAGE_VOLUME: &str = "fmc-package";
 pub const CONFIG_DIR: &str = "/etc/fmc/runner";
 pub const CONFIG_FILE: &str = "runner.json";
+/// The runner's crash journal (`journalDir`): an `emptyDir`, which survives a
+/// container restart, so a message that stopped the runner is recognised.
+pub const STATE_VOLUME: &str = "fmc-runner-state";
+pub const STATE_DIR: &str = "/var/lib/fmc-runner";
 pub const RUNNER_CONFIG_HASH_ANNOTATION: &str = "fmc.functionmesh.io/runner-config-hash";
 
 pub fn config_map_name(comp: &Component) -> String {
@@ -45,6 +49,18 @@ pub fn config_map(comp: &Component, meta: ObjectMeta) -> Option<ConfigMap> {
         data: Some(BTreeMap::from([(CONFIG_FILE.to_string(), text)])),
         ..Default::default()
     })
+}
+
+/// The `emptyDir` of the runner's crash journal (a few bytes; capped at 1 MiB).
+pub fn state_volume() -> Volume {
+    Volume {
+        name: STATE_VOLUME.into(),
+        empty_dir: Some(k8s_openapi::api::core::v1::EmptyDirVolumeSource {
+            size_limit: Some(k8s_openapi::apimachinery::pkg::api::resource::Quantity("1Mi".into())),
+            ..Default::default()
+        }),
+        ..Default::default()
+    }
 }
 
 pub fn config_volume(comp: &Component) -> Volume {
@@ -104,6 +120,7 @@ pub fn container(comp: &Component, options: &BuildOptions, mut mounts: Vec<Volum
         read_only: Some(true),
         ..Default::default()
     });
+    mounts.push(VolumeMount { name: STATE_VOLUME.into(), mount_path: STATE_DIR.into(), ..Default::default() });
     let mut security = pod::container_security();
     // A static binary that writes nothing: the root filesystem can be read-only.
     security.read_only_root_filesystem = Some(true);

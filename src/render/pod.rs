@@ -296,6 +296,7 @@ pub fn pod_template(comp: &Component, options: &BuildOptions) -> PodTemplateSpec
         }
         containers.push(super::native::container(comp, options, mounts));
         volumes.push(super::native::config_volume(comp));
+        volumes.push(super::native::state_volume());
     } else {
         containers.push(main_container(comp, options, vols.main_mounts, init_mode));
     }

@@ -58,3 +58,23 @@ fn non_finite_numbers_are_errors() {
         assert!(stderr.contains("P008") && stderr.contains("not a number Kubernetes can store"), "{stderr}");
     }
 }
+
+#[test]
+fn plug_in_modes_report_bytes_that_are_not_utf8_as_p014() {
+    use std::io::Write;
+    let bytes = [CONFIGMAP.as_bytes(), b"x: caf\xe9\n"].concat();
+    for mode in [&["post-render", "--error-format", "json"][..], &["krm"][..]] {
+        let mut child = fmc()
+            .args(mode)
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("spawn");
+        child.stdin.take().expect("stdin").write_all(&bytes).expect("write");
+        let out = child.wait_with_output().expect("wait");
+        assert_eq!(out.status.code(), Some(1), "{mode:?}");
+        assert!(out.stdout.is_empty(), "{mode:?} rendered something");
+        assert!(String::from_utf8_lossy(&out.stderr).contains("P014"), "{mode:?}");
+    }
+}
