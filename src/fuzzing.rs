@@ -49,3 +49,57 @@ pub fn exercise(data: &[u8]) {
         }
     }
 }
+
+/// The body of the fuzz target `tree_paths`: objects with arbitrary kinds,
+/// namespaces and names (as if parse had let anything through) planned as an
+/// output tree. Every planned path must be relative, made of plain segments,
+/// inside DIR, and no object may take the kustomization's place.
+pub fn exercise_tree(data: &[u8]) {
+    let manifests: Vec<crate::render::Manifest> = data
+        .split(|b| *b == b'\n')
+        .take(64)
+        .enumerate()
+        .map(|(doc, line)| {
+            let text = String::from_utf8_lossy(line);
+            let mut parts = text.split('\u{0}').map(str::to_string);
+            let mut next = || parts.next().unwrap_or_default();
+            let (kind, namespace, name, group) = (next(), next(), next(), next());
+            crate::render::Manifest {
+                api_version: format!("{group}/v1"),
+                kind,
+                namespace,
+                name,
+                yaml: "a: 1\n".into(),
+                doc,
+                generated: false,
+            }
+        })
+        .collect();
+    let Ok(tree) = crate::gitops::tree::plan(&manifests) else { return };
+    assert_eq!(tree.files.len(), manifests.len() + 1, "an object took another's file or the kustomization's");
+    for path in tree.files.keys() {
+        assert!(
+            path.components().all(|c| matches!(c, std::path::Component::Normal(_))),
+            "{} leaves the tree",
+            path.display()
+        );
+        assert!(path.components().count() <= 2, "{} is deeper than <namespace>/<file>", path.display());
+        assert!(path.file_name().is_some_and(|f| f.len() < 255), "{} has a file name too long", path.display());
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn hostile_identities_never_leave_the_tree() {
+        let cases: [&[u8]; 4] = [
+            b"Pod\0../../x\0p\0\nConfigMap\0\0/../../kustomization\0",
+            b"..\0a\0b\0\n\0\0\0\n",
+            b"X\0a/b\0c\0\nX\0a\0c\0g.h\nX\0a\0c\0g.h",
+            b"ConfigMap\0ns\0nnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnn\0",
+        ];
+        for data in cases {
+            super::exercise_tree(data);
+        }
+    }
+}

@@ -165,6 +165,12 @@ pub struct Route {
     topics: std::collections::BTreeMap<String, String>,
 }
 
+impl Route {
+    pub fn new(jq: Jq, topics: std::collections::BTreeMap<String, String>) -> Route {
+        Route { jq, topics }
+    }
+}
+
 impl UserFunction for Route {
     fn process(&mut self, input: &Record) -> Result<Vec<Record>, String> {
         let mut out = Vec::new();

@@ -7,6 +7,7 @@
 
 pub mod config;
 pub mod function;
+pub mod fuzzing;
 pub mod http;
 pub mod journal;
 pub mod oauth2;
