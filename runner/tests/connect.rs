@@ -196,3 +196,28 @@ async fn a_slow_network_adds_latency_but_loses_nothing() {
     cluster.relay.set_delay(Duration::ZERO);
     assert_eq!(runner.get("/readyz").map(|r| r.0), Some(200));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unreachable_broker_is_logged_per_attempt_and_given_up_on_in_bounded_time() {
+    // A port nothing listens on (bound, then released).
+    let port = free_port();
+    let c =
+        config("nobody", "persistent://public/default/in", "persistent://public/default/out", json!({"identity": {}}));
+    let start = Instant::now();
+    let mut runner = Runner::start(&format!("pulsar://127.0.0.1:{port}"), c);
+    let code = loop {
+        if let Some(status) = runner.child.try_wait().expect("wait") {
+            break status.code();
+        }
+        assert!(start.elapsed() < Duration::from_secs(90), "runner still trying:\n{}", runner.log());
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    let took = start.elapsed();
+    let log = runner.log();
+    assert_ne!(code, Some(0), "{log}");
+    let attempts = log.lines().filter(|l| l.contains("broker connection attempt failed")).count();
+    assert_eq!(attempts, 5, "{log}");
+    assert!(log.contains("\"attempt\":\"5/5\"") && log.contains("giving up after 5 attempts"), "{log}");
+    // 5 attempts of at most 10 s and 3.75 s of pauses (docs: ≈ 54 s), with slack for a loaded machine.
+    assert!(took < Duration::from_secs(70), "gave up only after {took:?}");
+}
