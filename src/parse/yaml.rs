@@ -36,6 +36,42 @@ pub fn read_documents(file: FileId, text: &str, diags: &mut Diagnostics) -> Vec<
 /// Characters between two byte-offset checkpoints of a non-ASCII text.
 const CHECKPOINT_CHARS: usize = 64;
 
+/// Where characters are in a non-ASCII text: the character index of each line
+/// start, and the byte offset of every [`CHECKPOINT_CHARS`]-th character, so
+/// that (line, column) → byte costs at most [`CHECKPOINT_CHARS`] steps.
+struct CharIndex {
+    line_chars: Vec<usize>,
+    checkpoints: Vec<usize>,
+    total_chars: usize,
+}
+
+impl CharIndex {
+    fn new(text: &str) -> CharIndex {
+        let (mut line_chars, mut checkpoints, mut total_chars) = (vec![0], Vec::new(), 0);
+        for (n, (i, c)) in text.char_indices().enumerate() {
+            if n % CHECKPOINT_CHARS == 0 {
+                checkpoints.push(i);
+            }
+            if c == '\n' {
+                line_chars.push(n + 1);
+            }
+            total_chars = n + 1;
+        }
+        CharIndex { line_chars, checkpoints, total_chars }
+    }
+
+    /// The byte offset of character `col` of line `line` (0-based); a column past
+    /// the line's end gives the start of the next line, as the line's own text would.
+    fn byte_of_line_col(&self, text: &str, line: usize, col: usize) -> usize {
+        let line = line.min(self.line_chars.len() - 1);
+        let next = self.line_chars.get(line + 1).copied().unwrap_or(self.total_chars);
+        let char_index = (self.line_chars[line] + col).min(next);
+        let Some(&from) = self.checkpoints.get(char_index / CHECKPOINT_CHARS) else { return text.len() };
+        let rest = &text[from..];
+        from + rest.char_indices().nth(char_index % CHECKPOINT_CHARS).map_or(rest.len(), |(i, _)| i)
+    }
+}
+
 /// Files this large are read in parallel, one slice of documents per core.
 pub const PARALLEL_THRESHOLD: usize = 1 << 20;
 
@@ -91,15 +127,11 @@ fn shift(node: &mut Node, by: u32) {
 }
 
 fn read_chunk(file: FileId, text: &str, diags: &mut Diagnostics) -> Vec<Document> {
-    let checkpoints = if text.is_ascii() {
-        Vec::new()
-    } else {
-        text.char_indices().step_by(CHECKPOINT_CHARS).map(|(i, _)| i).collect()
-    };
+    let chars = if text.is_ascii() { None } else { Some(CharIndex::new(text)) };
     let mut reader = Reader {
         file,
         text,
-        checkpoints,
+        chars,
         anchors: BTreeMap::new(),
         nodes: 0,
         alias_nodes: 0,
@@ -146,9 +178,8 @@ fn find_entry<'e>(entries: &'e [Entry], index: &mut Option<BTreeMap<String, usiz
 struct Reader<'a, 'd> {
     file: FileId,
     text: &'a str,
-    /// Byte offset of every [`CHECKPOINT_CHARS`]-th character, for non-ASCII
-    /// text only (see [`Reader::offset`]).
-    checkpoints: Vec<usize>,
+    /// Character positions of a non-ASCII text (see [`Reader::offset`]).
+    chars: Option<CharIndex>,
     anchors: BTreeMap<usize, Node>,
     nodes: usize,
     alias_nodes: usize,
@@ -205,21 +236,13 @@ impl Reader<'_, '_> {
     /// The byte offset of a marker. yaml-rust2's `index` counts characters on most
     /// paths (and bytes on some), so for non-ASCII text the offset is computed from
     /// the line and the character column instead, and always lands on a character
-    /// boundary.
-    /// The byte offset of an event's marker (whose index counts characters).
-    /// Constant time: ASCII text needs no table, other text walks at most
-    /// [`CHECKPOINT_CHARS`] characters from the nearest checkpoint (a scan of
-    /// the line would make a long one-line flow collection quadratic).
+    /// boundary. Constant time ([`CharIndex`]): walking the line to the column
+    /// would make a long one-line flow collection quadratic.
     fn offset(&self, mark: &Marker) -> usize {
-        if self.checkpoints.is_empty() {
-            return mark.index().min(self.text.len());
+        match &self.chars {
+            None => mark.index().min(self.text.len()),
+            Some(chars) => chars.byte_of_line_col(self.text, mark.line().saturating_sub(1), mark.col()),
         }
-        let index = mark.index();
-        let Some(&from) = self.checkpoints.get(index / CHECKPOINT_CHARS) else {
-            return self.text.len();
-        };
-        let rest = &self.text[from..];
-        from + rest.char_indices().nth(index % CHECKPOINT_CHARS).map_or(rest.len(), |(i, _)| i)
     }
 
     /// The first character boundary at or after `i`, within the text.
@@ -575,5 +598,20 @@ mod non_ascii_tests {
         }
         let y = docs[0].root.get("y").unwrap();
         assert_eq!(&text[y.span.start as usize..y.span.end as usize], "ç");
+    }
+
+    #[test]
+    fn char_index_agrees_with_walking_the_line() {
+        let text = format!("a: é\n{}\n\nü: [{}]\nlast", "ç".repeat(150), "x, ".repeat(100));
+        let index = CharIndex::new(&text);
+        let lines: Vec<&str> = text.split_inclusive('\n').collect();
+        let mut start = 0;
+        for (line, line_text) in lines.iter().enumerate() {
+            for col in 0..line_text.chars().count() + 3 {
+                let naive = start + line_text.char_indices().nth(col).map_or(line_text.len(), |(i, _)| i);
+                assert_eq!(index.byte_of_line_col(&text, line, col), naive, "line {line} col {col}");
+            }
+            start += line_text.len();
+        }
     }
 }
