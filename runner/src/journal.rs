@@ -13,11 +13,16 @@
 //!   good message is never dead-lettered without having been processed.
 //!
 //! The journal lives on a volume that survives a container restart (`fmc build`
-//! mounts an `emptyDir`); it is one small write per batch. A process that dies
-//! outside the function leaves no file. Without `journalDir` the journal is off.
+//! mounts an `emptyDir`). The file is opened once and rewritten in place: a
+//! batch costs one positioned write and two truncations, no file creation or
+//! removal (directory operations would be the expensive part on the hot path).
+//! A process that dies outside the function leaves it empty. Without
+//! `journalDir` the journal is off.
 
 use std::collections::BTreeSet;
-use std::path::{Path, PathBuf};
+use std::fs::File;
+use std::os::unix::fs::FileExt;
+use std::path::Path;
 
 const FILE: &str = "in-flight";
 
@@ -28,7 +33,7 @@ pub fn key(topic: &str, ledger: u64, entry: u64, batch_index: Option<i32>) -> St
 
 #[derive(Debug, Default)]
 pub struct Journal {
-    file: Option<PathBuf>,
+    file: Option<File>,
     convicted: BTreeSet<String>,
     suspects: BTreeSet<String>,
 }
@@ -49,16 +54,21 @@ impl Journal {
     pub fn open(dir: Option<&Path>) -> Result<Journal, String> {
         let Some(dir) = dir else { return Ok(Journal::default()) };
         std::fs::create_dir_all(dir).map_err(|e| format!("cannot create journal folder {}: {e}", dir.display()))?;
-        let file = dir.join(FILE);
-        let mut journal = Journal { file: Some(file.clone()), ..Journal::default() };
-        if let Ok(text) = std::fs::read_to_string(&file) {
-            let keys: Vec<String> = text.lines().filter(|l| !l.is_empty()).map(str::to_string).collect();
-            match keys.len() {
-                0 => {}
-                1 => journal.convicted.extend(keys),
-                _ => journal.suspects.extend(keys),
-            }
-            let _ = std::fs::remove_file(&file);
+        let path = dir.join(FILE);
+        let left = std::fs::read_to_string(&path).unwrap_or_default();
+        let file = std::fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(true)
+            .open(&path)
+            .map_err(|e| format!("cannot open the journal {}: {e}", path.display()))?;
+        let mut journal = Journal { file: Some(file), ..Journal::default() };
+        let keys: Vec<String> = left.lines().filter(|l| !l.is_empty()).map(str::to_string).collect();
+        match keys.len() {
+            0 => {}
+            1 => journal.convicted.extend(keys),
+            _ => journal.suspects.extend(keys),
         }
         Ok(journal)
     }
@@ -85,14 +95,15 @@ impl Journal {
         if let Some(file) = &self.file {
             // Best effort: a journal that cannot be written only loses the
             // recognition of a crash, never a message.
-            let _ = std::fs::write(file, keys.join("\n") + "\n");
+            let text = keys.join("\n") + "\n";
+            let _ = file.write_all_at(text.as_bytes(), 0).and_then(|()| file.set_len(text.len() as u64));
         }
     }
 
     /// The batch was processed: nothing is in flight.
     pub fn end(&self) {
         if let Some(file) = &self.file {
-            let _ = std::fs::remove_file(file);
+            let _ = file.set_len(0);
         }
     }
 }

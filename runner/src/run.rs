@@ -327,6 +327,13 @@ async fn sleep_until(deadline: Option<Instant>) {
     }
 }
 
+/// Milliseconds on a monotonic clock (a wall-clock step must not look like a
+/// function running past its deadline).
+fn monotonic_ms() -> u64 {
+    static START: std::sync::OnceLock<Instant> = std::sync::OnceLock::new();
+    START.get_or_init(Instant::now).elapsed().as_millis() as u64
+}
+
 /// The watchdog of `maxProcessingMs` (only with a crash journal: without one,
 /// ending the process would only make the same message end the next one).
 /// A thread checks the deadline the worker sets around each function call; a
@@ -342,7 +349,7 @@ fn watchdog(config: &Config) -> Option<Arc<std::sync::atomic::AtomicU64>> {
         loop {
             std::thread::sleep(Duration::from_millis(50));
             let d = watched.load(Ordering::Relaxed);
-            if d != 0 && epoch_ms() > d {
+            if d != 0 && monotonic_ms() > d {
                 log(
                     "error",
                     "the function ran past maxProcessingMs; exiting (the message will be dead-lettered)",
@@ -452,7 +459,7 @@ impl Worker<'_> {
         self.journal.begin(&keys);
         let started = Instant::now();
         if let Some(w) = &self.watchdog {
-            w.store(epoch_ms() + self.config.max_processing_ms, Ordering::Relaxed);
+            w.store(monotonic_ms() + self.config.max_processing_ms, Ordering::Relaxed);
         }
         let results = self.function.process_batch(&inputs);
         if let Some(w) = &self.watchdog {
