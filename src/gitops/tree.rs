@@ -58,7 +58,11 @@ pub fn segment(s: &str) -> Result<&str, String> {
 
 fn file_name(m: &Manifest, group: Option<&str>) -> Result<PathBuf, String> {
     let dir = if m.namespace.is_empty() { "_no-namespace" } else { segment(&m.namespace)? };
-    let mut stem = format!("{}-{}", segment(&m.kind)?.to_ascii_lowercase(), segment(&m.name)?);
+    let kind = segment(&m.kind)?.to_ascii_lowercase();
+    // An object without a name (a `List`, a `generateName` object) is named
+    // after its input document, which is unique.
+    let mut stem =
+        if m.name.is_empty() { format!("{kind}-doc{}", m.doc) } else { format!("{kind}-{}", segment(&m.name)?) };
     if let Some(g) = group {
         stem = format!("{stem}-{}", g.replace('.', "-"));
     }
@@ -135,12 +139,6 @@ fn existing(dir: &Path) -> Result<Existing, String> {
 
 fn is_ours(text: &str) -> bool {
     text.lines().next() == Some(HEADER)
-}
-
-/// Whether DIR holds object files fmc generated (its kustomization aside).
-pub fn has_generated_objects(dir: &Path) -> Result<bool, String> {
-    let current = existing(dir)?;
-    Ok(current.files.iter().any(|(p, text)| p != Path::new(KUSTOMIZATION) && is_ours(text)))
 }
 
 /// What writing `tree` into `dir` would change, and the unified diff of it.

@@ -154,7 +154,7 @@ fn passthrough(
     let at = |field: &str| meta.and_then(|m| m.get(field)).or(meta).map_or(doc.root.span, |n| n.span);
     let problems = [
         ("kind", crate::names::kind_problem(kind), doc.root.get("kind").map_or(doc.root.span, |n| n.span)),
-        ("metadata.name", crate::names::object_name_problem(&name), at("name")),
+        ("metadata.name", name_problem(&name, kind, meta), at("name")),
         ("metadata.namespace", namespace.as_deref().and_then(crate::names::namespace_problem), at("namespace")),
     ];
     let mut valid = true;
@@ -175,6 +175,17 @@ fn passthrough(
         value: doc.root.to_json(),
         origin: Origin { doc: index, base: vec![] },
     }))
+}
+
+/// Why a pass-through object's name is refused. A name may be absent where
+/// Kubernetes does without one: a `…List`, or an object named by the API server
+/// from `generateName` (Helm hooks use it).
+fn name_problem(name: &str, kind: &str, meta: Option<&crate::ast::Node>) -> Option<String> {
+    let generated = meta.and_then(|m| string_at(m, "generateName")).is_some();
+    if name.is_empty() && (generated || kind.ends_with("List")) {
+        return None;
+    }
+    crate::names::object_name_problem(name)
 }
 
 /// Top-level keys of a compiled document: anything but these is a typo.

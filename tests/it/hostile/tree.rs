@@ -27,6 +27,11 @@ fn files_under(dir: &Path) -> Vec<String> {
     all
 }
 
+/// Every file under `dir` with its text.
+fn contents_under(dir: &Path) -> Vec<(String, String)> {
+    files_under(dir).into_iter().map(|f| (f.clone(), std::fs::read_to_string(dir.join(&f)).expect("read"))).collect()
+}
+
 #[test]
 fn object_identities_cannot_name_paths_outside_the_tree() {
     let cases = [
@@ -103,10 +108,7 @@ fn a_failed_write_leaves_the_previous_tree_as_it_was() {
     write(&input, FUNCTION);
     let out = dir.path().join("deploy");
     assert_eq!(build_into(&input, &out).status.code(), Some(0));
-    let before: Vec<(String, String)> = files_under(&out)
-        .into_iter()
-        .map(|f| (f.clone(), std::fs::read_to_string(out.join(&f)).expect("read")))
-        .collect();
+    let before = contents_under(&out);
     // A second object whose file cannot be created: its folder is a read-only
     // file in the way. The new kustomization must not be written either.
     let blocker = out.join("blocked");
@@ -118,10 +120,7 @@ fn a_failed_write_leaves_the_previous_tree_as_it_was() {
     let run = build_into(&input, &out);
     assert_eq!(run.status.code(), Some(2), "{}", String::from_utf8_lossy(&run.stderr));
     std::fs::remove_file(&blocker).expect("rm");
-    let after: Vec<(String, String)> = files_under(&out)
-        .into_iter()
-        .map(|f| (f.clone(), std::fs::read_to_string(out.join(&f)).expect("read")))
-        .collect();
+    let after = contents_under(&out);
     assert_eq!(after, before);
 }
 
@@ -183,4 +182,19 @@ fn an_empty_input_never_empties_a_tree_unless_asked() {
     let run = fmc().arg("build").arg(&empty_dir).arg("-o").arg(&out).arg("--allow-empty").output().expect("run");
     assert_eq!(run.status.code(), Some(0), "{}", String::from_utf8_lossy(&run.stderr));
     assert_eq!(files_under(&out), vec!["kustomization.yaml"]);
+}
+
+#[test]
+fn objects_without_a_name_of_their_own_still_pass() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let input = dir.path().join("in.yaml");
+    let job = "apiVersion: batch/v1\nkind: Job\nmetadata: {generateName: migrate-, namespace: streams}\nspec: {template: {spec: {containers: [{name: c, image: busybox}], restartPolicy: Never}}}\n";
+    write(&input, &format!("{job}---\napiVersion: v1\nkind: List\nitems: []\n"));
+    let out = dir.path().join("deploy");
+    let run = build_into(&input, &out);
+    assert_eq!(run.status.code(), Some(0), "{}", String::from_utf8_lossy(&run.stderr));
+    assert_eq!(files_under(&out), vec!["_no-namespace/list-doc1.yaml", "kustomization.yaml", "streams/job-doc0.yaml"]);
+    // Without generateName, a Job must have a name.
+    write(&input, "apiVersion: batch/v1\nkind: Job\nmetadata: {namespace: streams}\n");
+    assert_eq!(build_into(&input, &out).status.code(), Some(1));
 }
