@@ -183,6 +183,19 @@ struct Tally {
     reached_stub: usize,
 }
 
+/// Every payload in turn at `field` of a document of `(apiVersion, kind)` whose spec is `base`.
+fn attack_field(type_: (&str, &str), base: &Value, field: &[String], what: &str, tally: &mut Tally) {
+    for payload in PAYLOADS {
+        let mut spec = base.clone();
+        set(&mut spec, field, payload);
+        let doc = json!({
+            "apiVersion": type_.0, "kind": type_.1,
+            "metadata": {"name": "f", "namespace": "default"}, "spec": spec
+        });
+        attack(&doc, what, payload, tally);
+    }
+}
+
 /// Builds `doc` under both option sets and runs every command it renders.
 fn attack(doc: &Value, what: &str, payload: &str, tally: &mut Tally) {
     let text = format!("{}\n{CLUSTER_CONFIG}", serde_json::to_string(doc).expect("json"));
@@ -311,15 +324,8 @@ fn no_operator_field_reaches_the_shell_as_code() {
             if RUNTIMES.contains(&first) && first != runtime {
                 continue;
             }
-            for payload in PAYLOADS {
-                let mut spec = base.clone();
-                set(&mut spec, field, payload);
-                let doc = json!({
-                    "apiVersion": "compute.functionmesh.io/v1alpha1", "kind": kind,
-                    "metadata": {"name": "f", "namespace": "default"}, "spec": spec
-                });
-                attack(&doc, &format!("{kind}/{runtime} spec.{}", field.join(".")), payload, &mut tally);
-            }
+            let what = format!("{kind}/{runtime} spec.{}", field.join("."));
+            attack_field(("compute.functionmesh.io/v1alpha1", kind), &base, field, &what, &mut tally);
         }
     }
     eprintln!(
@@ -359,15 +365,8 @@ fn no_mesh_field_reaches_the_shell_as_code() {
     });
     let mut tally = Tally::default();
     for field in &targets {
-        for payload in PAYLOADS {
-            let mut spec = base.clone();
-            set(&mut spec, field, payload);
-            let doc = json!({
-                "apiVersion": "fmc.functionmesh.io/v1alpha1", "kind": "Mesh",
-                "metadata": {"name": "m", "namespace": "default"}, "spec": spec
-            });
-            attack(&doc, &format!("Mesh spec.{}", field.join(".")), payload, &mut tally);
-        }
+        let what = format!("Mesh spec.{}", field.join("."));
+        attack_field(("fmc.functionmesh.io/v1alpha1", "Mesh"), &base, field, &what, &mut tally);
     }
     eprintln!(
         "mesh fields: {} fields, {} refused, {} commands run, {} reached a stub",
