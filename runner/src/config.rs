@@ -138,10 +138,26 @@ pub enum FunctionConfig {
     Identity {},
     /// A jq program over JSON payloads: each result is one output message, no
     /// result filters the message out.
-    Jq { program: String },
+    Jq {
+        program: String,
+        /// Address space of the evaluator child, bytes (`isolation: process`);
+        /// by default ¾ of the container's memory limit, at most 256 MiB
+        /// (`function::isolated::default_max_memory`).
+        #[serde(default, alias = "max_memory")]
+        max_memory: Option<usize>,
+        #[serde(default)]
+        isolation: Isolation,
+    },
     /// Content-based routing: a jq program names the route(s) per message;
     /// `topics` maps route names to fully qualified topics.
-    Route { program: String, topics: BTreeMap<String, String> },
+    Route {
+        program: String,
+        topics: BTreeMap<String, String>,
+        #[serde(default, alias = "max_memory")]
+        max_memory: Option<usize>,
+        #[serde(default)]
+        isolation: Isolation,
+    },
     /// A WebAssembly module (see `function::wasm` for the ABI), from a file
     /// (the image, or a mounted ConfigMap) or downloaded at start.
     Wasm {
@@ -160,6 +176,22 @@ pub enum FunctionConfig {
         max_memory: usize,
     },
 }
+
+/// Where a jq or route program is evaluated (see `function::isolated`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Isolation {
+    /// In a child process bounded by `maxMemory` and, per message, by
+    /// `maxProcessingMs`: a message past a bound is a user error in place.
+    #[default]
+    Process,
+    /// In the runner's process: no per-message bound but the watchdog's
+    /// (with `journalDir`), which ends the process.
+    None,
+}
+
+/// The smallest `maxMemory` an evaluator child starts with.
+pub const MIN_JQ_MEMORY: usize = 32 << 20;
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -249,6 +281,12 @@ impl Config {
             && topics.is_empty()
         {
             return Err("a route function needs at least one route in `topics`".into());
+        }
+        if let FunctionConfig::Jq { max_memory, isolation: Isolation::Process, .. }
+        | FunctionConfig::Route { max_memory, isolation: Isolation::Process, .. } = &self.function
+            && max_memory.is_some_and(|m| m < MIN_JQ_MEMORY)
+        {
+            return Err(format!("`maxMemory` of a jq or route function must be at least {} MiB", MIN_JQ_MEMORY >> 20));
         }
         if let FunctionConfig::Wasm { path, url, sha256, .. } = &self.function {
             match (path, url, sha256) {

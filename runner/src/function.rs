@@ -4,9 +4,11 @@
 //! error is a user exception (the runner counts it and lets Pulsar redeliver
 //! the message, up to the dead-letter topic).
 //!
-//! WebAssembly modules: see [`wasm`] for the ABI (batches, or one message per call).
+//! jq and route programs run in an evaluator child by default, bounded per
+//! message (see [`isolated`]). WebAssembly modules: see [`wasm`] for the ABI
+//! (batches, or one message per call).
 
-use crate::config::{FunctionConfig, WasmEngine};
+use crate::config::{Config, FunctionConfig, Isolation, WasmEngine};
 
 /// One message, as the function sees it.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -19,8 +21,10 @@ pub struct Record {
     pub topic: Option<String>,
 }
 
+pub mod isolated;
 pub mod wasm;
 
+pub use isolated::Evaluator;
 pub use wasm::Wasm;
 
 pub trait UserFunction: Send {
@@ -37,16 +41,27 @@ pub trait UserFunction: Send {
     fn acknowledged(&self) -> Option<&[bool]> {
         None
     }
+
+    /// Whether the function bounds each message's time itself (then the
+    /// runner's watchdog, which ends the process, stays off).
+    fn bounds_each_message(&self) -> bool {
+        false
+    }
 }
 
 /// Builds the function the configuration names; a WebAssembly function
 /// needs its module's bytes (`package::module_bytes`).
-pub fn load(config: &FunctionConfig, module: Option<&[u8]>) -> Result<Box<dyn UserFunction>, String> {
-    match config {
+pub fn load(config: &Config, module: Option<&[u8]>) -> Result<Box<dyn UserFunction>, String> {
+    match &config.function {
         FunctionConfig::Identity {} => Ok(Box::new(Identity)),
-        FunctionConfig::Jq { program } => Ok(Box::new(Jq::compile(program)?)),
-        FunctionConfig::Route { program, topics } => {
-            Ok(Box::new(Route { jq: Jq::compile(program)?, topics: topics.clone() }))
+        FunctionConfig::Jq { program, max_memory, isolation } => {
+            Ok(match evaluation(config, program, *max_memory, *isolation)? {
+                Evaluation::Inline(jq) => Box::new(jq),
+                Evaluation::Isolated(evaluator) => Box::new(evaluator),
+            })
+        }
+        FunctionConfig::Route { program, topics, max_memory, isolation } => {
+            Ok(Box::new(Route::new(evaluation(config, program, *max_memory, *isolation)?, topics.clone())))
         }
         FunctionConfig::Wasm { fuel, max_memory, engine, .. } => {
             let bytes = module.ok_or("invariant: a WebAssembly function comes with its module")?;
@@ -60,6 +75,49 @@ pub fn load(config: &FunctionConfig, module: Option<&[u8]>) -> Result<Box<dyn Us
                 }
             };
             Ok(Box::new(Wasm::new(instance, *fuel)))
+        }
+    }
+}
+
+fn evaluation(
+    config: &Config,
+    program: &str,
+    max_memory: Option<usize>,
+    isolation: Isolation,
+) -> Result<Evaluation, String> {
+    match isolation {
+        Isolation::None => Ok(Evaluation::Inline(Jq::compile(program)?)),
+        Isolation::Process => {
+            let per_message = (config.max_processing_ms > 0)
+                .then(|| std::time::Duration::from_millis(config.max_processing_ms));
+            let max_memory = max_memory.unwrap_or_else(isolated::default_max_memory);
+            let bounds = isolated::Bounds { max_memory, per_message };
+            Ok(Evaluation::Isolated(Evaluator::start(isolated::own_executable()?, program, bounds)?))
+        }
+    }
+}
+
+/// Where a jq program is evaluated: in this process, or in a bounded child.
+pub enum Evaluation {
+    Inline(Jq),
+    Isolated(Evaluator),
+}
+
+impl From<Jq> for Evaluation {
+    fn from(jq: Jq) -> Evaluation {
+        Evaluation::Inline(jq)
+    }
+}
+
+impl Evaluation {
+    /// The program's results on each payload, in order.
+    fn results(&mut self, inputs: &[Record]) -> Vec<isolated::Results> {
+        match self {
+            Evaluation::Inline(jq) => inputs.iter().map(|i| jq.results(&i.payload)).collect(),
+            Evaluation::Isolated(evaluator) => {
+                let payloads: Vec<&[u8]> = inputs.iter().map(|i| i.payload.as_slice()).collect();
+                evaluator.evaluate(&payloads)
+            }
         }
     }
 }
@@ -151,9 +209,29 @@ impl Jq {
 
 impl UserFunction for Jq {
     fn process(&mut self, input: &Record) -> Result<Vec<Record>, String> {
-        let results = self.results(&input.payload)?;
-        Ok(results.into_iter().map(|text| Record { payload: text.into_bytes(), ..input.clone() }).collect())
+        outputs(input, self.results(&input.payload))
     }
+}
+
+impl UserFunction for Evaluator {
+    fn process(&mut self, input: &Record) -> Result<Vec<Record>, String> {
+        self.process_batch(std::slice::from_ref(input)).pop().expect("invariant: one result per input")
+    }
+
+    fn process_batch(&mut self, inputs: &[Record]) -> Vec<Result<Vec<Record>, String>> {
+        let payloads: Vec<&[u8]> = inputs.iter().map(|i| i.payload.as_slice()).collect();
+        inputs.iter().zip(self.evaluate(&payloads)).map(|(input, results)| outputs(input, results)).collect()
+    }
+
+    fn bounds_each_message(&self) -> bool {
+        self.bounded_in_time()
+    }
+}
+
+/// A jq function's outputs: one record per result, with the input's key,
+/// properties and event time.
+fn outputs(input: &Record, results: isolated::Results) -> Result<Vec<Record>, String> {
+    Ok(results?.into_iter().map(|text| Record { payload: text.into_bytes(), ..input.clone() }).collect())
 }
 
 /// Content-based routing: a jq program names, per message, the route(s) the
@@ -161,20 +239,18 @@ impl UserFunction for Jq {
 /// or no result to drop it); a name the configuration does not list is an
 /// error for that message.
 pub struct Route {
-    jq: Jq,
+    jq: Evaluation,
     topics: std::collections::BTreeMap<String, String>,
 }
 
 impl Route {
-    pub fn new(jq: Jq, topics: std::collections::BTreeMap<String, String>) -> Route {
-        Route { jq, topics }
+    pub fn new(jq: impl Into<Evaluation>, topics: std::collections::BTreeMap<String, String>) -> Route {
+        Route { jq: jq.into(), topics }
     }
-}
 
-impl UserFunction for Route {
-    fn process(&mut self, input: &Record) -> Result<Vec<Record>, String> {
+    fn routed(&self, input: &Record, results: isolated::Results) -> Result<Vec<Record>, String> {
         let mut out = Vec::new();
-        for text in self.jq.results(&input.payload)? {
+        for text in results? {
             if text == "null" {
                 continue;
             }
@@ -186,6 +262,21 @@ impl UserFunction for Route {
             out.push(Record { topic: Some(topic.clone()), ..input.clone() });
         }
         Ok(out)
+    }
+}
+
+impl UserFunction for Route {
+    fn process(&mut self, input: &Record) -> Result<Vec<Record>, String> {
+        self.process_batch(std::slice::from_ref(input)).pop().expect("invariant: one result per input")
+    }
+
+    fn process_batch(&mut self, inputs: &[Record]) -> Vec<Result<Vec<Record>, String>> {
+        let results = self.jq.results(inputs);
+        inputs.iter().zip(results).map(|(input, r)| self.routed(input, r)).collect()
+    }
+
+    fn bounds_each_message(&self) -> bool {
+        matches!(&self.jq, Evaluation::Isolated(e) if e.bounded_in_time())
     }
 }
 
@@ -280,7 +371,7 @@ mod tests {
         let jq = Jq::compile(".").unwrap();
         let err = jq.results(deep.as_bytes()).unwrap_err();
         assert!(err.contains("deeper than 128"), "{err}");
-        let mut route = Route { jq: Jq::compile("\"a\"").unwrap(), topics: [("a".into(), "t".into())].into() };
+        let mut route = Route::new(Jq::compile("\"a\"").unwrap(), [("a".into(), "t".into())].into());
         assert!(route.process(&rec(&"{\"a\":".repeat(30_000))).is_err());
         // Brackets inside strings do not count; 128 levels are fine.
         let ok = format!("{}\"[[[[\\\"{{{{\"{}", "[".repeat(128), "]".repeat(128));
@@ -291,10 +382,10 @@ mod tests {
     #[test]
     fn a_route_sends_each_message_unchanged_to_the_topics_its_program_names() {
         let topics = [("de", "persistent://t/n/orders-de"), ("rest", "persistent://t/n/orders-rest")];
-        let mut f = Route {
-            jq: Jq::compile(r#"if .country == "DE" then "de" elif .country == "XX" then "nowhere" elif .country == null then null else "rest" end"#).unwrap(),
-            topics: topics.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
-        };
+        let mut f = Route::new(
+            Jq::compile(r#"if .country == "DE" then "de" elif .country == "XX" then "nowhere" elif .country == null then null else "rest" end"#).unwrap(),
+            topics.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
+        );
         let de = rec(r#"{"country":"DE"}"#);
         let out = f.process(&de).unwrap();
         assert_eq!(out.len(), 1);
@@ -302,7 +393,7 @@ mod tests {
         assert_eq!(f.process(&rec(r#"{"country":"FR"}"#)).unwrap()[0].topic.as_deref(), Some(topics[1].1));
         assert!(f.process(&rec("{}")).unwrap().is_empty(), "null drops the message");
         assert!(f.process(&rec(r#"{"country":"XX"}"#)).unwrap_err().contains("no route `nowhere`"));
-        let mut both = Route { jq: Jq::compile(r#""de", "rest""#).unwrap(), topics: f.topics.clone() };
+        let mut both = Route::new(Jq::compile(r#""de", "rest""#).unwrap(), f.topics.clone());
         assert_eq!(both.process(&de).unwrap().len(), 2, "a fan-out");
     }
 

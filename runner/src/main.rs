@@ -17,6 +17,10 @@ fn config_path() -> PathBuf {
 }
 
 fn main() -> std::process::ExitCode {
+    // The jq evaluator child (function/isolated.rs): no configuration, no runtime.
+    if std::env::args_os().nth(1).is_some_and(|a| a == function::isolated::EVALUATE_ARG) {
+        return function::isolated::serve();
+    }
     let config = match Config::load(&config_path()) {
         Ok(c) => c,
         Err(e) => {
@@ -27,7 +31,7 @@ fn main() -> std::process::ExitCode {
     let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(worker_threads()).enable_all().build();
     let Ok(runtime) = runtime else { return std::process::ExitCode::from(1) };
     let loaded = runtime.block_on(package::module_bytes(&config));
-    let function = match loaded.and_then(|module| function::load(&config.function, module.as_deref())) {
+    let function = match loaded.and_then(|module| function::load(&config, module.as_deref())) {
         Ok(f) => f,
         Err(e) => {
             ops::log("error", "cannot load the function", &[("error", e)]);

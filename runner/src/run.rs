@@ -218,8 +218,12 @@ pub async fn run(
         done: done_tx,
         generation: 0,
         journal: crate::journal::Journal::open(config.journal_dir.as_deref().map(std::path::Path::new))?,
-        watchdog: watchdog(&config),
+        watchdog: None,
     };
+    // A function that bounds each message itself fails that message in place.
+    if !worker.function.bounds_each_message() {
+        worker.watchdog = watchdog(&config);
+    }
     let mut ledger = BatchLedger::default();
     let mut in_flight = 0usize;
     let mut consumer_dead = false;

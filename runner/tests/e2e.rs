@@ -324,39 +324,118 @@ async fn under_manual_only_what_the_module_acknowledges_is_acknowledged() {
     assert_eq!(status.code(), Some(2), "{}", refused.log());
 }
 
+/// The default: jq in an evaluator child. A message that loops or allocates
+/// without bound is a user error in place — retried, then dead-lettered — and
+/// the runner never stops.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_message_that_loops_or_exhausts_memory_is_retried_then_dead_lettered_in_place() {
+    let Some(bin) = pulsar_lite() else { return };
+    let cluster = Cluster::start(&bin).await;
+    let (input, output, dlq) = (topic("bound-in"), topic("bound-out"), topic("bound-dlq"));
+    let program = "if .loop then (reduce range(1e15) as $i (0; . + 1)) elif .alloc then ([range(3e8)] | length) else . end";
+    let mut conf = config("bounded", &[input.as_str()], Some(&output), json!({"jq": {"program": program, "maxMemory": 64 << 20}}));
+    conf["deadLetterTopic"] = dlq.clone().into();
+    conf["maxRetries"] = 2.into();
+    conf["retryBackoffMs"] = 20.into();
+    conf["maxProcessingMs"] = 300.into();
+    let mut runner = Runner::start(&cluster.url(), conf);
+    runner.wait_ready(Duration::from_secs(20));
+    const N: u64 = 60;
+    let payload = |i: u64| match i {
+        7 => format!(r#"{{"id":{i},"loop":true}}"#),
+        31 => format!(r#"{{"id":{i},"alloc":true}}"#),
+        _ => format!(r#"{{"id":{i}}}"#),
+    };
+    let client = cluster.client().await;
+    let mut out = subscribe(&client, &output, "check").await;
+    let mut dead = subscribe(&client, &dlq, "check").await;
+    produce(&client, &input, (0..N).map(|i| payload(i).into_bytes())).await;
+    let seen = ids(&collect(&mut out, Duration::from_secs(60), distinct(N - 2, "id")).await, "id");
+    let want: BTreeSet<u64> = (0..N).filter(|i| *i != 7 && *i != 31).collect();
+    assert_eq!(seen, want, "every good message is processed\n{}", runner.log());
+    let dead = ids(&collect(&mut dead, Duration::from_secs(60), distinct(2, "id")).await, "id");
+    assert_eq!(dead, BTreeSet::from([7, 31]), "{}", runner.log());
+    let log = runner.log();
+    assert_eq!(log.matches("ran past maxProcessingMs (300 ms)").count(), 3, "1 + maxRetries attempts\n{log}");
+    assert_eq!(log.matches("more than maxMemory (64 MiB)").count(), 3, "1 + maxRetries attempts\n{log}");
+    assert!(runner.metric("user_exceptions_total") >= 6);
+    assert!(runner.child.try_wait().expect("status").is_none(), "the runner never stopped\n{log}");
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_message_that_stops_the_runner_is_dead_lettered_after_the_restart_and_nothing_good_is() {
     let Some(bin) = pulsar_lite() else { return };
-    let mut cluster = Cluster::start(&bin).await;
-    let (input, output, dlq) = (topic("crash-in"), topic("crash-out"), topic("crash-dlq"));
-    let state = tempfile::tempdir().expect("tempdir");
     // Message 7 makes the program loop: the watchdog ends the process.
-    let program = "if .loop then (reduce range(1e15) as $i (0; . + 1)) else . end";
-    let mut conf = config("phoenix-crash", &[input.as_str()], Some(&output), json!({"jq": {"program": program}}));
+    let program = "if .poison then (reduce range(1e15) as $i (0; . + 1)) else . end";
+    let exited = |runner: &Runner, status: std::process::ExitStatus| {
+        assert_eq!(status.code(), Some(70), "{}", runner.log());
+        assert!(runner.log().contains("maxProcessingMs"), "{}", runner.log());
+    };
+    crash_until_recognised(&bin, "phoenix-loop", program, None, exited).await;
+}
+
+/// The kubelet's out-of-memory kill, played by the test: SIGKILL once the
+/// runner's resident memory passes 300 MiB, as a pod memory limit would.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_runner_killed_for_memory_is_restarted_and_only_the_message_that_did_it_is_dead_lettered() {
+    let Some(bin) = pulsar_lite() else { return };
+    let program = "if .poison then ([range(3e8)] | length) else . end";
+    let exited = |runner: &Runner, status: std::process::ExitStatus| {
+        use std::os::unix::process::ExitStatusExt;
+        assert_eq!(status.signal(), Some(9), "killed by the stand-in OOM killer\n{}", runner.log());
+    };
+    crash_until_recognised(&bin, "phoenix-oom", program, Some(300 << 20), exited).await;
+}
+
+/// Runs a jq program in the runner's own process (`isolation: none`, where
+/// the watchdog and the crash journal are the backstop) on 40 messages, of
+/// which message 7 (`"poison": true`) stops the process. Like the kubelet,
+/// starts the runner again whenever it exits (`exited` checks how), until the
+/// journal recognises the message; then only that message is dead-lettered
+/// and every other one is processed.
+async fn crash_until_recognised(
+    bin: &std::path::Path,
+    name: &str,
+    program: &str,
+    memory_limit: Option<u64>,
+    exited: impl Fn(&Runner, std::process::ExitStatus),
+) {
+    let mut cluster = Cluster::start(bin).await;
+    let (input, output, dlq) = (topic(&format!("{name}-in")), topic(&format!("{name}-out")), topic(&format!("{name}-dlq")));
+    let state = tempfile::tempdir().expect("tempdir");
+    let function = json!({"jq": {"program": program, "isolation": "none"}});
+    let mut conf = config(name, &[input.as_str()], Some(&output), function);
     conf["deadLetterTopic"] = dlq.clone().into();
     conf["journalDir"] = state.path().display().to_string().into();
-    conf["maxProcessingMs"] = 300.into();
+    // With a memory limit the watchdog is off: only the memory kill stops the process.
+    conf["maxProcessingMs"] = if memory_limit.is_some() { 0 } else { 300 }.into();
     const N: u64 = 40;
     let client = cluster.client().await;
-    let payload = |i: u64| if i == 7 { format!(r#"{{"id":{i},"loop":true}}"#) } else { format!(r#"{{"id":{i}}}"#) };
+    let payload = |i: u64| if i == 7 { format!(r#"{{"id":{i},"poison":true}}"#) } else { format!(r#"{{"id":{i}}}"#) };
     produce(&client, &input, (0..N).map(|i| payload(i).into_bytes())).await;
     drop(client);
-    // Like the kubelet, start the runner again whenever it exits; restart the
-    // broker too, which keeps a dead consumer's messages until it restarts
-    // (runner-spike.md §3; Apache Pulsar redelivers them at once).
+    let url = cluster.url();
+    let start = |conf: &Value| {
+        let runner = Runner::start(&url, conf.clone());
+        if let Some(limit) = memory_limit {
+            oom_killer(runner.child.id(), limit);
+        }
+        runner
+    };
+    // The broker restarts too: it keeps a dead consumer's messages until it
+    // restarts (runner-spike.md §3; Apache Pulsar redelivers them at once).
     let mut exits = 0;
-    let mut runner = Runner::start(&cluster.url(), conf.clone());
+    let mut runner = start(&conf);
     let deadline = Instant::now() + Duration::from_secs(120);
     loop {
         assert!(Instant::now() < deadline, "runner still crashing after {exits} exits\n{}", runner.log());
         if let Some(status) = runner.child.try_wait().expect("status") {
-            assert_eq!(status.code(), Some(70), "{}", runner.log());
-            assert!(runner.log().contains("maxProcessingMs"), "{}", runner.log());
+            exited(&runner, status);
             exits += 1;
             assert!(exits <= 3, "the same message keeps stopping the runner\n{}", runner.log());
             cluster.broker.crash_and_restart(Duration::from_millis(300));
             cluster.relay.cut_all();
-            runner = Runner::start(&cluster.url(), conf.clone());
+            runner = start(&conf);
             continue;
         }
         if runner.log().contains("stopped the runner last time") {
@@ -364,7 +443,7 @@ async fn a_message_that_stops_the_runner_is_dead_lettered_after_the_restart_and_
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
-    assert!(exits >= 1, "the loop never stopped the runner");
+    assert!(exits >= 1, "the message never stopped the runner");
     eprintln!("the runner stopped {exits} time(s) before the message was recognised");
     let client = cluster.client().await;
     let mut dead = subscribe(&client, &dlq, "check").await;

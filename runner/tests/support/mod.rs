@@ -311,6 +311,30 @@ impl Drop for Runner {
     }
 }
 
+/// A stand-in for the kernel's out-of-memory kill of a pod over its memory
+/// limit: SIGKILL to `pid` once its resident memory passes `limit` bytes
+/// (checked every 5 ms from a thread that ends with the process).
+pub fn oom_killer(pid: u32, limit: u64) {
+    std::thread::spawn(move || {
+        let status = format!("/proc/{pid}/status");
+        while let Ok(text) = std::fs::read_to_string(&status) {
+            let Some(rss_kib) = text
+                .lines()
+                .find_map(|l| l.strip_prefix("VmRSS:"))
+                .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
+            else {
+                return; // a zombie: the process has ended
+            };
+            if rss_kib * 1024 > limit {
+                // SAFETY: kill(2) on the runner this test started.
+                unsafe { libc::kill(pid as i32, libc::SIGKILL) };
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(5));
+        }
+    });
+}
+
 /// The uppercasing module of the batch ABI (v2).
 pub fn upper_wat() -> String {
     project_root().join("runner/tests/fixtures/upper_batch.wat").display().to_string()

@@ -1,0 +1,40 @@
+//! What the bounded evaluator child (`function::isolated`) costs per message
+//! against evaluating the same jq program in the runner's own process: a
+//! batch of 100 JSON messages of about 100 bytes, as the runner hands them
+//! over (`maxBatchSize` 100), through the program the end-to-end chain uses.
+//! `cargo bench -p fmc-runner --bench jq_isolation`; figures in BENCHMARKS.md.
+
+use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use fmc_runner::function::isolated::{Bounds, Evaluator};
+use fmc_runner::function::{Jq, Record, UserFunction};
+use std::time::Duration;
+
+const PROGRAM: &str = "{id: .id, v: .v, n: (.v | length)}";
+const BATCH: usize = 100;
+
+fn batch() -> Vec<Record> {
+    (0..BATCH)
+        .map(|i| Record {
+            payload: format!(r#"{{"id":{i},"v":"msg-{i}-{}"}}"#, "x".repeat(70)).into_bytes(),
+            ..Record::default()
+        })
+        .collect()
+}
+
+fn jq_isolation(c: &mut Criterion) {
+    let inputs = batch();
+    let mut group = c.benchmark_group("jq-batch-100");
+    group.throughput(Throughput::Elements(BATCH as u64));
+    let mut inline = Jq::compile(PROGRAM).expect("compiles");
+    group.bench_function("inline (isolation: none)", |b| b.iter(|| inline.process_batch(&inputs)));
+    let bounds = Bounds { max_memory: 256 << 20, per_message: Some(Duration::from_secs(10)) };
+    let executable = env!("CARGO_BIN_EXE_fmc-runner").into();
+    let mut child = Evaluator::start(executable, PROGRAM, bounds).expect("the evaluator starts");
+    group.bench_function("child process (isolation: process, the default)", |b| {
+        b.iter(|| child.process_batch(&inputs))
+    });
+    group.finish();
+}
+
+criterion_group!(benches, jq_isolation);
+criterion_main!(benches);

@@ -1,0 +1,440 @@
+//! jq and route programs evaluated in a child process, so that no message can
+//! stall or exhaust the runner.
+//!
+//! Why a process: jaq has no fuel and no way to be interrupted, and a Rust
+//! thread cannot be stopped from outside. A program that loops or allocates on
+//! one message's data (`[range(.n)]` with a large `.n`) would hold the runner
+//! for as long as it runs and grow its memory without bound. A child process
+//! can be given an address-space limit (`setrlimit`) and killed when it runs
+//! past `maxProcessingMs`; either way that one message gets a user error in
+//! place (retried, then dead-lettered, like any failure) and the messages after
+//! it go to a fresh child. The runner itself never stops.
+//!
+//! The child is the runner's own binary started as `fmc-runner --evaluate-jq`,
+//! so the image holds one file. Frames on its stdin and stdout are a
+//! little-endian `u32` length, then that many bytes:
+//! - once, parent → child: the setup, JSON `{"program": …, "maxMemory": …}`;
+//!   the child answers `[0]` (ready) or `[1]` followed by the compile error;
+//! - then one frame per message (its payload); each reply is `[0]`, a `u32`
+//!   count and that many result frames (JSON texts), or `[1]` and the error.
+//!
+//! Replies come in order, one per payload, so a whole batch is written at
+//! once, and when the child dies or is killed the guilty message is the first
+//! one without a reply.
+
+use super::Jq;
+use std::io::{BufReader, BufWriter, Read, Write};
+use std::os::unix::process::ExitStatusExt;
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+/// The argument that makes `fmc-runner` an evaluator child.
+pub const EVALUATE_ARG: &str = "--evaluate-jq";
+
+/// Longest a child may take to start and compile its program.
+const START_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// What one evaluation gives: the program's results as JSON texts, or an error.
+pub type Results = Result<Vec<String>, String>;
+
+/// The bounds a child runs under.
+#[derive(Debug, Clone, Copy)]
+pub struct Bounds {
+    /// Address space of the child, bytes.
+    pub max_memory: usize,
+    /// Time for one message; none when `maxProcessingMs` is 0.
+    pub per_message: Option<Duration>,
+}
+
+/// The parent's handle: starts children as needed and hands them payloads.
+pub struct Evaluator {
+    executable: PathBuf,
+    setup: Vec<u8>,
+    bounds: Bounds,
+    child: Option<Running>,
+}
+
+/// One live child, with the threads that write to and read from its pipes.
+struct Running {
+    process: Child,
+    requests: mpsc::Sender<Vec<u8>>,
+    replies: mpsc::Receiver<Option<Results>>,
+}
+
+impl Evaluator {
+    /// Starts the first child and waits until it has compiled the program, so
+    /// that a program that does not compile is refused at start.
+    pub fn start(executable: PathBuf, program: &str, bounds: Bounds) -> Result<Evaluator, String> {
+        let setup = serde_json::json!({"program": program, "maxMemory": bounds.max_memory});
+        let setup = serde_json::to_vec(&setup).map_err(|e| e.to_string())?;
+        let mut evaluator = Evaluator { executable, setup, bounds, child: None };
+        evaluator.child = Some(evaluator.spawn()?);
+        Ok(evaluator)
+    }
+
+    /// The results for each payload, in order. A payload whose evaluation
+    /// runs past the time bound or kills the child gets an error; the rest
+    /// are evaluated by a new child.
+    pub fn evaluate(&mut self, payloads: &[&[u8]]) -> Vec<Results> {
+        let mut out = Vec::with_capacity(payloads.len());
+        while out.len() < payloads.len() {
+            let rest = &payloads[out.len()..];
+            let running = self.running();
+            let _ = running.requests.send(encode_payloads(rest));
+            for _ in rest {
+                match self.next_reply() {
+                    Ok(results) => out.push(results),
+                    Err(why) => {
+                        out.push(Err(why));
+                        break;
+                    }
+                }
+            }
+        }
+        out
+    }
+
+    /// The live child, or a new one. A child that cannot be started is a
+    /// failure of the pod, not of a message: the runner exits (the kubelet
+    /// restarts it and the broker redelivers) rather than fail good messages.
+    fn running(&mut self) -> &mut Running {
+        // A child that ended between batches (killed from outside) is not
+        // blamed on the next message.
+        if let Some(c) = &mut self.child
+            && !matches!(c.process.try_wait(), Ok(None))
+        {
+            self.end_child();
+        }
+        if self.child.is_none() {
+            let mut last = String::new();
+            for _ in 0..3 {
+                match self.spawn() {
+                    Ok(c) => {
+                        self.child = Some(c);
+                        break;
+                    }
+                    Err(e) => {
+                        last = e;
+                        std::thread::sleep(Duration::from_millis(100));
+                    }
+                }
+            }
+            if self.child.is_none() {
+                crate::ops::log("error", "cannot start the jq evaluator; exiting", &[("error", last)]);
+                std::process::exit(1);
+            }
+        }
+        self.child.as_mut().expect("invariant: a child was just started")
+    }
+
+    /// The next reply, or why there is none (the child is then gone).
+    fn next_reply(&mut self) -> Result<Results, String> {
+        let running = self.child.as_mut().expect("invariant: evaluate started a child");
+        let reply = match self.bounds.per_message {
+            Some(limit) => running.replies.recv_timeout(limit),
+            None => running.replies.recv().map_err(|_| mpsc::RecvTimeoutError::Disconnected),
+        };
+        match reply {
+            Ok(Some(results)) => Ok(results),
+            Ok(None) | Err(mpsc::RecvTimeoutError::Disconnected) => Err(self.died()),
+            Err(mpsc::RecvTimeoutError::Timeout) => {
+                self.end_child();
+                let ms = self.bounds.per_message.map_or(0, |d| d.as_millis());
+                Err(format!("the jq program ran past maxProcessingMs ({ms} ms) on this message; stopped"))
+            }
+        }
+    }
+
+    /// Why the child ended on the current message.
+    fn died(&mut self) -> String {
+        let status = self.end_child();
+        let mib = self.bounds.max_memory >> 20;
+        match status.and_then(|s| s.signal()) {
+            Some(6) => format!(
+                "the jq program failed on this message: it needed more than maxMemory ({mib} MiB) or overflowed its stack"
+            ),
+            Some(9) => "the jq program's evaluator was killed (signal 9: the pod's memory limit?) on this message".into(),
+            Some(n) => format!("the jq program's evaluator died on this message (signal {n})"),
+            None => "the jq program's evaluator ended on this message".into(),
+        }
+    }
+
+    /// Kills and reaps the child; its exit status when known.
+    fn end_child(&mut self) -> Option<std::process::ExitStatus> {
+        let mut running = self.child.take()?;
+        let _ = running.process.kill();
+        running.process.wait().ok()
+    }
+
+    fn spawn(&self) -> Result<Running, String> {
+        let mut process = Command::new(&self.executable)
+            .arg(EVALUATE_ARG)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .map_err(|e| format!("cannot start {} {EVALUATE_ARG}: {e}", self.executable.display()))?;
+        let stdin = process.stdin.take().expect("invariant: stdin is piped");
+        let stdout = process.stdout.take().expect("invariant: stdout is piped");
+        let (requests, to_write) = mpsc::channel::<Vec<u8>>();
+        let (ready_tx, ready) = mpsc::channel::<Result<(), String>>();
+        let (replies_tx, replies) = mpsc::channel();
+        std::thread::spawn(move || write_requests(stdin, to_write));
+        std::thread::spawn(move || read_replies(stdout, ready_tx, replies_tx));
+        let _ = requests.send(frame(&self.setup));
+        let mut running = Running { process, requests, replies };
+        let started = Instant::now();
+        match ready.recv_timeout(START_TIMEOUT) {
+            Ok(Ok(())) => Ok(running),
+            Ok(Err(why)) => {
+                let _ = running.process.kill();
+                let _ = running.process.wait();
+                Err(why)
+            }
+            Err(_) => {
+                let _ = running.process.kill();
+                let status = running.process.wait().ok();
+                Err(format!(
+                    "the jq evaluator did not start within {} ms ({})",
+                    started.elapsed().as_millis(),
+                    status.map_or_else(|| "no status".into(), |s| s.to_string())
+                ))
+            }
+        }
+    }
+}
+
+impl Evaluator {
+    /// Whether a message's evaluation is bounded in time (`maxProcessingMs` > 0).
+    pub fn bounded_in_time(&self) -> bool {
+        self.bounds.per_message.is_some()
+    }
+
+    /// The live child's process id, if one runs.
+    pub fn child_pid(&self) -> Option<u32> {
+        self.child.as_ref().map(|c| c.process.id())
+    }
+}
+
+impl Drop for Evaluator {
+    fn drop(&mut self) {
+        self.end_child();
+    }
+}
+
+/// The evaluator's address space when the configuration sets none: ¾ of
+/// the container's memory limit (so that the child, not the pod, fails when
+/// a message needs too much; the runner itself needs a few MiB), at most
+/// 256 MiB, at least `MIN_JQ_MEMORY`.
+pub fn default_max_memory() -> usize {
+    let limit = ["/sys/fs/cgroup/memory.max", "/sys/fs/cgroup/memory/memory.limit_in_bytes"]
+        .iter()
+        .find_map(|p| std::fs::read_to_string(p).ok()?.trim().parse::<u64>().ok());
+    memory_for(limit)
+}
+
+fn memory_for(container_limit: Option<u64>) -> usize {
+    const MOST: u64 = 256 << 20;
+    let share = container_limit.map_or(MOST, |l| l / 4 * 3).min(MOST);
+    (share as usize).max(crate::config::MIN_JQ_MEMORY)
+}
+
+/// The path of this process's own executable, which serves `--evaluate-jq`.
+/// Without `/proc` (a bare chroot), the absolute path it was started by.
+pub fn own_executable() -> Result<PathBuf, String> {
+    if let Ok(path) = std::env::current_exe() {
+        return Ok(path);
+    }
+    match std::env::args_os().next().map(PathBuf::from) {
+        Some(path) if path.is_absolute() => Ok(path),
+        _ => Err("cannot find the runner's own executable (no /proc/self/exe, argv[0] not absolute)".into()),
+    }
+}
+
+fn frame(bytes: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(4 + bytes.len());
+    out.extend_from_slice(&(bytes.len() as u32).to_le_bytes());
+    out.extend_from_slice(bytes);
+    out
+}
+
+fn encode_payloads(payloads: &[&[u8]]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(payloads.iter().map(|p| 4 + p.len()).sum());
+    for p in payloads {
+        out.extend_from_slice(&(p.len() as u32).to_le_bytes());
+        out.extend_from_slice(p);
+    }
+    out
+}
+
+fn encode_results(results: &Results, out: &mut Vec<u8>) {
+    match results {
+        Ok(texts) => {
+            out.push(0);
+            out.extend_from_slice(&(texts.len() as u32).to_le_bytes());
+            for t in texts {
+                out.extend_from_slice(&frame(t.as_bytes()));
+            }
+        }
+        Err(e) => {
+            out.push(1);
+            out.extend_from_slice(&frame(e.as_bytes()));
+        }
+    }
+}
+
+fn read_frame(input: &mut impl Read) -> std::io::Result<Vec<u8>> {
+    let mut len = [0u8; 4];
+    input.read_exact(&mut len)?;
+    let mut bytes = vec![0u8; u32::from_le_bytes(len) as usize];
+    input.read_exact(&mut bytes)?;
+    Ok(bytes)
+}
+
+fn read_text(input: &mut impl Read) -> std::io::Result<String> {
+    Ok(String::from_utf8_lossy(&read_frame(input)?).into_owned())
+}
+
+fn read_results(input: &mut impl Read) -> std::io::Result<Results> {
+    let mut tag = [0u8; 1];
+    input.read_exact(&mut tag)?;
+    if tag[0] == 1 {
+        return Ok(Err(read_text(input)?));
+    }
+    let mut count = [0u8; 4];
+    input.read_exact(&mut count)?;
+    (0..u32::from_le_bytes(count)).map(|_| read_text(input)).collect::<std::io::Result<Vec<_>>>().map(Ok)
+}
+
+/// The parent's writer thread: a full pipe must not block the runner while a
+/// child is stuck on an earlier message.
+fn write_requests(stdin: std::process::ChildStdin, requests: mpsc::Receiver<Vec<u8>>) {
+    let mut stdin = BufWriter::new(stdin);
+    for bytes in requests {
+        if stdin.write_all(&bytes).and_then(|()| stdin.flush()).is_err() {
+            return;
+        }
+    }
+}
+
+/// The parent's reader thread: the ready answer, then one reply per payload;
+/// `None` once the child's output ends.
+fn read_replies(
+    stdout: std::process::ChildStdout,
+    ready: mpsc::Sender<Result<(), String>>,
+    replies: mpsc::Sender<Option<Results>>,
+) {
+    let mut stdout = BufReader::new(stdout);
+    let mut tag = [0u8; 1];
+    if stdout.read_exact(&mut tag).is_err() {
+        let _ = ready.send(Err("the jq evaluator ended before it was ready".into()));
+        return;
+    }
+    if tag[0] != 0 {
+        let why = read_text(&mut stdout).unwrap_or_default();
+        let _ = ready.send(Err(why));
+        return;
+    }
+    let _ = ready.send(Ok(()));
+    while let Ok(results) = read_results(&mut stdout) {
+        if replies.send(Some(results)).is_err() {
+            return;
+        }
+    }
+    let _ = replies.send(None);
+}
+
+#[derive(serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Setup {
+    program: String,
+    max_memory: usize,
+}
+
+/// The child's side (`fmc-runner --evaluate-jq`): limits its own address
+/// space, compiles the program, then answers payloads until its input ends.
+pub fn serve() -> std::process::ExitCode {
+    let mut input = BufReader::new(std::io::stdin().lock());
+    let mut output = BufWriter::new(std::io::stdout().lock());
+    let Ok(setup) = read_frame(&mut input) else { return std::process::ExitCode::from(2) };
+    let Ok(setup) = serde_json::from_slice::<Setup>(&setup) else { return std::process::ExitCode::from(2) };
+    let compiled = die_with_parent()
+        .and_then(|()| limit_address_space(setup.max_memory))
+        .and_then(|()| Jq::compile(&setup.program));
+    let jq = match compiled {
+        Ok(jq) => jq,
+        Err(e) => {
+            let mut answer = vec![1];
+            answer.extend_from_slice(&frame(e.as_bytes()));
+            let _ = output.write_all(&answer).and_then(|()| output.flush());
+            return std::process::ExitCode::from(2);
+        }
+    };
+    if output.write_all(&[0]).and_then(|()| output.flush()).is_err() {
+        return std::process::ExitCode::from(1);
+    }
+    let mut reply = Vec::new();
+    loop {
+        let Ok(payload) = read_frame(&mut input) else { return std::process::ExitCode::SUCCESS };
+        reply.clear();
+        encode_results(&jq.results(&payload), &mut reply);
+        // Each reply leaves at once: the next message may be the one that
+        // never ends, and this one's result must not wait behind it.
+        if output.write_all(&reply).and_then(|()| output.flush()).is_err() {
+            return std::process::ExitCode::from(1);
+        }
+    }
+}
+
+/// SIGKILL for this child when the runner dies, even in the middle of a
+/// message (a killed runner must not leave a looping evaluator behind). The
+/// runner spawns children from its main thread, whose end is the process's.
+fn die_with_parent() -> Result<(), String> {
+    // SAFETY: prctl(PR_SET_PDEATHSIG) and getppid take and return plain integers.
+    let rc = unsafe { libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL as libc::c_ulong) };
+    if rc != 0 {
+        return Err(format!("cannot tie the evaluator to the runner: {}", std::io::Error::last_os_error()));
+    }
+    // The runner may have died before prctl took effect.
+    if unsafe { libc::getppid() } == 1 {
+        return Err("the runner has gone".into());
+    }
+    Ok(())
+}
+
+/// `RLIMIT_AS` for this (single-threaded, child) process: past it an
+/// allocation fails and the process aborts, which the parent reports.
+fn limit_address_space(bytes: usize) -> Result<(), String> {
+    let limit = libc::rlimit { rlim_cur: bytes as libc::rlim_t, rlim_max: bytes as libc::rlim_t };
+    // SAFETY: setrlimit only reads the struct passed by reference.
+    let rc = unsafe { libc::setrlimit(libc::RLIMIT_AS, &limit) };
+    if rc == 0 { Ok(()) } else { Err(format!("cannot limit the evaluator's memory: {}", std::io::Error::last_os_error())) }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_default_memory_is_three_quarters_of_the_container_limit_within_bounds() {
+        assert_eq!(memory_for(None), 256 << 20, "no limit (cgroup `max`)");
+        assert_eq!(memory_for(Some(64 << 20)), 48 << 20, "the native pods' default 64Mi");
+        assert_eq!(memory_for(Some(16 << 20)), 32 << 20);
+        assert_eq!(memory_for(Some(8 << 30)), 256 << 20);
+    }
+
+    #[test]
+    fn replies_round_trip_through_their_encoding() {
+        for results in [Ok(vec![]), Ok(vec!["1".to_string(), "{\"a\":[]}".into()]), Err("jq: boom".to_string())] {
+            let mut bytes = Vec::new();
+            encode_results(&results, &mut bytes);
+            assert_eq!(read_results(&mut bytes.as_slice()).unwrap(), results);
+        }
+        let payloads = encode_payloads(&[b"ab", b""]);
+        let mut reader = payloads.as_slice();
+        assert_eq!((read_frame(&mut reader).unwrap(), read_frame(&mut reader).unwrap()), (b"ab".to_vec(), vec![]));
+        assert!(read_frame(&mut reader).is_err(), "the end of input is an error, not an empty frame");
+    }
+}
