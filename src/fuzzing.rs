@@ -70,8 +70,7 @@ pub fn exercise_tree(data: &[u8]) {
                 namespace,
                 name,
                 yaml: "a: 1\n".into(),
-                doc,
-                generated: false,
+                provenance: crate::model::Provenance::copied(doc),
             }
         })
         .collect();

@@ -21,6 +21,8 @@ macro_rules! document {
             kind: String,
             metadata: ObjectMeta,
             spec: $spec,
+            /// Accepted and ignored: a controller writes it (`kubectl get -o yaml`).
+            status: Option<serde_json::Value>,
         }
     };
 }
@@ -72,12 +74,75 @@ enum InputDocument {
     Mesh(MeshDocument),
 }
 
+/// fmc refuses an unknown field at any depth (P007: whatever does not survive
+/// the typed round trip), so every object schema that lists its properties
+/// and says nothing of other keys gets `additionalProperties: false`: the
+/// editor and check-jsonschema then refuse the typo fmc refuses. Maps keep
+/// their value schema and free-form values (`true`) stay open, as in fmc.
+fn forbid_unknown_fields(schema: &mut serde_json::Value) {
+    match schema {
+        serde_json::Value::Object(map) => {
+            if map.contains_key("properties") && !map.contains_key("additionalProperties") {
+                map.insert("additionalProperties".into(), false.into());
+            }
+            for (key, value) in map.iter_mut() {
+                // Maps of name → schema: each value is a schema, the map is not.
+                match (key.as_str(), value) {
+                    (
+                        "properties" | "definitions" | "$defs" | "patternProperties",
+                        serde_json::Value::Object(named),
+                    ) => named.values_mut().for_each(forbid_unknown_fields),
+                    (_, value) => forbid_unknown_fields(value),
+                }
+            }
+        }
+        serde_json::Value::Array(items) => items.iter_mut().for_each(forbid_unknown_fields),
+        _ => {}
+    }
+}
+
+/// Functions, sources and sinks share one spec type, but fmc refuses the
+/// fields that belong to another kind (`input` on a Source: P007). Each kind
+/// gets its own copy of the definition without them, for its document and
+/// for its FunctionMesh member list.
+fn component_specs_per_kind(schema: &mut serde_json::Value) {
+    use crate::model::spec::ComponentKind;
+    use serde_json::Value;
+    let Some(definitions) = schema.get_mut("definitions").and_then(Value::as_object_mut) else { return };
+    // The shared definition stays for the DSL's `spec` escape hatch.
+    let Some(shared) = definitions.get("ComponentSpec").cloned() else { return };
+    let kinds = [
+        (ComponentKind::Function, "Function", "functions"),
+        (ComponentKind::Source, "Source", "sources"),
+        (ComponentKind::Sink, "Sink", "sinks"),
+    ];
+    for (kind, name, members) in kinds {
+        let mut spec = shared.clone();
+        if let Some(properties) = spec.get_mut("properties").and_then(Value::as_object_mut) {
+            properties.retain(|field, _| !kind.foreign_fields().contains(&field.as_str()));
+        }
+        let definition = format!("{name}Spec");
+        let reference = serde_json::json!({"$ref": format!("#/definitions/{definition}")});
+        definitions.insert(definition, spec);
+        if let Some(doc) = definitions.get_mut(&format!("{name}Document")) {
+            doc["properties"]["spec"] = reference.clone();
+        }
+        if let Some(list) = definitions.get_mut("MeshSpec").and_then(|m| m["properties"].get_mut(members)) {
+            list["items"] = reference;
+        }
+    }
+}
+
 /// The schema as pretty JSON with a trailing newline.
 pub fn input_schema() -> String {
     let generator = schemars::generate::SchemaSettings::draft07().into_generator();
-    let mut schema = generator.into_root_schema_for::<InputDocument>();
-    schema.insert("$id".into(), "https://fmc.functionmesh.io/schemas/fmc-input.schema.json".into());
-    schema.insert("title".into(), "fmc input document".into());
+    let mut schema = generator.into_root_schema_for::<InputDocument>().to_value();
+    forbid_unknown_fields(&mut schema);
+    component_specs_per_kind(&mut schema);
+    if let Some(root) = schema.as_object_mut() {
+        root.insert("$id".into(), "https://fmc.functionmesh.io/schemas/fmc-input.schema.json".into());
+        root.insert("title".into(), "fmc input document".into());
+    }
     let mut text = serde_json::to_string_pretty(&schema).expect("invariant: schemas serialize");
     text.push('\n');
     text

@@ -158,7 +158,10 @@ pub fn yaml_files(dir: &std::path::Path) -> Result<Vec<std::path::PathBuf>, Stri
         for entry in entries {
             let p = entry.map_err(|e| format!("cannot read {}: {e}", d.display()))?.path();
             if p.is_dir() {
-                todo.push((p, ancestors.clone()));
+                // A tree fmc wrote (`-o`) is output, not input.
+                if !crate::gitops::tree::is_written_tree(&p) {
+                    todo.push((p, ancestors.clone()));
+                }
             } else if p.extension().is_some_and(|e| e == "yaml" || e == "yml") {
                 found.push(p);
             }

@@ -30,9 +30,8 @@ fn jq_isolation(c: &mut Criterion) {
     let bounds = Bounds { max_memory: 256 << 20, per_message: Some(Duration::from_secs(10)) };
     let executable = env!("CARGO_BIN_EXE_fmc-runner").into();
     let mut child = Evaluator::start(executable, PROGRAM, bounds).expect("the evaluator starts");
-    group.bench_function("child process (isolation: process, the default)", |b| {
-        b.iter(|| child.process_batch(&inputs))
-    });
+    group
+        .bench_function("child process (isolation: process, the default)", |b| b.iter(|| child.process_batch(&inputs)));
     group.finish();
 }
 

@@ -88,8 +88,8 @@ fn evaluation(
     match isolation {
         Isolation::None => Ok(Evaluation::Inline(Jq::compile(program)?)),
         Isolation::Process => {
-            let per_message = (config.max_processing_ms > 0)
-                .then(|| std::time::Duration::from_millis(config.max_processing_ms));
+            let per_message =
+                (config.max_processing_ms > 0).then(|| std::time::Duration::from_millis(config.max_processing_ms));
             let max_memory = max_memory.unwrap_or_else(isolated::default_max_memory);
             let bounds = isolated::Bounds { max_memory, per_message };
             Ok(Evaluation::Isolated(Evaluator::start(isolated::own_executable()?, program, bounds)?))

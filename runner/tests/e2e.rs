@@ -332,8 +332,10 @@ async fn a_message_that_loops_or_exhausts_memory_is_retried_then_dead_lettered_i
     let Some(bin) = pulsar_lite() else { return };
     let cluster = Cluster::start(&bin).await;
     let (input, output, dlq) = (topic("bound-in"), topic("bound-out"), topic("bound-dlq"));
-    let program = "if .loop then (reduce range(1e15) as $i (0; . + 1)) elif .alloc then ([range(3e8)] | length) else . end";
-    let mut conf = config("bounded", &[input.as_str()], Some(&output), json!({"jq": {"program": program, "maxMemory": 64 << 20}}));
+    let program =
+        "if .loop then (reduce range(1e15) as $i (0; . + 1)) elif .alloc then ([range(3e8)] | length) else . end";
+    let mut conf =
+        config("bounded", &[input.as_str()], Some(&output), json!({"jq": {"program": program, "maxMemory": 64 << 20}}));
     conf["deadLetterTopic"] = dlq.clone().into();
     conf["maxRetries"] = 2.into();
     conf["retryBackoffMs"] = 20.into();
@@ -401,7 +403,8 @@ async fn crash_until_recognised(
     exited: impl Fn(&Runner, std::process::ExitStatus),
 ) {
     let mut cluster = Cluster::start(bin).await;
-    let (input, output, dlq) = (topic(&format!("{name}-in")), topic(&format!("{name}-out")), topic(&format!("{name}-dlq")));
+    let (input, output, dlq) =
+        (topic(&format!("{name}-in")), topic(&format!("{name}-out")), topic(&format!("{name}-dlq")));
     let state = tempfile::tempdir().expect("tempdir");
     let function = json!({"jq": {"program": program, "isolation": "none"}});
     let mut conf = config(name, &[input.as_str()], Some(&output), function);

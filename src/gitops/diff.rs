@@ -115,8 +115,7 @@ mod tests {
             namespace: "ns".into(),
             name: name.into(),
             yaml: crate::emit::yaml::to_yaml(&value),
-            doc: 0,
-            generated: true,
+            provenance: crate::model::Provenance::generated(0),
         }
     }
 

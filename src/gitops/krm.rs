@@ -13,6 +13,7 @@ use crate::diagnostics::{Diagnostic, Severity};
 use crate::emit::yaml::to_yaml;
 use crate::options::BuildOptions;
 use crate::pipeline::compile;
+use crate::render::DocumentOutput;
 use crate::source::SourceMap;
 use serde_json::{Value, json};
 
@@ -119,11 +120,9 @@ pub fn run_krm(input: &str, base: &BuildOptions) -> KrmOutput {
     }
     let mut new_items = Vec::new();
     for (doc, item) in items.iter().enumerate() {
-        let produced: Vec<_> = out.manifests.iter().filter(|m| m.doc == doc).collect();
-        if produced.iter().any(|m| !m.generated) {
-            new_items.push(item.clone());
-        } else {
-            new_items.extend(produced.into_iter().map(|m| m.value()));
+        match crate::render::document_output(&out.manifests, doc) {
+            DocumentOutput::Itself => new_items.push(item.clone()),
+            DocumentOutput::Objects(produced) => new_items.extend(produced.into_iter().map(|m| m.value())),
         }
     }
     KrmOutput { text: resource_list(Value::Array(new_items), results), failed: false }

@@ -12,6 +12,7 @@
 use crate::emit::yaml::to_yaml;
 use crate::options::BuildOptions;
 use crate::pipeline::{CompileOutput, compile};
+use crate::render::DocumentOutput;
 use crate::source::SourceMap;
 use std::ops::Range;
 use std::path::PathBuf;
@@ -62,14 +63,16 @@ pub fn post_render(text: &str, options: &BuildOptions) -> PostRendered {
     let chunks = document_chunks(text);
     let mut output = String::new();
     for (doc, span) in compiled.document_spans.iter().enumerate() {
-        let produced: Vec<_> = compiled.manifests.iter().filter(|m| m.doc == doc).collect();
-        if produced.iter().any(|m| !m.generated) {
-            let chunk = chunks.iter().find(|c| c.contains(&(span.start as usize))).cloned().unwrap_or(0..0);
-            output.push_str("---\n");
-            output.push_str(text[chunk].trim_end());
-            output.push('\n');
-            continue;
-        }
+        let produced = match crate::render::document_output(&compiled.manifests, doc) {
+            DocumentOutput::Objects(produced) => produced,
+            DocumentOutput::Itself => {
+                let chunk = chunks.iter().find(|c| c.contains(&(span.start as usize))).cloned().unwrap_or(0..0);
+                output.push_str("---\n");
+                output.push_str(text[chunk].trim_end());
+                output.push('\n');
+                continue;
+            }
+        };
         let filename = source_filename(text, &chunks, span.start as usize);
         for m in produced {
             output.push_str("---\n");

@@ -61,8 +61,11 @@ fn file_name(m: &Manifest, group: Option<&str>) -> Result<PathBuf, String> {
     let kind = segment(&m.kind)?.to_ascii_lowercase();
     // An object without a name (a `List`, a `generateName` object) is named
     // after its input document, which is unique.
-    let mut stem =
-        if m.name.is_empty() { format!("{kind}-doc{}", m.doc) } else { format!("{kind}-{}", segment(&m.name)?) };
+    let mut stem = if m.name.is_empty() {
+        format!("{kind}-doc{}", m.provenance.doc)
+    } else {
+        format!("{kind}-{}", segment(&m.name)?)
+    };
     if let Some(g) = group {
         stem = format!("{stem}-{}", g.replace('.', "-"));
     }
@@ -139,6 +142,19 @@ fn existing(dir: &Path) -> Result<Existing, String> {
 
 fn is_ours(text: &str) -> bool {
     text.lines().next() == Some(HEADER)
+}
+
+/// Whether `dir` is a tree fmc wrote (its kustomization starts with
+/// [`HEADER`]): input walking skips it, so `fmc build . -o deploy` never
+/// reads its own output back.
+pub fn is_written_tree(dir: &Path) -> bool {
+    use std::io::Read;
+    let Ok(file) = std::fs::File::open(dir.join(KUSTOMIZATION)) else { return false };
+    let mut head = Vec::with_capacity(HEADER.len() + 1);
+    if file.take(HEADER.len() as u64 + 1).read_to_end(&mut head).is_err() {
+        return false;
+    }
+    head.starts_with(HEADER.as_bytes()) && matches!(head.get(HEADER.len()), Some(b'\n') | Some(b'\r') | None)
 }
 
 /// What writing `tree` into `dir` would change, and the unified diff of it.

@@ -107,6 +107,7 @@ fn config_map(ctx: &MeshCtx, cluster: &str, name: &str, broker: &str, web: &str)
             doc: ctx.doc,
             base: ["spec", "clusters", cluster].iter().map(|k| crate::ast::PathSeg::Key((*k).into())).collect(),
         },
+        made: crate::model::Made::Generated,
     }
 }
 

@@ -174,6 +174,7 @@ fn passthrough(
         namespace,
         value: doc.root.to_json(),
         origin: Origin { doc: index, base: vec![] },
+        made: crate::model::Made::Copied,
     }))
 }
 

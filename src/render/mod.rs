@@ -22,6 +22,7 @@ pub mod pod;
 pub mod shell;
 pub mod volumes;
 
+use crate::model::Provenance;
 use crate::options::BuildOptions;
 use crate::resolve::{Component, Resolved};
 use k8s_openapi::Resource;
@@ -47,16 +48,18 @@ pub struct Manifest {
     pub name: String,
     /// The object as a YAML document body (no `---`), ending in a newline.
     pub yaml: String,
-    /// Index of the input document that produced it.
-    pub doc: usize,
-    /// Rendered by fmc (false for documents passed through unchanged).
-    pub generated: bool,
+    /// The input document it comes from, and whether it is a copy of it.
+    pub provenance: crate::model::Provenance,
 }
 
 impl Manifest {
     /// A manifest from a JSON object, stamping the Flux annotation when asked.
-    pub fn from_value(mut value: serde_json::Value, doc: usize, generated: bool, options: &BuildOptions) -> Self {
-        if generated && options.flux_no_substitute && value.to_string().contains("${") {
+    pub fn from_value(
+        mut value: serde_json::Value,
+        provenance: crate::model::Provenance,
+        options: &BuildOptions,
+    ) -> Self {
+        if provenance.is_generated() && options.flux_no_substitute && value.to_string().contains("${") {
             disable_flux_substitution(&mut value);
         }
         let text = |k: &str| value.get(k).and_then(|v| v.as_str()).unwrap_or("").to_string();
@@ -68,8 +71,7 @@ impl Manifest {
             namespace: meta("namespace"),
             name: meta("name"),
             yaml: crate::emit::yaml::to_yaml(&value),
-            doc,
-            generated,
+            provenance,
         }
     }
 
@@ -79,7 +81,7 @@ impl Manifest {
             map.insert("apiVersion".into(), T::API_VERSION.into());
             map.insert("kind".into(), T::KIND.into());
         }
-        let mut m = Manifest::from_value(value, comp.origin.doc, true, options);
+        let mut m = Manifest::from_value(value, Provenance::generated(comp.origin.doc), options);
         // Sort by the component's namespace even when none is written out.
         m.namespace = comp.namespace.clone();
         m
@@ -107,11 +109,32 @@ pub fn render(resolved: &Resolved, options: &BuildOptions) -> Vec<Manifest> {
     });
     let mut out: Vec<Manifest> = parts.into_iter().flatten().collect();
     for p in &resolved.passthrough {
-        let mut m = Manifest::from_value(p.value.clone(), p.origin.doc, false, options);
+        let mut m = Manifest::from_value(p.value.clone(), Provenance { made: p.made, doc: p.origin.doc }, options);
         m.namespace = p.namespace.clone().unwrap_or_default();
         out.push(m);
     }
     out
+}
+
+/// What one input document becomes in the modes that rewrite a stream in
+/// place (post-render, KRM, the kustomize plug-in).
+#[derive(Debug)]
+pub enum DocumentOutput<'a> {
+    /// The document's own text, unchanged: everything it produced is a copy of it.
+    Itself,
+    /// The objects compiled from it (none for a document fmc consumes, such
+    /// as `ClusterProvided`), in build order.
+    Objects(Vec<&'a Manifest>),
+}
+
+/// What document `doc` becomes, from the provenance of what it produced.
+pub fn document_output(manifests: &[Manifest], doc: usize) -> DocumentOutput<'_> {
+    let produced: Vec<&Manifest> = manifests.iter().filter(|m| m.provenance.doc == doc).collect();
+    if !produced.is_empty() && produced.iter().all(|m| !m.provenance.is_generated()) {
+        DocumentOutput::Itself
+    } else {
+        DocumentOutput::Objects(produced)
+    }
 }
 
 /// Flux's post-build `${VAR}` substitution would rewrite the shell variables in
@@ -151,7 +174,7 @@ pub(crate) fn render_component(comp: &Component, options: &BuildOptions, out: &m
         out.push(Manifest::typed(&hpa, comp, options));
     }
     if let Some(vpa) = autoscale::vpa(comp, object_meta(comp, options, name.clone())) {
-        let mut m = Manifest::from_value(vpa, comp.origin.doc, true, options);
+        let mut m = Manifest::from_value(vpa, Provenance::generated(comp.origin.doc), options);
         m.namespace = comp.namespace.clone();
         out.push(m);
     }

@@ -10,6 +10,7 @@
 
 use super::Manifest;
 use crate::model::FM_API_VERSION;
+use crate::model::Provenance;
 use crate::options::BuildOptions;
 use crate::resolve::{Component, Resolved};
 use serde_json::{Map, Value, json};
@@ -32,10 +33,10 @@ pub fn render(resolved: &Resolved, options: &BuildOptions) -> Vec<Manifest> {
         }
         let spec = serde_json::to_value(&b.spec).expect("invariant: specs serialize");
         let value = json!({"apiVersion": FM_API_VERSION, "kind": "BackendConfig", "metadata": meta, "spec": spec});
-        out.push(Manifest::from_value(value, b.origin.doc, false, options));
+        out.push(Manifest::from_value(value, Provenance::copied(b.origin.doc), options));
     }
     for p in &resolved.passthrough {
-        let mut m = Manifest::from_value(p.value.clone(), p.origin.doc, false, options);
+        let mut m = Manifest::from_value(p.value.clone(), Provenance { made: p.made, doc: p.origin.doc }, options);
         m.namespace = p.namespace.clone().unwrap_or_default();
         out.push(m);
     }
@@ -62,7 +63,7 @@ fn resource(comp: &Component, options: &BuildOptions) -> Manifest {
     let spec = serde_json::to_value(&spec).expect("invariant: specs serialize");
     let value =
         json!({"apiVersion": FM_API_VERSION, "kind": comp.kind.kind(), "metadata": Value::Object(meta), "spec": spec});
-    let mut m = Manifest::from_value(value, comp.origin.doc, true, options);
+    let mut m = Manifest::from_value(value, Provenance::generated(comp.origin.doc), options);
     m.namespace = comp.namespace.clone();
     m
 }

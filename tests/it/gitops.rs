@@ -130,3 +130,36 @@ fn argocd_plugin_generate_command_renders_the_examples() {
     assert!(run.status.success(), "{}", String::from_utf8_lossy(&run.stderr));
     assert!(String::from_utf8_lossy(&run.stdout).contains("kind: StatefulSet"));
 }
+
+/// `cd repo && fmc build . -o deploy`, run again: the second run does not
+/// read the tree the first wrote (it skips folders whose kustomization
+/// carries fmc's header), so it succeeds and changes nothing.
+#[test]
+fn building_a_folder_into_a_tree_inside_it_is_idempotent() {
+    let repo = tempfile::tempdir().unwrap();
+    std::fs::copy(project_root().join("fixtures/modes/mesh.yaml"), repo.path().join("mesh.yaml")).unwrap();
+    let run = || {
+        Command::new(env!("CARGO_BIN_EXE_fmc"))
+            .args(["build", ".", "-o", "deploy"])
+            .current_dir(repo.path())
+            .output()
+            .unwrap()
+    };
+    let first = run();
+    assert_eq!(first.status.code(), Some(0), "{}", String::from_utf8_lossy(&first.stderr));
+    let tree = snapshot(&repo.path().join("deploy"));
+    assert!(tree.iter().any(|(p, _)| p.ends_with("configmap-modes-cluster-eu.yaml")), "{tree:?}");
+    let second = run();
+    assert_eq!(second.status.code(), Some(0), "{}", String::from_utf8_lossy(&second.stderr));
+    assert_eq!(snapshot(&repo.path().join("deploy")), tree);
+    // A folder that only looks like output (no header) is still read.
+    std::fs::create_dir(repo.path().join("more")).unwrap();
+    std::fs::write(repo.path().join("more/kustomization.yaml"), "resources: []\n").unwrap();
+    std::fs::write(
+        repo.path().join("more/cm.yaml"),
+        "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: extra, namespace: streams}\n",
+    )
+    .unwrap();
+    assert_eq!(run().status.code(), Some(0));
+    assert!(snapshot(&repo.path().join("deploy")).iter().any(|(p, _)| p.ends_with("configmap-extra.yaml")));
+}

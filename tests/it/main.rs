@@ -10,6 +10,7 @@ mod dsl;
 mod fuzz_regressions;
 mod gitops;
 mod hostile;
+mod modes;
 mod native_runtime;
 mod operator_parity;
 mod operator_unit;

@@ -214,3 +214,26 @@ fn kubectl_kustomize_legacy_plugin() {
     assert!(!failed.status.success());
     assert!(text(&failed.stderr).contains("P007"), "{}", text(&failed.stderr));
 }
+
+/// Neither Helm hands the release namespace to a post-renderer (README,
+/// "The release namespace"): the documented argument carries it into the
+/// labels and selectors fmc derives from it, in Helm 3 and Helm 4.
+#[test]
+fn the_release_namespace_reaches_generated_objects_through_the_documented_argument() {
+    let chart = chart();
+    let chart = chart.to_str().unwrap();
+    let helm3_args = ["--post-renderer", fmc_bin(), "--post-renderer-args", "post-render"];
+    let helm4_args = ["--post-renderer", "fmc"];
+    for (name, renderer) in [("helm3", &helm3_args[..]), ("helm4", &helm4_args[..])] {
+        let Some(bin) = tool(name) else { continue };
+        let home = tempfile::tempdir().unwrap();
+        let mut args = vec!["template", "r", chart, "-n", "streams"];
+        args.extend_from_slice(renderer);
+        args.extend(["--post-renderer-args", "--namespace=streams"]);
+        let out = helm(&bin, home.path(), &args);
+        assert!(out.status.success(), "{name}: {}", text(&out.stderr));
+        let out = text(&out.stdout);
+        assert!(out.contains("compute.functionmesh.io/namespace: streams"), "{name}: {out}");
+        assert!(!out.contains("compute.functionmesh.io/namespace: default"), "{name}: {out}");
+    }
+}

@@ -54,7 +54,7 @@ fn canaries(name: &str, text: &str) -> (String, Vec<String>) {
 
 fn secret_values(out: &fmc::pipeline::CompileOutput) -> Vec<String> {
     let mut values = Vec::new();
-    for m in out.manifests.iter().filter(|m| m.kind == "Secret" && !m.generated) {
+    for m in out.manifests.iter().filter(|m| m.kind == "Secret" && !m.provenance.is_generated()) {
         for field in ["data", "stringData"] {
             let value = m.value();
             for (_, v) in value.get(field).and_then(|d| d.as_object()).into_iter().flatten() {
@@ -87,7 +87,7 @@ fn no_secret_value_reaches_a_generated_object() {
             assert!(!out.has_errors(), "{name}: {:#?}", out.diagnostics);
             let mut values = secret_values(&out);
             values.append(&mut canary_values.clone());
-            for m in out.manifests.iter().filter(|m| m.generated) {
+            for m in out.manifests.iter().filter(|m| m.provenance.is_generated()) {
                 let text = &m.yaml;
                 for v in &values {
                     assert!(!text.contains(v.as_str()), "{name}: {} {} contains a Secret value", m.kind, m.name);

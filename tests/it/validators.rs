@@ -52,26 +52,57 @@ fn kubernetes_validate_accepts_every_rendered_object() {
     assert!(!report.contains("ERROR") && !report.contains("FAIL"), "{report}");
 }
 
+/// The fmc documents of `text`, one per file (check-jsonschema takes one
+/// document per file), written into `dir` under `stem`.
+fn fmc_documents(text: &str, dir: &std::path::Path, stem: &str) -> Vec<PathBuf> {
+    let mut files = Vec::new();
+    for (i, doc) in text.split("\n---\n").enumerate() {
+        let api = |group: &str| doc.lines().any(|l| l.starts_with(&format!("apiVersion: {group}/")));
+        if api("compute.functionmesh.io") || api("fmc.functionmesh.io") {
+            let file = dir.join(format!("{}-{i}.yaml", stem.replace('/', "__")));
+            std::fs::write(&file, doc).unwrap();
+            files.push(file);
+        }
+    }
+    files
+}
+
+/// Every example and every corpus file passes the editor schema.
 #[test]
-fn examples_validate_against_the_checked_in_schema() {
+fn examples_and_the_corpus_validate_against_the_checked_in_schema() {
     let Some(cj) = tool("check-jsonschema", "FMC_CHECK_JSONSCHEMA") else { return };
     let schema = project_root().join("schemas/fmc-input.schema.json");
     let dir = tempfile::tempdir().unwrap();
     let mut files = Vec::new();
-    for (rel, path) in example_files() {
-        let text = std::fs::read_to_string(&path).unwrap();
-        // check-jsonschema takes one document per file: split on document markers.
-        for (i, doc) in text.split("\n---\n").enumerate() {
-            if doc.contains("compute.functionmesh.io/") || doc.contains("fmc.functionmesh.io/") {
-                let file = dir.path().join(format!("{}-{i}.yaml", rel.replace('/', "__")));
-                std::fs::write(&file, doc).unwrap();
-                files.push(file);
-            }
-        }
+    for (rel, path) in example_files().into_iter().chain(corpus_files()) {
+        files.extend(fmc_documents(&std::fs::read_to_string(&path).unwrap(), dir.path(), &rel));
     }
-    assert!(!files.is_empty());
+    assert!(files.len() > 50, "{} documents", files.len());
     let out = Command::new(&cj).arg("--schemafile").arg(&schema).args(&files).output().unwrap();
     assert!(out.status.success(), "{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+}
+
+/// The editor schema is as strict as fmc: every document fmc refuses with
+/// P007 (an unknown field) fails check-jsonschema too.
+#[test]
+fn the_schema_refuses_every_unknown_field_fmc_refuses() {
+    let Some(cj) = tool("check-jsonschema", "FMC_CHECK_JSONSCHEMA") else { return };
+    let schema = project_root().join("schemas/fmc-input.schema.json");
+    let dir = tempfile::tempdir().unwrap();
+    let fixtures = project_root().join("fixtures/diagnostics/P007-unknown-field");
+    let mut checked = 0;
+    for entry in std::fs::read_dir(&fixtures).unwrap() {
+        let path = entry.unwrap().path();
+        let text = std::fs::read_to_string(&path).unwrap();
+        let stem = path.file_stem().unwrap().to_string_lossy().to_string();
+        let out = build_file(&path, &BuildOptions::default());
+        assert!(out.diagnostics.iter().any(|d| d.code == "P007"), "{stem}: fmc refuses it with P007");
+        let files = fmc_documents(&text, dir.path(), &stem);
+        let out = Command::new(&cj).arg("--schemafile").arg(&schema).args(&files).output().unwrap();
+        assert!(!out.status.success(), "{stem}: check-jsonschema accepts what fmc refuses");
+        checked += 1;
+    }
+    assert!(checked >= 4, "{checked} fixtures");
 }
 
 /// Check IDs listed in docs/security.md (first column of its table).
@@ -89,7 +120,7 @@ fn write_generated(dir: &std::path::Path, options: &BuildOptions) {
     inputs.extend(example_files().into_iter().map(|(rel, p)| (format!("examples/{rel}"), p)));
     for (rel, path) in inputs {
         let out = build_file(&path, options);
-        let generated: Vec<_> = out.manifests.iter().filter(|m| m.generated).cloned().collect();
+        let generated: Vec<_> = out.manifests.iter().filter(|m| m.provenance.is_generated()).cloned().collect();
         if !generated.is_empty() {
             std::fs::write(dir.join(rel.replace('/', "__")), fmc::emit::emit(&generated)).unwrap();
         }
@@ -165,7 +196,9 @@ fn generated_pods_meet_the_restricted_pod_security_standard() {
             &path,
             &BuildOptions { enable_init_containers: true, cleanup_hooks: true, ..BuildOptions::default() },
         );
-        for m in out.manifests.iter().filter(|m| m.generated && (m.kind == "StatefulSet" || m.kind == "Job")) {
+        for m in
+            out.manifests.iter().filter(|m| m.provenance.is_generated() && (m.kind == "StatefulSet" || m.kind == "Job"))
+        {
             let value = m.value();
             let pod = &value["spec"]["template"]["spec"];
             let sc = &pod["securityContext"];

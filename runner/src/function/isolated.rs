@@ -155,7 +155,9 @@ impl Evaluator {
             Some(6) => format!(
                 "the jq program failed on this message: it needed more than maxMemory ({mib} MiB) or overflowed its stack"
             ),
-            Some(9) => "the jq program's evaluator was killed (signal 9: the pod's memory limit?) on this message".into(),
+            Some(9) => {
+                "the jq program's evaluator was killed (signal 9: the pod's memory limit?) on this message".into()
+            }
             Some(n) => format!("the jq program's evaluator died on this message (signal {n})"),
             None => "the jq program's evaluator ended on this message".into(),
         }
@@ -410,7 +412,11 @@ fn limit_address_space(bytes: usize) -> Result<(), String> {
     let limit = libc::rlimit { rlim_cur: bytes as libc::rlim_t, rlim_max: bytes as libc::rlim_t };
     // SAFETY: setrlimit only reads the struct passed by reference.
     let rc = unsafe { libc::setrlimit(libc::RLIMIT_AS, &limit) };
-    if rc == 0 { Ok(()) } else { Err(format!("cannot limit the evaluator's memory: {}", std::io::Error::last_os_error())) }
+    if rc == 0 {
+        Ok(())
+    } else {
+        Err(format!("cannot limit the evaluator's memory: {}", std::io::Error::last_os_error()))
+    }
 }
 
 #[cfg(test)]
