@@ -29,6 +29,18 @@ pub enum ReadError {
     Failed(String),
 }
 
+/// The folder a document's file references resolve against: its file's
+/// folder; for input with no folder of its own (stdin, the plug-in modes),
+/// the folder its name gives inside `root` — a KRM item's path annotation,
+/// or `root` itself. [`read_confined`] still confines the result to `root`.
+pub fn document_folder(file: &crate::source::SourceFile, root: Option<&Path>) -> std::path::PathBuf {
+    let parent = Path::new(&file.name).parent().map(Path::to_path_buf).unwrap_or_default();
+    match root {
+        Some(root) if file.root.is_none() && !parent.is_absolute() => root.join(parent),
+        _ => parent,
+    }
+}
+
 /// Reads `rel`, named by a document in folder `base`, confined to `root`.
 pub fn read_confined(root: Option<&Path>, base: &Path, rel: &str) -> Result<String, ReadError> {
     let Some(root) = root else {

@@ -176,8 +176,9 @@ pub struct ReportArgs {
 pub struct OptionArgs {
     /// The folder inputs may read files (schema `file:`) from. Default: the
     /// directory argument, else each file's folder; stdin and plug-in modes
-    /// read no file without it.
-    #[arg(long, value_name = "DIR")]
+    /// read no file without it (a document there names files relative to
+    /// DIR, or to its KRM path annotation inside DIR).
+    #[arg(long, value_name = "DIR", env = "FMC_ROOT")]
     pub root: Option<PathBuf>,
     /// Namespace for resources that set none.
     #[arg(long, default_value = "default")]

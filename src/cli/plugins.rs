@@ -100,7 +100,12 @@ pub fn kustomize_plugin(config: &Path, report: &ReportArgs, stdout: &mut dyn Wri
     let mut diags = crate::diagnostics::Diagnostics::default();
     let docs = crate::parse::yaml::read_documents(crate::source::FileId(0), &config_text, &mut diags);
     let value = docs.first().map(|d| d.root.to_json()).unwrap_or_default();
-    let base = BuildOptions { write_default_namespace: false, ..BuildOptions::default() };
+    // Files resolve inside the kustomization root, as kustomize's own load
+    // restrictor has it (`$FMC_ROOT` chooses another).
+    let read_root = std::env::var_os("FMC_ROOT")
+        .or_else(|| std::env::var_os("KUSTOMIZE_PLUGIN_CONFIG_ROOT"))
+        .map(std::path::PathBuf::from);
+    let base = BuildOptions { write_default_namespace: false, read_root, ..BuildOptions::default() };
     let options = match crate::gitops::krm::options_from(&value, &base) {
         Ok(o) => o,
         Err(e) => {

@@ -53,8 +53,8 @@ pub fn lower(
         match res {
             Resource::DslMesh(mesh) => {
                 let file = sources.get(docs[mesh.origin.doc].file);
-                let dir = std::path::Path::new(&file.name).parent().map(PathBuf::from).unwrap_or_default();
                 let root = options.read_root.clone().or_else(|| file.root.clone());
+                let dir = crate::files::document_folder(file, root.as_deref());
                 let mut ctx = MeshCtx::new(mesh, docs, dir, root, options);
                 lower_mesh(&mut ctx, &mut out);
                 diags.extend(ctx.diags);

@@ -19,13 +19,57 @@ fn fmc_bin() -> &'static str {
 }
 
 /// The inputs of the matrix: one per input language, each with the
-/// documents fmc consumes (ClusterProvided) besides the components.
+/// documents fmc consumes (ClusterProvided) besides the components. The
+/// Mesh reads its Avro and protobuf schemas from files beside it.
 const INPUTS: [(&str, &str); 2] =
     [("native Mesh", "fixtures/modes/mesh.yaml"), ("operator resources", "examples/operator/java-function.yaml")];
 
-/// A mode: how to run it on an input text, in a scratch folder; `None` when
-/// its tool is missing (outside CI only).
-type Mode = fn(&str, &Path) -> Option<Vec<Value>>;
+/// A mode: how to run it on `pkg/input.yaml` (the input's folder copied, so
+/// its schema files are beside it); `None` when its tool is missing (outside
+/// CI only). Where a mode hands fmc no file, fmc is given `pkg` as its root
+/// the documented way for that mode.
+type Mode = fn(&Pkg) -> Option<Vec<Value>>;
+
+/// The scratch package: `dir/pkg` holds `input.yaml` and its schema files.
+struct Pkg {
+    dir: tempfile::TempDir,
+    text: String,
+}
+
+impl Pkg {
+    fn new(input: &Path) -> Pkg {
+        let dir = tempfile::tempdir().unwrap();
+        let pkg = dir.path().join("pkg");
+        std::fs::create_dir_all(&pkg).unwrap();
+        let schemas = input.parent().unwrap().join("schemas");
+        if schemas.is_dir() {
+            copy_dir(&schemas, &pkg.join("schemas"));
+        }
+        let text = std::fs::read_to_string(input).unwrap();
+        std::fs::write(pkg.join("input.yaml"), &text).unwrap();
+        Pkg { dir, text }
+    }
+
+    fn path(&self) -> PathBuf {
+        self.dir.path().join("pkg")
+    }
+
+    fn input(&self) -> PathBuf {
+        self.path().join("input.yaml")
+    }
+
+    fn root_arg(&self) -> String {
+        format!("--root={}", self.path().display())
+    }
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let path = entry.unwrap().path();
+        std::fs::copy(&path, to.join(path.file_name().unwrap())).unwrap();
+    }
+}
 
 const MODES: [(&str, Mode); 8] = [
     ("build -o DIR", tree),
@@ -45,17 +89,21 @@ const NO_ROW: [&str; 9] = ["build", "check", "diff", "graph", "convert", "dev", 
 #[test]
 fn every_mode_renders_every_input_kind_to_the_objects_build_gives() {
     for (what, rel) in INPUTS {
-        let text = std::fs::read_to_string(project_root().join(rel)).unwrap();
-        let want = normalised(build(&text));
+        let want = normalised(build(&Pkg::new(&project_root().join(rel))));
         assert!(want.iter().any(|o| o["kind"] == "StatefulSet"), "{what}: build renders workloads");
+        let mut ran = 0;
         for (mode, run) in MODES {
-            let scratch = tempfile::tempdir().unwrap();
-            let Some(got) = run(&text, scratch.path()) else { continue };
+            let Some(got) = run(&Pkg::new(&project_root().join(rel))) else { continue };
+            ran += 1;
             let got = normalised(got);
             assert_eq!(names(&got), names(&want), "{what} through {mode}: the same objects");
             for (g, w) in got.iter().zip(&want) {
                 assert_eq!(g, w, "{what} through {mode}: {} {} differs", w["kind"], w["metadata"]["name"]);
             }
+        }
+        eprintln!("{what}: {ran} of {} modes ran", MODES.len());
+        if std::env::var_os("CI").is_some() {
+            assert_eq!(ran, MODES.len(), "{what}: under CI every mode runs");
         }
     }
 }
@@ -162,16 +210,13 @@ fn with_stdin(cmd: &mut Command, input: &str) -> Output {
 }
 
 /// The reference: `fmc build` on the input file.
-fn build(text: &str) -> Vec<Value> {
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join("input.yaml"), text).unwrap();
-    documents(&ok(Command::new(fmc_bin()).arg("build").arg(dir.path().join("input.yaml")).output().unwrap(), "build"))
+fn build(pkg: &Pkg) -> Vec<Value> {
+    documents(&ok(Command::new(fmc_bin()).arg("build").arg(pkg.input()).output().unwrap(), "build"))
 }
 
-fn tree(text: &str, dir: &Path) -> Option<Vec<Value>> {
-    std::fs::write(dir.join("input.yaml"), text).unwrap();
-    let out = dir.join("deploy");
-    ok(Command::new(fmc_bin()).arg("build").arg(dir.join("input.yaml")).arg("-o").arg(&out).output().unwrap(), "-o");
+fn tree(pkg: &Pkg) -> Option<Vec<Value>> {
+    let out = pkg.dir.path().join("deploy");
+    ok(Command::new(fmc_bin()).arg("build").arg(pkg.input()).arg("-o").arg(&out).output().unwrap(), "-o");
     let mut objects = Vec::new();
     for file in files_under(&out) {
         if file.file_name().is_some_and(|n| n != "kustomization.yaml") {
@@ -190,14 +235,22 @@ fn files_under(dir: &Path) -> Vec<PathBuf> {
     out
 }
 
-fn post_render(text: &str, _: &Path) -> Option<Vec<Value>> {
-    Some(documents(&ok(with_stdin(Command::new(fmc_bin()).arg("post-render"), text), "post-render")))
+fn post_render(pkg: &Pkg) -> Option<Vec<Value>> {
+    let out = with_stdin(Command::new(fmc_bin()).args(["post-render", &pkg.root_arg()]), &pkg.text);
+    Some(documents(&ok(out, "post-render")))
 }
 
-fn krm_direct(text: &str, _: &Path) -> Option<Vec<Value>> {
-    let items: Vec<Value> = documents(text);
+/// Items as kpt hands them over, with their path inside the package.
+fn krm_direct(pkg: &Pkg) -> Option<Vec<Value>> {
+    let mut items: Vec<Value> = documents(&pkg.text);
+    for (i, item) in items.iter_mut().enumerate() {
+        item["metadata"]["annotations"] = serde_json::json!({
+            "internal.config.kubernetes.io/path": "input.yaml",
+            "internal.config.kubernetes.io/index": i.to_string(),
+        });
+    }
     let list = serde_json::json!({"apiVersion": "config.kubernetes.io/v1", "kind": "ResourceList", "items": items});
-    let out = ok(with_stdin(Command::new(fmc_bin()).arg("krm"), &list.to_string()), "krm");
+    let out = ok(with_stdin(Command::new(fmc_bin()).args(["krm", &pkg.root_arg()]), &list.to_string()), "krm");
     Some(documents(&out)[0]["items"].as_array().unwrap().clone())
 }
 
@@ -215,12 +268,13 @@ fn tool(name: &str) -> Option<PathBuf> {
     found
 }
 
-/// A chart whose one template is the input.
-fn chart(text: &str, dir: &Path) -> PathBuf {
-    let chart = dir.join("chart");
+/// The package as a chart: its one template is the input; the schema files
+/// stay at the chart's root, which fmc is given as its root.
+fn chart(pkg: &Pkg) -> PathBuf {
+    let chart = pkg.path();
     std::fs::create_dir_all(chart.join("templates")).unwrap();
     std::fs::write(chart.join("Chart.yaml"), "apiVersion: v2\nname: modes\nversion: 0.1.0\n").unwrap();
-    std::fs::write(chart.join("templates/input.yaml"), text).unwrap();
+    std::fs::rename(pkg.input(), chart.join("templates/input.yaml")).unwrap();
     chart
 }
 
@@ -236,31 +290,50 @@ fn helm(bin: &Path, dir: &Path, args: &[&str]) -> Output {
         .unwrap()
 }
 
-fn helm3(text: &str, dir: &Path) -> Option<Vec<Value>> {
+fn helm3(pkg: &Pkg) -> Option<Vec<Value>> {
     let bin = tool("helm3")?;
-    let chart = chart(text, dir);
-    let args = ["template", "r", chart.to_str()?, "--post-renderer", fmc_bin(), "--post-renderer-args", "post-render"];
-    Some(documents(&ok(helm(&bin, dir, &args), "helm 3")))
+    let chart = chart(pkg);
+    let root = pkg.root_arg();
+    let args = [
+        "template",
+        "r",
+        chart.to_str()?,
+        "--post-renderer",
+        fmc_bin(),
+        "--post-renderer-args",
+        "post-render",
+        "--post-renderer-args",
+        &root,
+    ];
+    Some(documents(&ok(helm(&bin, pkg.dir.path(), &args), "helm 3")))
 }
 
-fn helm4(text: &str, dir: &Path) -> Option<Vec<Value>> {
+fn helm4(pkg: &Pkg) -> Option<Vec<Value>> {
     let bin = tool("helm4")?;
-    let chart = chart(text, dir);
-    Some(documents(&ok(helm(&bin, dir, &["template", "r", chart.to_str()?, "--post-renderer", "fmc"]), "helm 4")))
+    let chart = chart(pkg);
+    let root = pkg.root_arg();
+    let args = ["template", "r", chart.to_str()?, "--post-renderer", "fmc", "--post-renderer-args", &root];
+    Some(documents(&ok(helm(&bin, pkg.dir.path(), &args), "helm 4")))
 }
 
-fn kpt_eval(text: &str, _: &Path) -> Option<Vec<Value>> {
+fn kpt_eval(pkg: &Pkg) -> Option<Vec<Value>> {
     let kpt = tool("kpt")?;
-    let exec = format!("{} krm", fmc_bin());
-    let out = with_stdin(Command::new(&kpt).args(["fn", "eval", "-", "--exec", &exec, "-o", "unwrap"]), text);
+    let exec = format!("{} krm {}", fmc_bin(), pkg.root_arg());
+    let out = Command::new(&kpt)
+        .args(["fn", "eval", "pkg", "--exec", &exec, "-o", "unwrap"])
+        .current_dir(pkg.dir.path())
+        .output()
+        .unwrap();
     Some(documents(&ok(out, "kpt fn eval")))
 }
 
-fn kpt_render(text: &str, dir: &Path) -> Option<Vec<Value>> {
+/// `kpt fn render`: the Kptfile's exec takes no arguments, so the root comes
+/// from `$FMC_ROOT`.
+fn kpt_render(pkg: &Pkg) -> Option<Vec<Value>> {
     let kpt = tool("kpt")?;
-    let pkg = dir.join("pkg");
-    std::fs::create_dir_all(&pkg).unwrap();
-    std::fs::write(pkg.join("input.yaml"), text).unwrap();
+    let dir = pkg.dir.path();
+    let pkg_path = pkg.path();
+    let pkg = &pkg_path;
     let kptfile = format!(
         "apiVersion: kpt.dev/v1\nkind: Kptfile\nmetadata:\n  name: pkg\n  annotations: {{config.kubernetes.io/local-config: \"true\"}}\npipeline:\n  mutators:\n  - exec: {}\n",
         project_root().join("plugins/kpt/fmc-krm.sh").display()
@@ -270,13 +343,16 @@ fn kpt_render(text: &str, dir: &Path) -> Option<Vec<Value>> {
         .args(["fn", "render", "pkg", "--allow-exec", "-o", "unwrap"])
         .current_dir(dir)
         .env("FMC_BIN", fmc_bin())
+        .env("FMC_ROOT", pkg)
         .output()
         .unwrap();
     Some(documents(&ok(out, "kpt fn render")))
 }
 
-fn kustomize(text: &str, dir: &Path) -> Option<Vec<Value>> {
+/// The legacy kustomize plug-in: files resolve inside the kustomization root.
+fn kustomize(pkg: &Pkg) -> Option<Vec<Value>> {
     let kubectl = tool("kubectl")?;
+    let dir = &pkg.path();
     std::fs::write(dir.join("kustomization.yaml"), "resources: [input.yaml]\ntransformers: [meshbuild.yaml]\n")
         .unwrap();
     std::fs::write(
@@ -284,7 +360,6 @@ fn kustomize(text: &str, dir: &Path) -> Option<Vec<Value>> {
         "apiVersion: fmc.functionmesh.io/v1alpha1\nkind: MeshBuild\nmetadata:\n  name: fmc\nspec: {}\n",
     )
     .unwrap();
-    std::fs::write(dir.join("input.yaml"), text).unwrap();
     let out = Command::new(&kubectl)
         .args(["kustomize", "--enable-alpha-plugins"])
         .arg(dir)

@@ -23,6 +23,9 @@ fn details(sts: &Value) -> Value {
 
 #[test]
 fn java_function_worked_example() {
+    if !conformance() {
+        return;
+    }
     let out = corpus("integration/java-function/manifests.yaml");
     let sts = object(&out, "StatefulSet", "function-sample-function");
     let expected_details = json!({"tenant":"public","namespace":"default","name":"function-sample","className":"org.apache.pulsar.functions.api.examples.ExclamationFunction","logTopic":"persistent://public/default/logging-function-logs","secretsMap":"{\"name\":{\"path\":\"test-secret\",\"key\":\"username\"},\"pwd\":{\"path\":\"test-secret\",\"key\":\"password\"}}","autoAck":true,"parallelism":1,"source":{"typeClassName":"java.lang.String","inputSpecs":{"persistent://public/default/input-java-topic":{}},"subscriptionPosition":"EARLIEST"},"sink":{"typeClassName":"java.lang.String","topic":"persistent://public/default/output-java-topic","forwardSourceMessageProperty":true},"resources":{"cpu":0.05,"ram":"1000000000"},"componentType":"FUNCTION"});
@@ -55,6 +58,9 @@ fn java_function_worked_example() {
 
 #[test]
 fn labels_ports_service_and_names() {
+    if !conformance() {
+        return;
+    }
     let out = corpus("integration/java-function/manifests.yaml");
     let sts = object(&out, "StatefulSet", "function-sample-function");
     let labels = sts["metadata"]["labels"].as_object().unwrap();
@@ -81,6 +87,9 @@ fn labels_ports_service_and_names() {
 
 #[test]
 fn env_and_env_from() {
+    if !conformance() {
+        return;
+    }
     let out = corpus("integration/java-function/manifests.yaml");
     let c = main_container(object(&out, "StatefulSet", "function-sample-function"));
     assert_eq!(
@@ -96,6 +105,9 @@ fn env_and_env_from() {
 
 #[test]
 fn pod_security_defaults_are_restricted() {
+    if !conformance() {
+        return;
+    }
     let out = corpus("integration/java-function/manifests.yaml");
     let sts = object(&out, "StatefulSet", "function-sample-function");
     assert_eq!(
@@ -114,6 +126,9 @@ fn utilization(resource: &str, percent: i64) -> Value {
 
 #[test]
 fn hpa_builtin_rules_scale_by_limit_over_request() {
+    if !conformance() {
+        return;
+    }
     let out = corpus("integration/builtin-hpa/manifests.yaml");
     assert_eq!(
         metrics(&out, "function-builtin-hpa-sample-function"),
@@ -129,6 +144,9 @@ fn hpa_builtin_rules_scale_by_limit_over_request() {
 
 #[test]
 fn hpa_custom_and_default_metrics() {
+    if !conformance() {
+        return;
+    }
     let custom = corpus("integration/hpa/manifests.yaml");
     assert_eq!(metrics(&custom, "function-hpa-sample-function"), json!([utilization("cpu", 50)]));
     let default = corpus("integration/java-function/manifests.yaml");
@@ -137,6 +155,9 @@ fn hpa_custom_and_default_metrics() {
 
 #[test]
 fn vpa_copies_policies_and_targets_the_statefulset() {
+    if !conformance() {
+        return;
+    }
     let out = corpus("integration/java-function-vpa/manifests.yaml");
     let vpa = object(&out, "VerticalPodAutoscaler", "function-sample-vpa-function");
     assert_eq!(
@@ -149,6 +170,9 @@ fn vpa_copies_policies_and_targets_the_statefulset() {
 
 #[test]
 fn go_function_configuration() {
+    if !conformance() {
+        return;
+    }
     let out = corpus("integration/go-function/manifests.yaml");
     let sts = object(&out, "StatefulSet", "go-function-sample-function");
     let cmd = command(sts);
@@ -177,6 +201,9 @@ fn go_function_configuration() {
 
 #[test]
 fn quoted_function_details_survive_the_shell() {
+    if !conformance() {
+        return;
+    }
     let out = corpus("integration/quoted-function-details/manifests.yaml");
     let sts = object(&out, "StatefulSet", "function-details-quoted-sample-function");
     let cmd = command(sts);
@@ -189,6 +216,9 @@ fn quoted_function_details_survive_the_shell() {
 
 #[test]
 fn sink_details() {
+    if !conformance() {
+        return;
+    }
     let out = corpus("integration/elasticsearch-sink/manifests.yaml");
     let d = details(object(&out, "StatefulSet", "sink-sample-sink"));
     let expected = json!({"tenant":"public","namespace":"default","name":"sink-sample","className":"org.apache.pulsar.functions.api.utils.IdentityFunction","autoAck":true,"parallelism":1,"source":{"typeClassName":"org.apache.pulsar.client.api.schema.GenericObject","inputSpecs":{"persistent://public/default/input-sink-topic":{},"persistent://public/default/input-sink-topid":{},"persistent://public/default/input-sink-topie":{}},"cleanupSubscription":true,"subscriptionPosition":"EARLIEST"},"sink":{"className":"org.apache.pulsar.io.elasticsearch.ElasticSearchSink","configs":"{\"elasticSearchUrl\":\"http://quickstart-es-http.default.svc.cluster.local:9200\",\"password\":\"QqB1OtT6m79vfP7H9H0q2a82\",\"username\":\"elastic\"}","typeClassName":"org.apache.pulsar.client.api.schema.GenericObject"},"resources":{"cpu":0.1,"ram":"1000000000"},"componentType":"SINK"});
@@ -197,6 +227,9 @@ fn sink_details() {
 
 #[test]
 fn source_details_carry_the_config_twice() {
+    if !conformance() {
+        return;
+    }
     let out = corpus("integration/mongodb-source/manifests.yaml");
     let d = details(object(&out, "StatefulSet", "source-sample-source"));
     assert_eq!(d["componentType"], "SOURCE");
@@ -209,6 +242,9 @@ fn source_details_carry_the_config_twice() {
 
 #[test]
 fn window_function_details() {
+    if !conformance() {
+        return;
+    }
     let out = corpus("integration/logging-window-function/manifests.yaml");
     let d = details(object(&out, "StatefulSet", "window-function-sample-function"));
     assert_eq!(d["className"], "org.apache.pulsar.functions.windowing.WindowFunctionExecutor");
@@ -224,6 +260,9 @@ fn window_function_details() {
 
 #[test]
 fn crypto_volumes_and_mounts() {
+    if !conformance() {
+        return;
+    }
     let out = corpus("integration/crypto-function/manifests.yaml");
     let sts = object(&out, "StatefulSet", "java-function-crypto-sample-function");
     let volumes = sts["spec"]["template"]["spec"]["volumes"].as_array().unwrap();
@@ -244,6 +283,9 @@ fn crypto_volumes_and_mounts() {
 
 #[test]
 fn oauth2_auth_and_volume() {
+    if !conformance() {
+        return;
+    }
     let out = corpus("integration-oauth2/java-function/manifests.yaml");
     let sts = object(&out, "StatefulSet", "function-sample-function");
     let words = shell_words(&command(sts));
@@ -261,6 +303,9 @@ fn oauth2_auth_and_volume() {
 
 #[test]
 fn package_service_download_and_wiring() {
+    if !conformance() {
+        return;
+    }
     let out = corpus("integration-oauth2/java-download-function-with-package-service/manifests.yaml");
     let sts = object(&out, "StatefulSet", "function-download-sample-package-service-function");
     let cmd = command(sts);
@@ -280,6 +325,9 @@ fn package_service_download_and_wiring() {
 
 #[test]
 fn download_without_package_service_uses_the_runtime_connection() {
+    if !conformance() {
+        return;
+    }
     let out = corpus("integration/py-download-function/manifests.yaml");
     let cmd = command(object(&out, "StatefulSet", "py-function-download-sample-function"));
     assert!(cmd.starts_with("/pulsar/bin/pulsar-admin --admin-url $webServiceURL packages download function://public/default/test-py-function --path exclamation_function.py && "), "{cmd}");
@@ -288,6 +336,9 @@ fn download_without_package_service_uses_the_runtime_connection() {
 
 #[test]
 fn init_container_downloader() {
+    if !conformance() {
+        return;
+    }
     let options = BuildOptions { enable_init_containers: true, ..BuildOptions::default() };
     let out = build_file(&corpus_root().join("integration/java-download-function/manifests.yaml"), &options);
     let sts = object(&out, "StatefulSet", "function-download-sample-function");
@@ -308,6 +359,9 @@ fn init_container_downloader() {
 
 #[test]
 fn backend_config_env_and_policy() {
+    if !conformance() {
+        return;
+    }
     let dir = corpus_root().join("integration/global-and-namespaced-config");
     let sources = sources_from_files(&[
         &dir.join("manifests.yaml"),
@@ -333,6 +387,9 @@ fn backend_config_env_and_policy() {
 
 #[test]
 fn health_check_liveness() {
+    if !conformance() {
+        return;
+    }
     let out = corpus("integration/health-check/manifests.yaml");
     let c = main_container(object(&out, "StatefulSet", "health-check-sample-function"));
     assert_eq!(
@@ -343,6 +400,9 @@ fn health_check_liveness() {
 
 #[test]
 fn function_mesh_expands_into_member_workloads() {
+    if !conformance() {
+        return;
+    }
     let out = corpus("integration/functionmesh/manifests.yaml");
     for member in ["java-function", "golang-function", "python-function"] {
         let sts = object(&out, "StatefulSet", &format!("functionmesh-sample-{member}-function"));

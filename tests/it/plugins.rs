@@ -149,6 +149,9 @@ fn function_yaml() -> String {
 
 #[test]
 fn kpt_fn_eval_exec() {
+    if !conformance() {
+        return;
+    }
     let Some(kpt) = tool("kpt") else { return };
     let exec = format!("{} krm", fmc_bin());
     let ok =
@@ -167,6 +170,9 @@ fn kpt_fn_eval_exec() {
 
 #[test]
 fn kpt_fn_render_with_a_kptfile() {
+    if !conformance() {
+        return;
+    }
     let Some(kpt) = tool("kpt") else { return };
     let dir = tempfile::tempdir().unwrap();
     let pkg = dir.path().join("pkg");
@@ -190,6 +196,9 @@ fn kpt_fn_render_with_a_kptfile() {
 
 #[test]
 fn kubectl_kustomize_legacy_plugin() {
+    if !conformance() {
+        return;
+    }
     let Some(kubectl) = tool("kubectl") else { return };
     let dir = tempfile::tempdir().unwrap();
     let kz = dir.path();

@@ -64,6 +64,9 @@ fn value<'a>(args: &'a [String], flag: &str) -> &'a str {
 
 #[test]
 fn java_instance_receives_intact_details_and_shard_id() {
+    if !conformance() {
+        return;
+    }
     let (args, dir) =
         run("integration/quoted-function-details/manifests.yaml", "function-details-quoted-sample-function", None);
     assert_eq!(value(&args, "--instance_id"), "2");
@@ -77,6 +80,9 @@ fn java_instance_receives_intact_details_and_shard_id() {
 
 #[test]
 fn python_instance_and_log_config() {
+    if !conformance() {
+        return;
+    }
     let (args, dir) = run("integration/python-log-format-json/manifests.yaml", "python-log-format-json-function", None);
     assert_eq!(args[0], format!("{}/pulsar/instances/python-instance/python_instance_main.py", dir.path().display()));
     assert_eq!(value(&args, "--logging_file"), "python-log-format-json-2.log");
@@ -88,6 +94,9 @@ fn python_instance_and_log_config() {
 
 #[test]
 fn oauth2_parameters_reach_the_instance_as_json() {
+    if !conformance() {
+        return;
+    }
     let (args, _dir) = run("integration-oauth2/java-function/manifests.yaml", "function-sample-function", None);
     let params: Value = serde_json::from_str(value(&args, "--client_auth_params")).unwrap();
     assert_eq!(params["issuer_url"], "https://auth.sncloud-stg.dev/");
@@ -95,6 +104,9 @@ fn oauth2_parameters_reach_the_instance_as_json() {
 
 #[test]
 fn go_instance_receives_expanded_configuration() {
+    if !conformance() {
+        return;
+    }
     let (args, _dir) = run(
         "integration/go-function/manifests.yaml",
         "go-function-sample-function",
