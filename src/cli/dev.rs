@@ -27,6 +27,7 @@ use std::time::{Duration, Instant};
 pub struct DevArgs<'a> {
     pub paths: &'a [PathBuf],
     pub broker: Option<String>,
+    pub pulsar_lite: Option<PathBuf>,
     pub runner_dir: Option<PathBuf>,
     pub work_dir: Option<PathBuf>,
     /// Stop after this long (tests, demos); until Ctrl-C otherwise.
@@ -107,7 +108,7 @@ fn run(args: &DevArgs, stdout: &mut dyn Write, stderr: &mut dyn Write) -> Result
     let mut processes = Vec::new();
     let url = match &args.broker {
         Some(url) => url.clone(),
-        None => start_local_broker(&work, bin_dir.as_deref(), &mut processes)?,
+        None => start_local_broker(&work, &pulsar_lite(args)?, bin_dir.as_deref(), &mut processes)?,
     };
     let _ = writeln!(stderr, "fmc dev: broker {url}; logs and configurations in {}", work.display());
     let base_dir = args.paths.first().and_then(|p| p.parent()).unwrap_or(Path::new("."));
@@ -158,15 +159,48 @@ fn wait_for(addr: SocketAddr, what: &str) -> Result<(), String> {
     Ok(())
 }
 
-/// pulsar-lite from PATH plus the checksum relay; returns the relay's URL.
-fn start_local_broker(work: &Path, bin_dir: Option<&Path>, processes: &mut Vec<Process>) -> Result<String, String> {
-    let lite =
-        find_binary("pulsar-lite", None).map_err(|_| "no --broker given and no `pulsar-lite` on PATH".to_string())?;
+/// The pulsar-lite binary: `--pulsar-lite`, else on PATH, else inside the
+/// package `pip install pulsar-lite` installed (it puts no `pulsar-lite` on
+/// PATH: the binary is `pulsar_lite/bin/pulsar-lite` in site-packages).
+fn pulsar_lite(args: &DevArgs) -> Result<PathBuf, String> {
+    if let Some(path) = &args.pulsar_lite {
+        return if path.is_file() {
+            Ok(path.clone())
+        } else {
+            Err(format!("--pulsar-lite {} is no file", path.display()))
+        };
+    }
+    if let Ok(path) = find_binary("pulsar-lite", None) {
+        return Ok(path);
+    }
+    let script = "import os, pulsar_lite; print(os.path.dirname(pulsar_lite.__file__))";
+    ["python3", "python"]
+        .iter()
+        .filter_map(|python| {
+            Command::new(python).args(["-c", script]).stderr(std::process::Stdio::null()).output().ok()
+        })
+        .filter(|out| out.status.success())
+        .map(|out| PathBuf::from(String::from_utf8_lossy(&out.stdout).trim()).join("bin/pulsar-lite"))
+        .find(|p| p.is_file())
+        .ok_or_else(|| {
+            "no --broker given and no pulsar-lite: not on PATH, not in the python3 on PATH \
+             (pip install pulsar-lite), no --pulsar-lite PATH"
+                .to_string()
+        })
+}
+
+/// pulsar-lite plus the checksum relay; returns the relay's URL.
+fn start_local_broker(
+    work: &Path,
+    lite: &Path,
+    bin_dir: Option<&Path>,
+    processes: &mut Vec<Process>,
+) -> Result<String, String> {
     let relay = find_binary("fmc-pulsar-relay", bin_dir)?;
     let (broker_addr, metrics_addr, relay_addr) = (free_addr()?, free_addr()?, free_addr()?);
     let config = work.join("pulsar-lite.toml");
     std::fs::write(&config, format!("[metrics]\naddr = \"{metrics_addr}\"\n")).map_err(|e| e.to_string())?;
-    let mut command = Command::new(&lite);
+    let mut command = Command::new(lite);
     command
         .arg("--config")
         .arg(&config)

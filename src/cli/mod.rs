@@ -32,7 +32,7 @@ pub const EXIT_USAGE: u8 = 2;
     about = "The Function Mesh compiler: Function Mesh resources → plain Kubernetes manifests"
 )]
 #[command(
-    after_help = "Examples:\n  fmc build examples/operator/java-function.yaml > manifests.yaml\n  fmc check --types examples/dsl/cdc-pipeline/mesh.yaml\n  fmc build --env staging examples/dsl/cdc-pipeline/mesh.yaml\n  fmc graph --format mermaid examples/dsl/analytics/mesh.yaml\n  fmc convert examples/operator/pipeline-mesh.yaml > mesh.yaml\n  fmc explain R001\n  fmc schema > fmc-input.schema.json"
+    after_help = "Examples:\n  fmc build examples/operator/java-function.yaml > manifests.yaml\n  fmc check --types examples/dsl/cdc-pipeline/mesh.yaml\n  fmc build --env staging examples/dsl/cdc-pipeline/mesh.yaml\n  fmc graph --format mermaid examples/dsl/clickstream-analytics/mesh.yaml\n  fmc convert examples/operator/pipeline-mesh.yaml > mesh.yaml\n  fmc explain R001\n  fmc schema > fmc-input.schema.json"
 )]
 pub struct Cli {
     #[command(subcommand)]
@@ -106,6 +106,10 @@ pub enum Command {
         /// A broker to use (`pulsar://host:6650`) instead of a local pulsar-lite.
         #[arg(long, value_name = "URL")]
         broker: Option<String>,
+        /// The pulsar-lite binary (default: on PATH, else where `pip install
+        /// pulsar-lite` put it for the `python3` on PATH).
+        #[arg(long, value_name = "PATH", env = "FMC_PULSAR_LITE")]
+        pulsar_lite: Option<PathBuf>,
         /// Where fmc-runner and fmc-pulsar-relay are (default: beside fmc, then PATH).
         #[arg(long, value_name = "DIR")]
         runner_dir: Option<PathBuf>,
@@ -328,10 +332,11 @@ pub fn run_with(cli: Cli, stdout: &mut dyn Write, stderr: &mut dyn Write) -> u8 
             graph::graph(&paths, format, &report, &options, stdout, stderr)
         }
         Command::Convert { paths, report } => graph::convert(&paths, &report, stdout, stderr),
-        Command::Dev { paths, broker, runner_dir, work_dir, duration, report, options } => {
+        Command::Dev { paths, broker, pulsar_lite, runner_dir, work_dir, duration, report, options } => {
             let args = dev::DevArgs {
                 paths: &paths,
                 broker,
+                pulsar_lite,
                 runner_dir,
                 work_dir,
                 duration,

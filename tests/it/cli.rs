@@ -203,3 +203,24 @@ fn unknown_environment_is_a_diagnostic_and_target_operator_emits_crs() {
     assert_eq!(out.status.code(), Some(0));
     assert!(String::from_utf8(out.stdout).unwrap().contains("kind: Function\n"));
 }
+
+/// Every example `fmc --help` shows runs as shown (output redirections
+/// aside), from the project root: a broken example cannot ship.
+#[test]
+fn every_example_in_the_help_runs() {
+    let help = Command::new(env!("CARGO_BIN_EXE_fmc")).arg("--help").output().unwrap();
+    let help = String::from_utf8_lossy(&help.stdout).to_string();
+    let examples: Vec<&str> = help
+        .split("Examples:")
+        .nth(1)
+        .unwrap_or_default()
+        .lines()
+        .filter_map(|l| l.trim().strip_prefix("fmc "))
+        .collect();
+    assert!(examples.len() >= 5, "{help}");
+    for example in examples {
+        let args: Vec<&str> = example.split(" > ").next().unwrap().split_whitespace().collect();
+        let out = Command::new(env!("CARGO_BIN_EXE_fmc")).args(&args).current_dir(project_root()).output().unwrap();
+        assert_eq!(out.status.code(), Some(0), "fmc {example}\n{}", String::from_utf8_lossy(&out.stderr));
+    }
+}

@@ -214,7 +214,8 @@ print("ok", len(got))
 }
 
 /// `fmc dev`: a two-function native mesh runs locally against a pulsar-lite it
-/// starts from PATH; messages flow end to end and the live lines count them.
+/// finds where pip installed it; messages flow end to end and the live lines
+/// count them.
 #[test]
 fn fmc_dev_runs_a_native_mesh_against_a_local_pulsar_lite() {
     use std::io::BufRead;
@@ -250,7 +251,12 @@ spec:
 ",
     )
     .unwrap();
-    let path = format!("{}:{}", broker_bin.parent().unwrap().display(), std::env::var("PATH").unwrap_or_default());
+    // As after `pip install pulsar-lite` in a venv: its python3 on PATH, no
+    // `pulsar-lite` there (the binary stays inside the package); fmc dev finds it.
+    assert!(broker_bin.is_file());
+    let venv_bin = project_root().join(".venv/bin");
+    assert!(!venv_bin.join("pulsar-lite").exists(), "pip put no pulsar-lite on PATH");
+    let path = format!("{}:{}", venv_bin.display(), std::env::var("PATH").unwrap_or_default());
     let mut fmc = Killed(
         Command::new(env!("CARGO_BIN_EXE_fmc"))
             .arg("dev")

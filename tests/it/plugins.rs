@@ -246,3 +246,40 @@ fn the_release_namespace_reaches_generated_objects_through_the_documented_argume
         assert!(!out.contains("compute.functionmesh.io/namespace: default"), "{name}: {out}");
     }
 }
+
+/// Helm 3 and Helm 4 on one machine: Helm 4 installs plug-ins into the
+/// folder both share and Helm 3 cannot read a `postrenderer/v1` manifest, so
+/// the README points Helm 4 alone at the plug-in (`HELM_PLUGINS`); Helm 3,
+/// with the same homes, then loads nothing it cannot read.
+#[test]
+fn helm3_and_helm4_side_by_side() {
+    let (Some(helm3), Some(helm4)) = (tool("helm3"), tool("helm4")) else { return };
+    let home = tempfile::tempdir().unwrap();
+    let chart = chart();
+    let run = |bin: &Path, plugins: Option<&Path>, args: &[&str]| {
+        let mut cmd = Command::new(bin);
+        cmd.args(args)
+            .env("HELM_CONFIG_HOME", home.path().join("config"))
+            .env("HELM_DATA_HOME", home.path().join("data"))
+            .env("HELM_CACHE_HOME", home.path().join("cache"))
+            .env("FMC_BIN", fmc_bin())
+            .env_remove("HELM_PLUGINS");
+        if let Some(p) = plugins {
+            cmd.env("HELM_PLUGINS", p);
+        }
+        cmd.output().unwrap()
+    };
+    let four = run(
+        &helm4,
+        Some(&project_root().join("plugins/helm")),
+        &["template", "r", chart.to_str().unwrap(), "--post-renderer", "fmc"],
+    );
+    assert!(four.status.success(), "{}", text(&four.stderr));
+    assert!(text(&four.stdout).contains("kind: StatefulSet"));
+    let args =
+        ["template", "r", chart.to_str().unwrap(), "--post-renderer", fmc_bin(), "--post-renderer-args", "post-render"];
+    let three = run(&helm3, None, &args);
+    assert!(three.status.success(), "{}", text(&three.stderr));
+    assert!(!text(&three.stderr).contains("failed to load plugin"), "{}", text(&three.stderr));
+    assert!(text(&three.stdout).contains("kind: StatefulSet"));
+}
