@@ -71,7 +71,8 @@ fn copy_dir(from: &Path, to: &Path) {
     }
 }
 
-const MODES: [(&str, Mode); 8] = [
+const MODES: [(&str, Mode); 9] = [
+    ("Argo CD plug-in (examples/argocd)", argocd),
     ("build -o DIR", tree),
     ("post-render (stdin)", post_render),
     ("helm 3 --post-renderer", helm3),
@@ -347,6 +348,29 @@ fn kpt_render(pkg: &Pkg) -> Option<Vec<Value>> {
         .output()
         .unwrap();
     Some(documents(&ok(out, "kpt fn render")))
+}
+
+/// The Argo CD Config Management Plugin as shipped: its `discover` command
+/// must find the package, its `generate` command (fmc on PATH, run in the
+/// app's folder) renders it.
+fn argocd(pkg: &Pkg) -> Option<Vec<Value>> {
+    let plugin = std::fs::read_to_string(project_root().join("examples/argocd/plugin.yaml")).unwrap();
+    let plugin = &documents(&plugin)[0]["spec"];
+    let fmc_dir = Path::new(fmc_bin()).parent().unwrap().display().to_string();
+    let path = format!("{fmc_dir}:{}", std::env::var("PATH").unwrap_or_default());
+    let run = |command: &Value| {
+        let words: Vec<&str> = command.as_array().unwrap().iter().map(|w| w.as_str().unwrap()).collect();
+        Command::new(words[0])
+            .args(&words[1..])
+            .current_dir(pkg.path())
+            .env("PATH", &path)
+            .env("ARGOCD_APP_NAMESPACE", "default")
+            .output()
+            .unwrap()
+    };
+    let found = ok(run(&plugin["discover"]["find"]["command"]), "argocd discover");
+    assert!(!found.trim().is_empty(), "discover finds the package");
+    Some(documents(&ok(run(&plugin["generate"]["command"]), "argocd generate")))
 }
 
 /// The legacy kustomize plug-in: files resolve inside the kustomization root.
