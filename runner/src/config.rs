@@ -431,6 +431,23 @@ mod tests {
     }
 
     #[test]
+    fn jq_isolation_is_the_default_and_its_memory_bound_has_a_floor() {
+        let with = |function: &str| {
+            parse(&format!(
+                r#"{{"tenant":"t","namespace":"n","name":"f","inputs":["persistent://t/n/in"],"function":{function}}}"#
+            ))
+        };
+        let c = with(r#"{"jq":{"program":"."}}"#).unwrap();
+        assert!(matches!(c.function, FunctionConfig::Jq { isolation: Isolation::Process, max_memory: None, .. }));
+        let err =
+            with(r#"{"route":{"program":".","topics":{"a":"persistent://t/n/a"},"maxMemory":1000}}"#).unwrap_err();
+        assert!(err.contains("at least 32 MiB"), "{err}");
+        let inline = with(r#"{"jq":{"program":".","isolation":"none","maxMemory":1000}}"#).unwrap();
+        assert!(matches!(inline.function, FunctionConfig::Jq { isolation: Isolation::None, .. }), "no child, no floor");
+        assert!(with(r#"{"jq":{"program":".","isolation":"thread"}}"#).is_err());
+    }
+
+    #[test]
     fn wasm_options_are_camel_case_and_the_old_name_still_works() {
         for field in ["maxMemory", "max_memory"] {
             let json = format!(r#"{{"wasm":{{"path":"/m.wasm","{field}":1024}}}}"#);

@@ -10,9 +10,8 @@
 
 use crate::support::*;
 use serde_json::Value;
-use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Output};
 
 fn fmc_bin() -> &'static str {
     env!("CARGO_BIN_EXE_fmc")
@@ -204,12 +203,6 @@ fn ok(out: Output, mode: &str) -> String {
     String::from_utf8(out.stdout).unwrap()
 }
 
-fn with_stdin(cmd: &mut Command, input: &str) -> Output {
-    let mut child = cmd.stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
-    child.stdin.take().unwrap().write_all(input.as_bytes()).unwrap();
-    child.wait_with_output().unwrap()
-}
-
 /// The reference: `fmc build` on the input file.
 fn build(pkg: &Pkg) -> Vec<Value> {
     documents(&ok(Command::new(fmc_bin()).arg("build").arg(pkg.input()).output().unwrap(), "build"))
@@ -237,7 +230,7 @@ fn files_under(dir: &Path) -> Vec<PathBuf> {
 }
 
 fn post_render(pkg: &Pkg) -> Option<Vec<Value>> {
-    let out = with_stdin(Command::new(fmc_bin()).args(["post-render", &pkg.root_arg()]), &pkg.text);
+    let out = run_with_stdin(Command::new(fmc_bin()).args(["post-render", &pkg.root_arg()]), &pkg.text);
     Some(documents(&ok(out, "post-render")))
 }
 
@@ -251,22 +244,8 @@ fn krm_direct(pkg: &Pkg) -> Option<Vec<Value>> {
         });
     }
     let list = serde_json::json!({"apiVersion": "config.kubernetes.io/v1", "kind": "ResourceList", "items": items});
-    let out = ok(with_stdin(Command::new(fmc_bin()).args(["krm", &pkg.root_arg()]), &list.to_string()), "krm");
+    let out = ok(run_with_stdin(Command::new(fmc_bin()).args(["krm", &pkg.root_arg()]), &list.to_string()), "krm");
     Some(documents(&out)[0]["items"].as_array().unwrap().clone())
-}
-
-/// A tool from `.tools/bin` or PATH; `None` (skip) only outside CI.
-fn tool(name: &str) -> Option<PathBuf> {
-    let local = project_root().join(".tools/bin").join(name);
-    if local.exists() {
-        return Some(local);
-    }
-    let found = std::env::var_os("PATH")
-        .and_then(|paths| std::env::split_paths(&paths).map(|p| p.join(name)).find(|p| p.exists()));
-    if found.is_none() {
-        assert!(std::env::var_os("CI").is_none(), "{name} not found (run scripts/setup.sh)");
-    }
-    found
 }
 
 /// The package as a chart: its one template is the input; the schema files

@@ -3,27 +3,11 @@
 //! are the ones the README shows. Under CI a missing tool fails the test.
 
 use crate::support::*;
-use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Output};
 
 fn fmc_bin() -> &'static str {
     env!("CARGO_BIN_EXE_fmc")
-}
-
-/// A tool from `.tools/bin` or PATH; `None` (skip) only outside CI.
-fn tool(name: &str) -> Option<PathBuf> {
-    let local = project_root().join(".tools/bin").join(name);
-    if local.exists() {
-        return Some(local);
-    }
-    let found = std::env::var_os("PATH")
-        .and_then(|paths| std::env::split_paths(&paths).map(|p| p.join(name)).find(|p| p.exists()));
-    if found.is_none() {
-        assert!(std::env::var_os("CI").is_none(), "{name} not found (run scripts/setup.sh)");
-        eprintln!("skipping: {name} not installed");
-    }
-    found
 }
 
 fn chart() -> PathBuf {
@@ -135,12 +119,6 @@ fn helm4_post_renderer_plugin() {
     // Helm 4 discards the renderer's stderr: the diagnostics are in the file.
     let log = std::fs::read_to_string(home.path().join("fmc-diagnostics.log")).unwrap();
     assert!(log.contains("P007") && log.contains("replica"), "{log}");
-}
-
-fn run_with_stdin(cmd: &mut Command, input: &str) -> Output {
-    let mut child = cmd.stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
-    child.stdin.take().unwrap().write_all(input.as_bytes()).unwrap();
-    child.wait_with_output().unwrap()
 }
 
 fn function_yaml() -> String {

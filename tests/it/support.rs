@@ -3,7 +3,9 @@
 use fmc::options::BuildOptions;
 use fmc::pipeline::{CompileOutput, compile};
 use fmc::source::SourceMap;
+use std::io::Write;
 use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
 
 pub fn project_root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -136,4 +138,26 @@ pub fn shell_words(cmd: &str) -> Vec<String> {
 pub fn flag_value<'a>(words: &'a [String], flag: &str) -> &'a str {
     let i = words.iter().position(|w| w == flag).unwrap_or_else(|| panic!("no {flag} in {words:?}"));
     &words[i + 1]
+}
+
+/// A tool from `.tools/bin` or PATH; `None` (skip) only outside CI.
+pub fn tool(name: &str) -> Option<PathBuf> {
+    let local = project_root().join(".tools/bin").join(name);
+    if local.exists() {
+        return Some(local);
+    }
+    let found = std::env::var_os("PATH")
+        .and_then(|paths| std::env::split_paths(&paths).map(|p| p.join(name)).find(|p| p.exists()));
+    if found.is_none() {
+        assert!(std::env::var_os("CI").is_none(), "{name} not found (run scripts/setup.sh)");
+        eprintln!("skipping: {name} not installed");
+    }
+    found
+}
+
+/// Runs `cmd` with `input` on its stdin.
+pub fn run_with_stdin(cmd: &mut Command, input: &str) -> Output {
+    let mut child = cmd.stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
+    child.stdin.take().unwrap().write_all(input.as_bytes()).unwrap();
+    child.wait_with_output().unwrap()
 }
