@@ -6,6 +6,7 @@ mod cli;
 mod corpus;
 mod determinism;
 mod diagnostics;
+mod docs;
 mod dsl;
 mod fuzz_regressions;
 mod gitops;

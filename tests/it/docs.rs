@@ -1,0 +1,153 @@
+//! The documentation's commands and paths work: every `fmc` command in a
+//! shell block of the README or docs/*.md runs, with its placeholder names
+//! replaced by shipped files, and every repository path the text names
+//! exists. A snippet with a name that is neither a real file nor a listed
+//! placeholder fails, so a broken example cannot ship. (`fmc --help`'s own
+//! examples: `cli::every_example_in_the_help_runs`.)
+
+use crate::support::project_root;
+use std::process::Command;
+
+/// Placeholder → what stands in for it. `{tmp}` is a fresh folder per document.
+const PLACEHOLDERS: [(&str, &str); 10] = [
+    ("[PATH…]", "examples/dsl/clickstream-analytics/mesh.yaml"),
+    ("PATH…", "examples/dsl/clickstream-analytics/mesh.yaml"),
+    ("CODE", "C018"),
+    ("mesh/", "examples/dsl/cdc-pipeline/"),
+    ("mesh.yaml", "examples/dsl/clickstream-analytics/mesh.yaml"),
+    ("operator-resources.yaml", "examples/operator/pipeline-mesh.yaml"),
+    ("deploy/", "{tmp}/deploy/"),
+    ("old/", "examples/operator/"),
+    ("new/", "examples/operator/"),
+    ("--format dot|mermaid", "--format mermaid"),
+];
+
+/// Subcommands a snippet shows but this test does not run, and where they are tested.
+const RUN_ELSEWHERE: [(&str, &str); 1] =
+    [("dev", "native_runtime::fmc_dev_runs_a_native_mesh_against_a_local_pulsar_lite")];
+
+fn documents() -> Vec<(String, String)> {
+    let mut out = vec![("README.md".to_string(), std::fs::read_to_string(project_root().join("README.md")).unwrap())];
+    let mut docs: Vec<_> = std::fs::read_dir(project_root().join("docs")).unwrap().map(|e| e.unwrap().path()).collect();
+    docs.sort();
+    for path in docs.into_iter().filter(|p| p.extension().is_some_and(|e| e == "md")) {
+        let name = format!("docs/{}", path.file_name().unwrap().to_string_lossy());
+        out.push((name, std::fs::read_to_string(path).unwrap()));
+    }
+    out
+}
+
+/// The lines of the fenced `sh` blocks of `text`.
+fn shell_lines(text: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut in_shell = false;
+    for line in text.lines() {
+        let fence = line.trim_start();
+        if let Some(info) = fence.strip_prefix("```") {
+            in_shell = !in_shell && matches!(info.trim(), "sh" | "bash" | "shell");
+            continue;
+        }
+        if in_shell {
+            out.push(line.trim().to_string());
+        }
+    }
+    out
+}
+
+/// An `fmc` command line without its comment, placeholders replaced.
+fn runnable(line: &str, tmp: &str) -> Option<Vec<String>> {
+    let command = line.split(" #").next()?.trim();
+    let command = command.strip_prefix("fmc ")?;
+    let mut command = format!(" {command} ");
+    for (placeholder, real) in PLACEHOLDERS {
+        command = command.replace(&format!(" {placeholder} "), &format!(" {} ", real.replace("{tmp}", tmp)));
+    }
+    let words: Vec<String> = command.split(" > ").next()?.split_whitespace().map(str::to_string).collect();
+    Some(words)
+}
+
+#[test]
+fn every_fmc_command_in_the_docs_runs() {
+    let mut ran = 0;
+    for (doc, text) in documents() {
+        let tmp = tempfile::tempdir().unwrap();
+        for line in shell_lines(&text) {
+            let Some(words) = runnable(&line, &tmp.path().display().to_string()) else { continue };
+            if RUN_ELSEWHERE.iter().any(|(sub, _)| words.first().is_some_and(|w| w == sub)) {
+                continue;
+            }
+            for w in words.iter().filter(|w| !w.starts_with('-') && w.contains('/')) {
+                let exists = std::path::Path::new(w).is_absolute() || project_root().join(w).exists();
+                assert!(exists || w.starts_with(&tmp.path().display().to_string()), "{doc}: `{line}` names `{w}`");
+            }
+            let out =
+                Command::new(env!("CARGO_BIN_EXE_fmc")).args(&words).current_dir(project_root()).output().unwrap();
+            assert_eq!(
+                out.status.code(),
+                Some(0),
+                "{doc}: `{line}` ran as `fmc {}`:\n{}",
+                words.join(" "),
+                String::from_utf8_lossy(&out.stderr)
+            );
+            ran += 1;
+        }
+    }
+    assert!(ran >= 15, "only {ran} commands found");
+}
+
+/// `text` without its fenced blocks other than shell ones (YAML examples
+/// name files relative to the reader's own mesh, not to this repository).
+fn prose_and_shell(text: &str) -> String {
+    let mut out = String::new();
+    let mut fence: Option<bool> = None;
+    for line in text.lines() {
+        if let Some(info) = line.trim_start().strip_prefix("```") {
+            fence = match fence {
+                None => Some(matches!(info.trim(), "sh" | "bash" | "shell")),
+                Some(_) => None,
+            };
+            continue;
+        }
+        if fence != Some(false) {
+            out.push_str(line);
+            out.push('\n');
+        }
+    }
+    out
+}
+
+/// Every path into the repository that the README and docs/*.md name in
+/// prose, backticks, links or shell blocks exists.
+#[test]
+fn every_repository_path_in_the_docs_exists() {
+    const TOP: [&str; 11] = [
+        "examples/",
+        "docs/",
+        "plugins/",
+        "scripts/",
+        "schemas/",
+        "fixtures/",
+        "runner/",
+        "src/",
+        "bench/",
+        "tests/",
+        "sdk/",
+    ];
+    let mut checked = 0;
+    for (doc, text) in documents() {
+        for token in prose_and_shell(&text).split(['`', '(', ')', ' ', '\n', '[', ']', ',', '"']) {
+            let token = token.trim_end_matches(['.', ':', ';', '}']).split('#').next().unwrap_or_default();
+            if !TOP.iter().any(|t| token.starts_with(t)) || token.contains(['<', '*', '…', '{', '$']) {
+                continue;
+            }
+            let base = if doc.starts_with("docs/") && !project_root().join(token).exists() {
+                project_root().join("docs")
+            } else {
+                project_root()
+            };
+            assert!(base.join(token).exists(), "{doc} names `{token}`, which does not exist");
+            checked += 1;
+        }
+    }
+    assert!(checked >= 20, "only {checked} paths found");
+}
