@@ -95,6 +95,56 @@ fn every_fmc_command_in_the_docs_runs() {
     assert!(ran >= 15, "only {ran} commands found");
 }
 
+/// Shell lines that run another tool (Helm, kpt, kubectl), each with the
+/// test that runs that invocation for real (with a scratch chart, package or
+/// kustomization in place of the placeholder).
+const TOOL_LINES: [(&str, &str); 7] = [
+    (
+        "helm template r examples/helm/pulsar-function --post-renderer fmc --post-renderer-args post-render",
+        "helm3_post_renderer",
+    ),
+    ("helm plugin install ./plugins/helm/fmc", "helm4_post_renderer_plugin"),
+    ("helm template r examples/helm/pulsar-function --post-renderer fmc", "helm4_post_renderer_plugin"),
+    (
+        "helm template r CHART -n streams",
+        "the_release_namespace_reaches_generated_objects_through_the_documented_argument",
+    ),
+    ("kpt fn eval - --exec \"fmc krm\"", "kpt_fn_eval_exec"),
+    ("kpt fn render pkg --allow-exec", "kpt_fn_render_with_a_kptfile"),
+    ("KUSTOMIZE_PLUGIN_HOME=$PWD/plugins/kustomize kubectl kustomize", "kubectl_kustomize_legacy_plugin"),
+];
+
+/// Every other command a shell block shows is run by a test: `bash`
+/// scripts exist, and each Helm, kpt or kubectl line has its test.
+#[test]
+fn every_other_command_in_the_docs_has_its_test() {
+    let sources: String = ["plugins.rs", "modes.rs"]
+        .iter()
+        .map(|f| std::fs::read_to_string(project_root().join("tests/it").join(f)).unwrap())
+        .collect();
+    let mut checked = 0;
+    for (doc, text) in documents() {
+        for line in shell_lines(&text) {
+            let command = line.split(" #").next().unwrap_or_default().trim();
+            if command.is_empty() || command.starts_with('#') || command.starts_with("fmc ") {
+                continue;
+            }
+            if let Some(script) = command.strip_prefix("bash ") {
+                let script = script.split_whitespace().next().unwrap_or_default();
+                assert!(project_root().join(script).is_file(), "{doc}: `{line}`: no {script}");
+            } else {
+                let (_, test) = TOOL_LINES
+                    .iter()
+                    .find(|(prefix, _)| command.starts_with(prefix))
+                    .unwrap_or_else(|| panic!("{doc}: `{line}` is run by no test (add it to TOOL_LINES)"));
+                assert!(sources.contains(&format!("fn {test}(")), "{doc}: `{line}`: no test `{test}`");
+            }
+            checked += 1;
+        }
+    }
+    assert!(checked >= 8, "only {checked} commands found");
+}
+
 /// `text` without its fenced blocks other than shell ones (YAML examples
 /// name files relative to the reader's own mesh, not to this repository).
 fn prose_and_shell(text: &str) -> String {
