@@ -175,9 +175,11 @@ impl Parser {
             Some("map") => Avro::Map(Box::new(self.ty(obj.get("values").ok_or("map without `values`")?, ns)?)),
             _ => self.ty(ty, ns)?,
         };
+        // The specification: a logical type an implementation does not know is
+        // ignored, and the value read as its underlying type.
         Ok(match obj.get("logicalType").and_then(|l| l.as_str()) {
-            Some(l) => Avro::Logical(Box::new(base), logical_label(l, obj)),
-            None => base,
+            Some(l) if KNOWN_LOGICAL_TYPES.contains(&l) => Avro::Logical(Box::new(base), logical_label(l, obj)),
+            _ => base,
         })
     }
 
@@ -250,6 +252,23 @@ impl Parser {
         Ok(Avro::Named(full))
     }
 }
+
+/// The logical types of the Avro specification (1.12); any other is ignored.
+const KNOWN_LOGICAL_TYPES: [&str; 13] = [
+    "decimal",
+    "big-decimal",
+    "uuid",
+    "date",
+    "time-millis",
+    "time-micros",
+    "timestamp-millis",
+    "timestamp-micros",
+    "timestamp-nanos",
+    "local-timestamp-millis",
+    "local-timestamp-micros",
+    "local-timestamp-nanos",
+    "duration",
+];
 
 /// `decimal(10,2)` keeps precision and scale: they change how bytes are read.
 fn logical_label(logical: &str, obj: &serde_json::Map<String, serde_json::Value>) -> String {
@@ -348,7 +367,9 @@ impl Resolver<'_> {
         let (Some(rd), Some(wd)) = (self.reader.named.get(rn), self.writer.named.get(wn)) else {
             return Err(format!("unknown named type `{rn}` or `{wn}`"));
         };
-        let names_match = short(rn) == short(wn) || rd.aliases.iter().any(|a| a == wn || short(a) == short(wn));
+        // As Avro's own check: the same unqualified name, or a reader alias
+        // (qualified by the reader's namespace) that is the writer's full name.
+        let names_match = short(rn) == short(wn) || rd.aliases.iter().any(|a| a == wn);
         match (&rd.def, &wd.def) {
             (NamedDef::Record { fields: rf }, NamedDef::Record { fields: wf }) => {
                 if !names_match {
