@@ -27,6 +27,18 @@ pub enum ReadError {
     Refused(String),
     /// Inside the root but not readable as text.
     Failed(String),
+    /// Inside the root, but no such file.
+    Missing(Missing),
+}
+
+/// A file reference that names nothing: where it was looked for, and the
+/// names beside it (for "did you mean").
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Missing {
+    /// The path looked for, relative to the root (`.` and `..` resolved).
+    pub in_root: String,
+    /// The file names in the folder it was looked for in.
+    pub siblings: Vec<String>,
 }
 
 /// The folder a document's file references resolve against: its file's
@@ -58,7 +70,11 @@ pub fn read_confined(root: Option<&Path>, base: &Path, rel: &str) -> Result<Stri
     if !wanted.starts_with(&root_abs) {
         return Err(outside(rel));
     }
-    let real = std::fs::canonicalize(&wanted).map_err(|e| ReadError::Failed(format!("cannot read {rel}: {e}")))?;
+    let real = match std::fs::canonicalize(&wanted) {
+        Ok(real) => real,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Err(missing(&root_abs, &wanted)),
+        Err(e) => return Err(ReadError::Failed(format!("cannot read {rel}: {e}"))),
+    };
     let real_root = std::fs::canonicalize(&root_abs).unwrap_or(root_abs);
     if !real.starts_with(&real_root) {
         return Err(outside(rel));
@@ -67,6 +83,19 @@ pub fn read_confined(root: Option<&Path>, base: &Path, rel: &str) -> Result<Stri
         return Err(ReadError::Refused(format!("`{rel}` is a system file (under /proc, /dev or /sys)")));
     }
     read_regular(&real, rel)
+}
+
+fn missing(root: &Path, wanted: &Path) -> ReadError {
+    let in_root = wanted.strip_prefix(root).unwrap_or(wanted).display().to_string();
+    let folder = wanted.parent().filter(|f| f.starts_with(root));
+    let mut siblings: Vec<String> = folder
+        .and_then(|f| std::fs::read_dir(f).ok())
+        .into_iter()
+        .flatten()
+        .filter_map(|e| e.ok()?.file_name().into_string().ok())
+        .collect();
+    siblings.sort();
+    ReadError::Missing(Missing { in_root, siblings })
 }
 
 fn outside(rel: &str) -> ReadError {

@@ -305,6 +305,20 @@ Example:
     schemas:
       Order: {type: AVRO, file: ../../../etc/passwd}
 ";
+"R015" "file-not-found" "A file the input names does not exist.
+
+Why: a schema `file:` resolves against the folder of the mesh file that names it
+(in the plug-in modes, against `--root DIR` and the document's KRM path), so the
+same mesh compiles the same way from any working directory. The label shows the
+path fmc looked for, relative to the input's root, and the help names a file of
+the same folder with a close name, if there is one.
+
+Fix: correct the path, relative to the mesh file, or add the file.
+
+Example:
+    schemas:
+      Order: {type: AVRO, file: schemas/order.avsc}   # the folder has orders.avsc
+";
 "C001" "name-shortened" "A derived Kubernetes name was too long and was shortened with a hash.
 
 Why: the StatefulSet name `<name>-<component>` must leave room for the pod label

@@ -45,6 +45,17 @@ pub fn native_runtime(span: Span, what: &str) -> Diagnostic {
         .help("use the `java`, `python` or `go` runtime for this component, or change it to fit the runner")
 }
 
+pub fn file_not_found(span: Span, rel: &str, missing: &crate::files::Missing) -> Diagnostic {
+    let name = std::path::Path::new(rel).file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default();
+    let close = crate::diagnostics::did_you_mean(&name, missing.siblings.iter().map(String::as_str));
+    let d = Diagnostic::error("R015", span, format!("no file `{rel}`"))
+        .label(format!("looked for `{}` in the input's root", missing.in_root));
+    match close {
+        Some(c) => d.help(format!("did you mean `{c}` (in the same folder)?")),
+        None => d.help("file references resolve against the folder of the mesh file that makes them"),
+    }
+}
+
 pub fn file_refused(span: Span, why: &str) -> Diagnostic {
     Diagnostic::error("R014", span, format!("file not read: {why}"))
         .label("this file reference")

@@ -180,6 +180,11 @@ impl<'a> MeshCtx<'a> {
         match crate::files::read_confined(self.root.as_deref(), &self.dir, rel) {
             Ok(text) => Ok(text),
             Err(crate::files::ReadError::Failed(e)) => Err(e),
+            Err(crate::files::ReadError::Missing(missing)) => {
+                let span = self.span(&["schemas", schema, "file"]);
+                self.diags.push(diagnostics::file_not_found(span, rel, &missing));
+                Err(String::new())
+            }
             Err(crate::files::ReadError::Refused(why)) => {
                 let span = self.span(&["schemas", schema, "file"]);
                 self.diags.push(diagnostics::file_refused(span, &why));

@@ -156,7 +156,7 @@ fn schema_files_are_read_relative_to_the_mesh_and_errors_name_them() {
     let out = build_file(&dir.path().join("mesh.yaml"), &BuildOptions::default());
     let errors: Vec<_> = out.diagnostics.iter().filter(|d| d.is_error()).collect();
     assert_eq!(errors.len(), 1, "{errors:#?}");
-    assert_eq!(errors[0].code, "R008");
+    assert_eq!(errors[0].code, "R015", "a missing file has its own code");
     assert!(errors[0].message.contains("nope.proto"), "{}", errors[0].message);
 }
 
@@ -212,4 +212,22 @@ fn target_operator_round_trips_over_the_corpus_and_examples() {
         assert!(!again.has_errors(), "{rel}: {:#?}", again.diagnostics);
         assert_eq!(again.yaml(), direct.yaml(), "{rel}: --target operator changed the manifests");
     }
+}
+
+/// A schema file that does not exist is R015 at the `file:` value, with the
+/// path looked for and a close name from the same folder.
+#[test]
+fn a_missing_schema_file_points_at_file_and_suggests_a_neighbour() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("schemas")).unwrap();
+    std::fs::write(dir.path().join("schemas/orders.avsc"), r#"{"type":"record","name":"O","fields":[]}"#).unwrap();
+    let mesh = "apiVersion: fmc.functionmesh.io/v1alpha1\nkind: Mesh\nmetadata: {name: m}\nspec:\n  schemas:\n    Order: {type: AVRO, file: schemas/../schemas/order.avsc}\n";
+    std::fs::write(dir.path().join("mesh.yaml"), mesh).unwrap();
+    let out = build_file(&dir.path().join("mesh.yaml"), &BuildOptions::default());
+    let d = out.diagnostics.iter().find(|d| d.code == "R015").unwrap_or_else(|| panic!("{:#?}", out.diagnostics));
+    assert_eq!(d.message, "no file `schemas/../schemas/order.avsc`");
+    assert!(d.primary.message.contains("`schemas/order.avsc`"), "{}", d.primary.message);
+    assert_eq!(d.help.as_deref(), Some("did you mean `orders.avsc` (in the same folder)?"));
+    let at = d.primary.span.start as usize..d.primary.span.end as usize;
+    assert_eq!(&mesh[at], "schemas/../schemas/order.avsc", "the label sits on the `file:` value");
 }
