@@ -85,9 +85,13 @@ pub fn read_confined(root: Option<&Path>, base: &Path, rel: &str) -> Result<Stri
     read_regular(&real, rel)
 }
 
+/// `wanted` is inside `root` lexically; its folder is listed only when it
+/// really is (a link inside the root may lead out of it), so no name from
+/// outside the root reaches a diagnostic.
 fn missing(root: &Path, wanted: &Path) -> ReadError {
     let in_root = wanted.strip_prefix(root).unwrap_or(wanted).display().to_string();
-    let folder = wanted.parent().filter(|f| f.starts_with(root));
+    let real_root = std::fs::canonicalize(root).unwrap_or_else(|_| root.to_path_buf());
+    let folder = wanted.parent().and_then(|f| std::fs::canonicalize(f).ok()).filter(|f| f.starts_with(&real_root));
     let mut siblings: Vec<String> = folder
         .and_then(|f| std::fs::read_dir(f).ok())
         .into_iter()

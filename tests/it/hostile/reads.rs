@@ -53,6 +53,21 @@ fn references_that_leave_the_root_are_refused_unread() {
     assert_eq!(build(&["mesh.yaml"], "schemas/order.avsc", &r).0, Some(0));
 }
 
+/// A missing file behind a folder link that leads out of the root is not
+/// found, and the "did you mean" never names a file outside the root.
+#[test]
+fn a_missing_file_never_suggests_a_name_from_outside_the_root() {
+    let r = repo();
+    std::os::unix::fs::symlink(r.outside.parent().unwrap(), r.root.join("up")).expect("link");
+    let (code, stderr) = build(&["mesh.yaml"], "up/host-secret.avs", &r);
+    assert_eq!(code, Some(1), "{stderr}");
+    assert!(stderr.contains("R015"), "{stderr}");
+    assert!(!stderr.contains("host-secret.avsc"), "a name from outside the root: {stderr}");
+    // Inside the root, the neighbour is offered.
+    let (_, stderr) = build(&["mesh.yaml"], "schemas/orders.avsc", &r);
+    assert!(stderr.contains("did you mean `order.avsc`"), "{stderr}");
+}
+
 #[test]
 fn root_widens_and_stdin_reads_nothing_without_it() {
     let r = repo();
