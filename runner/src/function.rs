@@ -55,10 +55,7 @@ pub fn load(config: &Config, module: Option<&[u8]>) -> Result<Box<dyn UserFuncti
     match &config.function {
         FunctionConfig::Identity {} => Ok(Box::new(Identity)),
         FunctionConfig::Jq { program, max_memory, isolation } => {
-            Ok(match evaluation(config, program, *max_memory, *isolation)? {
-                Evaluation::Inline(jq) => Box::new(jq),
-                Evaluation::Isolated(evaluator) => Box::new(evaluator),
-            })
+            Ok(Box::new(evaluation(config, program, *max_memory, *isolation)?))
         }
         FunctionConfig::Route { program, topics, max_memory, isolation } => {
             Ok(Box::new(Route::new(evaluation(config, program, *max_memory, *isolation)?, topics.clone())))
@@ -119,6 +116,12 @@ impl Evaluation {
                 evaluator.evaluate(&payloads)
             }
         }
+    }
+
+    /// Whether each message's evaluation is bounded in time (then the
+    /// runner's watchdog stays off).
+    fn bounds_each_message(&self) -> bool {
+        matches!(self, Evaluation::Isolated(e) if e.bounded_in_time())
     }
 }
 
@@ -213,18 +216,19 @@ impl UserFunction for Jq {
     }
 }
 
-impl UserFunction for Evaluator {
+/// A jq function, wherever its program is evaluated.
+impl UserFunction for Evaluation {
     fn process(&mut self, input: &Record) -> Result<Vec<Record>, String> {
         self.process_batch(std::slice::from_ref(input)).pop().expect("invariant: one result per input")
     }
 
     fn process_batch(&mut self, inputs: &[Record]) -> Vec<Result<Vec<Record>, String>> {
-        let payloads: Vec<&[u8]> = inputs.iter().map(|i| i.payload.as_slice()).collect();
-        inputs.iter().zip(self.evaluate(&payloads)).map(|(input, results)| outputs(input, results)).collect()
+        let results = self.results(inputs);
+        inputs.iter().zip(results).map(|(input, results)| outputs(input, results)).collect()
     }
 
     fn bounds_each_message(&self) -> bool {
-        self.bounded_in_time()
+        Evaluation::bounds_each_message(self)
     }
 }
 
@@ -276,7 +280,7 @@ impl UserFunction for Route {
     }
 
     fn bounds_each_message(&self) -> bool {
-        matches!(&self.jq, Evaluation::Isolated(e) if e.bounded_in_time())
+        self.jq.bounds_each_message()
     }
 }
 

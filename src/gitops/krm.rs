@@ -119,8 +119,8 @@ pub fn run_krm(input: &str, base: &BuildOptions) -> KrmOutput {
         return failure(Value::Array(items), results);
     }
     let mut new_items = Vec::new();
-    for (doc, item) in items.iter().enumerate() {
-        match crate::render::document_output(&out.manifests, doc) {
+    for (item, output) in items.iter().zip(crate::render::document_outputs(&out.manifests, items.len())) {
+        match output {
             DocumentOutput::Itself => new_items.push(item.clone()),
             DocumentOutput::Objects(produced) => new_items.extend(produced.into_iter().map(|m| m.value())),
         }

@@ -62,8 +62,9 @@ pub fn post_render(text: &str, options: &BuildOptions) -> PostRendered {
     }
     let chunks = document_chunks(text);
     let mut output = String::new();
-    for (doc, span) in compiled.document_spans.iter().enumerate() {
-        let produced = match crate::render::document_output(&compiled.manifests, doc) {
+    let outputs = crate::render::document_outputs(&compiled.manifests, compiled.document_spans.len());
+    for (span, becomes) in compiled.document_spans.iter().zip(outputs) {
+        let produced = match becomes {
             DocumentOutput::Objects(produced) => produced,
             DocumentOutput::Itself => {
                 let chunk = chunks.iter().find(|c| c.contains(&(span.start as usize))).cloned().unwrap_or(0..0);

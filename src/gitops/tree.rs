@@ -147,14 +147,12 @@ fn is_ours(text: &str) -> bool {
 /// Whether `dir` is a tree fmc wrote (its kustomization starts with
 /// [`HEADER`]): input walking skips it, so `fmc build . -o deploy` never
 /// reads its own output back.
+/// Only the header's length and a line ending are read.
 pub fn is_written_tree(dir: &Path) -> bool {
     use std::io::Read;
     let Ok(file) = std::fs::File::open(dir.join(KUSTOMIZATION)) else { return false };
-    let mut head = Vec::with_capacity(HEADER.len() + 1);
-    if file.take(HEADER.len() as u64 + 1).read_to_end(&mut head).is_err() {
-        return false;
-    }
-    head.starts_with(HEADER.as_bytes()) && matches!(head.get(HEADER.len()), Some(b'\n') | Some(b'\r') | None)
+    let mut head = Vec::with_capacity(HEADER.len() + 2);
+    file.take(HEADER.len() as u64 + 2).read_to_end(&mut head).is_ok() && is_ours(&String::from_utf8_lossy(&head))
 }
 
 /// What writing `tree` into `dir` would change, and the unified diff of it.

@@ -49,16 +49,12 @@ pub struct Manifest {
     /// The object as a YAML document body (no `---`), ending in a newline.
     pub yaml: String,
     /// The input document it comes from, and whether it is a copy of it.
-    pub provenance: crate::model::Provenance,
+    pub provenance: Provenance,
 }
 
 impl Manifest {
     /// A manifest from a JSON object, stamping the Flux annotation when asked.
-    pub fn from_value(
-        mut value: serde_json::Value,
-        provenance: crate::model::Provenance,
-        options: &BuildOptions,
-    ) -> Self {
+    pub fn from_value(mut value: serde_json::Value, provenance: Provenance, options: &BuildOptions) -> Self {
         if provenance.is_generated() && options.flux_no_substitute && value.to_string().contains("${") {
             disable_flux_substitution(&mut value);
         }
@@ -108,11 +104,7 @@ pub fn render(resolved: &Resolved, options: &BuildOptions) -> Vec<Manifest> {
         out
     });
     let mut out: Vec<Manifest> = parts.into_iter().flatten().collect();
-    for p in &resolved.passthrough {
-        let mut m = Manifest::from_value(p.value.clone(), Provenance { made: p.made, doc: p.origin.doc }, options);
-        m.namespace = p.namespace.clone().unwrap_or_default();
-        out.push(m);
-    }
+    out.extend(resolved.passthrough.iter().map(|p| passthrough_manifest(p, options)));
     out
 }
 
@@ -127,14 +119,34 @@ pub enum DocumentOutput<'a> {
     Objects(Vec<&'a Manifest>),
 }
 
-/// What document `doc` becomes, from the provenance of what it produced.
-pub fn document_output(manifests: &[Manifest], doc: usize) -> DocumentOutput<'_> {
-    let produced: Vec<&Manifest> = manifests.iter().filter(|m| m.provenance.doc == doc).collect();
-    if !produced.is_empty() && produced.iter().all(|m| !m.provenance.is_generated()) {
-        DocumentOutput::Itself
-    } else {
-        DocumentOutput::Objects(produced)
+/// What each of the first `docs` input documents becomes, from the
+/// provenance of what it produced (one pass over the manifests).
+pub fn document_outputs(manifests: &[Manifest], docs: usize) -> Vec<DocumentOutput<'_>> {
+    let mut produced: Vec<Vec<&Manifest>> = vec![Vec::new(); docs];
+    for m in manifests {
+        if let Some(list) = produced.get_mut(m.provenance.doc) {
+            list.push(m);
+        }
     }
+    produced.into_iter().map(DocumentOutput::of).collect()
+}
+
+impl<'a> DocumentOutput<'a> {
+    /// The document's text when all it produced is copies of it, else the objects.
+    fn of(produced: Vec<&'a Manifest>) -> Self {
+        if !produced.is_empty() && produced.iter().all(|m| !m.provenance.is_generated()) {
+            DocumentOutput::Itself
+        } else {
+            DocumentOutput::Objects(produced)
+        }
+    }
+}
+
+/// The manifest of a plain object fmc emits as it is (copied or generated).
+pub(crate) fn passthrough_manifest(p: &crate::model::PassthroughDoc, options: &BuildOptions) -> Manifest {
+    let mut m = Manifest::from_value(p.value.clone(), Provenance { made: p.made, doc: p.origin.doc }, options);
+    m.namespace = p.namespace.clone().unwrap_or_default();
+    m
 }
 
 /// Flux's post-build `${VAR}` substitution would rewrite the shell variables in

@@ -35,11 +35,7 @@ pub fn render(resolved: &Resolved, options: &BuildOptions) -> Vec<Manifest> {
         let value = json!({"apiVersion": FM_API_VERSION, "kind": "BackendConfig", "metadata": meta, "spec": spec});
         out.push(Manifest::from_value(value, Provenance::copied(b.origin.doc), options));
     }
-    for p in &resolved.passthrough {
-        let mut m = Manifest::from_value(p.value.clone(), Provenance { made: p.made, doc: p.origin.doc }, options);
-        m.namespace = p.namespace.clone().unwrap_or_default();
-        out.push(m);
-    }
+    out.extend(resolved.passthrough.iter().map(|p| super::passthrough_manifest(p, options)));
     out
 }
 

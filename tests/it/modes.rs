@@ -13,10 +13,6 @@ use serde_json::Value;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-fn fmc_bin() -> &'static str {
-    env!("CARGO_BIN_EXE_fmc")
-}
-
 /// The inputs of the matrix: one per input language, each with the
 /// documents fmc consumes (ClusterProvided) besides the components. The
 /// Mesh reads its Avro and protobuf schemas from files beside it.
@@ -258,18 +254,6 @@ fn chart(pkg: &Pkg) -> PathBuf {
     chart
 }
 
-fn helm(bin: &Path, dir: &Path, args: &[&str]) -> Output {
-    Command::new(bin)
-        .args(args)
-        .env("HELM_CONFIG_HOME", dir.join("config"))
-        .env("HELM_DATA_HOME", dir.join("data"))
-        .env("HELM_CACHE_HOME", dir.join("cache"))
-        .env("HELM_PLUGINS", project_root().join("plugins/helm"))
-        .env("FMC_BIN", fmc_bin())
-        .output()
-        .unwrap()
-}
-
 fn helm3(pkg: &Pkg) -> Option<Vec<Value>> {
     let bin = tool("helm3")?;
     let chart = chart(pkg);
@@ -311,19 +295,17 @@ fn kpt_eval(pkg: &Pkg) -> Option<Vec<Value>> {
 /// from `$FMC_ROOT`.
 fn kpt_render(pkg: &Pkg) -> Option<Vec<Value>> {
     let kpt = tool("kpt")?;
-    let dir = pkg.dir.path();
-    let pkg_path = pkg.path();
-    let pkg = &pkg_path;
+    let (dir, root) = (pkg.dir.path(), pkg.path());
     let kptfile = format!(
         "apiVersion: kpt.dev/v1\nkind: Kptfile\nmetadata:\n  name: pkg\n  annotations: {{config.kubernetes.io/local-config: \"true\"}}\npipeline:\n  mutators:\n  - exec: {}\n",
         project_root().join("plugins/kpt/fmc-krm.sh").display()
     );
-    std::fs::write(pkg.join("Kptfile"), kptfile).unwrap();
+    std::fs::write(root.join("Kptfile"), kptfile).unwrap();
     let out = Command::new(&kpt)
         .args(["fn", "render", "pkg", "--allow-exec", "-o", "unwrap"])
         .current_dir(dir)
         .env("FMC_BIN", fmc_bin())
-        .env("FMC_ROOT", pkg)
+        .env("FMC_ROOT", &root)
         .output()
         .unwrap();
     Some(documents(&ok(out, "kpt fn render")))

@@ -4,27 +4,10 @@
 
 use crate::support::*;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
-
-fn fmc_bin() -> &'static str {
-    env!("CARGO_BIN_EXE_fmc")
-}
+use std::process::Command;
 
 fn chart() -> PathBuf {
     project_root().join("examples/helm/pulsar-function")
-}
-
-fn helm(bin: &Path, home: &Path, args: &[&str]) -> Output {
-    Command::new(bin)
-        .args(args)
-        .env("HELM_CONFIG_HOME", home.join("config"))
-        .env("HELM_DATA_HOME", home.join("data"))
-        .env("HELM_CACHE_HOME", home.join("cache"))
-        .env("HELM_PLUGINS", project_root().join("plugins/helm"))
-        .env("FMC_BIN", fmc_bin())
-        .env("FMC_DIAGNOSTICS_FILE", home.join("fmc-diagnostics.log"))
-        .output()
-        .unwrap()
 }
 
 fn text(o: &[u8]) -> String {

@@ -161,3 +161,23 @@ pub fn run_with_stdin(cmd: &mut Command, input: &str) -> Output {
     child.stdin.take().unwrap().write_all(input.as_bytes()).unwrap();
     child.wait_with_output().unwrap()
 }
+
+/// The `fmc` binary under test.
+pub fn fmc_bin() -> &'static str {
+    env!("CARGO_BIN_EXE_fmc")
+}
+
+/// Helm (3 or 4) with its homes in `home`, fmc's plug-in folder and binary,
+/// and the diagnostics file Helm 4's hidden stderr needs.
+pub fn helm(bin: &Path, home: &Path, args: &[&str]) -> Output {
+    Command::new(bin)
+        .args(args)
+        .env("HELM_CONFIG_HOME", home.join("config"))
+        .env("HELM_DATA_HOME", home.join("data"))
+        .env("HELM_CACHE_HOME", home.join("cache"))
+        .env("HELM_PLUGINS", project_root().join("plugins/helm"))
+        .env("FMC_BIN", fmc_bin())
+        .env("FMC_DIAGNOSTICS_FILE", home.join("fmc-diagnostics.log"))
+        .output()
+        .unwrap()
+}

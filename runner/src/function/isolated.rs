@@ -165,9 +165,7 @@ impl Evaluator {
 
     /// Kills and reaps the child; its exit status when known.
     fn end_child(&mut self) -> Option<std::process::ExitStatus> {
-        let mut running = self.child.take()?;
-        let _ = running.process.kill();
-        running.process.wait().ok()
+        self.child.take()?.end()
     }
 
     fn spawn(&self) -> Result<Running, String> {
@@ -186,18 +184,16 @@ impl Evaluator {
         std::thread::spawn(move || write_requests(stdin, to_write));
         std::thread::spawn(move || read_replies(stdout, ready_tx, replies_tx));
         let _ = requests.send(frame(&self.setup));
-        let mut running = Running { process, requests, replies };
+        let running = Running { process, requests, replies };
         let started = Instant::now();
         match ready.recv_timeout(START_TIMEOUT) {
             Ok(Ok(())) => Ok(running),
             Ok(Err(why)) => {
-                let _ = running.process.kill();
-                let _ = running.process.wait();
+                running.end();
                 Err(why)
             }
             Err(_) => {
-                let _ = running.process.kill();
-                let status = running.process.wait().ok();
+                let status = running.end();
                 Err(format!(
                     "the jq evaluator did not start within {} ms ({})",
                     started.elapsed().as_millis(),
@@ -205,6 +201,14 @@ impl Evaluator {
                 ))
             }
         }
+    }
+}
+
+impl Running {
+    /// Kills and reaps the child; its exit status when known.
+    fn end(mut self) -> Option<std::process::ExitStatus> {
+        let _ = self.process.kill();
+        self.process.wait().ok()
     }
 }
 
