@@ -8,6 +8,15 @@
 //! from the `internal.config.kubernetes.io/*` annotations), and the exit code is 1
 //! when there are errors. Options come from the `functionConfig`: a ConfigMap's
 //! `data` or a `MeshBuild` resource's `spec` (see [`options_from`]).
+//!
+//! `sources: keep` in the function config is for `kpt fn render`, which writes
+//! its output back into the package: the inputs fmc compiles stay in the
+//! package marked `config.kubernetes.io/local-config` (kpt and kustomize never
+//! apply such a resource), the objects made from them are marked
+//! [`GENERATED_FROM`] and written beside them, and the next render drops the
+//! marked objects before compiling again, so renders are idempotent and the
+//! Mesh is never lost. The default, `consume`, replaces an input by its objects,
+//! as `fmc build` does, for `kpt fn eval` and kustomize, whose output is applied.
 
 use crate::diagnostics::{Diagnostic, Severity};
 use crate::emit::yaml::to_yaml;
@@ -21,6 +30,34 @@ pub struct KrmOutput {
     /// The ResourceList to print.
     pub text: String,
     pub failed: bool,
+}
+
+/// What becomes of the inputs fmc compiles (the `sources` function-config key).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Sources {
+    /// Replaced by the objects they compile to.
+    #[default]
+    Consume,
+    /// Kept as local configuration beside the objects (in-place `kpt fn render`).
+    Keep,
+}
+
+/// The annotation on an object fmc generated under `sources: keep`: the path of
+/// the input it came from. The next render drops such objects and makes them anew.
+pub const GENERATED_FROM: &str = "fmc.functionmesh.io/generated-from";
+const LOCAL_CONFIG: &str = "config.kubernetes.io/local-config";
+
+/// The KRM function's options: fmc's build options and [`Sources`].
+pub fn krm_options(config: &Value, base: &BuildOptions) -> Result<(BuildOptions, Sources), String> {
+    let mut config = config.clone();
+    let section = if config.get("spec").is_some() { "spec" } else { "data" };
+    let sources = match config.get_mut(section).and_then(Value::as_object_mut).and_then(|f| f.remove("sources")) {
+        None => Sources::Consume,
+        Some(Value::String(s)) if s == "consume" => Sources::Consume,
+        Some(Value::String(s)) if s == "keep" => Sources::Keep,
+        Some(other) => return Err(format!("`sources` is `keep` or `consume`, not {other}")),
+    };
+    Ok((options_from(&config, base)?, sources))
 }
 
 /// Reads fmc options from a function config (`data` of a ConfigMap, `spec` of
@@ -101,9 +138,13 @@ pub fn run_krm(input: &str, base: &BuildOptions) -> KrmOutput {
         return failure(json!([]), vec![json!({"message": message, "severity": "error"})]);
     }
     let items = list.get("items").and_then(Value::as_array).cloned().unwrap_or_default();
-    let options = match options_from(list.get("functionConfig").unwrap_or(&Value::Null), base) {
-        Ok(o) => BuildOptions { write_default_namespace: false, ..o },
+    let (options, keep) = match krm_options(list.get("functionConfig").unwrap_or(&Value::Null), base) {
+        Ok((o, sources)) => (BuildOptions { write_default_namespace: false, ..o }, sources),
         Err(e) => return failure(Value::Array(items), vec![json!({"message": e, "severity": "error"})]),
+    };
+    let items: Vec<Value> = match keep {
+        Sources::Keep => items.into_iter().filter(|i| annotation(i, GENERATED_FROM).is_none()).collect(),
+        Sources::Consume => items,
     };
     let mut sources = SourceMap::default();
     for (i, item) in items.iter().enumerate() {
@@ -119,13 +160,51 @@ pub fn run_krm(input: &str, base: &BuildOptions) -> KrmOutput {
         return failure(Value::Array(items), results);
     }
     let mut new_items = Vec::new();
-    for (item, output) in items.iter().zip(crate::render::document_outputs(&out.manifests, items.len())) {
-        match output {
-            DocumentOutput::Itself => new_items.push(item.clone()),
-            DocumentOutput::Objects(produced) => new_items.extend(produced.into_iter().map(|m| m.value())),
+    let outputs = crate::render::document_outputs(&out.manifests, items.len());
+    let mut written = std::collections::BTreeMap::<String, usize>::new();
+    for (i, (item, output)) in items.iter().zip(outputs).enumerate() {
+        match (output, keep) {
+            (DocumentOutput::Itself, _) => new_items.push(item.clone()),
+            (DocumentOutput::Objects(produced), Sources::Consume) => {
+                new_items.extend(produced.into_iter().map(|m| m.value()))
+            }
+            (DocumentOutput::Objects(produced), Sources::Keep) => {
+                let from = item_path(item).unwrap_or_else(|| format!("items[{i}]"));
+                new_items.push(annotated(item.clone(), &[(LOCAL_CONFIG, "true".into())]));
+                new_items.extend(produced.into_iter().map(|m| generated(m.value(), &from, &mut written)));
+            }
         }
     }
     KrmOutput { text: resource_list(Value::Array(new_items), results), failed: false }
+}
+
+/// An object made from the input at `from` under `sources: keep`: marked, and
+/// written to `<from without .yaml>.generated.yaml` beside its input, after
+/// the objects `written` counts there already.
+fn generated(object: Value, from: &str, written: &mut std::collections::BTreeMap<String, usize>) -> Value {
+    let stem = from.strip_suffix(".yaml").or_else(|| from.strip_suffix(".yml")).unwrap_or(from);
+    let file = format!("{stem}.generated.yaml");
+    let count = written.entry(file.clone()).or_default();
+    let index = std::mem::replace(count, *count + 1);
+    annotated(
+        object,
+        &[
+            (GENERATED_FROM, from.to_string()),
+            ("internal.config.kubernetes.io/path", file),
+            ("internal.config.kubernetes.io/index", index.to_string()),
+        ],
+    )
+}
+
+fn annotated(mut object: Value, pairs: &[(&str, String)]) -> Value {
+    let metadata = &mut object["metadata"];
+    if !metadata["annotations"].is_object() {
+        metadata["annotations"] = json!({});
+    }
+    for (k, v) in pairs {
+        metadata["annotations"][*k] = Value::String(v.clone());
+    }
+    object
 }
 
 fn resource_list(items: Value, results: Vec<Value>) -> String {
@@ -199,5 +278,44 @@ items:
         assert!(!out.failed, "{}", out.text);
         let pos = |s: &str| out.text.find(s).unwrap();
         assert!(pos("name: pulsar\n") < pos("kind: StatefulSet"));
+    }
+
+    fn items_of(text: &str) -> Vec<Value> {
+        let mut d = crate::diagnostics::Diagnostics::default();
+        let list = crate::parse::yaml::read_documents(crate::source::FileId(0), text, &mut d)[0].root.to_json();
+        list["items"].as_array().unwrap().clone()
+    }
+
+    #[test]
+    fn kept_sources_stay_as_local_config_and_a_second_render_changes_nothing() {
+        let keep = LIST.replace("    replica: 1\n", "").replace("{cleanupHooks: 'true'}", "{sources: keep}");
+        let first = run_krm(&keep, &BuildOptions::default());
+        assert!(!first.failed, "{}", first.text);
+        let items = items_of(&first.text);
+        let function = items.iter().find(|i| i["kind"] == "Function").expect("the Function is kept");
+        assert_eq!(function["metadata"]["annotations"][LOCAL_CONFIG], "true");
+        let made: Vec<&Value> =
+            items.iter().filter(|i| i["metadata"]["annotations"][GENERATED_FROM] == "fn.yaml").collect();
+        assert!(made.iter().any(|i| i["kind"] == "StatefulSet"), "{}", first.text);
+        assert!(
+            made.iter()
+                .all(|i| i["metadata"]["annotations"]["internal.config.kubernetes.io/path"] == "fn.generated.yaml")
+        );
+        let indexes: Vec<&Value> =
+            made.iter().map(|i| &i["metadata"]["annotations"]["internal.config.kubernetes.io/index"]).collect();
+        assert_eq!(
+            indexes,
+            (0..made.len()).map(|n| json!(n.to_string())).collect::<Vec<_>>().iter().collect::<Vec<_>>()
+        );
+        let again = first.text.replace("ResourceList\n", "ResourceList\nfunctionConfig: {apiVersion: v1, kind: ConfigMap, metadata: {name: c}, data: {sources: keep}}\n");
+        let second = run_krm(&again, &BuildOptions::default());
+        assert_eq!(items_of(&second.text), items, "rendering the rendered package again is a no-op");
+    }
+
+    #[test]
+    fn sources_takes_keep_or_consume() {
+        let bad = LIST.replace("{cleanupHooks: 'true'}", "{sources: discard}");
+        let out = run_krm(&bad, &BuildOptions::default());
+        assert!(out.failed && out.text.contains("`sources` is `keep` or `consume`"), "{}", out.text);
     }
 }

@@ -98,7 +98,7 @@ fn every_fmc_command_in_the_docs_runs() {
 /// Shell lines that run another tool (Helm, kpt, kubectl), each with the
 /// test that runs that invocation for real (with a scratch chart, package or
 /// kustomization in place of the placeholder).
-const TOOL_LINES: [(&str, &str); 7] = [
+const TOOL_LINES: [(&str, &str); 8] = [
     (
         "helm template r examples/helm/pulsar-function --post-renderer fmc --post-renderer-args post-render",
         "helm3_post_renderer",
@@ -111,6 +111,7 @@ const TOOL_LINES: [(&str, &str); 7] = [
     ),
     ("kpt fn eval - --exec \"fmc krm\"", "kpt_fn_eval_exec"),
     ("kpt fn render pkg --allow-exec", "kpt_fn_render_with_a_kptfile"),
+    ("FMC_ROOT=$PWD/pkg kpt fn render pkg --allow-exec", "kpt_render_in_place"),
     ("KUSTOMIZE_PLUGIN_HOME=$PWD/plugins/kustomize kubectl kustomize", "kubectl_kustomize_legacy_plugin"),
 ];
 

@@ -66,7 +66,7 @@ fn copy_dir(from: &Path, to: &Path) {
     }
 }
 
-const MODES: [(&str, Mode); 9] = [
+const MODES: [(&str, Mode); 10] = [
     ("Argo CD plug-in (examples/argocd)", argocd),
     ("build -o DIR", tree),
     ("post-render (stdin)", post_render),
@@ -74,6 +74,7 @@ const MODES: [(&str, Mode); 9] = [
     ("helm 4 post-renderer plug-in", helm4),
     ("kpt fn eval --exec", kpt_eval),
     ("kpt fn render (Kptfile)", kpt_render),
+    ("kpt fn render in place (sources: keep)", kpt_render_in_place),
     ("kubectl kustomize (legacy plug-in)", kustomize),
     ("krm (ResourceList on stdin)", krm_direct),
 ];
@@ -294,21 +295,59 @@ fn kpt_eval(pkg: &Pkg) -> Option<Vec<Value>> {
 /// `kpt fn render`: the Kptfile's exec takes no arguments, so the root comes
 /// from `$FMC_ROOT`.
 fn kpt_render(pkg: &Pkg) -> Option<Vec<Value>> {
+    let out = kpt_fn_render(pkg, None, &["-o", "unwrap"])?;
+    Some(documents(&ok(out, "kpt fn render")))
+}
+
+/// `kpt fn render` writing back into the package, with `sources: keep`, twice:
+/// the inputs stay in the package as local configuration, the second render
+/// changes no file, and the package's objects besides its local configuration
+/// are the objects `fmc build` gives.
+fn kpt_render_in_place(pkg: &Pkg) -> Option<Vec<Value>> {
+    ok(kpt_fn_render(pkg, Some("{sources: keep}"), &[])?, "kpt fn render in place");
+    let first = yaml_files(&pkg.path());
+    ok(kpt_fn_render(pkg, Some("{sources: keep}"), &[])?, "kpt fn render in place, again");
+    assert_eq!(yaml_files(&pkg.path()), first, "a second render changes no file of the package");
+    let kept = documents(&first[&pkg.input()]);
+    let local = |o: &Value| o["metadata"]["annotations"]["config.kubernetes.io/local-config"] == "true";
+    assert!(kept.iter().any(|o| o["kind"] == "Mesh" || o["kind"] == "Function"), "the input stays: {kept:?}");
+    assert!(kept.iter().filter(|o| o["kind"] == "ClusterProvided").all(local));
+    let mut objects = Vec::new();
+    for text in first.values() {
+        for mut o in documents(text).into_iter().filter(|o| !local(o)) {
+            let annotations = o.get_mut("metadata").and_then(|m| m.get_mut("annotations"));
+            annotations.and_then(Value::as_object_mut).map(|a| a.remove(fmc::gitops::krm::GENERATED_FROM));
+            objects.push(o);
+        }
+    }
+    Some(objects)
+}
+
+/// Runs `kpt fn render` over `pkg` with fmc's exec function (its
+/// `configMap` given inline), after writing the package's Kptfile.
+fn kpt_fn_render(pkg: &Pkg, config: Option<&str>, args: &[&str]) -> Option<Output> {
     let kpt = tool("kpt")?;
-    let (dir, root) = (pkg.dir.path(), pkg.path());
+    let config = config.map(|c| format!("    configMap: {c}\n")).unwrap_or_default();
     let kptfile = format!(
-        "apiVersion: kpt.dev/v1\nkind: Kptfile\nmetadata:\n  name: pkg\n  annotations: {{config.kubernetes.io/local-config: \"true\"}}\npipeline:\n  mutators:\n  - exec: {}\n",
+        "apiVersion: kpt.dev/v1\nkind: Kptfile\nmetadata:\n  name: pkg\n  annotations: {{config.kubernetes.io/local-config: \"true\"}}\npipeline:\n  mutators:\n  - exec: {}\n{config}",
         project_root().join("plugins/kpt/fmc-krm.sh").display()
     );
-    std::fs::write(root.join("Kptfile"), kptfile).unwrap();
+    std::fs::write(pkg.path().join("Kptfile"), kptfile).unwrap();
     let out = Command::new(&kpt)
-        .args(["fn", "render", "pkg", "--allow-exec", "-o", "unwrap"])
-        .current_dir(dir)
+        .args(["fn", "render", "pkg", "--allow-exec"])
+        .args(args)
+        .current_dir(pkg.dir.path())
         .env("FMC_BIN", fmc_bin())
-        .env("FMC_ROOT", &root)
+        .env("FMC_ROOT", pkg.path())
         .output()
         .unwrap();
-    Some(documents(&ok(out, "kpt fn render")))
+    Some(out)
+}
+
+/// The package's YAML files (Kptfile included) by path, with their text.
+fn yaml_files(dir: &Path) -> std::collections::BTreeMap<PathBuf, String> {
+    let yaml = |p: &PathBuf| p.extension().is_some_and(|e| e == "yaml") || p.ends_with("Kptfile");
+    files_under(dir).into_iter().filter(yaml).map(|p| (p.clone(), std::fs::read_to_string(&p).unwrap())).collect()
 }
 
 /// The Argo CD Config Management Plugin as shipped: its `discover` command
