@@ -64,7 +64,7 @@ fn resident_mb() -> u64 {
 
 pub fn compile(sources: &SourceMap, options: &BuildOptions) -> CompileOutput {
     let mut timer = Timer::new();
-    let (mut input, mut diagnostics) = parse::parse(sources);
+    let (mut input, mut diagnostics) = parse::parse_in(sources, options.environment.as_deref());
     timer.lap("parse");
     let document_spans = input.documents.iter().map(|d| d.root.span).collect();
     if diagnostics.has_errors() {

@@ -22,6 +22,9 @@ pub fn build(args: &BuildArgs, print: bool, stdout: &mut dyn Write, stderr: &mut
             return EXIT_USAGE;
         }
     };
+    if args.all_envs {
+        return all_environments(args, print, &options, &sources, stdout, stderr);
+    }
     let out = compile(&sources, &options);
     print_diagnostics(&out, &sources, &args.report, stderr);
     if args.types && !print {
@@ -62,6 +65,60 @@ pub fn build(args: &BuildArgs, print: bool, stdout: &mut dyn Write, stderr: &mut
     std::mem::forget(out);
     std::mem::forget(sources);
     EXIT_OK
+}
+
+/// `--all-envs`: the build (or check) once per environment the input's
+/// meshes declare, `-o DIR` writing `DIR/<environment>`. The names become
+/// folder names, so each must be a DNS-1123 label.
+fn all_environments(
+    args: &BuildArgs,
+    print: bool,
+    options: &BuildOptions,
+    sources: &crate::source::SourceMap,
+    stdout: &mut dyn Write,
+    stderr: &mut dyn Write,
+) -> u8 {
+    if print && args.out_dir.is_none() {
+        let _ = writeln!(stderr, "fmc: `build --all-envs` writes one tree per environment: give -o DIR");
+        return EXIT_USAGE;
+    }
+    let names = declared_environments(sources);
+    if names.is_empty() {
+        let _ = writeln!(stderr, "fmc: --all-envs: no mesh of the input declares `environments`");
+        return EXIT_USAGE;
+    }
+    if let Some(bad) = names.iter().find(|n| crate::names::namespace_problem(n).is_some()) {
+        let _ = writeln!(stderr, "fmc: environment `{bad}` cannot name a folder: use a DNS-1123 label");
+        return EXIT_USAGE;
+    }
+    let mut worst = EXIT_OK;
+    for name in names {
+        let options = BuildOptions { environment: Some(name.clone()), ..options.clone() };
+        let out = compile(sources, &options);
+        let _ = writeln!(stderr, "fmc: environment `{name}`");
+        print_diagnostics(&out, sources, &args.report, stderr);
+        let code = match &args.out_dir {
+            _ if out.has_errors() => EXIT_DIAGNOSTICS,
+            Some(dir) if print || args.check => write_tree(&dir.join(&name), &out, args.check, stdout, stderr),
+            _ => EXIT_OK,
+        };
+        worst = worst.max(code);
+    }
+    worst
+}
+
+/// The environments the input's native meshes declare, sorted, once each.
+fn declared_environments(sources: &crate::source::SourceMap) -> Vec<String> {
+    let mut names = std::collections::BTreeSet::new();
+    for (id, file) in sources.files() {
+        let mut ignored = crate::diagnostics::Diagnostics::default();
+        for doc in crate::parse::yaml::read_documents(id, &file.text, &mut ignored) {
+            if crate::parse::is_native_mesh(&doc) {
+                names.extend(crate::parse::environments::declared(&doc.root));
+            }
+        }
+    }
+    names.into_iter().collect()
 }
 
 fn write_tree(dir: &Path, out: &CompileOutput, check: bool, stdout: &mut dyn Write, stderr: &mut dyn Write) -> u8 {

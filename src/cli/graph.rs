@@ -86,9 +86,13 @@ pub fn type_report(out: &CompileOutput, stdout: &mut dyn Write) {
                 format!("unchecked: {why}")
             }
         };
+        let cluster = match streams.placement(p.node) {
+            Some(place) if streams.clusters > 1 => format!(" on cluster {}", place.name()),
+            _ => String::new(),
+        };
         let _ = writeln!(
             stdout,
-            "{}: {writer} writes {} → {} reads {}: {verdict}",
+            "{}{cluster}: {writer} writes {} → {} reads {}: {verdict}",
             p.topic,
             p.writer_schema,
             name(p.reader),

@@ -249,6 +249,11 @@ pub struct BuildArgs {
     /// at, with its verdict (compatible, incompatible, or unchecked and why).
     #[arg(long)]
     pub types: bool,
+    /// Every environment the input's meshes declare, one after the other:
+    /// `build -o DIR` writes one tree per environment, `DIR/<name>`; `check`
+    /// checks each.
+    #[arg(long, conflicts_with = "environment")]
+    pub all_envs: bool,
     #[command(flatten)]
     pub report: ReportArgs,
     #[command(flatten)]

@@ -152,6 +152,24 @@ all; nothing in it is compiled or passed through.
 Fix: remove the character at the reported position, or save the file as UTF-8.
 A UTF-8 byte-order mark at the start of a file is fine.
 ";
+"P015" "environment-adds-close-key" "An environment adds a key the mesh lacks, and the mesh has one of a close name.
+
+Why: an environment is a merge patch of the mesh (`--env NAME`): a key the
+mesh has is overridden, a key it lacks is added. A misspelt key is therefore
+added beside the one it meant to override, and the override silently does
+nothing; in a free-form map such as `config` nothing else would notice.
+
+Fix: spell the key as the mesh does. If the addition is meant, rename it so
+it is not mistaken for the other key.
+
+Example:
+    functions:
+      alert: {config: {thresholdCelsius: 40}}
+    environments:
+      prod:
+        components:
+          alert: {config: {thresholdCelcius: 60}}   # adds a second key
+";
 "R001" "missing-configmap" "A ConfigMap is referenced but neither defined in the input nor declared as
 provided by the cluster.
 

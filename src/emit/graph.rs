@@ -5,9 +5,11 @@
 //! the schema names at both ends. A topic with no writer (or no reader) in the
 //! mesh is drawn as its own node so nothing disappears. Edges the type checker
 //! could not check are dashed, incompatible ones red. Output is deterministic:
-//! topics in address order, components in input order.
+//! topics in address order, components in input order. When the components
+//! run on several clusters, each cluster is a subgraph holding its components
+//! and its topic nodes; an edge between two subgraphs is a replicated topic.
 
-use crate::check::graph::{Node, Pairing, StreamGraph};
+use crate::check::graph::{Node, Pairing, Placement, StreamGraph};
 use crate::model::ComponentKind;
 use crate::resolve::Component;
 use crate::types::Verdict;
@@ -30,7 +32,7 @@ struct Edge {
 pub fn render(graph: &StreamGraph, components: &[Component], format: GraphFormat) -> String {
     let mut topic_nodes = Vec::new();
     let mut edges = Vec::new();
-    for (address, &topic) in &graph.topics {
+    for ((address, _), &topic) in &graph.topics {
         let name = match &graph.graph[topic] {
             Node::Topic { facts: Some(f), .. } => f.logical.clone(),
             _ => address.clone(),
@@ -51,7 +53,7 @@ pub fn render(graph: &StreamGraph, components: &[Component], format: GraphFormat
                     from: topic_id.clone(),
                     to: comp_id(*r),
                     label,
-                    verdict: pairing(graph, address, *r, None),
+                    verdict: pairing(graph, topic, *r, None),
                 });
             }
             for (w, wport) in &writers {
@@ -62,7 +64,7 @@ pub fn render(graph: &StreamGraph, components: &[Component], format: GraphFormat
                     from: comp_id(*w),
                     to: comp_id(*r),
                     label,
-                    verdict: pairing(graph, address, *r, Some(*w)),
+                    verdict: pairing(graph, topic, *r, Some(*w)),
                 });
             }
         }
@@ -79,22 +81,71 @@ pub fn render(graph: &StreamGraph, components: &[Component], format: GraphFormat
         }
         needs_node &= !(writers.is_empty() && readers.is_empty()) || graph.facts(topic).is_some();
         if needs_node {
-            topic_nodes.push((topic_id, name, external));
+            let cluster = match graph.placement(topic) {
+                Some(Placement::Cluster(c)) => Some(c.key.clone()),
+                _ => None,
+            };
+            topic_nodes.push(TopicNode { id: topic_id, name, external, cluster });
         }
     }
+    let groups = groups(graph, components, &topic_nodes);
     match format {
-        GraphFormat::Dot => dot(components, &topic_nodes, &edges),
-        GraphFormat::Mermaid => mermaid(components, &topic_nodes, &edges),
+        GraphFormat::Dot => dot(components, &topic_nodes, &edges, &groups),
+        GraphFormat::Mermaid => mermaid(components, &topic_nodes, &edges, &groups),
     }
+}
+
+/// A topic drawn as a node of its own.
+struct TopicNode {
+    id: String,
+    name: String,
+    external: bool,
+    /// The key of its cluster, when it is on one.
+    cluster: Option<String>,
+}
+
+/// A cluster's subgraph: its name and the ids of its nodes.
+struct Group {
+    name: String,
+    nodes: Vec<String>,
+}
+
+/// The clusters' subgraphs in the order their first component comes; none
+/// when the components run on one cluster.
+fn groups(graph: &StreamGraph, components: &[Component], topics: &[TopicNode]) -> Vec<Group> {
+    if graph.clusters < 2 {
+        return Vec::new();
+    }
+    let mut keys: Vec<&str> = Vec::new();
+    let mut out: Vec<Group> = Vec::new();
+    for (i, c) in components.iter().enumerate() {
+        let at = keys.iter().position(|k| *k == c.cluster.key).unwrap_or_else(|| {
+            keys.push(&c.cluster.key);
+            out.push(Group { name: c.cluster.name.clone(), nodes: Vec::new() });
+            keys.len() - 1
+        });
+        out[at].nodes.push(comp_id(i));
+    }
+    for t in topics {
+        if let Some(at) = t.cluster.as_deref().and_then(|k| keys.iter().position(|x| *x == k)) {
+            out[at].nodes.push(t.id.clone());
+        }
+    }
+    out
 }
 
 fn comp_id(i: usize) -> String {
     format!("c{i}")
 }
 
-fn pairing(graph: &StreamGraph, topic: &str, reader: usize, writer: Option<usize>) -> Option<Verdict> {
+fn pairing(
+    graph: &StreamGraph,
+    topic: petgraph::graph::NodeIndex,
+    reader: usize,
+    writer: Option<usize>,
+) -> Option<Verdict> {
     let found: Vec<&Pairing> =
-        graph.pairings.iter().filter(|p| p.topic == topic && p.reader == reader && p.writer == writer).collect();
+        graph.pairings.iter().filter(|p| p.node == topic && p.reader == reader && p.writer == writer).collect();
     found.first().map(|p| p.verdict.clone())
 }
 
@@ -106,7 +157,7 @@ fn quote(s: &str) -> String {
     s.replace('\\', "\\\\").replace('"', "\\\"")
 }
 
-fn dot(components: &[Component], topics: &[(String, String, bool)], edges: &[Edge]) -> String {
+fn dot(components: &[Component], topics: &[TopicNode], edges: &[Edge], groups: &[Group]) -> String {
     let mut out = String::from(
         "digraph mesh {\n  rankdir=LR;\n  node [fontname=\"Helvetica\"];\n  edge [fontname=\"Helvetica\", fontsize=10];\n",
     );
@@ -118,9 +169,13 @@ fn dot(components: &[Component], topics: &[(String, String, bool)], edges: &[Edg
         };
         let _ = writeln!(out, "  {} [shape={shape}, label=\"{}\"];", comp_id(i), quote(&comp_label(c)));
     }
-    for (id, name, external) in topics {
-        let label = if *external { format!("{name}\\n(external)") } else { quote(name) };
-        let _ = writeln!(out, "  {id} [shape=ellipse, style=dashed, label=\"{label}\"];");
+    for t in topics {
+        let label = if t.external { format!("{}\\n(external)", quote(&t.name)) } else { quote(&t.name) };
+        let _ = writeln!(out, "  {} [shape=ellipse, style=dashed, label=\"{label}\"];", t.id);
+    }
+    for (i, g) in groups.iter().enumerate() {
+        let _ = writeln!(out, "  subgraph cluster_{i} {{\n    label=\"cluster {}\";", quote(&g.name));
+        let _ = writeln!(out, "    {};\n  }}", g.nodes.join("; "));
     }
     for e in edges {
         let style = match &e.verdict {
@@ -143,7 +198,7 @@ fn verdict_suffix(v: &Option<Verdict>) -> &'static str {
     }
 }
 
-fn mermaid(components: &[Component], topics: &[(String, String, bool)], edges: &[Edge]) -> String {
+fn mermaid(components: &[Component], topics: &[TopicNode], edges: &[Edge], groups: &[Group]) -> String {
     let esc = |s: &str| s.replace('"', "#quot;");
     let mut out = String::from("flowchart LR\n");
     for (i, c) in components.iter().enumerate() {
@@ -155,9 +210,16 @@ fn mermaid(components: &[Component], topics: &[(String, String, bool)], edges: &
         };
         let _ = writeln!(out, "  {node}");
     }
-    for (id, name, external) in topics {
-        let label = if *external { format!("{} (external)", esc(name)) } else { esc(name) };
-        let _ = writeln!(out, "  {id}{{{{\"{label}\"}}}}");
+    for t in topics {
+        let label = if t.external { format!("{} (external)", esc(&t.name)) } else { esc(&t.name) };
+        let _ = writeln!(out, "  {}{{{{\"{label}\"}}}}", t.id);
+    }
+    for (i, g) in groups.iter().enumerate() {
+        let _ = writeln!(out, "  subgraph k{i} [\"cluster {}\"]", esc(&g.name));
+        for n in &g.nodes {
+            let _ = writeln!(out, "    {n}");
+        }
+        out.push_str("  end\n");
     }
     for e in edges {
         let label = format!("{}{}", esc(&e.label), verdict_suffix(&e.verdict));

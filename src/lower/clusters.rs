@@ -93,7 +93,7 @@ fn config_map(ctx: &MeshCtx, cluster: &str, name: &str, broker: &str, web: &str)
         "metadata": {
             "name": name,
             "namespace": namespace,
-            "labels": {"app.kubernetes.io/managed-by": "fmc", "fmc.functionmesh.io/cluster": cluster},
+            "labels": {"app.kubernetes.io/managed-by": "fmc", crate::resolve::CLUSTER_LABEL: cluster},
         },
         "data": {"brokerServiceURL": broker, "webServiceURL": web},
     });

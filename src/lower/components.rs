@@ -80,7 +80,7 @@ fn component(
         spec.pod = decl.pod.clone();
     }
     runtime(ctx, kind, decl, &mut spec, &path(&["runtime"]));
-    cluster(ctx, scope, decl, &defaults, &mut spec, &path(&["cluster"]));
+    let cluster = cluster(ctx, scope, decl, &defaults, &mut spec, &path(&["cluster"]));
     autoscaling(ctx, decl, &mut spec, &path(&["autoscaling"]));
     secrets(decl, &mut spec);
     config(kind, decl, &mut spec);
@@ -89,7 +89,7 @@ fn component(
         set(&mut spec.subscription_name, &sub.name);
         set(&mut spec.subscription_position, &sub.position.or(defaults.subscription_position));
     }
-    let io = ports(ctx, scope, kind, decl, &mut spec, list, key);
+    let io = DeclaredIo { cluster, ..ports(ctx, scope, kind, decl, &mut spec, list, key) };
     let native = (decl.runtime == Some(Runtime::Native)).then(|| native_runner(ctx, kind, key, decl, &spec, &io, list));
     refuse_foreign_fields(ctx, decl, key, list, native.is_some());
     if ctx.diags.iter().skip(errors_before).any(|d| d.is_error()) {
@@ -175,17 +175,14 @@ fn cluster(
     defaults: &crate::model::dsl::Defaults,
     spec: &mut ComponentSpec,
     path: &[String],
-) {
+) -> Option<String> {
     let only = (scope.clusters.len() == 1 && ctx.spec.clusters.as_ref().is_some_and(|c| c.len() == 1))
         .then(|| scope.clusters.keys().next().cloned())
         .flatten();
     let (name, from_defaults) = match (&decl.cluster, &defaults.cluster) {
         (Some(c), _) => (c.clone(), false),
         (None, Some(c)) => (c.clone(), true),
-        (None, None) => match only {
-            Some(c) => (c, false),
-            None => return,
-        },
+        (None, None) => (only?, false),
     };
     let Some(use_) = scope.clusters.get(&name) else {
         let declared = ctx.spec.clusters.clone().unwrap_or_default();
@@ -199,7 +196,7 @@ fn cluster(
             let close = ctx.closest(&name, declared.keys(), &["clusters"]);
             ctx.diags.push(diag::unknown("R007", "cluster", span, &name, close, "clusters"));
         }
-        return;
+        return None;
     };
     let pulsar = spec.pulsar.get_or_insert_with(Default::default);
     set(&mut pulsar.pulsar_config, &use_.pulsar.pulsar_config);
@@ -210,6 +207,7 @@ fn cluster(
         pod.volumes.get_or_insert_with(Vec::new).extend(use_.volumes.iter().cloned());
         spec.volume_mounts.get_or_insert_with(Vec::new).extend(use_.mounts.iter().cloned());
     }
+    Some(name)
 }
 
 fn autoscaling(ctx: &mut MeshCtx, decl: &ComponentDecl, spec: &mut ComponentSpec, path: &[String]) {

@@ -5,13 +5,14 @@
 //! languages: after it, a DSL function is a `ComponentDoc` like any operator
 //! `Function`, except that it also carries its declared inputs and outputs with
 //! their schemas ([`DeclaredIo`]). Clusters given by URL become generated
-//! ConfigMaps. The `--env` overrides apply first, so nothing later knows about
+//! ConfigMaps. The `--env` environment was applied to the tree before the mesh
+//! was decoded (`parse::environments`), so nothing here knows about
 //! environments.
 //!
 //! Codes: R005 unknown topic, R006 unknown schema, R007 unknown cluster, R008
-//! invalid schema, R009 inline credential, R010 unknown environment, R011
-//! invalid cluster, R012 unknown component, R013 native runtime; C009 for a
-//! topic address that is not one; R014 for a file outside the input's root.
+//! invalid schema, R009 inline credential, R011 invalid cluster, R013 native
+//! runtime; C009 for a topic address that is not one; R014 for a file outside
+//! the input's root, R015 for one that is missing.
 
 mod clusters;
 mod components;
@@ -22,7 +23,7 @@ mod schemas;
 
 use crate::ast::{Document, PathSeg};
 use crate::diagnostics::{Diagnostics, did_you_mean};
-use crate::model::dsl::{ComponentOverride, Defaults, MeshDslSpec};
+use crate::model::dsl::{Defaults, MeshDslSpec};
 use crate::model::streams::{TopicFacts, TopicTable};
 use crate::model::*;
 use crate::options::BuildOptions;
@@ -199,7 +200,6 @@ impl<'a> MeshCtx<'a> {
 }
 
 fn lower_mesh(ctx: &mut MeshCtx, out: &mut Lowered) {
-    apply_environment(ctx);
     let schemas = schemas::resolve(ctx);
     let topics = topics(ctx, &schemas);
     let clusters = clusters::lower(ctx, out);
@@ -207,72 +207,6 @@ fn lower_mesh(ctx: &mut MeshCtx, out: &mut Lowered) {
     for facts in topics.into_values() {
         out.topics.insert(facts.address.clone(), facts);
     }
-}
-
-/// `--env NAME`: the environment's defaults and component overrides, field by field.
-fn apply_environment(ctx: &mut MeshCtx) {
-    let (Some(name), Some(envs)) = (ctx.options.environment.clone(), ctx.spec.environments.clone()) else {
-        return;
-    };
-    let Some(env) = envs.get(&name) else {
-        let span = ctx.key_span(&["environments"]);
-        let close = ctx.closest(&name, envs.keys(), &["environments"]);
-        let mut d = diagnostics::unknown("R010", "environment", span, &name, close, "environments");
-        d.message = format!("unknown environment `{name}` (from --env)");
-        ctx.diags.push(d);
-        return;
-    };
-    if let Some(d) = &env.defaults {
-        let base = ctx.spec.defaults.get_or_insert_with(Defaults::default);
-        overlay_defaults(base, d);
-    }
-    for (key, o) in env.components.clone().unwrap_or_default() {
-        if !apply_override(&mut ctx.spec, &key, &o) {
-            let span = ctx.key_span(&["environments", &name, "components", &key]);
-            let all: Vec<String> = component_keys(&ctx.spec);
-            let close = did_you_mean(&key, all.iter().map(String::as_str)).map(str::to_string);
-            let close = close.map(|c| {
-                let span = find_component_span(ctx, &c);
-                (c, span)
-            });
-            ctx.diags.push(diagnostics::unknown("R012", "component", span, &key, close, "functions, sources or sinks"));
-        }
-    }
-}
-
-fn overlay_defaults(base: &mut Defaults, d: &Defaults) {
-    macro_rules! take {
-        ($($f:ident),*) => { $( if d.$f.is_some() { base.$f = d.$f.clone(); } )* };
-    }
-    take!(tenant, namespace, cluster, parallelism, resources, image, processing_guarantee, subscription_position);
-}
-
-fn apply_override(spec: &mut MeshDslSpec, key: &str, o: &ComponentOverride) -> bool {
-    for list in [&mut spec.functions, &mut spec.sources, &mut spec.sinks] {
-        if let Some(c) = list.as_mut().and_then(|l| l.get_mut(key)) {
-            macro_rules! take {
-                ($($f:ident),*) => { $( if o.$f.is_some() { c.$f = o.$f.clone(); } )* };
-            }
-            take!(parallelism, autoscaling, resources, image, cluster, config);
-            return true;
-        }
-    }
-    false
-}
-
-fn component_keys(spec: &MeshDslSpec) -> Vec<String> {
-    [&spec.functions, &spec.sources, &spec.sinks].into_iter().flatten().flat_map(|m| m.keys().cloned()).collect()
-}
-
-fn find_component_span(ctx: &MeshCtx, key: &str) -> Span {
-    for (list, members) in
-        [("functions", &ctx.spec.functions), ("sources", &ctx.spec.sources), ("sinks", &ctx.spec.sinks)]
-    {
-        if members.as_ref().is_some_and(|m| m.contains_key(key)) {
-            return ctx.key_span(&[list, key]);
-        }
-    }
-    ctx.span(&[])
 }
 
 /// Declared topics by logical name, with addresses and schemas resolved.
@@ -304,6 +238,7 @@ fn topics(ctx: &mut MeshCtx, schemas: &schemas::SchemaTable) -> BTreeMap<String,
                 history.push(s);
             }
         }
+        let replication_clusters = replication_clusters(ctx, logical, t);
         let facts = TopicFacts {
             logical: logical.clone(),
             address,
@@ -313,10 +248,29 @@ fn topics(ctx: &mut MeshCtx, schemas: &schemas::SchemaTable) -> BTreeMap<String,
             external: t.external.unwrap_or(false),
             multiple_producers: t.multiple_producers.unwrap_or(false),
             partitions: t.partitions,
+            replication_clusters,
             span: ctx.key_span(&["topics", logical]),
         };
         out.insert(logical.clone(), facts);
     }
+    out
+}
+
+/// A topic's `replicationClusters`, each a declared cluster (R007 otherwise), sorted.
+fn replication_clusters(ctx: &mut MeshCtx, logical: &str, t: &crate::model::dsl::TopicDecl) -> Vec<String> {
+    let declared = ctx.spec.clusters.clone().unwrap_or_default();
+    let mut out = Vec::new();
+    for (i, name) in t.replication_clusters.iter().flatten().enumerate() {
+        if declared.contains_key(name) {
+            out.push(name.clone());
+            continue;
+        }
+        let span = ctx.span(&["topics", logical, "replicationClusters", &i.to_string()]);
+        let close = ctx.closest(name, declared.keys(), &["clusters"]);
+        ctx.diags.push(diagnostics::unknown("R007", "cluster", span, name, close, "clusters"));
+    }
+    out.sort();
+    out.dedup();
     out
 }
 

@@ -32,7 +32,8 @@ pub struct MeshDslSpec {
     pub functions: Option<BTreeMap<String, ComponentDecl>>,
     pub sources: Option<BTreeMap<String, ComponentDecl>>,
     pub sinks: Option<BTreeMap<String, ComponentDecl>>,
-    /// Per-environment overrides, chosen with `fmc build --env NAME`.
+    /// Environments by name: each a merge patch (RFC 7386) of this `spec`,
+    /// applied with `fmc build --env NAME`.
     pub environments: Option<BTreeMap<String, Environment>>,
 }
 
@@ -169,6 +170,11 @@ pub struct TopicDecl {
     pub external: Option<bool>,
     /// Several producers write here on purpose (no fan-in warning).
     pub multiple_producers: Option<bool>,
+    /// Mesh clusters this topic is geo-replicated across (Pulsar's
+    /// replication clusters): only then do its readers on one of them read
+    /// what its writers on another write. Without it, the topic on each
+    /// cluster is a topic of its own.
+    pub replication_clusters: Option<Vec<String>>,
 }
 
 /// A topic by logical name, or with the schema this end reads or writes.
@@ -305,20 +311,14 @@ pub struct Retries {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Environment {
-    /// Replaces the mesh defaults field by field.
-    pub defaults: Option<Defaults>,
-    /// Per-component overrides, by component key.
-    pub components: Option<BTreeMap<String, ComponentOverride>>,
-}
-
-#[serde_with::skip_serializing_none]
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct ComponentOverride {
-    pub parallelism: Option<i32>,
-    pub autoscaling: Option<Autoscaling>,
-    pub resources: Option<ResourceRequirements>,
-    pub image: Option<String>,
-    pub cluster: Option<String>,
-    pub config: Option<Config>,
+    /// Merged into the mesh's `defaults`.
+    pub defaults: Option<serde_json::Value>,
+    pub clusters: Option<BTreeMap<String, serde_json::Value>>,
+    pub schemas: Option<BTreeMap<String, serde_json::Value>>,
+    pub topics: Option<BTreeMap<String, serde_json::Value>>,
+    pub functions: Option<BTreeMap<String, serde_json::Value>>,
+    pub sources: Option<BTreeMap<String, serde_json::Value>>,
+    pub sinks: Option<BTreeMap<String, serde_json::Value>>,
+    /// By component key, whichever of `functions`, `sources` and `sinks` holds it.
+    pub components: Option<BTreeMap<String, serde_json::Value>>,
 }

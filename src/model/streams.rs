@@ -34,6 +34,8 @@ pub struct Port {
 /// A component's inputs and outputs as the DSL declared them.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct DeclaredIo {
+    /// The mesh cluster the component runs against, by its name in the mesh.
+    pub cluster: Option<String>,
     pub inputs: Vec<Port>,
     /// The output topic, then the dead-letter and log topics.
     pub outputs: Vec<Port>,
@@ -53,6 +55,9 @@ pub struct TopicFacts {
     pub external: bool,
     pub multiple_producers: bool,
     pub partitions: Option<u32>,
+    /// The mesh clusters the topic is geo-replicated across, sorted; empty
+    /// when it is not (each cluster then has a topic of its own).
+    pub replication_clusters: Vec<String>,
     /// The declaration's key.
     pub span: Span,
 }

@@ -4,11 +4,12 @@
 //! `apiVersion`/`kind`, and decodes Function Mesh and fmc documents into typed
 //! resources ([`decode`]). Everything else passes through as JSON.
 //!
-//! Codes: P001–P013.
+//! Codes: P001–P015 (and R010, R012 for `--env`).
 
 mod characters;
 pub mod decode;
 pub mod diagnostics;
+pub mod environments;
 pub mod schema_index;
 pub mod yaml;
 
@@ -36,6 +37,12 @@ static SINK_CONNECTOR_SCHEMA: Schema = LazyLock::new(SchemaIndex::of::<common::S
 
 /// Parses every file of `sources`, in file order.
 pub fn parse(sources: &SourceMap) -> (Input, Diagnostics) {
+    parse_in(sources, None)
+}
+
+/// Parses every file of `sources`, with `environment` (`--env`) applied to
+/// every native mesh before it is decoded ([`environments`]).
+pub fn parse_in(sources: &SourceMap, environment: Option<&str>) -> (Input, Diagnostics) {
     let mut diags = Diagnostics::default();
     let mut input = Input::default();
     let mut names = Vec::new();
@@ -46,8 +53,11 @@ pub fn parse(sources: &SourceMap) -> (Input, Diagnostics) {
             diags.push(d);
             continue;
         }
-        for doc in yaml::read_documents(id, &file.text, &mut diags) {
+        for mut doc in yaml::read_documents(id, &file.text, &mut diags) {
             characters::non_finite_numbers(&doc.root, &mut diags);
+            if let Some(env) = environment.filter(|_| is_native_mesh(&doc)) {
+                environments::apply(&mut doc.root, env, &mut diags);
+            }
             names.push(file.name.as_str());
             input.documents.push(doc);
         }
@@ -64,6 +74,11 @@ pub fn parse(sources: &SourceMap) -> (Input, Diagnostics) {
         diags.extend(d);
     }
     (input, diags)
+}
+
+/// Whether `doc` is a `kind: Mesh` of fmc's API.
+pub fn is_native_mesh(doc: &Document) -> bool {
+    string_at(&doc.root, "apiVersion") == Some(FMC_API_VERSION) && string_at(&doc.root, "kind") == Some("Mesh")
 }
 
 fn key(k: &str) -> PathSeg {

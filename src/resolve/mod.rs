@@ -47,6 +47,19 @@ pub struct Component {
     pub io: Option<crate::model::streams::DeclaredIo>,
     /// The runner's configuration, for the native runtime.
     pub native: Option<crate::model::NativeRunner>,
+    /// The Pulsar cluster the component reads and writes on.
+    pub cluster: ClusterRef,
+}
+
+/// A Pulsar cluster as the stream graph tells clusters apart: by `key`, the
+/// broker service URL when the input holds the `pulsarConfig` ConfigMap (two
+/// ConfigMaps for one cluster are one cluster), else the ConfigMap itself.
+/// `name` is how messages and graphs call it: the mesh's name for the
+/// cluster, else the ConfigMap's.
+#[derive(Debug, Clone, Default, PartialEq, Eq, PartialOrd, Ord)]
+pub struct ClusterRef {
+    pub key: String,
+    pub name: String,
 }
 
 impl Component {
@@ -90,6 +103,10 @@ struct CatalogEntry {
     keys: BTreeSet<String>,
     /// The data in canonical form, for the config hash.
     fingerprint: String,
+    /// `data.brokerServiceURL`, for a ConfigMap that has one.
+    broker: Option<String>,
+    /// The mesh cluster a generated cluster ConfigMap stands for.
+    cluster_label: Option<String>,
 }
 
 /// Objects of the input (by namespace and name) and the cluster-provided declarations.
@@ -116,8 +133,11 @@ impl Catalog {
                         .filter_map(|f| p.value.get(f).and_then(|d| d.as_object()))
                         .flat_map(|d| d.keys().cloned())
                         .collect();
-                    objects
-                        .insert((kind, ns, p.name.clone()), CatalogEntry { keys, fingerprint: content_fingerprint(p) });
+                    let broker =
+                        p.value["data"]["brokerServiceURL"].as_str().map(|u| u.trim_end_matches('/').to_string());
+                    let cluster_label = p.value["metadata"]["labels"][CLUSTER_LABEL].as_str().map(str::to_string);
+                    let entry = CatalogEntry { keys, fingerprint: content_fingerprint(p), broker, cluster_label };
+                    objects.insert((kind, ns, p.name.clone()), entry);
                 }
                 Resource::ClusterProvided(c) => {
                     for name in c.spec.config_maps.iter().flatten() {
@@ -185,6 +205,7 @@ pub fn resolve_resources(
         for comp in part {
             check_name_length(comp, docs, &mut d);
             comp.config_hash = resolve_references(comp, &catalog, docs, &mut d);
+            comp.cluster = cluster_of(comp, &catalog);
             comp.backend_configs = backends.for_namespace(&comp.namespace);
         }
         d
@@ -194,6 +215,25 @@ pub fn resolve_resources(
     }
     check_duplicates(&resolved, docs, &mut diags);
     (resolved, diags)
+}
+
+/// The label on a cluster ConfigMap fmc generates: the mesh's name for the cluster.
+pub const CLUSTER_LABEL: &str = "fmc.functionmesh.io/cluster";
+
+/// The cluster of `comp`'s `pulsar.pulsarConfig` (see [`ClusterRef`]); a
+/// component without one is on the one unnamed cluster.
+fn cluster_of(comp: &Component, catalog: &Catalog) -> ClusterRef {
+    let Some(cm) = comp.spec.pulsar.as_ref().and_then(|p| p.pulsar_config.clone()).filter(|c| !c.is_empty()) else {
+        return ClusterRef::default();
+    };
+    let entry = catalog.get(RefKind::ConfigMap, &comp.namespace, &cm);
+    let mesh_name = comp.io.as_ref().and_then(|io| io.cluster.clone());
+    let name = mesh_name.or_else(|| entry.and_then(|e| e.cluster_label.clone())).unwrap_or_else(|| cm.clone());
+    let key = match entry.and_then(|e| e.broker.clone()) {
+        Some(url) => url,
+        None => format!("configmap {}/{cm}", comp.namespace),
+    };
+    ClusterRef { key, name }
 }
 
 pub const MANAGED_ANNOTATION: &str = "compute.functionmesh.io/managed";
@@ -238,6 +278,7 @@ fn component(
         backend_configs: Vec::new(),
         io: None,
         native: None,
+        cluster: ClusterRef::default(),
     }
 }
 

@@ -3,11 +3,13 @@
 mod support;
 
 mod cli;
+mod clusters;
 mod corpus;
 mod determinism;
 mod diagnostics;
 mod docs;
 mod dsl;
+mod environments;
 mod fuzz_regressions;
 mod gitops;
 mod hostile;

@@ -24,7 +24,13 @@ pub fn check(ctx: &GraphCtx) -> Vec<Diagnostic> {
             let mut d = Diagnostic::warning(
                 "C025",
                 port.span,
-                format!("{} and {} both write `{}`", ctx.describe(*w), ctx.describe(first), ctx.topic_name(topic)),
+                format!(
+                    "{} and {} both write `{}`{}",
+                    ctx.describe(*w),
+                    ctx.describe(first),
+                    ctx.topic_name(topic),
+                    ctx.on_cluster(topic)
+                ),
             )
             .label("another producer of this topic")
             .with_secondary(first_port.span, "first producer here")

@@ -8,6 +8,12 @@
 //! meshes bring their ports ([`DeclaredIo`]); operator components get theirs
 //! derived from the spec ([`ports`]), with whatever the spec says of schemas.
 //!
+//! A topic node is one address on one Pulsar cluster ([`Placement`]): the
+//! same name on two clusters is two topics, so a reader on one never pairs
+//! with a writer on the other, and every rule below sees each cluster's topic
+//! apart. Only a topic the mesh declares geo-replicated
+//! (`replicationClusters`) is one node across the clusters it lists.
+//!
 //! Codes: C018–C025 (one rule per file).
 
 mod cycles;
@@ -21,7 +27,7 @@ pub mod types;
 use crate::ast::Document;
 use crate::diagnostics::{Diagnostic, Diagnostics};
 use crate::model::streams::{DeclaredIo, Port, PortRole, TopicFacts, TopicTable};
-use crate::resolve::{Component, Resolved};
+use crate::resolve::{ClusterRef, Component, Resolved};
 use crate::types::Verdict;
 use petgraph::graph::{DiGraph, NodeIndex};
 use petgraph::visit::EdgeRef;
@@ -33,14 +39,52 @@ pub enum Node {
     Component(usize),
     Topic {
         address: String,
-        facts: Option<TopicFacts>,
+        placement: Placement,
+        facts: Option<Box<TopicFacts>>,
     },
 }
+
+/// Where a topic node is: Pulsar keeps a topic per cluster unless it is
+/// geo-replicated.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Placement {
+    /// Declared, and neither read nor written on any cluster.
+    Nowhere,
+    Cluster(ClusterRef),
+    /// Replicated across these mesh clusters (sorted names).
+    Replicated(Vec<String>),
+}
+
+impl Placement {
+    /// How messages and graphs name it: `us`, `us+eu`, or empty.
+    pub fn name(&self) -> String {
+        match self {
+            Placement::Nowhere => String::new(),
+            Placement::Cluster(c) => c.name.clone(),
+            Placement::Replicated(names) => names.join("+"),
+        }
+    }
+
+    /// What tells placements apart: a cluster's key (two ConfigMaps for one
+    /// broker are one cluster, whatever they are called).
+    pub fn identity(&self) -> String {
+        match self {
+            Placement::Nowhere => String::new(),
+            Placement::Cluster(c) => c.key.clone(),
+            Placement::Replicated(names) => format!("replicated across {}", names.join(",")),
+        }
+    }
+}
+
+/// A topic node's identity: its address and its placement's identity.
+pub type TopicKey = (String, String);
 
 /// A reader/writer pair the type checker looked at, for `fmc check --types` and graphs.
 #[derive(Debug, Clone)]
 pub struct Pairing {
     pub topic: String,
+    /// The topic's node (the address on one cluster).
+    pub node: NodeIndex,
     pub reader: usize,
     /// The writing component, or `None` for the topic's own schema (external data).
     pub writer: Option<usize>,
@@ -52,46 +96,77 @@ pub struct Pairing {
 #[derive(Debug)]
 pub struct StreamGraph {
     pub graph: DiGraph<Node, Port>,
-    /// Topic nodes by address, sorted.
-    pub topics: BTreeMap<String, NodeIndex>,
+    /// Topic nodes by address and placement, sorted.
+    pub topics: BTreeMap<TopicKey, NodeIndex>,
+    /// Whether the components run on more than one cluster.
+    pub clusters: usize,
     /// Filled by the type checker.
     pub pairings: Vec<Pairing>,
 }
 
 impl StreamGraph {
     pub fn build(resolved: &Resolved, docs: &[Document]) -> StreamGraph {
-        let mut g = StreamGraph { graph: DiGraph::new(), topics: BTreeMap::new(), pairings: Vec::new() };
+        let mut g = StreamGraph { graph: DiGraph::new(), topics: BTreeMap::new(), clusters: 0, pairings: Vec::new() };
+        let mut clusters = std::collections::BTreeSet::new();
         for (i, comp) in resolved.components.iter().enumerate() {
             let node = g.graph.add_node(Node::Component(i));
             let io = comp.io.clone().unwrap_or_else(|| ports::derive(comp, docs));
-            g.connect(node, io, &resolved.topics);
+            g.connect(node, &comp.cluster, io, &resolved.topics);
+            clusters.insert(&comp.cluster.key);
         }
+        g.clusters = clusters.len();
         // Declared topics nobody uses still appear (the lints look at them).
         for address in resolved.topics.keys() {
-            g.topic(address, &resolved.topics);
+            if !g.topics.keys().any(|(a, _)| a == address) {
+                g.topic(address, Placement::Nowhere, &resolved.topics);
+            }
         }
         g
     }
 
-    fn topic(&mut self, address: &str, table: &TopicTable) -> NodeIndex {
-        if let Some(n) = self.topics.get(address) {
+    fn topic(&mut self, address: &str, placement: Placement, table: &TopicTable) -> NodeIndex {
+        let key = (address.to_string(), placement.identity());
+        if let Some(n) = self.topics.get(&key) {
             return *n;
         }
-        let node =
-            self.graph.add_node(Node::Topic { address: address.to_string(), facts: table.get(address).cloned() });
-        self.topics.insert(address.to_string(), node);
+        let facts = table.get(address).cloned().map(Box::new);
+        let node = self.graph.add_node(Node::Topic { address: key.0.clone(), placement, facts });
+        self.topics.insert(key, node);
         node
     }
 
-    fn connect(&mut self, comp: NodeIndex, io: DeclaredIo, table: &TopicTable) {
+    fn connect(&mut self, comp: NodeIndex, cluster: &ClusterRef, io: DeclaredIo, table: &TopicTable) {
+        let placement = |address: &str| match table.get(address) {
+            Some(f) if f.replication_clusters.contains(&cluster.name) => {
+                Placement::Replicated(f.replication_clusters.clone())
+            }
+            _ => Placement::Cluster(cluster.clone()),
+        };
         for port in io.inputs {
-            let t = self.topic(&port.topic, table);
+            let t = self.topic(&port.topic, placement(&port.topic), table);
             self.graph.add_edge(t, comp, port);
         }
         for port in io.outputs {
-            let t = self.topic(&port.topic, table);
+            let t = self.topic(&port.topic, placement(&port.topic), table);
             self.graph.add_edge(comp, t, port);
         }
+    }
+
+    /// Where a topic node is.
+    pub fn placement(&self, topic: NodeIndex) -> Option<&Placement> {
+        match &self.graph[topic] {
+            Node::Topic { placement, .. } => Some(placement),
+            Node::Component(_) => None,
+        }
+    }
+
+    /// The other nodes of `topic`'s address: the same name on other clusters.
+    pub fn elsewhere(&self, topic: NodeIndex) -> impl Iterator<Item = NodeIndex> + '_ {
+        let address = match &self.graph[topic] {
+            Node::Topic { address, .. } => address.clone(),
+            Node::Component(_) => String::new(),
+        };
+        self.topics.iter().filter(move |((a, _), n)| *a == address && **n != topic).map(|(_, n)| *n)
     }
 
     /// (component index, port) of every writer of `topic`, in component order.
@@ -127,7 +202,7 @@ impl StreamGraph {
 
     pub fn facts(&self, topic: NodeIndex) -> Option<&TopicFacts> {
         match &self.graph[topic] {
-            Node::Topic { facts, .. } => facts.as_ref(),
+            Node::Topic { facts, .. } => facts.as_deref(),
             Node::Component(_) => None,
         }
     }
@@ -154,6 +229,15 @@ impl GraphCtx<'_> {
             Node::Topic { address, .. } => address.clone(),
             Node::Component(_) => String::new(),
         }
+    }
+
+    /// ` on cluster \`us\``, when the mesh spans several clusters; else empty.
+    pub fn on_cluster(&self, topic: NodeIndex) -> String {
+        let placement = self.graph.placement(topic).map(Placement::name).unwrap_or_default();
+        if self.graph.clusters < 2 || placement.is_empty() {
+            return String::new();
+        }
+        format!(" on cluster `{placement}`")
     }
 }
 

@@ -5,6 +5,9 @@
 //! may well be fed or drained by something outside the input, and fmc cannot
 //! know. `external: true` says exactly that for a declared topic. Dead-letter
 //! and log topics are read by people and tools, so they never count as unread.
+//! Each cluster's topic is linted apart: a reader on `eu` of a topic written
+//! on `us` reads nothing unless the topic is declared replicated, and the help
+//! says so.
 
 use super::{GraphCtx, is_data};
 use crate::diagnostics::Diagnostic;
@@ -22,11 +25,24 @@ pub fn never_produced(ctx: &GraphCtx) -> Vec<Diagnostic> {
             Diagnostic::error(
                 "C020",
                 port.span,
-                format!("{} reads `{}`, which nothing in the mesh writes", ctx.describe(reader), facts.logical),
+                format!(
+                    "{} reads `{}`{}, which nothing in the mesh writes",
+                    ctx.describe(reader),
+                    facts.logical,
+                    ctx.on_cluster(topic)
+                ),
             )
             .label("read here")
             .with_secondary(facts.span, "declared here, without `external: true`")
-            .help("mark the topic `external: true` if something outside the mesh writes it, or add its producer"),
+            .help(match elsewhere(ctx, topic, |t| ctx.graph.writers(t).is_empty()) {
+                Some(other) => format!(
+                    "`{}` is written on cluster `{other}`, a topic of its own: list both clusters in the topic's \
+                     `replicationClusters` if it is geo-replicated",
+                    facts.logical
+                ),
+                None => "mark the topic `external: true` if something outside the mesh writes it, or add its producer"
+                    .into(),
+            }),
         );
     }
     out
@@ -45,12 +61,35 @@ pub fn never_consumed(ctx: &GraphCtx) -> Vec<Diagnostic> {
             Diagnostic::warning(
                 "C021",
                 port.span,
-                format!("{} writes `{}`, which nothing in the mesh reads", ctx.describe(writer), facts.logical),
+                format!(
+                    "{} writes `{}`{}, which nothing in the mesh reads",
+                    ctx.describe(writer),
+                    facts.logical,
+                    ctx.on_cluster(topic)
+                ),
             )
             .label("written here")
             .with_secondary(facts.span, "declared here, without `external: true`")
-            .help("mark the topic `external: true` if something outside the mesh reads it, or remove the output"),
+            .help(match elsewhere(ctx, topic, |t| ctx.graph.readers(t).is_empty()) {
+                Some(other) => format!(
+                    "`{}` is read on cluster `{other}`, a topic of its own: list both clusters in the topic's \
+                     `replicationClusters` if it is geo-replicated",
+                    facts.logical
+                ),
+                None => "mark the topic `external: true` if something outside the mesh reads it, or remove the output"
+                    .into(),
+            }),
         );
     }
     out
+}
+
+/// The cluster of another node of `topic`'s address that is not `empty`.
+fn elsewhere(
+    ctx: &GraphCtx,
+    topic: petgraph::graph::NodeIndex,
+    empty: impl Fn(petgraph::graph::NodeIndex) -> bool,
+) -> Option<String> {
+    let other = ctx.graph.elsewhere(topic).find(|&t| !empty(t))?;
+    ctx.graph.placement(other).map(super::Placement::name)
 }

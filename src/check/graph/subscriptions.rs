@@ -24,10 +24,11 @@ pub fn check(ctx: &GraphCtx) -> Vec<Diagnostic> {
                         "C023",
                         port.span,
                         format!(
-                            "{} and {} share subscription `{sub}` on `{}`: each gets only part of the messages",
+                            "{} and {} share subscription `{sub}` on `{}`{}: each gets only part of the messages",
                             ctx.describe(reader),
                             ctx.describe(first),
-                            ctx.topic_name(topic)
+                            ctx.topic_name(topic),
+                            ctx.on_cluster(topic)
                         ),
                     )
                     .label("second consumer on this subscription")

@@ -27,7 +27,7 @@ pub fn check(graph: &StreamGraph, components: &[Component], docs: &[Document]) -
     let ctx = GraphCtx { graph, components, docs };
     let mut pairings = Vec::new();
     let mut diags = Diagnostics::default();
-    for (address, &topic) in &graph.topics {
+    for ((address, _), &topic) in &graph.topics {
         let facts = graph.facts(topic);
         let writers = writers(graph, topic, facts);
         if let Some(f) = facts {
@@ -41,6 +41,7 @@ pub fn check(graph: &StreamGraph, components: &[Component], docs: &[Document]) -
                 }
                 pairings.push(Pairing {
                     topic: address.clone(),
+                    node: topic,
                     reader,
                     writer: w.comp,
                     reader_schema: rport.schema.label(),
@@ -90,7 +91,12 @@ fn incompatible(
         Some(c) => format!("{} writes `{}`", ctx.describe(c), w.schema.label()),
         None => format!("the topic holds `{}`", w.schema.label()),
     };
-    let message = format!("{} reads `{name}` as `{}` but {who}: {why}", ctx.describe(reader), rport.schema.label());
+    let message = format!(
+        "{} reads `{name}`{} as `{}` but {who}: {why}",
+        ctx.describe(reader),
+        ctx.on_cluster(topic),
+        rport.schema.label()
+    );
     let d = Diagnostic::error("C018", rport.span, message).label(format!("read as `{}` here", rport.schema.label()));
     let d = match (w.port, ctx.graph.facts(topic)) {
         (Some(p), _) => d.with_secondary(p.span, format!("written as `{}` here", w.schema.label())),
