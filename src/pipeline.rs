@@ -77,8 +77,7 @@ pub fn compile(sources: &SourceMap, options: &BuildOptions) -> CompileOutput {
     if diagnostics.has_errors() {
         return CompileOutput { diagnostics, document_spans, ..CompileOutput::default() };
     }
-    let (mut resolved, d) = resolve::resolve_resources(lowered.resources, &input.documents, options);
-    resolved.topics = lowered.topics;
+    let (resolved, d) = resolve::resolve_lowered(lowered, &input.documents, options);
     diagnostics.extend(d);
     timer.lap("resolve");
     if diagnostics.has_errors() {

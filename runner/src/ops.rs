@@ -21,6 +21,8 @@ pub struct Stats {
     pub acked: AtomicU64,
     /// Payloads that broke their input's declared schema (dead-lettered).
     pub schema_rejected: AtomicU64,
+    /// Messages the broker confirmed on the dead-letter topic, for any reason.
+    pub dead_lettered: AtomicU64,
     /// Epoch milliseconds of the last processed message.
     pub last_invocation: AtomicU64,
     pub ready: AtomicBool,
@@ -68,9 +70,14 @@ impl Stats {
                 value.load(Ordering::Relaxed)
             ));
         }
-        // fmc's own counters: acknowledgements sent (a batch entry counts once)
-        // and payloads that broke their input's schema.
-        for (name, value) in [("acked_total", &self.acked), ("schema_rejected_total", &self.schema_rejected)] {
+        // fmc's own counters: acknowledgements sent (a batch entry counts once),
+        // payloads that broke their input's schema, and dead-lettered messages.
+        let own = [
+            ("acked_total", &self.acked),
+            ("schema_rejected_total", &self.schema_rejected),
+            ("dead_lettered_total", &self.dead_lettered),
+        ];
+        for (name, value) in own {
             out.push_str(&format!(
                 "# TYPE fmc_runner_{name} counter\nfmc_runner_{name}{{{labels}}} {}\n",
                 value.load(Ordering::Relaxed)

@@ -585,13 +585,14 @@ impl Worker<'_> {
         letter.properties.push(("ORIGIN_MESSAGE_ID".into(), origin_id(&id)));
         let receipt = send(dlq, letter).await;
         let (tx, delay, generation) = (self.done.clone(), backoff(self.config), self.generation);
-        let why = why.to_string();
+        let (why, stats) = (why.to_string(), self.stats.clone());
         tokio::spawn(async move {
             let ok = match receipt {
                 Ok(r) => r.await.is_ok(),
                 Err(_) => false,
             };
             if ok {
+                stats.dead_lettered.fetch_add(1, Ordering::Relaxed);
                 log("warn", "message moved to the dead-letter topic", &[("topic", dlq_topic), ("why", why)]);
             } else {
                 tokio::time::sleep(delay).await;

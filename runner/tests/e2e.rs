@@ -363,6 +363,12 @@ async fn a_message_that_loops_or_exhausts_memory_is_retried_then_dead_lettered_i
     assert_eq!(log.matches("ran past maxProcessingMs (2000 ms)").count(), 3, "1 + maxRetries attempts\n{log}");
     assert_eq!(log.matches("more than maxMemory (64 MiB)").count(), 3, "1 + maxRetries attempts\n{log}");
     assert!(runner.metric("user_exceptions_total") >= 6);
+    // The counter `fmc dev` shows moves once the broker has confirmed each letter.
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while runner.counter("fmc_runner_dead_lettered_total") < 2 && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    assert_eq!(runner.counter("fmc_runner_dead_lettered_total"), 2, "{log}");
     assert!(runner.child.try_wait().expect("status").is_none(), "the runner never stopped\n{log}");
 }
 

@@ -1,4 +1,5 @@
-//! C005 replicas, C006 VPA together with HPA, C011 builtin autoscaler rules.
+//! C005 replicas, C006 VPA together with HPA, C011 builtin autoscaler rules,
+//! C014 an autoscaler that cannot scale (`minReplicas` = `maxReplicas`).
 
 use super::Ctx;
 use crate::diagnostics::Diagnostic;
@@ -9,7 +10,34 @@ pub fn check(ctx: &Ctx) -> Vec<Diagnostic> {
     replicas(ctx, &mut out);
     vpa(ctx, &mut out);
     builtin_rules(ctx, &mut out);
+    fixed_range(ctx, &mut out);
     out
+}
+
+/// An HPA whose range is one number never scales, and the operator then drops
+/// its builtin rules: said, not silently rendered.
+fn fixed_range(ctx: &Ctx, out: &mut Vec<Diagnostic>) {
+    let s = &ctx.comp.spec;
+    let (Some(max), min) = (s.max_replicas, s.min_replicas.unwrap_or(1)) else { return };
+    if min != max || min <= 0 {
+        return;
+    }
+    let rules = s.pod.as_ref().and_then(|p| p.builtin_autoscaler.as_ref()).is_some_and(|r| !r.is_empty());
+    // A native mesh says it in its own words.
+    let (low, high, builtin) = match ctx.comp.io {
+        Some(_) => ("minParallelism", "maxParallelism", "`cpuPercent`/`memoryPercent` targets are"),
+        None => ("minReplicas", "maxReplicas", "`builtinAutoscaler` rules are"),
+    };
+    let what = if rules { format!("; its {builtin} dropped") } else { String::new() };
+    out.push(
+        Diagnostic::warning(
+            "C014",
+            ctx.key(&["maxReplicas"]),
+            format!("`{low}` and `{high}` are both {max}: the autoscaler never scales{what}"),
+        )
+        .label("the autoscaler's whole range")
+        .help(format!("raise `{high}` above {min} to let it scale, or drop the autoscaler to run exactly {min}")),
+    );
 }
 
 fn bad_replicas(ctx: &Ctx, field: &str, message: String) -> Diagnostic {

@@ -83,10 +83,21 @@ pub fn config_credentials(ctx: &Ctx) -> Vec<Diagnostic> {
                 let mut at: Vec<&str> = vec![field];
                 at.extend(path.iter().map(String::as_str));
                 let shown = path.join(".");
+                // A native mesh says `config` and `secrets`, not the operator's words.
+                let (field, help) = match ctx.comp.io {
+                    Some(_) => (
+                        "config",
+                        "put the value in a Secret and name it under the component's `secrets` (`NAME: {secret: …, key: …}`; the connector reads it from the environment)",
+                    ),
+                    None => (
+                        field,
+                        "put the value in a Secret and reference it with `secretsMap` (the connector reads it from the environment)",
+                    ),
+                };
                 out.push(
                     Diagnostic::warning("C015", ctx.span(&at), format!("`{field}.{shown}` holds a literal credential"))
                         .label("visible in the pod's command line")
-                        .help("put the value in a Secret and reference it with `secretsMap` (the connector reads it from the environment)"),
+                        .help(help),
                 );
             }
         }

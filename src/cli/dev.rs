@@ -263,6 +263,7 @@ struct Counters {
     received: f64,
     processed: f64,
     acked: f64,
+    dead_lettered: f64,
     errors: f64,
 }
 
@@ -290,6 +291,7 @@ fn counters(addr: SocketAddr) -> Counters {
         received: value("pulsar_function_received_total"),
         processed: value("pulsar_function_processed_successfully_total"),
         acked: value("fmc_runner_acked_total"),
+        dead_lettered: value("fmc_runner_dead_lettered_total"),
         errors: value("pulsar_function_user_exceptions_total")
             + value("pulsar_function_system_exceptions_total")
             + value("pulsar_function_sink_exceptions_total"),
@@ -335,7 +337,7 @@ fn watch(
                 let rate = |a: f64, b: f64| (a - b).max(0.0) / seconds;
                 let _ = writeln!(
                     stdout,
-                    "{}{:width$}  {:9}  in {:>8.0}/s  out {:>8.0}/s  acks {:>8.0}/s  errors {:>6.0}/s  (total in {})",
+                    "{}{:width$}  {:9}  in {:>8.0}/s  out {:>8.0}/s  acks {:>8.0}/s  errors {:>6.0}/s  (total in {}, dead-lettered {})",
                     if tty { "\x1b[2K" } else { "" },
                     processes[i].name,
                     if c.ready { "ready" } else { "not ready" },
@@ -344,6 +346,7 @@ fn watch(
                     rate(c.acked, p.acked),
                     rate(c.errors, p.errors),
                     c.received,
+                    c.dead_lettered,
                 );
             }
             let _ = stdout.flush();

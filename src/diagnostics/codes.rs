@@ -442,6 +442,8 @@ Fix: add the missing fields.
 Why: the operator declares some fields it never reads (`sourceType` on Source,
 `sinkType` on Sink, `statefulConfig.pulsar.javaProvider.config`,
 `javaLog4JConfigFileType: ini`). fmc says so rather than silently dropping them.
+An autoscaler whose `minReplicas` equals its `maxReplicas` is one too: it never
+scales, and the operator drops its builtin rules.
 
 Fix: remove the field, or move the setting where it takes effect.
 ";

@@ -5,13 +5,16 @@
 //! expects); one given by `pulsarConfig` refers to an existing ConfigMap. Auth
 //! and TLS material are Secret references only: a token is mounted as a file
 //! and passed to Pulsar's token plug-in as `file://…`, so it never appears in a
-//! rendered object. Codes: R009, R011.
+//! rendered object. The Secrets and ConfigMap a cluster names are checked once,
+//! at the cluster ([`ClusterReference`]), not once per component using it.
+//! Codes: R009, R011.
 
 use super::diagnostics as diag;
 use super::{Lowered, MeshCtx};
 use crate::model::common::{AuthConfig, GenericAuth, OAuth2Config, PulsarMessaging, TlsConfig};
 use crate::model::dsl::{ClusterDecl, Credential, SecretKeyRef};
 use crate::model::*;
+use crate::resolve::references::{RefKind, Reference};
 use k8s_openapi::api::core::v1::{KeyToPath, SecretVolumeSource, Volume, VolumeMount};
 use std::collections::BTreeMap;
 
@@ -21,6 +24,16 @@ pub struct ClusterUse {
     pub pulsar: PulsarMessaging,
     pub volumes: Vec<Volume>,
     pub mounts: Vec<VolumeMount>,
+}
+
+/// A ConfigMap or Secret a mesh cluster names (its `pulsarConfig`, token,
+/// OAuth2 key or CA certificate), checked once by resolve, at the cluster:
+/// `reference.path` is relative to `origin` (`spec.clusters.<name>`).
+#[derive(Debug, Clone)]
+pub struct ClusterReference {
+    pub reference: crate::resolve::references::Reference,
+    pub origin: Origin,
+    pub namespace: String,
 }
 
 pub const TOKEN_PLUGIN: &str = "org.apache.pulsar.client.impl.auth.AuthenticationToken";
@@ -42,10 +55,13 @@ fn lower_one(ctx: &mut MeshCtx, name: &str, decl: &ClusterDecl, out: &mut Lowere
     let config_map = match (&decl.pulsar_config, &decl.broker_service_url, &decl.web_service_url) {
         (Some(cm), None, None) => cm.clone(),
         (None, Some(broker), Some(web)) => {
-            if let Some(problem) = url_problem(broker, &["pulsar://", "pulsar+ssl://"], "brokerServiceUrl")
-                .or_else(|| url_problem(web, &["http://", "https://"], "webServiceUrl"))
-            {
-                ctx.diags.push(diag::invalid_cluster(span, name, &problem));
+            let problem = url_problem(broker, &["pulsar://", "pulsar+ssl://"], "brokerServiceUrl")
+                .or_else(|| url_problem(web, &["http://", "https://"], "webServiceUrl"));
+            if let Some((field, problem)) = problem {
+                // The label goes on the URL at fault, not on the cluster's name.
+                let at = ctx.span(&["clusters", name, field]);
+                let d = diag::invalid_cluster(at, name, &problem).label("this URL");
+                ctx.diags.push(d.help("write the URL with its scheme: `pulsar://host:6650`, `http://host:8080`"));
                 return None;
             }
             let cm = format!("{}-cluster-{name}", ctx.meta.name);
@@ -61,10 +77,31 @@ fn lower_one(ctx: &mut MeshCtx, name: &str, decl: &ClusterDecl, out: &mut Lowere
             return None;
         }
     };
+    if decl.pulsar_config.is_some() {
+        let keys = vec!["webServiceURL".to_string(), "brokerServiceURL".to_string()];
+        out.cluster_references.push(reference(ctx, name, RefKind::ConfigMap, &config_map, keys, &["pulsarConfig"]));
+    }
     let mut cluster = ClusterUse {
         pulsar: PulsarMessaging { pulsar_config: Some(config_map), ..PulsarMessaging::default() },
         ..ClusterUse::default()
     };
+    let tls_url = [&decl.broker_service_url, &decl.web_service_url]
+        .iter()
+        .any(|u| u.as_deref().is_some_and(|u| u.starts_with("pulsar+ssl://") || u.starts_with("https://")));
+    if tls_url && decl.tls.as_ref().and_then(|t| t.enabled) == Some(false) {
+        let at = ctx.span(&["clusters", name, "tls", "enabled"]);
+        let problem = "`tls.enabled: false` contradicts a `pulsar+ssl://` or `https://` URL";
+        ctx.diags.push(
+            diag::invalid_cluster(at, name, problem)
+                .label("TLS turned off here")
+                .help("use `pulsar://` and `http://` URLs for a plain connection, or remove `enabled: false`"),
+        );
+        return None;
+    }
+    if tls_url && decl.tls.is_none() {
+        // The scheme says TLS: the instance must be told so too (else `--use_tls false`).
+        cluster.pulsar.tls_config = Some(TlsConfig { enabled: Some(true), ..TlsConfig::default() });
+    }
     if let Some(tls) = &decl.tls {
         cluster.pulsar.tls_config = Some(TlsConfig {
             enabled: Some(tls.enabled.unwrap_or(true)),
@@ -73,15 +110,41 @@ fn lower_one(ctx: &mut MeshCtx, name: &str, decl: &ClusterDecl, out: &mut Lowere
             cert_secret_name: tls.ca_cert.as_ref().map(|c| c.secret.clone()),
             cert_secret_key: tls.ca_cert.as_ref().map(|c| c.key.clone()),
         });
+        if let Some(ca) = &tls.ca_cert {
+            let r = reference(ctx, name, RefKind::Secret, &ca.secret, vec![ca.key.clone()], &["tls", "caCert"]);
+            out.cluster_references.push(r);
+        }
     }
-    auth(ctx, name, decl, &mut cluster)?;
+    auth(ctx, name, decl, &mut cluster, out)?;
     Some(cluster)
 }
 
-fn url_problem(url: &str, schemes: &[&str], field: &str) -> Option<String> {
+fn reference(
+    ctx: &MeshCtx,
+    cluster: &str,
+    kind: RefKind,
+    object: &str,
+    required_keys: Vec<String>,
+    path: &[&str],
+) -> ClusterReference {
+    let base = ["spec", "clusters", cluster].iter().map(|k| crate::ast::PathSeg::Key((*k).into())).collect();
+    ClusterReference {
+        reference: Reference {
+            kind,
+            name: object.to_string(),
+            required_keys,
+            path: path.iter().map(|p| p.to_string()).collect(),
+        },
+        origin: Origin { doc: ctx.doc, base },
+        namespace: ctx.meta.namespace.clone().unwrap_or_else(|| ctx.options.default_namespace.clone()),
+    }
+}
+
+/// The field and the problem of a service URL that is not one.
+fn url_problem<'f>(url: &str, schemes: &[&str], field: &'f str) -> Option<(&'f str, String)> {
     match schemes.iter().find(|s| url.starts_with(**s)) {
         Some(s) if url.len() > s.len() && !url.contains(char::is_whitespace) => None,
-        _ => Some(format!("`{field}` `{url}` must start with {}", schemes.join(" or "))),
+        _ => Some((field, format!("`{field}` `{url}` must start with {}", schemes.join(" or ")))),
     }
 }
 
@@ -122,7 +185,7 @@ fn secret_ref(ctx: &mut MeshCtx, cred: &Credential, path: &[&str], what: &str) -
     }
 }
 
-fn auth(ctx: &mut MeshCtx, name: &str, decl: &ClusterDecl, cluster: &mut ClusterUse) -> Option<()> {
+fn auth(ctx: &mut MeshCtx, name: &str, decl: &ClusterDecl, cluster: &mut ClusterUse, out: &mut Lowered) -> Option<()> {
     let Some(auth) = &decl.auth else { return Some(()) };
     match (&auth.token, &auth.oauth2) {
         (Some(_), Some(_)) => {
@@ -132,6 +195,8 @@ fn auth(ctx: &mut MeshCtx, name: &str, decl: &ClusterDecl, cluster: &mut Cluster
         }
         (Some(token), None) => {
             let s = secret_ref(ctx, token, &["clusters", name, "auth", "token"], "the cluster's auth token")?;
+            let r = reference(ctx, name, RefKind::Secret, &s.secret, vec![s.key.clone()], &["auth", "token"]);
+            out.cluster_references.push(r);
             cluster.volumes.push(Volume {
                 name: TOKEN_VOLUME.into(),
                 secret: Some(SecretVolumeSource {
@@ -159,6 +224,8 @@ fn auth(ctx: &mut MeshCtx, name: &str, decl: &ClusterDecl, cluster: &mut Cluster
         (None, Some(o)) => {
             let path = ["clusters", name, "auth", "oauth2", "privateKey"];
             let key = secret_ref(ctx, &o.private_key, &path, "the cluster's OAuth2 private key")?;
+            let at = ["auth", "oauth2", "privateKey"];
+            out.cluster_references.push(reference(ctx, name, RefKind::Secret, &key.secret, vec![key.key.clone()], &at));
             cluster.pulsar.auth_config = Some(AuthConfig {
                 oauth2_config: Some(OAuth2Config {
                     audience: o.audience.clone(),

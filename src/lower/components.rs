@@ -59,7 +59,8 @@ fn component(
     let path = |rel: &[&str]| at(rel);
     if let Some(problem) = crate::names::workload_name_problem(key) {
         let span = ctx.key_span(&[list, key]);
-        ctx.diags.push(crate::parse::diagnostics::invalid_name(span, &format!("component `{key}`: {problem}")));
+        let what = format!("component key `{key}` (it names the component's objects)");
+        ctx.diags.push(crate::parse::diagnostics::invalid_name(span, &what, &problem));
         return None;
     }
     let errors_before = ctx.diags.len();
@@ -356,11 +357,13 @@ fn port(ctx: &mut MeshCtx, scope: &Scope, r: &TopicRef, path: &[&str], role: Por
         }
         return None;
     };
+    let mut schema_span = None;
     let schema = match r.schema() {
         Some(s) => {
             let mut p = path.to_vec();
             p.push("schema");
             let (n, schema) = schema_ref(ctx, scope.schemas, s, &p)?;
+            schema_span = Some(ctx.span(&p));
             SchemaInfo::Known { name: n, schema }
         }
         None => match &facts.schema {
@@ -368,7 +371,7 @@ fn port(ctx: &mut MeshCtx, scope: &Scope, r: &TopicRef, path: &[&str], role: Por
             None => SchemaInfo::Unknown { why: format!("topic `{name}` declares no schema") },
         },
     };
-    Some(Port { topic: facts.address.clone(), schema, span, role })
+    Some(Port { topic: facts.address.clone(), schema, span, schema_span, role })
 }
 
 /// The runner's configuration for a `runtime: native` function (runner/src/config.rs).

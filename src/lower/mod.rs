@@ -14,7 +14,7 @@
 //! runtime; C009 for a topic address that is not one; R014 for a file outside
 //! the input's root, R015 for one that is missing.
 
-mod clusters;
+pub mod clusters;
 mod components;
 pub use components::PACKAGE_DIR;
 mod diagnostics;
@@ -36,6 +36,8 @@ use std::path::PathBuf;
 pub struct Lowered {
     pub resources: Vec<Resource>,
     pub topics: TopicTable,
+    /// What the meshes' clusters name, to check once per cluster.
+    pub cluster_references: Vec<clusters::ClusterReference>,
 }
 
 /// Lowers every `Mesh` document; other resources pass through untouched.
@@ -47,9 +49,9 @@ pub fn lower(
 ) -> (Lowered, Diagnostics) {
     let mut diags = Diagnostics::default();
     if !resources.iter().any(|r| matches!(r, Resource::DslMesh(_))) {
-        return (Lowered { resources, topics: TopicTable::new() }, diags);
+        return (Lowered { resources, ..Lowered::default() }, diags);
     }
-    let mut out = Lowered { resources: Vec::with_capacity(resources.len()), topics: TopicTable::new() };
+    let mut out = Lowered { resources: Vec::with_capacity(resources.len()), ..Lowered::default() };
     for res in resources {
         match res {
             Resource::DslMesh(mesh) => {

@@ -28,6 +28,9 @@ pub struct Port {
     pub schema: SchemaInfo,
     /// Where the component names the topic.
     pub span: Span,
+    /// Where the component names the schema of this end, when it does (a
+    /// type error is about the schema, so it is shown there).
+    pub schema_span: Option<Span>,
     pub role: PortRole,
 }
 

@@ -80,7 +80,13 @@ fn type_error(doc: &Document, base: &[PathSeg], e: &serde_path_to_error::Error<s
 
 /// serde's messages name Rust types ("expected i32"); say it in YAML terms.
 fn humanize(message: &str) -> String {
+    let message = match message.find("expected struct ") {
+        // Rust type names mean nothing to a user: a struct is a mapping of fields.
+        Some(at) => format!("{}expected a mapping of fields", &message[..at]),
+        None => message.to_string(),
+    };
     message
+        .replace("invalid type: null", "no value")
         .replace("a boolean", "a boolean (`true` or `false`)")
         .replace("expected i32", "expected a 32-bit integer")
         .replace("expected i64", "expected an integer")

@@ -9,6 +9,15 @@ pub fn yaml_syntax(span: Span, info: &str) -> Diagnostic {
         .help("check indentation, quotes and brackets around this position")
 }
 
+/// P001 for a `[` or `{` that is never closed, at the bracket.
+pub fn unclosed_bracket(open: Span, stopped: Span, bracket: char, info: &str) -> Diagnostic {
+    let close = if bracket == '[' { ']' } else { '}' };
+    Diagnostic::error("P001", open, format!("invalid YAML: this `{bracket}` is never closed ({info})"))
+        .label(format!("`{bracket}` opened here"))
+        .with_secondary(stopped, "the YAML reader stopped here")
+        .help(format!("close it with `{close}`: a flow collection must end before the next key"))
+}
+
 pub fn not_a_mapping(span: Span) -> Diagnostic {
     Diagnostic::error("P002", span, "document is not a mapping")
         .label("expected a resource with `apiVersion`, `kind` and `metadata`")
@@ -77,8 +86,10 @@ pub fn unsupported_kind(span: Span, api_version: &str, kind: &str) -> Diagnostic
         .help("use compute.functionmesh.io/v1alpha1 Function, Source, Sink, FunctionMesh or BackendConfig")
 }
 
-pub fn invalid_name(span: Span, detail: &str) -> Diagnostic {
-    Diagnostic::error("P011", span, format!("invalid `metadata.name`: {detail}"))
+/// An invalid name; `what` says where it is written (`metadata.name`, a
+/// component key, a member's `name`).
+pub fn invalid_name(span: Span, what: &str, detail: &str) -> Diagnostic {
+    Diagnostic::error("P011", span, format!("invalid {what}: {detail}"))
         .label("this name")
         .help("use lowercase letters, digits and '-', starting and ending with a letter or digit")
 }

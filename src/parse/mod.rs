@@ -235,7 +235,7 @@ fn decode_meta(doc: &Document, workload: bool, diags: &mut Diagnostics) -> Optio
         if workload { crate::names::workload_name_problem(&name) } else { crate::names::rfc1123_label_problem(&name) };
     if let Some(problem) = problem {
         let span = meta_node.get("name").map_or(meta_node.span, |n| n.span);
-        diags.push(diag::invalid_name(span, &problem));
+        diags.push(diag::invalid_name(span, "`metadata.name`", &problem));
         return None;
     }
     if let Some(p) = meta.namespace.as_deref().and_then(crate::names::namespace_problem) {
@@ -331,11 +331,14 @@ fn decode_dsl_mesh(doc: &Document, diags: &mut Diagnostics) -> Option<MeshDslSpe
                 continue;
             }
         };
+        let refused = refuse_non_mappings(&list.key, members, diags);
+        ok &= refused.is_empty();
         let parts = crate::parallel::map_chunks(members, 256, |start, part| {
             let mut d = Diagnostics::default();
             let decoded: Vec<(String, Option<ComponentDecl>)> = part
                 .iter()
                 .enumerate()
+                .filter(|(i, _)| !refused.contains(&(start + i)))
                 .map(|(i, m)| {
                     let path = [key("spec"), PathSeg::Entry(pos), PathSeg::Entry(start + i)];
                     (m.key.clone(), decode(doc, &path, &DSL_COMPONENT_SCHEMA, &mut d))
@@ -363,6 +366,59 @@ fn decode_dsl_mesh(doc: &Document, diags: &mut Diagnostics) -> Option<MeshDslSpe
         *slot = Some(map);
     }
     ok.then_some(spec)
+}
+
+/// Members of a component list that are not mappings, reported in the
+/// user's words (P008), by position. The usual cause is indentation: `f:`
+/// with its fields at its own level reads as an empty `f` beside components
+/// named `runtime`, `inputs`…; one diagnostic at `f` says so, and the stray
+/// fields are not reported again as components of their own.
+fn refuse_non_mappings(list: &str, members: &[crate::ast::Entry], diags: &mut Diagnostics) -> Vec<usize> {
+    let fields = DSL_COMPONENT_SCHEMA.properties_at(&[]);
+    let is_field = |m: &crate::ast::Entry| fields.contains(&m.key) && !matches!(m.value.value, Value::Map(_));
+    let mut refused = Vec::new();
+    let mut i = 0;
+    while i < members.len() {
+        let m = &members[i];
+        let path = format!("spec.{list}.{}", m.key);
+        let strays = members[i + 1..].iter().take_while(|s| is_field(s)).count();
+        match &m.value.value {
+            Value::Map(_) => {}
+            Value::Null if strays > 0 => {
+                let names: Vec<String> =
+                    members[i + 1..=i + strays].iter().take(3).map(|s| format!("`{}`", s.key)).collect();
+                let detail = format!(
+                    "component `{}` is empty: {} below it are at its indentation, so they are read as components beside it, not as its fields",
+                    m.key,
+                    names.join(", ")
+                );
+                diags.push(
+                    diag::invalid_value(m.key_span, &path, &detail)
+                        .label("no fields under this key")
+                        .help(format!("indent the fields of `{}` by two more spaces than `{}:`", m.key, m.key)),
+                );
+                refused.extend(i..=i + strays);
+                i += strays + 1;
+                continue;
+            }
+            _ if is_field(m) => {
+                let detail = format!("`{}` is a component field, but here it stands where a component is named", m.key);
+                diags.push(
+                    diag::invalid_value(m.key_span, &path, &detail).help(
+                        "indent it under the component it belongs to (two more spaces than the component's name)",
+                    ),
+                );
+                refused.push(i);
+            }
+            _ => {
+                let detail = "expected a component: a mapping of fields such as `runtime`, `inputs` and `output`";
+                diags.push(diag::invalid_value(m.value.span, &path, detail));
+                refused.push(i);
+            }
+        }
+        i += 1;
+    }
+    refused
 }
 
 fn decode_mesh(doc: &Document, diags: &mut Diagnostics) -> Option<MeshSpec> {

@@ -195,9 +195,7 @@ impl Reader<'_, '_> {
     fn run(&mut self) -> Result<(), Stop> {
         let mut parser = Parser::new_from_str(self.text);
         loop {
-            let (event, mark) = parser
-                .next_token()
-                .map_err(|e| Box::new(diag::yaml_syntax(self.span_at(self.offset(e.marker())), e.info())))?;
+            let (event, mark) = parser.next_token().map_err(|e| Box::new(self.syntax_error(&e)))?;
             match event {
                 Event::StreamEnd => return Ok(()),
                 Event::StreamStart | Event::DocumentEnd | Event::Nothing => {}
@@ -238,6 +236,21 @@ impl Reader<'_, '_> {
     /// the line and the character column instead, and always lands on a character
     /// boundary. Constant time ([`CharIndex`]): walking the line to the column
     /// would make a long one-line flow collection quadratic.
+    /// P001 where the reader stopped; for an unclosed `[` or `{` (noticed only
+    /// where the flow collection cannot go on, often lines later) at the bracket.
+    fn syntax_error(&self, e: &yaml_rust2::scanner::ScanError) -> crate::diagnostics::Diagnostic {
+        let at = self.offset(e.marker());
+        let opener = match e.info() {
+            i if i.contains("flow sequence") => Some('['),
+            i if i.contains("flow mapping") => Some('{'),
+            _ => None,
+        };
+        match opener.and_then(|c| unclosed(self.text, at, c).map(|o| (c, o))) {
+            Some((c, open)) => diag::unclosed_bracket(self.span_at(open), self.span_at(at), c, e.info()),
+            None => diag::yaml_syntax(self.span_at(at), e.info()),
+        }
+    }
+
     fn offset(&self, mark: &Marker) -> usize {
         match &self.chars {
             None => mark.index().min(self.text.len()),
@@ -469,6 +482,32 @@ fn is_float(s: &str) -> bool {
         !e.is_empty() && digits(e)
     });
     mantissa_ok && exponent_ok
+}
+
+/// The byte offset of the last `open` bracket before `end` that is never
+/// closed, skipping quoted strings and comments.
+fn unclosed(text: &str, end: usize, open: char) -> Option<usize> {
+    let mut stack: Vec<(char, usize)> = Vec::new();
+    let mut quote: Option<char> = None;
+    let mut comment = false;
+    let mut previous = '\n';
+    for (i, c) in text[..end.min(text.len())].char_indices() {
+        match (quote, comment, c) {
+            (_, true, '\n') => comment = false,
+            (_, true, _) => {}
+            (Some(q), _, _) if c == q => quote = None,
+            (Some(_), _, _) => {}
+            (None, _, '\'' | '"') => quote = Some(c),
+            (None, _, '#') if previous.is_whitespace() => comment = true,
+            (None, _, '[' | '{') => stack.push((c, i)),
+            (None, _, ']' | '}') => {
+                stack.pop();
+            }
+            _ => {}
+        }
+        previous = c;
+    }
+    stack.into_iter().rev().find(|(c, _)| *c == open).map(|(_, i)| i)
 }
 
 #[cfg(test)]

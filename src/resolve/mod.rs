@@ -12,7 +12,7 @@ pub mod defaults;
 mod diagnostics;
 pub mod references;
 
-use crate::ast::Document;
+use crate::ast::{Document, PathSeg};
 use crate::diagnostics::{Diagnostic, Diagnostics, did_you_mean};
 use crate::model::spec::BackendConfigSpec;
 use crate::model::*;
@@ -166,6 +166,29 @@ impl Catalog {
     }
 }
 
+/// Resolves what lowering made: its resources, then the references of the
+/// meshes' clusters, each once, at the cluster.
+pub fn resolve_lowered(
+    lowered: crate::lower::Lowered,
+    docs: &[Document],
+    options: &BuildOptions,
+) -> (Resolved, Diagnostics) {
+    let references = lowered.cluster_references;
+    let catalog = Catalog::new(&lowered.resources, options);
+    let (mut resolved, mut diags) = resolve_in(lowered.resources, &catalog, docs, options);
+    resolved.topics = lowered.topics;
+    for c in &references {
+        let path: Vec<&str> = c.reference.path.iter().map(String::as_str).collect();
+        let span = || c.origin.span(docs, &path);
+        match catalog.get(c.reference.kind, &c.namespace, &c.reference.name) {
+            Some(entry) => check_keys(&c.reference, entry, span, &mut diags),
+            None if catalog.is_provided(c.reference.kind, &c.namespace, &c.reference.name) => {}
+            None => diags.push(missing(&c.reference, &c.namespace, &catalog, span())),
+        }
+    }
+    (resolved, diags)
+}
+
 /// Resolves a copy of the input's resources (see [`resolve_resources`]).
 pub fn resolve(input: &Input, options: &BuildOptions) -> (Resolved, Diagnostics) {
     resolve_resources(input.resources.clone(), &input.documents, options)
@@ -178,8 +201,17 @@ pub fn resolve_resources(
     docs: &[Document],
     options: &BuildOptions,
 ) -> (Resolved, Diagnostics) {
-    let mut diags = Diagnostics::default();
     let catalog = Catalog::new(&resources, options);
+    resolve_in(resources, &catalog, docs, options)
+}
+
+fn resolve_in(
+    resources: Vec<Resource>,
+    catalog: &Catalog,
+    docs: &[Document],
+    options: &BuildOptions,
+) -> (Resolved, Diagnostics) {
+    let mut diags = Diagnostics::default();
     let backends = backend_configs(&resources, options);
     let mut resolved = Resolved { components: Vec::with_capacity(resources.len()), ..Resolved::default() };
     for res in resources {
@@ -204,8 +236,8 @@ pub fn resolve_resources(
         let mut d = Diagnostics::default();
         for comp in part {
             check_name_length(comp, docs, &mut d);
-            comp.config_hash = resolve_references(comp, &catalog, docs, &mut d);
-            comp.cluster = cluster_of(comp, &catalog);
+            comp.config_hash = resolve_references(comp, catalog, docs, &mut d);
+            comp.cluster = cluster_of(comp, catalog);
             comp.backend_configs = backends.for_namespace(&comp.namespace);
         }
         d
@@ -313,7 +345,8 @@ fn expand_mesh(m: &MeshDoc, options: &BuildOptions, docs: &[Document], out: &mut
                 let span = origin.span(docs, &["name"]);
                 diags.push(crate::parse::diagnostics::invalid_name(
                     span,
-                    &format!("member name `{member}` gives `{cr_name}`: {problem}"),
+                    &format!("member `name` `{member}`"),
+                    &format!("it gives `{cr_name}`: {problem}"),
                 ));
                 continue;
             }
@@ -360,10 +393,17 @@ fn resolve_references(comp: &Component, catalog: &Catalog, docs: &[Document], di
                 }
             }
             None if catalog.is_provided(reference.kind, &comp.namespace, &reference.name) => {}
+            // A mesh cluster's references are reported once, at the cluster.
+            None if from_mesh_cluster(comp, &reference) => {}
             None => diags.push(missing(&reference, &comp.namespace, catalog, span())),
         }
     }
     names::sha256_hex(&hashed)
+}
+
+/// Whether `reference` is the messaging block a mesh cluster gave `comp`.
+fn from_mesh_cluster(comp: &Component, reference: &Reference) -> bool {
+    comp.io.as_ref().is_some_and(|io| io.cluster.is_some()) && reference.path.first().is_some_and(|p| p == "pulsar")
 }
 
 fn missing(reference: &Reference, ns: &str, catalog: &Catalog, span: crate::source::Span) -> Diagnostic {
@@ -436,7 +476,13 @@ fn check_duplicates(resolved: &Resolved, docs: &[Document], diags: &mut Diagnost
         .map(|c| (("StatefulSet".to_string(), c.namespace.clone(), c.workload_name()), c.name_span(docs)));
     let others = resolved.passthrough.iter().map(|p| {
         let key = (format!("{}/{}", p.api_version, p.kind), p.namespace.clone().unwrap_or_default(), p.name.clone());
-        (key, docs[p.origin.doc].root.span)
+        // At the name (a copied object) or the declaration (a generated one), not the whole document.
+        let root = &docs[p.origin.doc].root;
+        let span = match p.made {
+            Made::Generated => root.key_span(&p.origin.base),
+            Made::Copied => root.lookup(&[PathSeg::Key("metadata".into()), PathSeg::Key("name".into())]).span,
+        };
+        (key, span)
     });
     for (key, span) in components.chain(others) {
         if let Some(first) = seen.get(&key) {

@@ -231,3 +231,39 @@ fn a_missing_schema_file_points_at_file_and_suggests_a_neighbour() {
     let at = d.primary.span.start as usize..d.primary.span.end as usize;
     assert_eq!(&mesh[at], "schemas/../schemas/order.avsc", "the label sits on the `file:` value");
 }
+
+#[test]
+fn a_tls_url_without_a_tls_block_connects_with_tls() {
+    let mesh = std::fs::read_to_string(
+        project_root().join("fixtures/diagnostics/R011-invalid-cluster/tls-off-with-ssl-url.yaml"),
+    )
+    .unwrap()
+    .replace("      tls: {enabled: false}\n", "");
+    let out = build_text(&mesh);
+    assert!(out.diagnostics.is_empty(), "{:#?}", out.diagnostics);
+    let command = main_container(object(&out, "StatefulSet", "a-function"))["command"].to_string();
+    assert!(command.contains("--use_tls true") && !command.contains("--use_tls false"), "{command}");
+}
+
+#[test]
+fn a_clusters_missing_secrets_are_reported_once_each_at_the_cluster() {
+    let mesh = std::fs::read_to_string(project_root().join("fixtures/diagnostics/R002-missing-secret/cluster-ca.yaml"))
+        .unwrap()
+        .replace(
+            "      tls: {caCert: {secret: pulsar-ca, key: ca.crt}}\n",
+            "      tls: {caCert: {secret: pulsar-ca, key: ca.crt}}\n      auth: {oauth2: {issuerUrl: 'https://i', audience: a, privateKey: {secret: pulsar-oauth, key: key.json}}}\n",
+        );
+    let out = build_text(&mesh);
+    let missing: Vec<(String, String)> = out
+        .diagnostics
+        .iter()
+        .filter(|d| d.code == "R002")
+        .map(|d| {
+            let line = mesh[..d.primary.span.start as usize].lines().count();
+            (d.message.clone(), mesh.lines().nth(line - 1).unwrap().trim().to_string())
+        })
+        .collect();
+    assert_eq!(missing.len(), 2, "two components use the cluster, each Secret is reported once: {missing:#?}");
+    assert!(missing[0].0.contains("`pulsar-ca`") && missing[0].1.starts_with("tls:"), "{missing:?}");
+    assert!(missing[1].0.contains("`pulsar-oauth`") && missing[1].1.starts_with("auth:"), "{missing:?}");
+}

@@ -315,7 +315,7 @@ print("ok")
     let stdout = std::fs::read_to_string(dir.path().join("stdout")).unwrap();
     for name in ["upper-function", "count-function"] {
         let last = stdout.lines().rev().find(|l| l.starts_with(name)).unwrap_or_else(|| panic!("{stdout}"));
-        assert!(last.contains("ready") && last.ends_with("(total in 1000)"), "{last}");
+        assert!(last.contains("ready") && last.ends_with("(total in 1000, dead-lettered 0)"), "{last}");
     }
 }
 

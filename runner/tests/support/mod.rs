@@ -289,11 +289,16 @@ impl Runner {
         }
     }
 
-    /// A counter from `/metrics`.
+    /// A Pulsar Functions counter from `/metrics` (`pulsar_function_<name>`).
     pub fn metric(&self, name: &str) -> u64 {
+        self.counter(&format!("pulsar_function_{name}"))
+    }
+
+    /// A counter from `/metrics`, by its full name.
+    pub fn counter(&self, full_name: &str) -> u64 {
         let (_, body) = self.get("/metrics").unwrap_or_default();
         body.lines()
-            .find(|l| l.starts_with(&format!("pulsar_function_{name}{{")))
+            .find(|l| l.starts_with(&format!("{full_name}{{")))
             .and_then(|l| l.rsplit(' ').next())
             .and_then(|v| v.parse().ok())
             .unwrap_or(0)

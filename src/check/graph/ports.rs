@@ -22,6 +22,7 @@ pub fn derive(comp: &Component, docs: &[Document]) -> DeclaredIo {
         topic: normalize_topic(topic),
         schema,
         span: comp.origin.span(docs, path),
+        schema_span: None,
         role,
     };
     if comp.kind != ComponentKind::Source && !(comp.kind == ComponentKind::Function && spec.source_config.is_some()) {

@@ -97,9 +97,12 @@ fn incompatible(
         ctx.on_cluster(topic),
         rport.schema.label()
     );
-    let d = Diagnostic::error("C018", rport.span, message).label(format!("read as `{}` here", rport.schema.label()));
+    let at = rport.schema_span.unwrap_or(rport.span);
+    let d = Diagnostic::error("C018", at, message).label(format!("read as `{}` here", rport.schema.label()));
     let d = match (w.port, ctx.graph.facts(topic)) {
-        (Some(p), _) => d.with_secondary(p.span, format!("written as `{}` here", w.schema.label())),
+        (Some(p), _) => {
+            d.with_secondary(p.schema_span.unwrap_or(p.span), format!("written as `{}` here", w.schema.label()))
+        }
         (None, Some(f)) => d.with_secondary(f.span, format!("`{name}` declared with `{}` here", w.schema.label())),
         (None, None) => d,
     };
