@@ -22,6 +22,7 @@ use std::collections::BTreeMap;
 #[derive(Debug, Clone, Default)]
 pub struct ClusterUse {
     pub pulsar: PulsarMessaging,
+    pub cluster_name: Option<String>,
     pub volumes: Vec<Volume>,
     pub mounts: Vec<VolumeMount>,
 }
@@ -83,6 +84,7 @@ fn lower_one(ctx: &mut MeshCtx, name: &str, decl: &ClusterDecl, out: &mut Lowere
     }
     let mut cluster = ClusterUse {
         pulsar: PulsarMessaging { pulsar_config: Some(config_map), ..PulsarMessaging::default() },
+        cluster_name: decl.cluster_name.clone(),
         ..ClusterUse::default()
     };
     let tls_url = [&decl.broker_service_url, &decl.web_service_url]
@@ -110,7 +112,8 @@ fn lower_one(ctx: &mut MeshCtx, name: &str, decl: &ClusterDecl, out: &mut Lowere
             cert_secret_name: tls.ca_cert.as_ref().map(|c| c.secret.clone()),
             cert_secret_key: tls.ca_cert.as_ref().map(|c| c.key.clone()),
         });
-        if let Some(ca) = &tls.ca_cert {
+        // The operator mounts the CA only when both are non-empty; so is it checked.
+        if let Some(ca) = tls.ca_cert.as_ref().filter(|c| !c.secret.is_empty() && !c.key.is_empty()) {
             let r = reference(ctx, name, RefKind::Secret, &ca.secret, vec![ca.key.clone()], &["tls", "caCert"]);
             out.cluster_references.push(r);
         }

@@ -10,7 +10,7 @@ use super::diagnostics as diag;
 use super::schemas::SchemaTable;
 use super::{Lowered, MeshCtx, schema_ref};
 use crate::model::common::{BuiltinHpaRule, GoRuntime, JavaRuntime, PythonRuntime, SecretRef};
-use crate::model::dsl::{ComponentDecl, Runtime, TopicRef};
+use crate::model::dsl::{ComponentDecl, Runtime, SubscriptionType, TopicRef};
 use crate::model::streams::{DeclaredIo, Port, PortRole, TopicFacts};
 use crate::model::*;
 use crate::types::{Kind, Schema, SchemaInfo};
@@ -80,7 +80,9 @@ fn component(
     if decl.pod.is_some() {
         spec.pod = decl.pod.clone();
     }
+    same_name_fields(decl, &mut spec);
     runtime(ctx, kind, decl, &mut spec, &path(&["runtime"]));
+    runtime_options(decl, &mut spec);
     let cluster = cluster(ctx, scope, decl, &defaults, &mut spec, &path(&["cluster"]));
     autoscaling(ctx, decl, &mut spec, &path(&["autoscaling"]));
     secrets(decl, &mut spec);
@@ -89,6 +91,13 @@ fn component(
         let sub = decl.subscription.clone().unwrap_or_default();
         set(&mut spec.subscription_name, &sub.name);
         set(&mut spec.subscription_position, &sub.position.or(defaults.subscription_position));
+        set(&mut spec.cleanup_subscription, &sub.cleanup);
+        // The operator has no subscription type: it derives one from these flags.
+        match sub.kind {
+            Some(SubscriptionType::Failover) => spec.retain_ordering = Some(true),
+            Some(SubscriptionType::KeyShared) => spec.retain_key_ordering = Some(true),
+            Some(SubscriptionType::Shared) | None => {}
+        }
     }
     let io = DeclaredIo { cluster, ..ports(ctx, scope, kind, decl, &mut spec, list, key) };
     let native = (decl.runtime == Some(Runtime::Native)).then(|| native_runner(ctx, kind, key, decl, &spec, &io, list));
@@ -103,6 +112,41 @@ fn component(
         annotations: decl.annotations.clone().unwrap_or_default(),
     };
     Some(ComponentDoc { kind, meta, spec, origin: ctx.component_origin(list, key), io: Some(io), native })
+}
+
+/// Native fields with the operator's own names and types.
+fn same_name_fields(decl: &ComponentDecl, spec: &mut ComponentSpec) {
+    set(&mut spec.volume_mounts, &decl.volume_mounts);
+    set(&mut spec.image_pull_policy, &decl.image_pull_policy);
+    set(&mut spec.auto_ack, &decl.auto_ack);
+    set(&mut spec.max_pending_async_requests, &decl.max_pending_async_requests);
+    set(&mut spec.forward_source_message_property, &decl.forward_source_message_property);
+    set(&mut spec.negative_ack_redelivery_delay_ms, &decl.negative_ack_redelivery_delay_ms);
+    set(&mut spec.skip_to_latest, &decl.skip_to_latest);
+    set(&mut spec.runtime_flags, &decl.runtime_flags);
+    set(&mut spec.log_topic_agent, &decl.log_topic_agent);
+    set(&mut spec.window_config, &decl.window);
+    set(&mut spec.stateful_config, &decl.state);
+    if decl.producer.is_some() {
+        set(&mut spec.output.get_or_insert_with(Default::default).producer_conf, &decl.producer);
+    }
+}
+
+/// `log` and `javaOpts` go into the runtime block `runtime` made.
+fn runtime_options(decl: &ComponentDecl, spec: &mut ComponentSpec) {
+    if decl.log.is_some() {
+        let slot = match (&mut spec.java, &mut spec.python, &mut spec.golang) {
+            (Some(j), _, _) => &mut j.log,
+            (_, Some(p), _) => &mut p.log,
+            (_, _, Some(g)) => &mut g.log,
+            _ => return,
+        };
+        set(slot, &decl.log);
+    }
+    if let Some(j) = spec.java.as_mut() {
+        set(&mut j.java_opts, &decl.java_opts);
+        set(&mut j.extra_dependencies_dir, &decl.extra_dependencies_dir);
+    }
 }
 
 /// Sets `slot` when `value` is given (native fields win over the escape hatch).
@@ -120,7 +164,7 @@ fn foreign_fields(ctx: &mut MeshCtx, kind: ComponentKind, list: &str, key: &str,
             ("retries", decl.retries.is_some()),
             ("timeoutMs", decl.timeout_ms.is_some()),
         ],
-        ComponentKind::Sink => &[("output", decl.output.is_some())],
+        ComponentKind::Sink => &[("output", decl.output.is_some()), ("producer", decl.producer.is_some())],
         ComponentKind::Function => &[],
     };
     for (field, present) in foreign {
@@ -199,6 +243,7 @@ fn cluster(
         }
         return None;
     };
+    set(&mut spec.cluster_name, &use_.cluster_name);
     let pulsar = spec.pulsar.get_or_insert_with(Default::default);
     set(&mut pulsar.pulsar_config, &use_.pulsar.pulsar_config);
     set(&mut pulsar.tls_config, &use_.pulsar.tls_config);
@@ -334,7 +379,29 @@ fn ports(
             io.outputs.push(port);
         }
     }
+    if java {
+        type_class_names(ctx, &io, spec);
+    }
     io
+}
+
+/// A Java component's `typeClassName`s from its schemas' `typeClassName`: the
+/// input's when every input's schema names the same class, the output's.
+fn type_class_names(ctx: &MeshCtx, io: &DeclaredIo, spec: &mut ComponentSpec) {
+    let declared = ctx.spec.schemas.as_ref();
+    let class_of = |p: &Port| match &p.schema {
+        SchemaInfo::Known { name, .. } => declared?.get(name)?.type_class_name.clone(),
+        _ => None,
+    };
+    let classes: Vec<Option<String>> = io.inputs.iter().map(class_of).collect();
+    if let Some(Some(first)) = classes.first()
+        && classes.iter().all(|c| c.as_ref() == Some(first))
+    {
+        spec.input.get_or_insert_with(Default::default).type_class_name = Some(first.clone());
+    }
+    if let Some(class) = io.outputs.iter().filter(|p| p.role == PortRole::Output).find_map(class_of) {
+        spec.output.get_or_insert_with(Default::default).type_class_name = Some(class);
+    }
 }
 
 /// The schema type to tell the Java runtime, for schemas the mesh defines.
@@ -530,6 +597,14 @@ fn refuse_foreign_fields(ctx: &mut MeshCtx, decl: &ComponentDecl, key: &str, lis
             ("config", decl.config.is_some(), "passes no user config to jq programs or modules"),
             ("secrets", decl.secrets.is_some(), "passes no secrets to jq programs or modules"),
             ("logTopic", decl.log_topic.is_some(), "writes its logs to stderr as JSON lines, not to a topic"),
+            ("log", decl.log.is_some(), "logs JSON lines on stderr, not through a runtime's log config"),
+            ("javaOpts", decl.java_opts.is_some(), "runs no JVM"),
+            ("extraDependenciesDir", decl.extra_dependencies_dir.is_some(), "loads no jars"),
+            ("logTopicAgent", decl.log_topic_agent.is_some(), "sends no log lines to a topic"),
+            ("runtimeFlags", decl.runtime_flags.is_some(), "runs no JVM or interpreter"),
+            ("window", decl.window.is_some(), "does not window its input"),
+            ("state", decl.state.is_some(), "keeps no Pulsar Functions state"),
+            ("producer", decl.producer.is_some(), "uses its own producer settings"),
         ]
         .into_iter()
         .filter(|(_, set, _)| *set)

@@ -8,7 +8,7 @@
 //! Like the operator model, every field is an `Option` so the parse stage's
 //! decode/encode round trip finds unknown fields at any depth.
 
-use super::common::{Config, PodPolicy};
+use super::common::{Config, PodPolicy, ProducerConfig, RuntimeLogConfig, Stateful, WindowConfig};
 use super::spec::{ComponentSpec, ProcessingGuarantee, SubscriptionPosition};
 use crate::types::{Compatibility, KeyValueEncoding, Kind};
 use k8s_openapi::api::core::v1::ResourceRequirements;
@@ -68,6 +68,9 @@ pub struct ClusterDecl {
     pub pulsar_config: Option<String>,
     pub tls: Option<ClusterTls>,
     pub auth: Option<ClusterAuth>,
+    /// Pulsar's own name for the cluster (`pulsar-admin clusters list`): the
+    /// `clusterName` of every component on it (default `kubernetes`).
+    pub cluster_name: Option<String>,
 }
 
 #[serde_with::skip_serializing_none]
@@ -144,6 +147,9 @@ pub struct SchemaDecl {
     pub value: Option<String>,
     /// KEY_VALUE: `INLINE` (default) or `SEPARATED`.
     pub encoding: Option<KeyValueEncoding>,
+    /// The Java class payloads of this schema are read and written as: a Java
+    /// component's `input.typeClassName` / `output.typeClassName` (else `[B`).
+    pub type_class_name: Option<String>,
 }
 
 #[serde_with::skip_serializing_none]
@@ -271,6 +277,32 @@ pub struct ComponentDecl {
     pub labels: Option<BTreeMap<String, String>>,
     pub annotations: Option<BTreeMap<String, String>>,
     pub pod: Option<PodPolicy>,
+    /// The main container's volume mounts (volumes are in `pod`).
+    pub volume_mounts: Option<Vec<k8s_openapi::api::core::v1::VolumeMount>>,
+    pub image_pull_policy: Option<String>,
+    /// Acknowledge each message once processed (Pulsar's `autoAck`, default true).
+    pub auto_ack: Option<bool>,
+    pub max_pending_async_requests: Option<i32>,
+    pub forward_source_message_property: Option<bool>,
+    pub negative_ack_redelivery_delay_ms: Option<i32>,
+    /// Start from the latest message after a restart.
+    pub skip_to_latest: Option<bool>,
+    /// Extra flags for the instance's JVM or interpreter.
+    pub runtime_flags: Option<String>,
+    /// Java runtime: JVM options.
+    pub java_opts: Option<Vec<String>>,
+    /// Java runtime: the folder of extra jars inside the image.
+    pub extra_dependencies_dir: Option<String>,
+    /// Who sends `logTopic` lines: `runtime` (functions' default) or `sidecar`.
+    pub log_topic_agent: Option<crate::model::spec::LogTopicAgent>,
+    /// The runtime's logging: level, format, rotation, or a log config ConfigMap.
+    pub log: Option<RuntimeLogConfig>,
+    /// Windowing (Pulsar's `windowConfig`).
+    pub window: Option<WindowConfig>,
+    /// State storage (Pulsar's `statefulConfig`).
+    pub state: Option<Stateful>,
+    /// The output's producer settings: batching, compression, pending limits, encryption.
+    pub producer: Option<ProducerConfig>,
     /// Escape hatch: any field of the operator's Function/Source/Sink spec.
     /// The fields above win over the same fields here.
     pub spec: Option<ComponentSpec>,
@@ -295,6 +327,21 @@ pub struct Autoscaling {
 pub struct Subscription {
     pub name: Option<String>,
     pub position: Option<SubscriptionPosition>,
+    /// Pulsar's subscription type: `shared` (the default), `failover` (the
+    /// operator's `retainOrdering`) or `key_shared` (`retainKeyOrdering`).
+    #[serde(rename = "type")]
+    pub kind: Option<SubscriptionType>,
+    /// Delete the subscription when the component is deleted (`cleanupSubscription`).
+    pub cleanup: Option<bool>,
+}
+
+/// The subscription types a Function Mesh component can use.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum SubscriptionType {
+    Shared,
+    Failover,
+    KeyShared,
 }
 
 #[serde_with::skip_serializing_none]

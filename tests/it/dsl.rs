@@ -267,3 +267,160 @@ fn a_clusters_missing_secrets_are_reported_once_each_at_the_cluster() {
     assert!(missing[0].0.contains("`pulsar-ca`") && missing[0].1.starts_with("tls:"), "{missing:?}");
     assert!(missing[1].0.contains("`pulsar-oauth`") && missing[1].1.starts_with("auth:"), "{missing:?}");
 }
+
+/// docs/dsl.md's coverage table: each operator field it names (`a`, `a.b`)
+/// and whether it stays in `spec`.
+fn coverage_table() -> std::collections::BTreeMap<String, bool> {
+    let text = std::fs::read_to_string(project_root().join("docs/dsl.md")).unwrap();
+    let section =
+        text.split("### What the DSL covers").nth(1).expect("the coverage section").split("\n###").next().unwrap();
+    let mut out = std::collections::BTreeMap::new();
+    for row in section.lines().filter(|l| l.starts_with("| `")) {
+        let cells: Vec<&str> = row.split(" | ").collect();
+        let stays = cells[1].starts_with("stay");
+        for field in cells[0].split('`').skip(1).step_by(2) {
+            out.insert(field.to_string(), stays);
+        }
+    }
+    out
+}
+
+/// The fields set in an operator spec: top-level keys, and for the blocks
+/// convert lifts partly, their set (non-empty) keys as `block.key`.
+fn set_fields(spec: &fmc::model::ComponentSpec) -> Vec<String> {
+    let value = serde_json::to_value(spec).unwrap();
+    let mut out = Vec::new();
+    for (k, v) in value.as_object().into_iter().flatten() {
+        match v.as_object() {
+            Some(inner) if ["input", "output", "java", "python", "golang", "pulsar"].contains(&k.as_str()) => {
+                out.extend(inner.iter().filter(|(_, v)| **v != "").map(|(k2, _)| format!("{k}.{k2}")))
+            }
+            _ => out.push(k.clone()),
+        }
+    }
+    out
+}
+
+#[test]
+fn every_operator_field_has_a_native_field_or_a_reason_and_convert_lifts_the_native_ones() {
+    let table = coverage_table();
+    let fields = fmc::parse::schema_index::SchemaIndex::of::<fmc::model::ComponentSpec>().properties_at(&[]);
+    for f in &fields {
+        let named = table.keys().any(|k| k == f || k.starts_with(&format!("{f}.")));
+        assert!(named, "operator field `{f}` is not in docs/dsl.md's coverage table");
+    }
+    if !conformance() {
+        return;
+    }
+    let (mut set, mut left) = (0, 0);
+    for (rel, path) in corpus_files() {
+        let sources = sources_from_files(&[&path]);
+        let (input, _) = fmc::parse::parse(&sources);
+        for res in &input.resources {
+            match res {
+                fmc::model::Resource::Component(c) => set += set_fields(&c.spec).len(),
+                fmc::model::Resource::Mesh(m) => {
+                    let members = [&m.spec.functions, &m.spec.sources, &m.spec.sinks];
+                    set += members.into_iter().flatten().flatten().map(|s| set_fields(s).len()).sum::<usize>();
+                }
+                _ => {}
+            }
+        }
+        let dsl = fmc::convert::convert(&sources).unwrap();
+        let (converted, _) = fmc::parse::parse(&sources_from_text("converted.yaml", &dsl));
+        for res in converted.resources {
+            let fmc::model::Resource::DslMesh(m) = res else { continue };
+            let decls =
+                [m.spec.functions, m.spec.sources, m.spec.sinks].into_iter().flatten().flat_map(|l| l.into_values());
+            for decl in decls {
+                for field in set_fields(&decl.spec.unwrap_or_default()) {
+                    left += 1;
+                    let stays =
+                        table.get(&field).copied().or_else(|| table.get(field.split('.').next().unwrap()).copied());
+                    // A field the table gives a native home may stay only under the
+                    // condition its row states (`minReplicas` alone, a differing
+                    // `clusterName`, a function's connector config, …).
+                    let conditional = [
+                        "minReplicas",
+                        "clusterName",
+                        "sourceConfig",
+                        "sinkConfig",
+                        "secretsMap",
+                        "deadLetterTopic",
+                        "input.typeClassName",
+                        "output.typeClassName",
+                        "pulsar.authConfig",
+                        "pulsar.tlsConfig",
+                    ];
+                    assert!(
+                        stays == Some(true) || conditional.contains(&field.as_str()),
+                        "{rel}: `{field}` has a native field but stayed in `spec`"
+                    );
+                }
+            }
+        }
+    }
+    let figure = format!("{} of the {set} operator fields the corpus's components set", set - left);
+    let docs = std::fs::read_to_string(project_root().join("docs/dsl.md")).unwrap();
+    assert!(docs.contains(&figure), "docs/dsl.md should report: {figure}");
+}
+
+#[test]
+fn native_fields_set_the_operator_fields_docs_dsl_md_names() {
+    let mesh = "apiVersion: fmc.functionmesh.io/v1alpha1
+kind: Mesh
+metadata: {name: m}
+spec:
+  clusters:
+    local: {pulsarConfig: pulsar, clusterName: local-pulsar}
+  schemas:
+    Order: {type: AVRO, typeClassName: com.example.Order, definition: {type: record, name: Order, fields: [{name: id, type: string}]}}
+  topics:
+    orders: {schema: Order, external: true}
+    out: {schema: Order, external: true}
+  functions:
+    f:
+      runtime: java
+      file: /f.jar
+      className: F
+      inputs: [orders]
+      output: out
+      subscription: {name: s, type: key_shared, cleanup: true}
+      producer: {maxPendingMessages: 500, compressionType: ZSTD}
+      window: {windowLengthCount: 10, slidingIntervalCount: 5}
+      log: {level: debug}
+      javaOpts: [-Xss512k]
+      autoAck: false
+      runtimeFlags: -XX:+UseG1GC
+---
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: pulsar}
+data: {webServiceURL: 'http://p:8080', brokerServiceURL: 'pulsar://p:6650'}
+";
+    let options = BuildOptions { target_operator: true, ..BuildOptions::default() };
+    let out = compile(&sources_from_text("mesh.yaml", mesh), &options);
+    assert!(!out.has_errors(), "{:#?}", out.diagnostics);
+    let f = out.manifests.iter().map(|m| m.value()).find(|v| v["kind"] == "Function").expect("a Function");
+    let s = &f["spec"];
+    assert_eq!(s["retainKeyOrdering"], true);
+    assert_eq!(s["cleanupSubscription"], true);
+    assert_eq!(s["clusterName"], "local-pulsar");
+    assert_eq!(s["output"]["producerConf"]["maxPendingMessages"], 500);
+    assert_eq!(s["windowConfig"]["windowLengthCount"], 10);
+    assert_eq!(s["java"]["log"]["level"], "debug");
+    assert_eq!(s["java"]["javaOpts"], serde_json::json!(["-Xss512k"]));
+    assert_eq!((&s["autoAck"], &s["runtimeFlags"]), (&false.into(), &"-XX:+UseG1GC".into()));
+    assert_eq!(s["input"]["typeClassName"], "com.example.Order", "from the schema's typeClassName");
+    assert_eq!(s["output"]["typeClassName"], "com.example.Order");
+    let native = mesh.replace(
+        "      runtime: java\n      file: /f.jar\n      className: F\n",
+        "      runtime: native\n      jq: .\n",
+    );
+    let out = compile(&sources_from_text("mesh.yaml", &native), &options);
+    let refused: Vec<&str> = out.diagnostics.iter().filter(|d| d.code == "R013").map(|d| d.message.as_str()).collect();
+    assert!(
+        refused.iter().any(|m| m.contains("`window`")) && refused.iter().any(|m| m.contains("`javaOpts`")),
+        "{refused:?}"
+    );
+}
