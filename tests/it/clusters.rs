@@ -160,3 +160,16 @@ fn operator_resources_are_on_the_cluster_their_pulsar_config_names() {
     assert_eq!(pairs(&apart), 0, "two brokers are two clusters");
     assert!(!codes(&apart).contains(&"C018"), "{:?}", apart.diagnostics);
 }
+
+#[test]
+fn one_pulsar_name_twice_is_c022_on_one_broker_whatever_the_config_maps_are_called() {
+    let twice = |broker_b: &str| {
+        // `b` takes `a`'s Pulsar name.
+        graph(&operator("pulsar://one:6650", broker_b).replace(
+            "spec:\n  className: X\n  java: {jar: x.jar}\n  input: {topics: [mid]",
+            "spec:\n  name: a\n  className: X\n  java: {jar: x.jar}\n  input: {topics: [mid]",
+        ))
+    };
+    assert!(codes(&twice("pulsar://one:6650")).contains(&"C022"), "same broker, same FQFN");
+    assert!(!codes(&twice("pulsar://two:6650")).contains(&"C022"), "two brokers: two registrations");
+}

@@ -47,6 +47,8 @@ spec:
         main: {brokerServiceUrl: 'pulsar://prod:6650', webServiceUrl: 'http://prod:8080'}
       topics:
         readings: {namespace: prod}
+      schemas:
+        Reading: {type: STRING, definition: null}
       components:
         alert: {config: {thresholdCelsius: 60}, autoscaling: {maxParallelism: 8}, labels: {tier: gold}}
       functions:
@@ -86,6 +88,12 @@ fn an_environment_merges_maps_replaces_scalars_and_removes_nulls_anywhere_in_the
     };
     assert_eq!((broker(&base), broker(&prod)), ("pulsar://dev:6650".into(), "pulsar://prod:6650".into()));
     assert_eq!(p["spec"]["input"]["topics"], serde_json::json!(["persistent://public/prod/readings"]));
+    // A schema is overridden too (`null` drops the definition a STRING takes none of).
+    let schema_type = |f: &serde_json::Value| {
+        let specs = f["spec"]["input"]["sourceSpecs"].as_object().unwrap().values().next().unwrap().clone();
+        specs["schemaType"].clone()
+    };
+    assert_eq!((schema_type(&b), schema_type(&p)), ("AVRO".into(), "STRING".into()));
     // `null` removes: no tap in production.
     assert!(function(&base, "tap").is_some() && function(&prod, "tap").is_none());
 }

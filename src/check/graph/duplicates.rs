@@ -4,6 +4,8 @@
 //! (its FQFN): two with the same FQFN on the same cluster overwrite each other's
 //! registration, share a default subscription and mix their metrics. Kubernetes
 //! names can differ (different objects, even namespaces) and still collide here.
+//! Clusters are told apart as the stream graph does (`ClusterRef`): two
+//! ConfigMaps for one broker are one cluster.
 
 use super::GraphCtx;
 use crate::diagnostics::Diagnostic;
@@ -14,7 +16,7 @@ pub fn check(ctx: &GraphCtx) -> Vec<Diagnostic> {
     let mut out = Vec::new();
     for (i, c) in ctx.components.iter().enumerate() {
         let s = &c.spec;
-        let cluster = s.pulsar.as_ref().and_then(|p| p.pulsar_config.clone()).unwrap_or_default();
+        let cluster = c.cluster.key.clone();
         let fqfn = format!(
             "{}/{}/{}",
             s.tenant.as_deref().unwrap_or("public"),

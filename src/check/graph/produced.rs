@@ -34,15 +34,13 @@ pub fn never_produced(ctx: &GraphCtx) -> Vec<Diagnostic> {
             )
             .label("read here")
             .with_secondary(facts.span, "declared here, without `external: true`")
-            .help(match elsewhere(ctx, topic, |t| ctx.graph.writers(t).is_empty()) {
-                Some(other) => format!(
-                    "`{}` is written on cluster `{other}`, a topic of its own: list both clusters in the topic's \
-                     `replicationClusters` if it is geo-replicated",
-                    facts.logical
-                ),
-                None => "mark the topic `external: true` if something outside the mesh writes it, or add its producer"
-                    .into(),
-            }),
+            .help(help(
+                ctx,
+                topic,
+                "written",
+                |t| ctx.graph.writers(t).is_empty(),
+                "mark the topic `external: true` if something outside the mesh writes it, or add its producer",
+            )),
         );
     }
     out
@@ -70,26 +68,34 @@ pub fn never_consumed(ctx: &GraphCtx) -> Vec<Diagnostic> {
             )
             .label("written here")
             .with_secondary(facts.span, "declared here, without `external: true`")
-            .help(match elsewhere(ctx, topic, |t| ctx.graph.readers(t).is_empty()) {
-                Some(other) => format!(
-                    "`{}` is read on cluster `{other}`, a topic of its own: list both clusters in the topic's \
-                     `replicationClusters` if it is geo-replicated",
-                    facts.logical
-                ),
-                None => "mark the topic `external: true` if something outside the mesh reads it, or remove the output"
-                    .into(),
-            }),
+            .help(help(
+                ctx,
+                topic,
+                "read",
+                |t| ctx.graph.readers(t).is_empty(),
+                "mark the topic `external: true` if something outside the mesh reads it, or remove the output",
+            )),
         );
     }
     out
 }
 
-/// The cluster of another node of `topic`'s address that is not `empty`.
-fn elsewhere(
+/// The fix: replication, when the same topic name is `done` (read or
+/// written) on another cluster, that is on a node not `empty`; else `otherwise`.
+fn help(
     ctx: &GraphCtx,
     topic: petgraph::graph::NodeIndex,
+    done: &str,
     empty: impl Fn(petgraph::graph::NodeIndex) -> bool,
-) -> Option<String> {
-    let other = ctx.graph.elsewhere(topic).find(|&t| !empty(t))?;
-    ctx.graph.placement(other).map(super::Placement::name)
+    otherwise: &str,
+) -> String {
+    let other = ctx.graph.elsewhere(topic).find(|&t| !empty(t));
+    match other.and_then(|t| ctx.graph.placement(t)).map(super::Placement::name) {
+        Some(cluster) => format!(
+            "`{}` is {done} on cluster `{cluster}`, a topic of its own: list both clusters in the topic's \
+             `replicationClusters` if it is geo-replicated",
+            ctx.topic_name(topic)
+        ),
+        None => otherwise.to_string(),
+    }
 }
