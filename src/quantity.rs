@@ -2,6 +2,11 @@
 //!
 //! Parsed exactly (as a decimal mantissa times a power of 10 or 2) so that byte
 //! counts such as `1.1G` → 1,100,000,000 carry no floating-point error.
+//!
+//! [`canonical`] writes a quantity the way the API server stores it (the
+//! `resource.Quantity` rules), so committed manifests never differ from the
+//! live objects by spelling alone: `0.2` → `200m`, `1.1G` → `1100M`,
+//! `1.5Gi` → `1536Mi`.
 
 /// A parsed quantity: `mantissa × 10^exp10 × 2^exp2`, mantissa an integer.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -83,6 +88,79 @@ impl Quantity {
     }
 }
 
+/// The canonical text of a quantity (Kubernetes `Quantity.String()`), or
+/// `None` for one that does not parse or does not fit.
+///
+/// The suffix chooses the format: binary (`Ki`…`Ei`) stays binary for whole
+/// values of at least 1024, else becomes decimal; decimal takes the largest
+/// exponent (a multiple of 3) that keeps the mantissa whole; exponent form
+/// (`12e6`) stays exponent form. Precision below a nano is rounded up.
+pub fn canonical(text: &str) -> Option<String> {
+    let text = text.trim();
+    let q = Quantity::parse(text)?;
+    let suffix = text.trim_start_matches(|c: char| c.is_ascii_digit() || matches!(c, '+' | '-' | '.'));
+    let exponent_form = suffix.starts_with(['e', 'E']);
+    let mut mantissa = q.mantissa.checked_mul(1i128.checked_shl(u32::try_from(q.exp2).ok()?)?)?;
+    let mut exp = q.exp10;
+    if exp < -9 {
+        let div = 10i128.checked_pow(u32::try_from(-9 - exp).ok()?)?;
+        mantissa = mantissa / div + i128::from(mantissa % div != 0) * mantissa.signum();
+        exp = -9;
+    }
+    if suffix.ends_with('i')
+        && let Some(whole) = whole(mantissa, exp).filter(|w| w.abs() >= 1024)
+    {
+        return Some(base_1024(whole));
+    }
+    if mantissa == 0 {
+        return Some("0".into());
+    }
+    while mantissa % 10 == 0 {
+        mantissa /= 10;
+        exp += 1;
+    }
+    let lower = exp.rem_euclid(3);
+    mantissa = mantissa.checked_mul(10i128.pow(lower as u32))?;
+    exp -= lower;
+    let suffix = match (exponent_form, exp) {
+        (_, 0) => String::new(),
+        (true, e) => format!("e{e}"),
+        (false, e) => match e {
+            3 => "k".into(),
+            6 => "M".into(),
+            9 => "G".into(),
+            12 => "T".into(),
+            15 => "P".into(),
+            18 => "E".into(),
+            -3 => "m".into(),
+            -6 => "u".into(),
+            -9 => "n".into(),
+            e => format!("e{e}"),
+        },
+    };
+    Some(format!("{mantissa}{suffix}"))
+}
+
+/// `mantissa × 10^exp` as an integer, when it is one.
+fn whole(mantissa: i128, exp: i32) -> Option<i128> {
+    let scale = 10i128.checked_pow(exp.unsigned_abs())?;
+    match exp {
+        e if e >= 0 => mantissa.checked_mul(scale),
+        _ => (mantissa % scale == 0).then(|| mantissa / scale),
+    }
+}
+
+/// A whole value in the largest binary unit that divides it.
+fn base_1024(mut value: i128) -> String {
+    const UNITS: [&str; 7] = ["", "Ki", "Mi", "Gi", "Ti", "Pi", "Ei"];
+    let mut unit = 0;
+    while unit < 6 && value % 1024 == 0 {
+        value /= 1024;
+        unit += 1;
+    }
+    format!("{value}{}", UNITS[unit])
+}
+
 fn parse_decimal(s: &str) -> Option<(i128, i32)> {
     let (sign, digits) = match s.strip_prefix('-') {
         Some(rest) => (-1, rest),
@@ -115,5 +193,46 @@ mod tests {
         assert_eq!(Quantity::parse("50m").unwrap().ceil_i64(), 1);
         assert!(Quantity::parse("abc").is_none());
         assert!(Quantity::parse("1Zi").is_none());
+    }
+
+    /// Cases from the API machinery's own documentation and tests
+    /// (`resource.Quantity`, `quantity_test.go`).
+    #[test]
+    fn canonical_forms_are_the_api_servers() {
+        let cases = [
+            ("0.1", "100m"),
+            ("0.2", "200m"),
+            ("1.5", "1500m"),
+            ("1.1G", "1100M"),
+            ("1000", "1k"),
+            ("1024", "1024"),
+            ("1000m", "1"),
+            ("5000000n", "5m"),
+            ("0.0001", "100u"),
+            ("1000k", "1M"),
+            ("1Gi", "1Gi"),
+            ("1024Mi", "1Gi"),
+            ("1.5Gi", "1536Mi"),
+            ("0.5Gi", "512Mi"),
+            ("0.5Ki", "512"),
+            ("1536Ki", "1536Ki"),
+            ("1.1Gi", "1181116006400m"),
+            ("12e6", "12e6"),
+            ("1e3", "1e3"),
+            ("1.5e3", "1500"),
+            ("1E3", "1e3"),
+            ("0", "0"),
+            ("0Gi", "0"),
+            ("-1", "-1"),
+            ("1.0000000001", "1000000001n"),
+            ("100m", "100m"),
+            ("1", "1"),
+            ("20e21", "20e21"),
+        ];
+        for (input, want) in cases {
+            assert_eq!(canonical(input).as_deref(), Some(want), "{input}");
+            assert_eq!(canonical(want).as_deref(), Some(want), "{want} is a fixpoint");
+        }
+        assert_eq!(canonical("abc"), None);
     }
 }

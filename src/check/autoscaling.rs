@@ -46,6 +46,8 @@ fn bad_replicas(ctx: &Ctx, field: &str, message: String) -> Diagnostic {
         .help("keep 0 < minReplicas <= replicas <= maxReplicas")
 }
 
+/// The webhook's replica rules (`validateReplicasAndMinReplicasAndMaxReplicas`),
+/// after its defaults (`minReplicas` 1 from the CRD, `replicas` from it).
 fn replicas(ctx: &Ctx, out: &mut Vec<Diagnostic>) {
     let s = &ctx.comp.spec;
     let replicas = s.replicas.unwrap_or(1);
@@ -53,18 +55,19 @@ fn replicas(ctx: &Ctx, out: &mut Vec<Diagnostic>) {
     if replicas < 0 {
         out.push(bad_replicas(ctx, "replicas", format!("`replicas` is negative ({replicas})")));
     }
+    if min <= 0 {
+        out.push(bad_replicas(ctx, "minReplicas", format!("`minReplicas` must be positive, got {min}")));
+    } else if min > replicas {
+        // A defaulted `minReplicas` (1) is not in the input: point at `replicas`.
+        let at = if ctx.comp.origin.written(ctx.docs, &["minReplicas"]) { "minReplicas" } else { "replicas" };
+        out.push(bad_replicas(ctx, at, format!("`minReplicas` ({min}) exceeds `replicas` ({replicas})")));
+    }
     let Some(max) = s.max_replicas else { return };
     if replicas > max {
         out.push(bad_replicas(ctx, "replicas", format!("`replicas` ({replicas}) exceeds `maxReplicas` ({max})")));
     }
     if replicas == 0 {
         out.push(bad_replicas(ctx, "replicas", "`replicas` is 0 while an autoscaler is configured".into()));
-    }
-    if min <= 0 {
-        out.push(bad_replicas(ctx, "minReplicas", format!("`minReplicas` must be positive, got {min}")));
-    }
-    if min > replicas {
-        out.push(bad_replicas(ctx, "minReplicas", format!("`minReplicas` ({min}) exceeds `replicas` ({replicas})")));
     }
     if min > max {
         out.push(bad_replicas(ctx, "minReplicas", format!("`minReplicas` ({min}) exceeds `maxReplicas` ({max})")));

@@ -7,8 +7,9 @@
 //!
 //! The stream graph's rules (types, topic lints, cycles) live in [`graph`].
 //!
-//! Codes: C002–C026.
+//! Codes: C002–C027.
 
+mod admission;
 mod autoscaling;
 mod credentials;
 pub mod graph;
@@ -50,6 +51,7 @@ type Rule = fn(&Ctx) -> Vec<Diagnostic>;
 
 const RULES: &[Rule] = &[
     runtime::check,
+    admission::check,
     autoscaling::check,
     resources::check,
     processing::check,

@@ -1,4 +1,7 @@
-//! C007 resource quantities: parsable, memory positive, requests within limits.
+//! C007 resource quantities: parsable, none negative, memory positive,
+//! requests within limits (a zero CPU limit is no limit, as the webhook has
+//! it). The webhook's further rule, that requests and limits both carry
+//! memory, is not applied yet (docs/compatibility.md).
 
 use super::Ctx;
 use crate::diagnostics::Diagnostic;
@@ -17,7 +20,12 @@ pub fn check(ctx: &Ctx) -> Vec<Diagnostic> {
                         .label("unparsable quantity")
                         .help("write quantities like `500m`, `2`, `1Gi` or `1.5G`"),
                 ),
-                Some(v) if name == "memory" && (v.is_zero() || v.as_f64() < 0.0) => out.push(
+                Some(v) if v.as_f64() < 0.0 => out.push(
+                    Diagnostic::error("C007", span, format!("{name} {side} is negative"))
+                        .label("negative quantity")
+                        .help("resource quantities are zero or more"),
+                ),
+                Some(v) if name == "memory" && v.is_zero() => out.push(
                     Diagnostic::error("C007", span, format!("memory {side} must be positive"))
                         .label("zero or negative")
                         .help("set a positive memory quantity"),
@@ -29,7 +37,9 @@ pub fn check(ctx: &Ctx) -> Vec<Diagnostic> {
         }
     }
     for name in ["cpu", "memory", "ephemeral-storage"] {
+        // A zero limit is no limit (the webhook compares CPU only under a set limit).
         if let (Some(req), Some(lim)) = (parsed.get(&("requests", name)), parsed.get(&("limits", name)))
+            && !lim.is_zero()
             && req.as_f64() > lim.as_f64()
         {
             out.push(

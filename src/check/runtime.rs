@@ -34,7 +34,7 @@ fn runtimes(ctx: &Ctx, out: &mut Vec<Diagnostic>) {
     if kind != ComponentKind::Function {
         if s.java.is_none() {
             out.push(
-                Diagnostic::error("C002", ctx.span(&[]), format!("a {} needs a `java` runtime block", kind.kind()))
+                Diagnostic::error("C002", ctx.key(&[]), format!("a {} needs a `java` runtime block", kind.kind()))
                     .label("no `java` block")
                     .help("add `java: {jar: <path to the connector .nar or .jar>}`"),
             );
@@ -50,7 +50,7 @@ fn runtimes(ctx: &Ctx, out: &mut Vec<Diagnostic>) {
     }
     match present.len() {
         0 => out.push(
-            Diagnostic::error("C002", ctx.span(&[]), "the function has no runtime block")
+            Diagnostic::error("C002", ctx.key(&[]), "the function has no runtime block")
                 .label("needs one of `java`, `python`, `golang`, `genericRuntime`")
                 .help("add exactly one runtime block"),
         ),

@@ -69,7 +69,12 @@ pub fn check(ctx: &Ctx) -> Vec<Diagnostic> {
         out.push(
             Diagnostic::error(
                 "C009",
-                ctx.key(&["input"]),
+                // At `input`, or at the `spec` key when there is none (not over the whole body).
+                if ctx.comp.io.is_none() && !ctx.comp.origin.written(ctx.docs, &["input"]) {
+                    ctx.key(&[])
+                } else {
+                    ctx.key(&["input"])
+                },
                 format!("the {} has no input topic", kind.kind().to_lowercase()),
             )
             .label("nothing to consume")

@@ -569,6 +569,26 @@ Fix: use the key's real name in the Secret.
 Example:
     tlsConfig: {enabled: true, certSecretName: pulsar-ca, certSecretKey: \"ca.crt; id\"}
 ";
+"C027" "admission-refused" "The Function Mesh operator's admission webhook would refuse the resource.
+
+Why: the operator checks every Function, Source and Sink when it is created
+(`pkg/webhook`) and refuses what its controller cannot run. fmc applies the same
+rules ahead of time (docs/compatibility.md maps each to its code); the ones no
+other code covers are these: a source without `sourceConfig`, a sink without
+`sinkConfig`, an empty `jar`/`py`/`go`, a negative `receiverQueueSize`, a
+component without `pulsar.pulsarConfig`, a `pulsarPackageService` without its
+own `pulsarConfig`. A native mesh's components are checked only with
+`--target operator`, where the webhook will see them.
+
+Fix: add or correct the field the message names.
+
+Example:
+    kind: Sink
+    spec:
+      className: org.apache.pulsar.io.jdbc.PostgresJdbcAutoSchemaSink
+      java: {jar: connectors/pulsar-io-jdbc-postgres.nar}
+      # no sinkConfig: refused
+";
 }
 
 pub fn lookup(code: &str) -> Option<&'static CodeInfo> {

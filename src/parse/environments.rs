@@ -28,6 +28,9 @@ pub fn apply(root: &mut Node, name: &str, diags: &mut Diagnostics) {
         diags.push(unknown_environment(spec, envs, name));
         return;
     };
+    if !matches!(env.value, Value::Map(_)) {
+        return; // not a patch of the mesh: decoding `environments` reports it (P008)
+    }
     let patch = resolve_components(spec, env.clone(), diags);
     let Some(spec) = map_value_mut(root, "spec") else { return };
     merge(spec, patch, diags);
@@ -237,5 +240,7 @@ mod tests {
         assert_eq!(d.iter().next().map(|d| d.code), Some("R012"));
         let (_, d) = applied("spec: {functions: {}}", "prod");
         assert!(d.is_empty(), "a mesh without environments ignores --env");
+        let (spec, _) = applied("spec: {functions: {f: {}}, environments: {prod: 5}}", "prod");
+        assert_eq!(spec["functions"], serde_json::json!({"f": {}}), "a scalar environment patches nothing");
     }
 }

@@ -444,15 +444,24 @@ fn function(spec: &ComponentSpec) -> FunctionDetails {
 
 /// `funcConfig` as JSON; a window function carries its window config under
 /// `__WINDOWCONFIGS__` with the user's class as the actual window function.
+/// Keys are sorted, as Go marshals a map; the window config keeps its struct's
+/// field order, as Go marshals a struct (the operator's bytes exactly).
 pub fn function_user_config(spec: &ComponentSpec) -> String {
-    let mut config = spec.func_config.clone();
-    if let Some(w) = &spec.window_config {
-        let mut w = w.clone();
-        w.actual_window_function_class_name = spec.class_name.clone();
-        let value = serde_json::to_value(&w).expect("invariant: window config serializes");
-        config.get_or_insert_with(Default::default).insert("__WINDOWCONFIGS__".into(), value);
+    #[derive(Serialize)]
+    #[serde(untagged)]
+    enum Entry<'a> {
+        Plain(&'a serde_json::Value),
+        Window(&'a crate::model::common::WindowConfig),
     }
-    config.as_ref().map(go_json).unwrap_or_default()
+    let Some(w) = &spec.window_config else {
+        return spec.func_config.as_ref().map(go_json).unwrap_or_default();
+    };
+    let mut w = w.clone();
+    w.actual_window_function_class_name = spec.class_name.clone();
+    let mut entries: std::collections::BTreeMap<&str, Entry> =
+        spec.func_config.iter().flatten().map(|(k, v)| (k.as_str(), Entry::Plain(v))).collect();
+    entries.insert("__WINDOWCONFIGS__", Entry::Window(&w));
+    go_json(&entries)
 }
 
 fn source(spec: &ComponentSpec) -> FunctionDetails {

@@ -8,6 +8,7 @@
 
 pub mod autoscale;
 pub mod backend;
+pub mod canonical;
 pub mod cleanup;
 pub mod command;
 pub mod connection;
@@ -58,6 +59,12 @@ impl Manifest {
         if provenance.is_generated() && options.flux_no_substitute && value.to_string().contains("${") {
             disable_flux_substitution(&mut value);
         }
+        // Workloads and their autoscalers as the API server stores them; the
+        // operator's own custom resources (`--target operator`) keep the text.
+        let custom_resource = value["apiVersion"].as_str().is_some_and(|a| a.starts_with(crate::model::FM_GROUP));
+        if provenance.is_generated() && !custom_resource {
+            canonical::quantities(&mut value);
+        }
         let text = |k: &str| value.get(k).and_then(|v| v.as_str()).unwrap_or("").to_string();
         let meta =
             |k: &str| value.get("metadata").and_then(|m| m.get(k)).and_then(|v| v.as_str()).unwrap_or("").to_string();
@@ -76,6 +83,15 @@ impl Manifest {
         if let Some(map) = value.as_object_mut() {
             map.insert("apiVersion".into(), T::API_VERSION.into());
             map.insert("kind".into(), T::KIND.into());
+        }
+        // k8s-openapi writes TypeMeta on every resource, also on those embedded as
+        // templates; the API server (and the operator) store them without it.
+        let templates = value.get_mut("spec").and_then(|s| s.get_mut("volumeClaimTemplates"));
+        for template in templates.and_then(|t| t.as_array_mut()).into_iter().flatten() {
+            if let Some(t) = template.as_object_mut() {
+                t.remove("apiVersion");
+                t.remove("kind");
+            }
         }
         let mut m = Manifest::from_value(value, Provenance::generated(comp.origin.doc), options);
         // Sort by the component's namespace even when none is written out.

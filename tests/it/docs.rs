@@ -202,3 +202,26 @@ fn every_repository_path_in_the_docs_exists() {
     }
     assert!(checked >= 20, "only {checked} paths found");
 }
+
+/// The webhook table of docs/compatibility.md names only fixtures that exist.
+#[test]
+fn every_fixture_the_webhook_table_names_exists() {
+    let text = std::fs::read_to_string(project_root().join("docs/compatibility.md")).unwrap();
+    let table = text.split("## The operator's admission webhook, rule by rule").nth(1).expect("the webhook table");
+    let mut named = 0;
+    for row in table.lines().filter(|l| l.starts_with("| ") && !l.starts_with("| webhook rule")) {
+        let fixtures = row.rsplit(" | ").next().unwrap_or_default();
+        let mut folder = String::new();
+        for file in fixtures.split('`').skip(1).step_by(2) {
+            let (dir, name) = file.split_once('/').map_or((folder.as_str(), file), |(d, n)| (d, n));
+            let dir = dir.to_string();
+            assert!(
+                project_root().join("fixtures/diagnostics").join(&dir).join(name).exists(),
+                "docs/compatibility.md names a missing fixture `{dir}/{name}`"
+            );
+            folder = dir;
+            named += 1;
+        }
+    }
+    assert!(named >= 30, "only {named} fixtures named");
+}

@@ -22,4 +22,5 @@ mod schema;
 mod schema_rules;
 mod security;
 mod shell_exec;
+mod stored;
 mod validators;
