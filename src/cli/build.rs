@@ -99,8 +99,8 @@ fn all_environments(
         print_diagnostics(&out, sources, &args.report, stderr);
         let code = match &args.out_dir {
             _ if out.has_errors() => EXIT_DIAGNOSTICS,
-            Some(dir) if print || args.check => write_tree(&dir.join(&name), &out, args.check, stdout, stderr),
-            _ => EXIT_OK,
+            Some(dir) => write_tree(&dir.join(&name), &out, args.check, stdout, stderr),
+            None => EXIT_OK,
         };
         worst = worst.max(code);
     }
