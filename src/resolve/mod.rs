@@ -113,6 +113,8 @@ struct CatalogEntry {
 struct Catalog {
     objects: BTreeMap<(RefKind, String, String), CatalogEntry>,
     provided: BTreeSet<(RefKind, String)>,
+    /// (kind, namespace, name) of what mesh clusters name: reported once, at the cluster.
+    at_clusters: BTreeSet<(RefKind, String, String)>,
 }
 
 impl Catalog {
@@ -150,7 +152,7 @@ impl Catalog {
                 _ => {}
             }
         }
-        Catalog { objects, provided }
+        Catalog { objects, provided, at_clusters: BTreeSet::new() }
     }
 
     fn get(&self, kind: RefKind, ns: &str, name: &str) -> Option<&CatalogEntry> {
@@ -174,7 +176,9 @@ pub fn resolve_lowered(
     options: &BuildOptions,
 ) -> (Resolved, Diagnostics) {
     let references = lowered.cluster_references;
-    let catalog = Catalog::new(&lowered.resources, options);
+    let mut catalog = Catalog::new(&lowered.resources, options);
+    catalog.at_clusters =
+        references.iter().map(|c| (c.reference.kind, c.namespace.clone(), c.reference.name.clone())).collect();
     let (mut resolved, mut diags) = resolve_in(lowered.resources, &catalog, docs, options);
     resolved.topics = lowered.topics;
     for c in &references {
@@ -394,16 +398,20 @@ fn resolve_references(comp: &Component, catalog: &Catalog, docs: &[Document], di
             }
             None if catalog.is_provided(reference.kind, &comp.namespace, &reference.name) => {}
             // A mesh cluster's references are reported once, at the cluster.
-            None if from_mesh_cluster(comp, &reference) => {}
+            None if from_mesh_cluster(comp, &reference, catalog) => {}
             None => diags.push(missing(&reference, &comp.namespace, catalog, span())),
         }
     }
     names::sha256_hex(&hashed)
 }
 
-/// Whether `reference` is the messaging block a mesh cluster gave `comp`.
-fn from_mesh_cluster(comp: &Component, reference: &Reference) -> bool {
-    comp.io.as_ref().is_some_and(|io| io.cluster.is_some()) && reference.path.first().is_some_and(|p| p == "pulsar")
+/// Whether `reference` is one a mesh cluster gave `comp` (its messaging
+/// block, naming what the cluster names), so reported at the cluster already.
+fn from_mesh_cluster(comp: &Component, reference: &Reference, catalog: &Catalog) -> bool {
+    let key = (reference.kind, comp.namespace.clone(), reference.name.clone());
+    comp.io.as_ref().is_some_and(|io| io.cluster.is_some())
+        && reference.path.first().is_some_and(|p| p == "pulsar")
+        && catalog.at_clusters.contains(&key)
 }
 
 fn missing(reference: &Reference, ns: &str, catalog: &Catalog, span: crate::source::Span) -> Diagnostic {

@@ -424,3 +424,14 @@ data: {webServiceURL: 'http://p:8080', brokerServiceURL: 'pulsar://p:6650'}
         "{refused:?}"
     );
 }
+
+#[test]
+fn a_secret_the_escape_hatch_names_is_still_reported_at_the_component() {
+    let mesh = std::fs::read_to_string(project_root().join("fixtures/diagnostics/R002-missing-secret/cluster-ca.yaml"))
+        .unwrap()
+        .replace("output: out}", "output: out, spec: {pulsar: {authSecret: legacy-auth}}}");
+    let out = build_text(&mesh);
+    let messages: Vec<&str> = out.diagnostics.iter().filter(|d| d.code == "R002").map(|d| d.message.as_str()).collect();
+    assert_eq!(messages.len(), 2, "the cluster's CA once, the hatch's Secret once: {messages:?}");
+    assert!(messages.iter().any(|m| m.contains("`legacy-auth`")), "{messages:?}");
+}
