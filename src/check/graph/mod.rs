@@ -117,7 +117,7 @@ impl StreamGraph {
         g.clusters = clusters.len();
         // Declared topics nobody uses still appear (the lints look at them).
         for address in resolved.topics.keys() {
-            if !g.topics.keys().any(|(a, _)| a == address) {
+            if g.nodes_of(address).next().is_none() {
                 g.topic(address, Placement::Nowhere, &resolved.topics);
             }
         }
@@ -160,13 +160,20 @@ impl StreamGraph {
         }
     }
 
+    /// The nodes of `address` on every cluster (a range of the sorted keys,
+    /// not a scan: a large mesh has thousands of topics).
+    fn nodes_of<'a>(&'a self, address: &'a str) -> impl Iterator<Item = NodeIndex> + 'a {
+        let start = (address.to_string(), String::new());
+        self.topics.range(start..).take_while(move |((a, _), _)| a == address).map(|(_, n)| *n)
+    }
+
     /// The other nodes of `topic`'s address: the same name on other clusters.
     pub fn elsewhere(&self, topic: NodeIndex) -> impl Iterator<Item = NodeIndex> + '_ {
         let address = match &self.graph[topic] {
-            Node::Topic { address, .. } => address.clone(),
-            Node::Component(_) => String::new(),
+            Node::Topic { address, .. } => address.as_str(),
+            Node::Component(_) => "",
         };
-        self.topics.iter().filter(move |((a, _), n)| *a == address && **n != topic).map(|(_, n)| *n)
+        self.nodes_of(address).filter(move |n| *n != topic)
     }
 
     /// (component index, port) of every writer of `topic`, in component order.
