@@ -1,8 +1,9 @@
 //! C027 what the operator's admission webhook refuses (`pkg/webhook`) and no
 //! other rule covers: a connector without its config, an empty package file,
 //! a negative receiver queue, a component without `pulsar.pulsarConfig` (or a
-//! `pulsarPackageService` without its own). docs/compatibility.md maps every
-//! webhook rule to its code.
+//! `pulsarPackageService` without its own), resources without a memory
+//! request and limit. docs/compatibility.md maps every webhook rule to its
+//! code.
 //!
 //! Operator resources are what the webhook admits, so the rules apply to them.
 //! A native mesh's components are checked only with `--target operator`,
@@ -22,6 +23,7 @@ pub fn check(ctx: &Ctx) -> Vec<Diagnostic> {
     package_files(ctx, &mut out);
     receiver_queues(ctx, &mut out);
     pulsar_configs(ctx, &mut out);
+    memory_present(ctx, &mut out);
     out
 }
 
@@ -34,6 +36,10 @@ pub fn webhook_applies(ctx: &Ctx) -> bool {
 /// key for a missing top-level field), not over the whole body.
 fn refused(ctx: &Ctx, at: &[&str], message: String, fix: &str) -> Diagnostic {
     let span = if at.is_empty() { ctx.key(at) } else { ctx.span(at) };
+    refused_at(span, message, fix)
+}
+
+fn refused_at(span: crate::source::Span, message: String, fix: &str) -> Diagnostic {
     Diagnostic::error("C027", span, format!("the operator's admission webhook refuses this: {message}"))
         .label("refused at admission")
         .help(fix.to_string())
@@ -102,4 +108,35 @@ fn pulsar_configs(ctx: &Ctx, out: &mut Vec<Diagnostic>) {
         let message = "`pulsarPackageService` needs its own `pulsarConfig`".to_string();
         out.push(refused(ctx, &["pulsarPackageService"], message, "add `pulsarPackageService.pulsarConfig`"));
     }
+}
+
+/// The webhook wants memory > 0 in both requests and limits (its
+/// `validResource`); its own defaults for them never take effect (reference
+/// §7.7), so a missing one is refused, not filled in. A zero or negative
+/// quantity is C007's; this is only about the quantity being absent.
+fn memory_present(ctx: &Ctx, out: &mut Vec<Diagnostic>) {
+    let resources = ctx.comp.spec.resources.as_ref();
+    let has_memory =
+        |map: Option<&std::collections::BTreeMap<String, _>>| map.is_some_and(|m| m.contains_key("memory"));
+    let requests = resources.and_then(|r| r.requests.as_ref());
+    let limits = resources.and_then(|r| r.limits.as_ref());
+    let missing: Vec<(&str, bool)> = [("requests", requests.is_some()), ("limits", limits.is_some())]
+        .into_iter()
+        .zip([has_memory(requests), has_memory(limits)])
+        .filter(|(_, has)| !has)
+        .map(|(side, _)| side)
+        .collect();
+    let at: Vec<&str> = match (resources, missing.as_slice()) {
+        (_, []) => return,
+        (_, [(side, true)]) => vec!["resources", side],
+        (Some(_), _) => vec!["resources"],
+        (None, _) => Vec::new(),
+    };
+    let fields: Vec<String> = missing.iter().map(|(side, _)| format!("`resources.{side}.memory`")).collect();
+    let message = format!("it needs {}", fields.join(" and "));
+    let mut fix = format!("set {} (the webhook wants memory in both requests and limits)", fields.join(" and "));
+    if ctx.comp.io.is_some() {
+        fix.push_str("; a mesh can set them once for all its components in `defaults.resources`");
+    }
+    out.push(refused_at(ctx.key(&at), message, &fix));
 }

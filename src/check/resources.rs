@@ -1,7 +1,7 @@
 //! C007 resource quantities: parsable, none negative, memory positive,
 //! requests within limits (a zero CPU limit is no limit, as the webhook has
-//! it). The webhook's further rule, that requests and limits both carry
-//! memory, is not applied yet (docs/compatibility.md).
+//! it). That requests and limits both carry memory is the webhook's alone
+//! (C027, where the webhook sees the component).
 
 use super::Ctx;
 use crate::diagnostics::Diagnostic;

@@ -248,6 +248,7 @@ items:
     input: {topics: [in]}
     pulsar: {pulsarConfig: pulsar}
     java: {jar: a.jar}
+    resources: {requests: {memory: 1G}, limits: {memory: 1G}}
 ";
 
     #[test]

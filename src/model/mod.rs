@@ -66,6 +66,8 @@ impl Origin {
             _ => return None,
         };
         let native: Vec<&str> = match rel {
+            // The component as a whole: its name.
+            [] => Vec::new(),
             ["className", ..] => vec!["className"],
             ["replicas", ..] => vec!["parallelism"],
             ["minReplicas", ..] => vec!["autoscaling", "minParallelism"],

@@ -132,7 +132,7 @@ fn graphs_draw_each_cluster_as_a_subgraph() {
 fn operator(broker_a: &str, broker_b: &str) -> String {
     let function = |name: &str, input: &str, output: &str, cm: &str, class: &str| {
         format!(
-            "apiVersion: compute.functionmesh.io/v1alpha1\nkind: Function\nmetadata: {{name: {name}}}\nspec:\n  className: X\n  java: {{jar: x.jar}}\n  input: {{topics: [{input}], typeClassName: {class}}}\n  output: {{topic: {output}, typeClassName: java.lang.String}}\n  pulsar: {{pulsarConfig: {cm}}}\n---\n"
+            "apiVersion: compute.functionmesh.io/v1alpha1\nkind: Function\nmetadata: {{name: {name}}}\nspec:\n  className: X\n  java: {{jar: x.jar}}\n  input: {{topics: [{input}], typeClassName: {class}}}\n  output: {{topic: {output}, typeClassName: java.lang.String}}\n  pulsar: {{pulsarConfig: {cm}}}\n  resources: {{requests: {{memory: 1G}}, limits: {{memory: 1G}}}}\n---\n"
         )
     };
     let cm = |name: &str, broker: &str| {

@@ -179,7 +179,7 @@ fn operator_checks_on_native_components_point_at_the_native_field() {
 fn operator_resources_are_type_checked_as_far_as_they_say() {
     let mesh = |out_class: &str, in_class: &str| {
         format!(
-            "apiVersion: compute.functionmesh.io/v1alpha1\nkind: FunctionMesh\nmetadata: {{name: m}}\nspec:\n  functions:\n  - name: a\n    className: A\n    java: {{jar: a.jar}}\n    input: {{topics: [in]}}\n    output: {{topic: mid, typeClassName: {out_class}}}\n    pulsar: {{pulsarConfig: p}}\n  - name: b\n    className: B\n    java: {{jar: b.jar}}\n    input: {{topics: [mid], typeClassName: {in_class}}}\n    output: {{topic: out}}\n    pulsar: {{pulsarConfig: p}}\n---\napiVersion: v1\nkind: ConfigMap\nmetadata: {{name: p}}\ndata: {{webServiceURL: 'http://b:8080', brokerServiceURL: 'pulsar://b:6650'}}\n"
+            "apiVersion: compute.functionmesh.io/v1alpha1\nkind: FunctionMesh\nmetadata: {{name: m}}\nspec:\n  functions:\n  - name: a\n    className: A\n    java: {{jar: a.jar}}\n    input: {{topics: [in]}}\n    output: {{topic: mid, typeClassName: {out_class}}}\n    pulsar: {{pulsarConfig: p}}\n    resources: {{requests: {{memory: 1G}}, limits: {{memory: 1G}}}}\n  - name: b\n    className: B\n    java: {{jar: b.jar}}\n    input: {{topics: [mid], typeClassName: {in_class}}}\n    output: {{topic: out}}\n    pulsar: {{pulsarConfig: p}}\n    resources: {{requests: {{memory: 1G}}, limits: {{memory: 1G}}}}\n---\napiVersion: v1\nkind: ConfigMap\nmetadata: {{name: p}}\ndata: {{webServiceURL: 'http://b:8080', brokerServiceURL: 'pulsar://b:6650'}}\n"
         )
     };
     let verdict = |a: &str, b: &str| {
@@ -371,6 +371,8 @@ fn native_fields_set_the_operator_fields_docs_dsl_md_names() {
 kind: Mesh
 metadata: {name: m}
 spec:
+  defaults:
+    resources: {requests: {memory: 1G}, limits: {memory: 1G}}
   clusters:
     local: {pulsarConfig: pulsar, clusterName: local-pulsar}
   schemas:
@@ -434,4 +436,54 @@ fn a_secret_the_escape_hatch_names_is_still_reported_at_the_component() {
     let messages: Vec<&str> = out.diagnostics.iter().filter(|d| d.code == "R002").map(|d| d.message.as_str()).collect();
     assert_eq!(messages.len(), 2, "the cluster's CA once, the hatch's Secret once: {messages:?}");
     assert!(messages.iter().any(|m| m.contains("`legacy-auth`")), "{messages:?}");
+}
+
+/// The webhook wants memory in a component's requests and limits. Under
+/// `--target operator` a native component without it is refused at its name,
+/// and `defaults.resources` gives it to every component; plain manifests meet
+/// no webhook, so nothing is asked of them.
+#[test]
+fn target_operator_asks_every_component_for_the_memory_the_webhook_wants() {
+    let mesh = |defaults: &str| {
+        format!(
+            "apiVersion: fmc.functionmesh.io/v1alpha1
+kind: Mesh
+metadata: {{name: m}}
+spec:
+  defaults: {{{defaults}}}
+  clusters:
+    local: {{pulsarConfig: pulsar}}
+  topics:
+    in: {{external: true}}
+    out: {{external: true}}
+  functions:
+    f: {{runtime: java, file: /f.jar, className: F, inputs: [in], output: out}}
+---
+apiVersion: v1
+kind: ConfigMap
+metadata: {{name: pulsar}}
+data: {{webServiceURL: 'http://p:8080', brokerServiceURL: 'pulsar://p:6650'}}
+"
+        )
+    };
+    let operator = BuildOptions { target_operator: true, ..BuildOptions::default() };
+    let text = mesh("");
+    let sources = sources_from_text("m.yaml", &text);
+    let refused = compile(&sources, &operator);
+    let d = refused.diagnostics.iter().find(|d| d.code == "C027").expect("C027");
+    let json = render_json(d, &sources);
+    assert_eq!((json["line"].as_u64(), json["column"].as_u64()), (Some(12), Some(5)), "at the component's name");
+    assert!(json["message"].as_str().unwrap().contains("resources.requests.memory` and `resources.limits.memory"));
+    assert!(d.help.as_deref().unwrap().contains("defaults.resources"), "{d:?}");
+    assert!(refused.manifests.is_empty());
+
+    let plain = compile(&sources, &BuildOptions::default());
+    assert!(!plain.has_errors(), "plain manifests meet no webhook: {:#?}", plain.diagnostics);
+
+    let given = mesh("resources: {requests: {cpu: 100m, memory: 512Mi}, limits: {memory: 1Gi}}");
+    let out = compile(&sources_from_text("m.yaml", &given), &operator);
+    assert!(!out.has_errors(), "{:#?}", out.diagnostics);
+    let f = out.manifests.iter().map(|m| m.value()).find(|v| v["kind"] == "Function").expect("a Function");
+    assert_eq!(f["spec"]["resources"]["limits"]["memory"], "1Gi");
+    assert_eq!(f["spec"]["resources"]["requests"]["memory"], "512Mi");
 }

@@ -15,7 +15,7 @@ apiVersion: fmc.functionmesh.io/v1alpha1
 kind: Mesh
 metadata: {name: env}
 spec:
-  defaults: {parallelism: 2}
+  defaults: {parallelism: 2, resources: {requests: {memory: 1G}, limits: {memory: 1G}}}
   clusters:
     main: {brokerServiceUrl: 'pulsar://dev:6650', webServiceUrl: 'http://dev:8080'}
   schemas:

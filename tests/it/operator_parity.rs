@@ -414,7 +414,7 @@ fn function_mesh_expands_into_member_workloads() {
 
 #[test]
 fn subscription_type_follows_pulsar() {
-    let base = "apiVersion: compute.functionmesh.io/v1alpha1\nkind: Function\nmetadata: {name: f}\nspec:\n  className: C\n  input: {topics: [in]}\n  output: {topic: out}\n  pulsar: {pulsarConfig: cm}\n  java: {jar: a.jar}\n";
+    let base = "apiVersion: compute.functionmesh.io/v1alpha1\nkind: Function\nmetadata: {name: f}\nspec:\n  className: C\n  input: {topics: [in]}\n  output: {topic: out}\n  pulsar: {pulsarConfig: cm}\n  java: {jar: a.jar}\n  resources: {requests: {memory: 1G}, limits: {memory: 1G}}\n";
     let cm =
         "---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: cm}\ndata: {webServiceURL: x, brokerServiceURL: y}\n";
     for (extra, expected) in [

@@ -123,7 +123,9 @@ fn pulsar() -> Value {
 fn operator_bases() -> Vec<(&'static str, &'static str, Value)> {
     let io = json!({"input": {"topics": ["persistent://public/default/in"]}, "output": {"topic": "persistent://public/default/out"}});
     let with = |runtime: &str, pkg: Value, extra: Value| {
-        let mut spec = json!({"className": "C", "replicas": 1, "pulsar": pulsar(), "cleanupSubscription": true});
+        let memory = json!({"memory": "1G"});
+        let resources = json!({"requests": memory, "limits": memory});
+        let mut spec = json!({"className": "C", "replicas": 1, "pulsar": pulsar(), "cleanupSubscription": true, "resources": resources});
         spec[runtime] = pkg;
         for (k, v) in extra.as_object().expect("object") {
             spec[k] = v.clone();

@@ -4,7 +4,7 @@
 use super::{fmc, write};
 use std::path::Path;
 
-const FUNCTION: &str = "apiVersion: compute.functionmesh.io/v1alpha1\nkind: Function\nmetadata: {name: f, namespace: streams}\nspec:\n  className: C\n  input: {topics: [persistent://public/default/in]}\n  java: {jar: /pulsar/f.jar}\n  pulsar: {pulsarConfig: pulsar}\n---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: pulsar, namespace: streams}\ndata: {webServiceURL: 'http://b:8080', brokerServiceURL: 'pulsar://b:6650'}\n";
+const FUNCTION: &str = "apiVersion: compute.functionmesh.io/v1alpha1\nkind: Function\nmetadata: {name: f, namespace: streams}\nspec:\n  className: C\n  input: {topics: [persistent://public/default/in]}\n  java: {jar: /pulsar/f.jar}\n  pulsar: {pulsarConfig: pulsar}\n  resources: {requests: {memory: 1G}, limits: {memory: 1G}}\n---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: pulsar, namespace: streams}\ndata: {webServiceURL: 'http://b:8080', brokerServiceURL: 'pulsar://b:6650'}\n";
 
 fn build_into(input: &Path, out: &Path) -> std::process::Output {
     fmc().arg("build").arg(input).arg("-o").arg(out).output().expect("fmc runs")
