@@ -116,15 +116,15 @@ fn pulsar_configs(ctx: &Ctx, out: &mut Vec<Diagnostic>) {
 /// quantity is C007's; this is only about the quantity being absent.
 fn memory_present(ctx: &Ctx, out: &mut Vec<Diagnostic>) {
     let resources = ctx.comp.spec.resources.as_ref();
-    let has_memory =
-        |map: Option<&std::collections::BTreeMap<String, _>>| map.is_some_and(|m| m.contains_key("memory"));
-    let requests = resources.and_then(|r| r.requests.as_ref());
-    let limits = resources.and_then(|r| r.limits.as_ref());
-    let missing: Vec<(&str, bool)> = [("requests", requests.is_some()), ("limits", limits.is_some())]
+    let sides = [
+        ("requests", resources.and_then(|r| r.requests.as_ref())),
+        ("limits", resources.and_then(|r| r.limits.as_ref())),
+    ];
+    // (side, whether the side's map is written) for each side without memory.
+    let missing: Vec<(&str, bool)> = sides
         .into_iter()
-        .zip([has_memory(requests), has_memory(limits)])
-        .filter(|(_, has)| !has)
-        .map(|(side, _)| side)
+        .filter(|(_, map)| !map.is_some_and(|m| m.contains_key("memory")))
+        .map(|(side, map)| (side, map.is_some()))
         .collect();
     let at: Vec<&str> = match (resources, missing.as_slice()) {
         (_, []) => return,

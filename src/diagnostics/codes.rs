@@ -578,8 +578,8 @@ other code covers are these: a source without `sourceConfig`, a sink without
 `sinkConfig`, an empty `jar`/`py`/`go`, a negative `receiverQueueSize`, a
 component without `pulsar.pulsarConfig`, a `pulsarPackageService` without its
 own `pulsarConfig`, resources without a memory request and a memory limit (the
-webhook's own defaults for them never take effect). A native mesh's components are checked only with
-`--target operator`, where the webhook will see them.
+webhook's own defaults for them never take effect). A native mesh's components
+are checked only with `--target operator`, where the webhook will see them.
 
 Fix: add or correct the field the message names.
 
