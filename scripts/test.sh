@@ -19,4 +19,6 @@ RUSTFLAGS='-C target-feature=+crt-static' cargo build --locked --target x86_64-u
 # The runner's optional wasmtime engine is built and tested too (its ABI
 # tests run on every engine the build has).
 cargo clippy --workspace --all-targets --locked --features fmc-runner/wasmtime -- -D warnings
+# Every example mesh's own tests (`fmc test`, docs/testing.md), as a user runs them.
+cargo run --locked --quiet --features fmc-runner/wasmtime --bin fmc -- test examples
 cargo test --workspace --locked --no-fail-fast --features fmc-runner/wasmtime

@@ -55,6 +55,12 @@ pub fn document_folder(file: &crate::source::SourceFile, root: Option<&Path>) ->
 
 /// Reads `rel`, named by a document in folder `base`, confined to `root`.
 pub fn read_confined(root: Option<&Path>, base: &Path, rel: &str) -> Result<String, ReadError> {
+    let bytes = read_confined_bytes(root, base, rel)?;
+    String::from_utf8(bytes).map_err(|_| ReadError::Failed(format!("{rel} is not UTF-8 text")))
+}
+
+/// [`read_confined`] for a binary file (a WebAssembly module `fmc test` runs).
+pub fn read_confined_bytes(root: Option<&Path>, base: &Path, rel: &str) -> Result<Vec<u8>, ReadError> {
     let Some(root) = root else {
         return Err(ReadError::Refused(
             "this input has no folder (stdin or a plug-in mode), so it may name no file unless `--root DIR` is given"
@@ -108,7 +114,7 @@ fn outside(rel: &str) -> ReadError {
 
 /// A regular file of at most [`MAX_FILE_BYTES`], read through a bounded reader
 /// (a file's reported size can lie).
-fn read_regular(real: &Path, rel: &str) -> Result<String, ReadError> {
+fn read_regular(real: &Path, rel: &str) -> Result<Vec<u8>, ReadError> {
     let meta = std::fs::metadata(real).map_err(|e| ReadError::Failed(format!("cannot read {rel}: {e}")))?;
     if !meta.is_file() {
         return Err(ReadError::Refused(format!("`{rel}` is not a regular file")));
@@ -121,7 +127,7 @@ fn read_regular(real: &Path, rel: &str) -> Result<String, ReadError> {
     if bytes.len() as u64 > MAX_FILE_BYTES {
         return Err(ReadError::Failed(format!("{rel} is larger than 4 MiB")));
     }
-    String::from_utf8(bytes).map_err(|_| ReadError::Failed(format!("{rel} is not UTF-8 text")))
+    Ok(bytes)
 }
 
 fn absolute(p: &Path) -> PathBuf {

@@ -14,6 +14,7 @@ pub mod files;
 pub mod fuzzing;
 pub mod gitops;
 pub mod lower;
+pub mod meshtest;
 pub mod model;
 pub mod names;
 pub mod options;

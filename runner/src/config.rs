@@ -86,6 +86,15 @@ pub struct Config {
     /// conform go to the dead-letter topic (see `validate`).
     #[serde(default)]
     pub input_schemas: BTreeMap<String, PayloadSchema>,
+    /// The function's user config (the mesh's `config`, any JSON value):
+    /// `$config` in jq and route programs, `fmc_init` for modules.
+    #[serde(default)]
+    pub user_config: serde_json::Value,
+    /// Environment variables that hold the function's secrets (Kubernetes sets
+    /// them from Secret keys); read once at start: `$secrets.NAME`. Only the
+    /// names are here, never a value (see `function::context`).
+    #[serde(default)]
+    pub secrets: Vec<String>,
 }
 
 /// Pulsar's OAuth2 client-credentials flow: the token endpoint comes from the

@@ -21,9 +21,11 @@ pub struct Record {
     pub topic: Option<String>,
 }
 
+pub mod context;
 pub mod isolated;
 pub mod wasm;
 
+pub use context::Context;
 pub use isolated::Evaluator;
 pub use wasm::Wasm;
 
@@ -49,16 +51,18 @@ pub trait UserFunction: Send {
     }
 }
 
-/// Builds the function the configuration names; a WebAssembly function
-/// needs its module's bytes (`package::module_bytes`).
-pub fn load(config: &Config, module: Option<&[u8]>) -> Result<Box<dyn UserFunction>, String> {
+/// Builds the function the configuration names, with its config and
+/// secrets; a WebAssembly function needs its module's bytes
+/// (`package::module_bytes`).
+pub fn load(config: &Config, module: Option<&[u8]>, context: &Context) -> Result<Box<dyn UserFunction>, String> {
     match &config.function {
         FunctionConfig::Identity {} => Ok(Box::new(Identity)),
         FunctionConfig::Jq { program, max_memory, isolation } => {
-            Ok(Box::new(evaluation(config, program, *max_memory, *isolation)?))
+            Ok(Box::new(evaluation(config, program, context, *max_memory, *isolation)?))
         }
         FunctionConfig::Route { program, topics, max_memory, isolation } => {
-            Ok(Box::new(Route::new(evaluation(config, program, *max_memory, *isolation)?, topics.clone())))
+            let jq = evaluation(config, program, context, *max_memory, *isolation)?;
+            Ok(Box::new(Route::new(jq, topics.clone())))
         }
         FunctionConfig::Wasm { fuel, max_memory, engine, .. } => {
             let bytes = module.ok_or("invariant: a WebAssembly function comes with its module")?;
@@ -71,7 +75,9 @@ pub fn load(config: &Config, module: Option<&[u8]>) -> Result<Box<dyn UserFuncti
                     return Err("this runner was built without the `wasmtime` feature; use `engine: wasmi`".into());
                 }
             };
-            Ok(Box::new(Wasm::new(instance, *fuel)))
+            let mut wasm = Wasm::new(instance, *fuel);
+            wasm.initialise(context)?;
+            Ok(Box::new(wasm))
         }
     }
 }
@@ -79,17 +85,19 @@ pub fn load(config: &Config, module: Option<&[u8]>) -> Result<Box<dyn UserFuncti
 fn evaluation(
     config: &Config,
     program: &str,
+    context: &Context,
     max_memory: Option<usize>,
     isolation: Isolation,
 ) -> Result<Evaluation, String> {
     match isolation {
-        Isolation::None => Ok(Evaluation::Inline(Jq::compile(program)?)),
+        Isolation::None => Ok(Evaluation::Inline(Jq::compile_in(program, context)?)),
         Isolation::Process => {
             let per_message =
                 (config.max_processing_ms > 0).then(|| std::time::Duration::from_millis(config.max_processing_ms));
             let max_memory = max_memory.unwrap_or_else(isolated::default_max_memory);
             let bounds = isolated::Bounds { max_memory, per_message };
-            Ok(Evaluation::Isolated(Evaluator::start(isolated::own_executable()?, program, bounds)?))
+            let executable = isolated::own_executable()?;
+            Ok(Evaluation::Isolated(Evaluator::start(executable, program, context, bounds)?))
         }
     }
 }
@@ -136,12 +144,26 @@ impl UserFunction for Identity {
 type JqFilter = jaq_core::Filter<jaq_core::data::JustLut<jaq_json::Val>>;
 
 /// A jq program over JSON payloads; key, properties and event time carry over.
+/// `$config` and `$secrets` are the function's [`Context`].
 pub struct Jq {
     filter: JqFilter,
+    /// `$config` and `$secrets` as JSON texts. jaq's values are reference
+    /// counted (`Rc`, not `Send`) and the runner hands functions between
+    /// threads, so each evaluation reads its own copy (a few hundred
+    /// nanoseconds for a small config; BENCHMARKS.md).
+    globals: [String; 2],
 }
 
+/// The global variables every program may use, in the order of `Jq::globals`.
+const JQ_GLOBALS: [&str; 2] = ["$config", "$secrets"];
+
 impl Jq {
+    /// A program with an empty context (`$config` null, no secrets).
     pub fn compile(program: &str) -> Result<Jq, String> {
+        Jq::compile_in(program, &Context::default())
+    }
+
+    pub fn compile_in(program: &str, context: &Context) -> Result<Jq, String> {
         use jaq_core::load::{Arena, File, Loader};
         let defs = jaq_core::defs().chain(jaq_std::defs()).chain(jaq_json::defs());
         let funs = jaq_core::funs().chain(jaq_std::funs()).chain(jaq_json::funs());
@@ -152,9 +174,10 @@ impl Jq {
             .map_err(|errs| format!("jq program does not parse ({} errors): {program}", errs.len()))?;
         let filter = jaq_core::Compiler::default()
             .with_funs(funs)
+            .with_global_vars(JQ_GLOBALS)
             .compile(modules)
             .map_err(|errs| format!("jq program does not compile ({} errors): {program}", errs.len()))?;
-        Ok(Jq { filter })
+        Ok(Jq { filter, globals: context.jq_globals() })
     }
 }
 
@@ -200,7 +223,11 @@ impl Jq {
             return Err(format!("payload nests deeper than {MAX_JSON_DEPTH} levels"));
         }
         let value = jaq_json::read::parse_single(payload).map_err(|e| format!("payload is not JSON: {e}"))?;
-        let ctx = Ctx::<data::JustLut<jaq_json::Val>>::new(&self.filter.lut, Vars::new([]));
+        let globals = self.globals.iter().map(|text| {
+            jaq_json::read::parse_single(text.as_bytes()).map_err(|e| format!("invariant: JSON the runner wrote: {e}"))
+        });
+        let globals = globals.collect::<Result<Vec<_>, String>>()?;
+        let ctx = Ctx::<data::JustLut<jaq_json::Val>>::new(&self.filter.lut, Vars::new(globals));
         self.filter
             .id
             .run((ctx, value))
@@ -367,6 +394,39 @@ mod tests {
         assert_eq!(f.process(&rec("one")).unwrap()[0].payload, b"ONE");
         let mut starved = wasm(UPPER_BATCH_WAT, 20);
         assert!(starved.process_batch(&[rec(&"x".repeat(5000)), rec("y")]).iter().all(Result::is_err));
+    }
+
+    pub const CONTEXT_WAT: &str = include_str!("../tests/fixtures/context.wat");
+
+    fn context() -> Context {
+        Context::new(serde_json::json!({"min": 2, "label": "big"}), [("API_KEY".into(), "k-123".into())].into())
+    }
+
+    #[test]
+    fn jq_programs_read_config_and_secrets() {
+        let mut f =
+            Jq::compile_in("select(.n >= $config.min) | {label: $config.label, key: $secrets.API_KEY}", &context())
+                .unwrap();
+        let out = f.process(&rec(r#"{"n":2}"#)).unwrap();
+        assert_eq!(String::from_utf8(out[0].payload.clone()).unwrap(), r#"{"label":"big","key":"k-123"}"#);
+        assert!(f.process(&rec(r#"{"n":1}"#)).unwrap().is_empty());
+        // Without a context the variables exist, empty.
+        let mut bare = Jq::compile("[$config, $secrets]").unwrap();
+        assert_eq!(bare.process(&rec("0")).unwrap()[0].payload, b"[null,{}]");
+    }
+
+    #[test]
+    fn a_module_gets_config_and_secrets_once_through_fmc_init() {
+        for engine in 0..engines().len() {
+            let mut wasm = wasm_on(engine, CONTEXT_WAT, 1_000_000);
+            wasm.initialise(&context()).unwrap();
+            assert_eq!(wasm.process(&rec("x")).unwrap()[0].payload, context().init_block());
+            let mut refused = wasm_on(engine, CONTEXT_WAT, 1_000_000);
+            let err = refused.initialise(&Context::new(serde_json::json!(false), Default::default())).unwrap_err();
+            assert!(err.contains("code 3"), "{err}");
+            // A module without `fmc_init` (ABI v1, v2) is initialised as a no-op.
+            wasm_on(engine, UPPER_BATCH_WAT, 1_000_000).initialise(&context()).unwrap();
+        }
     }
 
     #[test]

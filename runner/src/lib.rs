@@ -5,6 +5,7 @@
 //! It depends on nothing of the compiler: its whole contract with `fmc build`
 //! is the JSON configuration in [`config`].
 
+pub mod codec;
 pub mod config;
 pub mod function;
 pub mod fuzzing;

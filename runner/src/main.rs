@@ -31,7 +31,8 @@ fn main() -> std::process::ExitCode {
     let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(worker_threads()).enable_all().build();
     let Ok(runtime) = runtime else { return std::process::ExitCode::from(1) };
     let loaded = runtime.block_on(package::module_bytes(&config));
-    let function = match loaded.and_then(|module| function::load(&config, module.as_deref())) {
+    let context = function::Context::from_config(&config, |name| std::env::var(name).ok());
+    let function = match loaded.and_then(|module| function::load(&config, module.as_deref(), &context?)) {
         Ok(f) => f,
         Err(e) => {
             ops::log("error", "cannot load the function", &[("error", e)]);

@@ -122,7 +122,7 @@ fn primitive(kind: &str, payload: &[u8]) -> Result<(), String> {
     }
 }
 
-fn resolve<'a>(ty: &'a Ty, types: &'a AvroTypes) -> Result<&'a Ty, String> {
+pub(crate) fn resolve<'a>(ty: &'a Ty, types: &'a AvroTypes) -> Result<&'a Ty, String> {
     match ty {
         Ty::Ref(name) => types.named.get(name).ok_or_else(|| format!("the schema names no type `{name}`")),
         t => Ok(t),
@@ -223,7 +223,7 @@ impl AvroReader<'_> {
     }
 }
 
-fn json(value: &serde_json::Value, ty: &Ty, types: &AvroTypes, depth: usize) -> Result<(), String> {
+pub(crate) fn json(value: &serde_json::Value, ty: &Ty, types: &AvroTypes, depth: usize) -> Result<(), String> {
     use serde_json::Value as V;
     if depth > MAX_DEPTH {
         return Err("nested too deeply".into());

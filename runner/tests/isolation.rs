@@ -12,7 +12,7 @@ fn runner() -> PathBuf {
 
 fn evaluator(program: &str, max_memory: usize, per_message_ms: u64) -> Evaluator {
     let bounds = Bounds { max_memory, per_message: Some(Duration::from_millis(per_message_ms)) };
-    Evaluator::start(runner(), program, bounds).expect("the evaluator starts")
+    Evaluator::start(runner(), program, &Default::default(), bounds).expect("the evaluator starts")
 }
 
 fn ok(texts: &[&str]) -> Result<Vec<String>, String> {
@@ -72,7 +72,7 @@ fn results_errors_and_the_depth_bound_are_those_of_the_inline_program() {
 #[test]
 fn a_program_that_does_not_compile_is_refused_at_start() {
     let bounds = Bounds { max_memory: 64 << 20, per_message: None };
-    let err = Evaluator::start(runner(), "select(", bounds).err().expect("refused");
+    let err = Evaluator::start(runner(), "select(", &Default::default(), bounds).err().expect("refused");
     assert!(err.contains("does not parse"), "{err}");
 }
 

@@ -335,9 +335,10 @@ fn watch(
             for (k, &i) in runners.iter().enumerate() {
                 let (c, p) = (now[k], previous[k]);
                 let rate = |a: f64, b: f64| (a - b).max(0.0) / seconds;
+                let error = if c.errors > 0.0 { last_error(&processes[i].log) } else { None };
                 let _ = writeln!(
                     stdout,
-                    "{}{:width$}  {:9}  in {:>8.0}/s  out {:>8.0}/s  acks {:>8.0}/s  errors {:>6.0}/s  (total in {}, dead-lettered {})",
+                    "{}{:width$}  {:9}  in {:>8.0}/s  out {:>8.0}/s  acks {:>8.0}/s  errors {:>6.0}/s  (total in {}, errors {}, dead-lettered {}){}",
                     if tty { "\x1b[2K" } else { "" },
                     processes[i].name,
                     if c.ready { "ready" } else { "not ready" },
@@ -346,7 +347,9 @@ fn watch(
                     rate(c.acked, p.acked),
                     rate(c.errors, p.errors),
                     c.received,
+                    c.errors,
                     c.dead_lettered,
+                    error.map(|e| format!("  last error: {e}")).unwrap_or_default(),
                 );
             }
             let _ = stdout.flush();
@@ -357,4 +360,24 @@ fn watch(
             return Ok(EXIT_OK);
         }
     }
+}
+
+/// The newest failure a runner logged (a user function's error, or a payload
+/// its input schema refused), shortened for a status line.
+fn last_error(log: &Path) -> Option<String> {
+    use std::io::{Seek, SeekFrom};
+    let mut file = std::fs::File::open(log).ok()?;
+    let len = file.metadata().ok()?.len();
+    file.seek(SeekFrom::Start(len.saturating_sub(64 * 1024))).ok()?;
+    let mut tail = Vec::new();
+    file.read_to_end(&mut tail).ok()?;
+    let text = String::from_utf8_lossy(&tail);
+    text.lines().rev().find_map(|line| {
+        let entry: serde_json::Value = serde_json::from_str(line).ok()?;
+        let msg = entry["msg"].as_str()?;
+        let failure = msg == "user function failed" || msg == "payload does not match the input's schema";
+        let error = entry["error"].as_str().filter(|_| failure)?;
+        let short: String = error.chars().take(80).collect();
+        Some(if short.len() < error.len() { format!("{short}…") } else { short })
+    })
 }

@@ -9,6 +9,7 @@ mod dev;
 mod graph;
 mod input;
 mod plugins;
+mod test;
 
 pub use input::load_sources;
 
@@ -32,7 +33,7 @@ pub const EXIT_USAGE: u8 = 2;
     about = "The Function Mesh compiler: Function Mesh resources → plain Kubernetes manifests"
 )]
 #[command(
-    after_help = "Examples:\n  fmc build examples/operator/java-function.yaml > manifests.yaml\n  fmc check --types examples/dsl/cdc-pipeline/mesh.yaml\n  fmc build --env staging examples/dsl/cdc-pipeline/mesh.yaml\n  fmc graph --format mermaid examples/dsl/clickstream-analytics/mesh.yaml\n  fmc convert examples/operator/pipeline-mesh.yaml > mesh.yaml\n  fmc explain R001\n  fmc schema > fmc-input.schema.json"
+    after_help = "Examples:\n  fmc build examples/operator/java-function.yaml > manifests.yaml\n  fmc check --types examples/dsl/cdc-pipeline/mesh.yaml\n  fmc build --env staging examples/dsl/cdc-pipeline/mesh.yaml\n  fmc graph --format mermaid examples/dsl/clickstream-analytics/mesh.yaml\n  fmc convert examples/operator/pipeline-mesh.yaml > mesh.yaml\n  fmc test examples/dsl\n  fmc explain R001\n  fmc schema > fmc-input.schema.json"
 )]
 pub struct Cli {
     #[command(subcommand)]
@@ -123,6 +124,17 @@ pub enum Command {
         report: ReportArgs,
         #[command(flatten)]
         options: OptionArgs,
+    },
+    /// Run the mesh tests (`kind: MeshTest`, `*.test.yaml`) under the paths:
+    /// messages in, what must arrive where, native functions run in-process
+    /// and every message checked against each schema it crosses. Exit 1 when
+    /// a test fails.
+    Test {
+        /// Test files, or directories searched for `*.test.yaml`.
+        #[arg(default_value = ".")]
+        paths: Vec<PathBuf>,
+        #[command(flatten)]
+        report: ReportArgs,
     },
     /// Print the JSON Schema (draft-07) of the accepted input.
     Schema,
@@ -337,6 +349,7 @@ pub fn run_with(cli: Cli, stdout: &mut dyn Write, stderr: &mut dyn Write) -> u8 
             graph::graph(&paths, format, &report, &options, stdout, stderr)
         }
         Command::Convert { paths, report } => graph::convert(&paths, &report, stdout, stderr),
+        Command::Test { paths, report } => test::test(&paths, &report, stdout, stderr),
         Command::Dev { paths, broker, pulsar_lite, runner_dir, work_dir, duration, report, options } => {
             let args = dev::DevArgs {
                 paths: &paths,

@@ -2,7 +2,7 @@
 //!
 //! A code is a stage letter and three digits: `P` parse (YAML and typed input),
 //! `R` resolve (references, defaults, expansion), `C` check (validation and
-//! limits). Codes are never reused; a retired code stays here with its docs.
+//! limits), `T` test files (`fmc test`). Codes are never reused; a retired code stays here with its docs.
 //! `fmc explain CODE` prints [`CodeInfo::docs`]. A meta-test checks that every
 //! code has docs, a fixture under `fixtures/diagnostics/` and a snapshot.
 
@@ -291,9 +291,12 @@ module, or identity) in fmc's own small runner image. It runs no connectors
 only for WebAssembly modules, which acknowledge inputs themselves
 (EFFECTIVELY_ONCE needs broker-side deduplication). It runs one function per
 component, downloads a `package` URL only when `sha256` pins it, and has nothing
-to give `className`, `config`, `secrets` or `logTopic`. Conversely `jq`, `route`
-and `sha256` mean something only to the native runtime. Refusing these is better
-than dropping them silently.
+to give `className`, `logTopic` or the JVM's and instances' settings (`config` and
+`secrets` it does give: `$config`, `$secrets`). A secret is the environment
+variable of its name, so one named after a variable the runner reads itself
+(`POD_NAME`, `brokerServiceURL`, ...) is refused. Conversely `jq`, `route` and
+`sha256` mean something only to the native runtime. Refusing these is better than
+dropping them silently.
 
 Fix: use the `java`, `python` or `go` runtime for that component, or change the
 setting the message names.
@@ -589,6 +592,40 @@ Example:
       className: org.apache.pulsar.io.jdbc.PostgresJdbcAutoSchemaSink
       java: {jar: connectors/pulsar-io-jdbc-postgres.nar}
       # no sinkConfig: refused
+";
+"T001" "invalid-test-file" "A mesh test file says something `fmc test` cannot do.
+
+Why: a test file (`kind: MeshTest`) is typed like any input (unknown fields and
+wrong types are P-codes), but some rules span fields: a stand-in is exactly one
+of `passThrough`, `drop`, `jq` and `outputs`; a message gives exactly one of
+`value` (encoded with the topic's schema), `text` and `base64`, and a sent one
+names its `topic`; the mesh is a file inside the test file's folder (a test file
+from a careless or hostile repository reads nothing outside it); the file holds
+one document.
+
+Fix: keep one of the alternatives the message names, or move the mesh beside
+the test file.
+
+Example:
+    spec:
+      standIns:
+        enrich: {passThrough: true, drop: true}   # T001: which one?
+";
+"T002" "unknown-test-name" "A mesh test names a topic or component the mesh does not have.
+
+Why: a test that sends to a misspelt topic would send nothing, and an
+expectation on one would wait for messages that never come: the test would
+pass or fail for the wrong reason. Topics are named by their key under the
+mesh's `topics`, by the address's last segment, or by the full address; a name
+used on two clusters needs `NAME@CLUSTER`. Stand-ins and modules are keyed by
+the component's key under `functions`, `sources` or `sinks`.
+
+Fix: use the name the mesh declares (the help suggests the closest).
+
+Example:
+    tests:
+      - name: big orders pass
+        send: [{topic: order, value: {id: 1}}]   # T002: the mesh has `orders`
 ";
 }
 

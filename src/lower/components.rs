@@ -488,6 +488,7 @@ fn native_runner(
     let route_topics = io.outputs.iter().filter(|p| p.role == PortRole::Route).map(|p| p.topic.clone());
     let routes: Vec<(&String, String)> = decl.route.iter().flat_map(|r| r.topics.keys()).zip(route_topics).collect();
     let (function, module_config_map) = native_function(ctx, decl, span, &routes);
+    refuse_reserved_secret_names(ctx, decl, key, list);
     let mut inputs: Vec<&str> = Vec::new();
     for p in &io.inputs {
         if !inputs.contains(&p.topic.as_str()) {
@@ -529,6 +530,10 @@ fn native_runner(
         "tokenFile": token,
         // Pulsar Functions' timeoutMs: an input not acknowledged by then is delivered again.
         "ackTimeoutMs": spec.timeout,
+        // `$config` and `$secrets`: the config as written, the secrets by the
+        // name of the variable Kubernetes fills from the Secret (never a value).
+        "userConfig": decl.config,
+        "secrets": decl.secrets.as_ref().map(|s| s.keys().collect::<Vec<_>>()),
         "httpAddr": "0.0.0.0:9094",
         // The crash journal, on the pod's `emptyDir` (render/native.rs).
         "journalDir": crate::render::native::STATE_DIR,
@@ -594,8 +599,6 @@ fn refuse_foreign_fields(ctx: &mut MeshCtx, decl: &ComponentDecl, key: &str, lis
     let refused: Vec<(&str, String)> = if native {
         [
             ("className", decl.class_name.is_some(), "runs no Java, Python or Go class"),
-            ("config", decl.config.is_some(), "passes no user config to jq programs or modules"),
-            ("secrets", decl.secrets.is_some(), "passes no secrets to jq programs or modules"),
             ("logTopic", decl.log_topic.is_some(), "writes its logs to stderr as JSON lines, not to a topic"),
             ("log", decl.log.is_some(), "logs JSON lines on stderr, not through a runtime's log config"),
             ("javaOpts", decl.java_opts.is_some(), "runs no JVM"),
@@ -620,6 +623,24 @@ fn refuse_foreign_fields(ctx: &mut MeshCtx, decl: &ComponentDecl, key: &str, lis
     for (field, message) in refused {
         let span = ctx.key_span(&[list, key, field]);
         ctx.diags.push(diag::native_runtime(span, &message));
+    }
+}
+
+/// Variables the runner reads itself: a secret of the same name would replace
+/// the broker URL or the instance's name in its environment.
+const RUNNER_VARIABLES: [&str; 5] =
+    ["POD_NAME", "brokerServiceURL", "webServiceURL", "FMC_RUNNER_CONFIG", "FMC_RUNNER_WORKER_THREADS"];
+
+/// A native function's secret is the environment variable of its name (as
+/// `secretsMap` is for the operator's runtimes); refused where the runner
+/// needs that variable for itself.
+fn refuse_reserved_secret_names(ctx: &mut MeshCtx, decl: &ComponentDecl, key: &str, list: &str) {
+    for name in decl.secrets.iter().flat_map(|s| s.keys()) {
+        if RUNNER_VARIABLES.contains(&name.as_str()) {
+            let span = ctx.key_span(&[list, key, "secrets", name]);
+            let why = format!("reads the variable `{name}` itself; give the secret another name");
+            ctx.diags.push(diag::native_runtime(span, &why));
+        }
     }
 }
 

@@ -18,7 +18,7 @@ pub mod clusters;
 mod components;
 pub use components::PACKAGE_DIR;
 mod diagnostics;
-mod payload_schemas;
+pub mod payload_schemas;
 mod schemas;
 
 use crate::ast::{Document, PathSeg};

@@ -12,7 +12,12 @@ use serde_json::{Value, json};
 /// The runner's `inputSchemas` entry for one input end, if it can check one.
 pub fn payload_schema(info: &SchemaInfo) -> Option<Value> {
     let SchemaInfo::Known { schema, .. } = info else { return None };
-    match schema.as_ref() {
+    of_schema(schema)
+}
+
+/// The same, for a schema definition (a topic's declared schema).
+pub fn of_schema(schema: &Schema) -> Option<Value> {
+    match schema {
         Schema::Primitive(Kind::Bytes) | Schema::KeyValue { .. } | Schema::AutoConsume => None,
         Schema::Primitive(kind) => Some(json!({"format": "primitive", "kind": kind.name()})),
         Schema::Avro(avro) => Some(avro_types("avro", avro)),

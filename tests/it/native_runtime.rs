@@ -81,11 +81,20 @@ spec:
   functions:
     big-spenders:
       runtime: native
-      jq: 'select(.cents >= 5000) | {{id, euros: (.cents / 100)}}'
+      jq: 'select(.cents >= $config.minCents) | {{id, euros: (.cents / 100), by: $secrets.DESK}}'
+      config: {{minCents: 5000}}
+      secrets:
+        DESK: {{secret: desk-credentials, key: desk}}
       inputs: [orders]
       output: big-orders
       subscription: {{position: earliest}}
       retries: {{max: 2, deadLetterTopic: rejects}}
+---
+apiVersion: fmc.functionmesh.io/v1alpha1
+kind: ClusterProvided
+metadata: {{name: cluster}}
+spec:
+  secrets: [streaming/desk-credentials]
 "
     )
 }
@@ -149,6 +158,15 @@ fn a_native_function_runs_as_rendered() {
         cmd.env(k, v.as_str().unwrap());
     }
     assert_eq!(container["envFrom"][0]["configMapRef"]["name"], "native-cluster-local");
+    // The secret: a variable Kubernetes fills from the Secret key; the
+    // runner's configuration names the variable and holds no value.
+    let desk = container["env"].as_array().unwrap().iter().find(|e| e["name"] == "DESK").expect("DESK in env");
+    assert_eq!(desk["valueFrom"]["secretKeyRef"], serde_json::json!({"name": "desk-credentials", "key": "desk"}));
+    assert_eq!(
+        (&config["secrets"], &config["userConfig"]),
+        (&serde_json::json!(["DESK"]), &serde_json::json!({"minCents": 5000}))
+    );
+    cmd.env("DESK", "desk-7");
     let log = std::fs::File::create(dir.path().join("runner.log")).unwrap();
     let _runner = Killed(cmd.stdout(Stdio::null()).stderr(log).spawn().unwrap());
     let start = Instant::now();
@@ -176,12 +194,13 @@ for i in range(1000):
     p.send(json.dumps({{"id": i, "cents": i * 10}}).encode())
     if i % 300 == 150:
         p.send(bad[i // 300])
-got = {{}}
+got, desks = {{}}, set()
 while len(got) < 500:
     m = out.receive(timeout_millis=20000)
-    d = json.loads(m.data()); got[d["id"]] = d["euros"]; out.acknowledge(m)
+    d = json.loads(m.data()); got[d["id"]] = d["euros"]; desks.add(d["by"]); out.acknowledge(m)
 assert sorted(got) == list(range(500, 1000)), sorted(got)[:5]
 assert all(got[i] == i * 10 / 100 for i in got)
+assert all(d == "desk-7" for d in desks), desks
 letters = set()
 while len(letters) < 3:
     m = dead.receive(timeout_millis=20000)
@@ -300,6 +319,8 @@ out = c.subscribe("persistent://public/default/out", "check", initial_position=p
 p = c.create_producer("persistent://public/default/raw", batching_enabled=False)
 for i in range(1000):
     p.send(json.dumps({{"id": i, "v": "x" * (i % 7)}}).encode())
+# A message `upper` cannot process (ascii_upcase of a number): its errors show on the status line.
+p.send(json.dumps({{"id": 5000, "v": 5}}).encode())
 got = {{}}
 while len(got) < 1000:
     m = out.receive(timeout_millis=20000)
@@ -313,10 +334,13 @@ print("ok")
     let status = fmc.0.wait().unwrap();
     assert_eq!(status.code(), Some(0));
     let stdout = std::fs::read_to_string(dir.path().join("stdout")).unwrap();
-    for name in ["upper-function", "count-function"] {
-        let last = stdout.lines().rev().find(|l| l.starts_with(name)).unwrap_or_else(|| panic!("{stdout}"));
-        assert!(last.contains("ready") && last.ends_with("(total in 1000, dead-lettered 0)"), "{last}");
-    }
+    let last = |name: &str| stdout.lines().rev().find(|l| l.starts_with(name)).unwrap_or_else(|| panic!("{stdout}"));
+    let count = last("count-function");
+    assert!(count.contains("ready") && count.ends_with("(total in 1000, errors 0, dead-lettered 0)"), "{count}");
+    // The failing message is redelivered (no dead-letter topic): errors count, and the line shows the last one.
+    let upper = last("upper-function");
+    assert!(upper.contains("ready") && !upper.contains(", errors 0,"), "{upper}");
+    assert!(upper.contains("last error: ") && upper.contains("jq"), "{upper}");
 }
 
 /// What the runner is told about where its module comes from and how it
@@ -443,7 +467,7 @@ spec:
     );
     let out = build_text(&foreign);
     let r013: Vec<_> = out.diagnostics.iter().filter(|d| d.code == "R013").collect();
-    assert!(r013.iter().any(|d| d.message.contains("`config`")), "{:#?}", out.diagnostics);
+    assert!(!r013.iter().any(|d| d.message.contains("`config`")), "config reaches $config: {:#?}", out.diagnostics);
     assert!(r013.iter().any(|d| d.message.contains("`logTopic`")), "{:#?}", out.diagnostics);
     assert!(r013.iter().any(|d| d.message.contains("`manual` only for WebAssembly")), "{:#?}", out.diagnostics);
 

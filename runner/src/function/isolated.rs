@@ -13,7 +13,9 @@
 //! The child is the runner's own binary started as `fmc-runner --evaluate-jq`,
 //! so the image holds one file. Frames on its stdin and stdout are a
 //! little-endian `u32` length, then that many bytes:
-//! - once, parent → child: the setup, JSON `{"program": …, "maxMemory": …}`;
+//! - once, parent → child: the setup, JSON `{"program": …, "maxMemory": …,
+//!   "config": …, "secrets": {…}}` (the function's [`Context`]; a pipe, never
+//!   an argument or a variable another process could read);
 //!   the child answers `[0]` (ready) or `[1]` followed by the compile error;
 //! - then one frame per message (its payload); each reply is `[0]`, a `u32`
 //!   count and that many result frames (JSON texts), or `[1]` and the error.
@@ -22,7 +24,7 @@
 //! once, and when the child dies or is killed the guilty message is the first
 //! one without a reply.
 
-use super::Jq;
+use super::{Context, Jq};
 use std::io::{BufReader, BufWriter, Read, Write};
 use std::os::unix::process::ExitStatusExt;
 use std::path::PathBuf;
@@ -66,8 +68,13 @@ struct Running {
 impl Evaluator {
     /// Starts the first child and waits until it has compiled the program, so
     /// that a program that does not compile is refused at start.
-    pub fn start(executable: PathBuf, program: &str, bounds: Bounds) -> Result<Evaluator, String> {
-        let setup = serde_json::json!({"program": program, "maxMemory": bounds.max_memory});
+    pub fn start(executable: PathBuf, program: &str, context: &Context, bounds: Bounds) -> Result<Evaluator, String> {
+        let setup = serde_json::json!({
+            "program": program,
+            "maxMemory": bounds.max_memory,
+            "config": context.config,
+            "secrets": context.secrets(),
+        });
         let setup = serde_json::to_vec(&setup).map_err(|e| e.to_string())?;
         let mut evaluator = Evaluator { executable, setup, bounds, child: None };
         evaluator.child = Some(evaluator.spawn()?);
@@ -357,6 +364,10 @@ fn read_replies(
 struct Setup {
     program: String,
     max_memory: usize,
+    #[serde(default)]
+    config: serde_json::Value,
+    #[serde(default)]
+    secrets: std::collections::BTreeMap<String, String>,
 }
 
 /// The child's side (`fmc-runner --evaluate-jq`): limits its own address
@@ -368,7 +379,7 @@ pub fn serve() -> std::process::ExitCode {
     let Ok(setup) = serde_json::from_slice::<Setup>(&setup) else { return std::process::ExitCode::from(2) };
     let compiled = die_with_parent()
         .and_then(|()| limit_address_space(setup.max_memory))
-        .and_then(|()| Jq::compile(&setup.program));
+        .and_then(|()| Jq::compile_in(&setup.program, &Context::new(setup.config, setup.secrets)));
     let jq = match compiled {
         Ok(jq) => jq,
         Err(e) => {

@@ -29,6 +29,19 @@
 //! and dead-lettered like any other; a trap or a negative result fails the
 //! whole batch.
 //!
+//! **ABI 3, configuration** — an optional export `fmc_init(ptr: i32, len: i32)
+//! -> i32`, called once per instance before any message, with the function's
+//! [`Context`](super::Context):
+//!
+//! ```text
+//! init = config_len:u32 config_json secrets:u32 (k_len:u32 k v_len:u32 v)*secrets
+//! ```
+//!
+//! `config_json` is the mesh's `config` as JSON (`null` when none); secrets
+//! are name and value. A non-zero result refuses the start (a configuration
+//! error: the runner exits 2 with the code). Modules without `fmc_init` (ABI
+//! v1 and v2) run as before.
+//!
 //! **ABI v1, one message** — `fmc_process(ptr: i32, len: i32) -> i64`: the
 //! payload in, `(out_ptr << 32) | out_len` out (the output payload, with the
 //! input's key, properties and event time); negative is an error, `0` filters.
@@ -50,6 +63,8 @@ pub trait Instance: Send {
     /// Calls `fmc_process_batch` (v2) or `fmc_process` (v1).
     fn call(&mut self, ptr: i32, len: i32) -> Result<i64, String>;
     fn batch_abi(&self) -> bool;
+    /// Calls `fmc_init` (ABI 3); `None` when the module does not export it.
+    fn init(&mut self, ptr: i32, len: i32) -> Option<Result<i32, String>>;
 }
 
 /// A user function in a WebAssembly module.
@@ -63,6 +78,21 @@ pub struct Wasm {
 impl Wasm {
     pub fn new(instance: Box<dyn Instance>, fuel: u64) -> Wasm {
         Wasm { instance, fuel, acknowledged: Vec::new() }
+    }
+
+    /// Hands the module its configuration and secrets once, before any
+    /// message, when it exports `fmc_init` (ABI 3), with one message's fuel.
+    pub fn initialise(&mut self, context: &super::Context) -> Result<(), String> {
+        let block = context.init_block();
+        let len = i32::try_from(block.len()).map_err(|_| "the function's config is over 2 GiB".to_string())?;
+        self.instance.set_fuel(self.fuel)?;
+        let ptr = self.instance.alloc(len)?;
+        self.instance.write(ptr, &block)?;
+        match self.instance.init(ptr, len) {
+            None | Some(Ok(0)) => Ok(()),
+            Some(Ok(code)) => Err(format!("the module's fmc_init refused its configuration (code {code})")),
+            Some(Err(e)) => Err(format!("the module's fmc_init failed: {e}")),
+        }
     }
 
     /// Whether the module can acknowledge inputs itself (the batch ABI).
@@ -263,6 +293,7 @@ pub mod wasmi_engine {
         memory: wasmi::Memory,
         alloc: wasmi::TypedFunc<i32, i32>,
         process: wasmi::TypedFunc<(i32, i32), i64>,
+        init: Option<wasmi::TypedFunc<(i32, i32), i32>>,
         batch: bool,
     }
 
@@ -286,7 +317,8 @@ pub mod wasmi_engine {
             super::entry_point(instance.get_typed_func::<(i32, i32), i64>(&store, "fmc_process_batch"), || {
                 instance.get_typed_func::<(i32, i32), i64>(&store, "fmc_process")
             })?;
-        Ok(WasmiInstance { store, memory, alloc, process, batch })
+        let init = instance.get_typed_func::<(i32, i32), i32>(&store, "fmc_init").ok();
+        Ok(WasmiInstance { store, memory, alloc, process, init, batch })
     }
 
     impl Instance for WasmiInstance {
@@ -310,6 +342,10 @@ pub mod wasmi_engine {
         fn batch_abi(&self) -> bool {
             self.batch
         }
+        fn init(&mut self, ptr: i32, len: i32) -> Option<Result<i32, String>> {
+            let init = self.init.as_ref()?;
+            Some(init.call(&mut self.store, (ptr, len)).map_err(|e| format!("trapped: {e}")))
+        }
     }
 }
 
@@ -328,6 +364,7 @@ pub mod wasmtime_engine {
         memory: wasmtime::Memory,
         alloc: wasmtime::TypedFunc<i32, i32>,
         process: wasmtime::TypedFunc<(i32, i32), i64>,
+        init: Option<wasmtime::TypedFunc<(i32, i32), i32>>,
         batch: bool,
     }
 
@@ -348,7 +385,8 @@ pub mod wasmtime_engine {
         let batch_entry = instance.get_typed_func::<(i32, i32), i64>(&mut store, "fmc_process_batch");
         let (process, batch) =
             super::entry_point(batch_entry, || instance.get_typed_func::<(i32, i32), i64>(&mut store, "fmc_process"))?;
-        Ok(WasmtimeInstance { store, memory, alloc, process, batch })
+        let init = instance.get_typed_func::<(i32, i32), i32>(&mut store, "fmc_init").ok();
+        Ok(WasmtimeInstance { store, memory, alloc, process, init, batch })
     }
 
     impl Instance for WasmtimeInstance {
@@ -371,6 +409,10 @@ pub mod wasmtime_engine {
         }
         fn batch_abi(&self) -> bool {
             self.batch
+        }
+        fn init(&mut self, ptr: i32, len: i32) -> Option<Result<i32, String>> {
+            let init = self.init.as_ref()?;
+            Some(init.call(&mut self.store, (ptr, len)).map_err(|e| format!("trapped: {e}")))
         }
     }
 }

@@ -1,0 +1,296 @@
+//! The mesh under test: every component as a stage that turns a message into
+//! messages, over the compiled stream graph.
+//!
+//! Native functions run with the runner's own function module
+//! ([`fmc_runner::function::load`]) from the very configuration `fmc build`
+//! renders for their pods, so a test runs the jq program, route or WebAssembly
+//! module (with its fuel and memory limits, its `$config` and `$secrets`) that
+//! will run in the cluster. jq programs are evaluated in-process here (the
+//! runner's `isolation: none`): a test run has no pod to protect, and CI's own
+//! time limit bounds a program that loops. Components fmc does not run — Java,
+//! Python and Go functions, connectors — take the test's stand-in.
+
+use super::file::{StandIn, TestSpec};
+use crate::check::graph::{Node, StreamGraph};
+use crate::files::{ReadError, read_confined_bytes};
+use crate::resolve::Component;
+use fmc_runner::config::Config;
+use fmc_runner::function::{Context, Jq, Record, UserFunction};
+use fmc_runner::validate::PayloadSchema;
+use petgraph::Direction;
+use petgraph::graph::NodeIndex;
+use petgraph::visit::EdgeRef;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+/// What a component does with one message in a test.
+pub enum Behaviour {
+    Native {
+        function: Box<dyn UserFunction>,
+        config: Box<Config>,
+    },
+    PassThrough,
+    Drop,
+    Jq(Jq),
+    Outputs(Vec<Record>),
+    /// A component without outputs that fmc does not run (a sink): it consumes.
+    Consume,
+    /// It would need a stand-in; why, when a message reaches it.
+    Unrunnable(String),
+}
+
+/// The compiled mesh and where its files are, shared by every test case.
+pub struct Mesh<'a> {
+    pub graph: &'a StreamGraph,
+    pub components: &'a [Component],
+    /// The test file's folder: the root every file it names stays in.
+    pub root: PathBuf,
+    /// The mesh file's folder (a module `file` relative to it).
+    pub mesh_folder: PathBuf,
+    /// Module bytes by component index, read once.
+    modules: BTreeMap<usize, Result<Vec<u8>, String>>,
+}
+
+impl<'a> Mesh<'a> {
+    pub fn new(graph: &'a StreamGraph, components: &'a [Component], root: PathBuf, mesh_folder: PathBuf) -> Self {
+        Mesh { graph, components, root, mesh_folder, modules: BTreeMap::new() }
+    }
+
+    /// The component with this key (its name in the mesh).
+    pub fn component(&self, key: &str) -> Option<usize> {
+        self.components.iter().position(|c| c.meta.name == key)
+    }
+
+    pub fn component_node(&self, index: usize) -> Option<NodeIndex> {
+        self.graph.graph.node_indices().find(|n| matches!(self.graph.graph[*n], Node::Component(i) if i == index))
+    }
+
+    /// The topic nodes a test's name for a topic means: its address, its name
+    /// in the mesh, or the address's last segment; `NAME@CLUSTER` picks one
+    /// cluster's.
+    pub fn topics_named(&self, name: &str) -> Vec<NodeIndex> {
+        let (name, cluster) = match name.rsplit_once('@') {
+            Some((n, c)) if !n.contains("://") || !c.contains('/') => (n, Some(c)),
+            _ => (name, None),
+        };
+        let matches = |address: &str, logical: Option<&str>| {
+            address == name || logical == Some(name) || address.rsplit('/').next() == Some(name)
+        };
+        self.graph
+            .topics
+            .values()
+            .copied()
+            .filter(|n| match &self.graph.graph[*n] {
+                Node::Topic { address, placement, facts } => {
+                    matches(address, facts.as_ref().map(|f| f.logical.as_str()))
+                        && cluster.is_none_or(|c| placement.name() == c)
+                }
+                Node::Component(_) => false,
+            })
+            .collect()
+    }
+
+    pub fn topic_address(&self, node: NodeIndex) -> &str {
+        match &self.graph.graph[node] {
+            Node::Topic { address, .. } => address,
+            Node::Component(_) => "",
+        }
+    }
+
+    /// How a test names a topic node: its name in the mesh, else its address.
+    pub fn topic_label(&self, node: NodeIndex) -> String {
+        match &self.graph.graph[node] {
+            Node::Topic { facts: Some(f), .. } => f.logical.clone(),
+            Node::Topic { address, .. } => address.clone(),
+            Node::Component(_) => String::new(),
+        }
+    }
+
+    /// The schema a topic declares, else the one its writers or readers name.
+    pub fn topic_schema(&self, node: NodeIndex) -> Option<PayloadSchema> {
+        if let Node::Topic { facts: Some(f), .. } = &self.graph.graph[node]
+            && let Some((_, schema)) = &f.schema
+        {
+            return payload_schema(crate::lower::payload_schemas::of_schema(schema));
+        }
+        let ends = self
+            .graph
+            .graph
+            .edges_directed(node, Direction::Incoming)
+            .chain(self.graph.graph.edges_directed(node, Direction::Outgoing));
+        ends.filter_map(|e| payload_schema(crate::lower::payload_schemas::payload_schema(&e.weight().schema))).next()
+    }
+
+    /// The schema component `index` names at its end of `topic` (reading or
+    /// writing), with the schema's name.
+    pub fn end_schema(&self, from: NodeIndex, to: NodeIndex) -> Option<(String, PayloadSchema)> {
+        let edge = self.graph.graph.find_edge(from, to)?;
+        let port = &self.graph.graph[edge];
+        Some((port.schema.label(), payload_schema(crate::lower::payload_schemas::payload_schema(&port.schema))?))
+    }
+
+    /// The components that read a topic, with their nodes.
+    pub fn readers(&self, topic: NodeIndex) -> Vec<(usize, NodeIndex)> {
+        let mut out: Vec<(usize, NodeIndex)> = self
+            .graph
+            .graph
+            .edges_directed(topic, Direction::Outgoing)
+            .filter_map(|e| match self.graph.graph[e.target()] {
+                Node::Component(i) => Some((i, e.target())),
+                Node::Topic { .. } => None,
+            })
+            .collect();
+        out.sort();
+        out.dedup();
+        out
+    }
+
+    /// The topic node a component writes `address` to.
+    pub fn written_topic(&self, component: NodeIndex, address: &str) -> Option<NodeIndex> {
+        self.graph
+            .graph
+            .edges_directed(component, Direction::Outgoing)
+            .map(|e| e.target())
+            .find(|t| self.topic_address(*t) == address)
+    }
+
+    /// The topic a non-native component writes its output to.
+    pub fn output_of(&self, index: usize) -> Option<String> {
+        let io = self.components[index].io.as_ref()?;
+        io.outputs.iter().find(|p| p.role == crate::model::streams::PortRole::Output).map(|p| p.topic.clone())
+    }
+
+    /// A fresh behaviour for each component (a test case starts from clean state).
+    pub fn behaviours(&mut self, spec: &TestSpec, case_stand_ins: &BTreeMap<String, StandIn>) -> Vec<Behaviour> {
+        (0..self.components.len()).map(|i| self.behaviour(i, spec, case_stand_ins)).collect()
+    }
+
+    fn behaviour(&mut self, index: usize, spec: &TestSpec, case: &BTreeMap<String, StandIn>) -> Behaviour {
+        let comp = &self.components[index];
+        let key = comp.meta.name.clone();
+        if let Some(stand_in) = case.get(&key).or_else(|| spec.stand_ins.get(&key)) {
+            return stand_in_behaviour(stand_in);
+        }
+        let Some(native) = &comp.native else {
+            if self.output_of(index).is_none() {
+                return Behaviour::Consume;
+            }
+            return Behaviour::Unrunnable(format!(
+                "`{key}` is a {} {}, which fmc test does not run: give it a stand-in (`standIns.{key}`: passThrough, drop, jq or outputs)",
+                runtime_name(comp),
+                comp.kind.component()
+            ));
+        };
+        match self.native(index, &native.config, spec) {
+            Ok(b) => b,
+            Err(why) => Behaviour::Unrunnable(format!("`{key}` cannot run: {why}")),
+        }
+    }
+
+    fn native(&mut self, index: usize, rendered: &serde_json::Value, spec: &TestSpec) -> Result<Behaviour, String> {
+        let mut rendered = rendered.clone();
+        for kind in ["jq", "route"] {
+            if let Some(f) = rendered.get_mut("function").and_then(|f| f.get_mut(kind)).and_then(|f| f.as_object_mut())
+            {
+                f.insert("isolation".into(), "none".into());
+            }
+        }
+        let config: Config =
+            serde_json::from_value(rendered).map_err(|e| format!("invariant: the rendered configuration: {e}"))?;
+        let mut secrets = BTreeMap::new();
+        for name in &config.secrets {
+            let value = spec.secrets.get(name).ok_or_else(|| {
+                format!("it reads the secret `{name}`; give the test a value for it (`secrets.{name}`)")
+            })?;
+            secrets.insert(name.clone(), value.clone());
+        }
+        let context = Context::new(config.user_config.clone(), secrets);
+        let module = match &config.function {
+            fmc_runner::config::FunctionConfig::Wasm { path, sha256, .. } => {
+                let key = self.components[index].meta.name.clone();
+                let bytes = self.modules.entry(index).or_insert_with(|| {
+                    module_bytes(&key, path.as_deref(), spec, &self.root, &self.mesh_folder)
+                        .and_then(|b| pinned(b, sha256.as_deref()))
+                });
+                Some(bytes.clone()?)
+            }
+            _ => None,
+        };
+        let function = fmc_runner::function::load(&config, module.as_deref(), &context)?;
+        Ok(Behaviour::Native { function, config: Box::new(config) })
+    }
+}
+
+fn payload_schema(json: Option<serde_json::Value>) -> Option<PayloadSchema> {
+    serde_json::from_value(json?).ok()
+}
+
+fn runtime_name(comp: &Component) -> &'static str {
+    let spec = &comp.spec;
+    if spec.java.is_some() {
+        "Java"
+    } else if spec.python.is_some() {
+        "Python"
+    } else if spec.golang.is_some() {
+        "Go"
+    } else {
+        "connector"
+    }
+}
+
+fn stand_in_behaviour(s: &StandIn) -> Behaviour {
+    if s.pass_through {
+        return Behaviour::PassThrough;
+    }
+    if let Some(program) = &s.jq {
+        return match Jq::compile(program) {
+            Ok(jq) => Behaviour::Jq(jq),
+            Err(e) => Behaviour::Unrunnable(format!("the stand-in's {e}")),
+        };
+    }
+    if let Some(outputs) = &s.outputs {
+        return match outputs.iter().map(|m| super::messages::raw_record(m, None)).collect() {
+            Ok(records) => Behaviour::Outputs(records),
+            Err(e) => Behaviour::Unrunnable(format!("a stand-in output: {e}")),
+        };
+    }
+    Behaviour::Drop
+}
+
+/// The module a native function runs: the test's `modules.KEY`, else the
+/// mesh's `file` when it is relative to the mesh (an absolute path is inside
+/// the component's image, which a test does not have).
+fn module_bytes(
+    key: &str,
+    path: Option<&str>,
+    spec: &TestSpec,
+    root: &Path,
+    mesh_folder: &Path,
+) -> Result<Vec<u8>, String> {
+    let read = |base: &Path, rel: &str| {
+        read_confined_bytes(Some(root), base, rel).map_err(|e| match e {
+            ReadError::Refused(why) | ReadError::Failed(why) => why,
+            ReadError::Missing(m) => format!("no module file {}", m.in_root),
+        })
+    };
+    if let Some(rel) = spec.modules.get(key) {
+        return read(root, rel);
+    }
+    match path {
+        Some(p) if Path::new(p).is_relative() => read(mesh_folder, p),
+        Some(p) => Err(format!("its module {p} is inside its image; give the test the file (`modules.{key}: PATH`)")),
+        None => Err(format!("its module is downloaded at start; give the test the file (`modules.{key}: PATH`)")),
+    }
+}
+
+/// The module, if it has the SHA-256 the mesh pins (the runner refuses another).
+fn pinned(bytes: Vec<u8>, sha256: Option<&str>) -> Result<Vec<u8>, String> {
+    use sha2::Digest;
+    let Some(want) = sha256 else { return Ok(bytes) };
+    let have: String = sha2::Sha256::digest(&bytes).iter().map(|b| format!("{b:02x}")).collect();
+    if have.eq_ignore_ascii_case(want) {
+        Ok(bytes)
+    } else {
+        Err(format!("its module's SHA-256 is {have}, the mesh pins {want}"))
+    }
+}

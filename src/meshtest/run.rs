@@ -1,0 +1,225 @@
+//! One test case: its messages sent, followed through the graph in order,
+//! checked at every edge, then compared with what the case expects.
+
+use super::file::{TestCase, TestSpec};
+use super::harness::{Behaviour, Mesh};
+use super::messages::{describe, mismatches, raw_record};
+use fmc_runner::config::Guarantee;
+use fmc_runner::function::{Record, UserFunction};
+use petgraph::graph::NodeIndex;
+use std::collections::{BTreeMap, VecDeque};
+
+/// More deliveries than this in one case is a loop, not a test.
+pub const MAX_DELIVERIES: usize = 100_000;
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Failure {
+    /// The topic the failure is about, as the test names it.
+    pub topic: Option<String>,
+    pub message: String,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct CaseResult {
+    pub name: String,
+    /// Index of the case in the file's `tests`.
+    pub index: usize,
+    pub failures: Vec<Failure>,
+    /// Messages delivered to topics (sent and produced).
+    pub deliveries: usize,
+}
+
+/// A message on its way: where it is, and how a failure names it.
+struct InFlight {
+    topic: NodeIndex,
+    record: Record,
+    origin: String,
+    /// Sent as raw bytes by the test: not checked on the way in, so that a
+    /// reader's schema check (and dead-lettering) can be tested.
+    raw: bool,
+}
+
+pub fn run_case(mesh: &mut Mesh, spec: &TestSpec, index: usize, case: &TestCase) -> CaseResult {
+    let mut behaviours = mesh.behaviours(spec, &case.stand_ins);
+    let mut run = Run { mesh, failures: Vec::new(), arrived: BTreeMap::new(), deliveries: 0 };
+    let mut queue = VecDeque::new();
+    for (n, m) in case.send.iter().enumerate() {
+        let name = m.topic.as_deref().unwrap_or_default();
+        let Some(&topic) = run.mesh.topics_named(name).first() else { continue };
+        let schema = run.mesh.topic_schema(topic);
+        match raw_record(m, schema.as_ref()) {
+            Ok(record) => {
+                let origin = format!("message {} sent to `{name}`", n + 1);
+                queue.push_back(InFlight { topic, record, origin, raw: m.value.is_none() });
+            }
+            Err(e) => run.fail(Some(name), format!("message {} sent to `{name}`: {e}", n + 1)),
+        }
+    }
+    while let Some(msg) = queue.pop_front() {
+        if run.deliveries >= MAX_DELIVERIES {
+            run.fail(None, format!("more than {MAX_DELIVERIES} messages: does the mesh loop?"));
+            break;
+        }
+        run.deliver(msg, &mut behaviours, &mut queue);
+    }
+    run.check_expectations(case);
+    CaseResult { name: case.name.clone(), index, failures: run.failures, deliveries: run.deliveries }
+}
+
+struct Run<'m, 'a> {
+    mesh: &'m mut Mesh<'a>,
+    failures: Vec<Failure>,
+    arrived: BTreeMap<NodeIndex, Vec<Record>>,
+    deliveries: usize,
+}
+
+impl Run<'_, '_> {
+    fn fail(&mut self, topic: Option<&str>, message: String) {
+        self.failures.push(Failure { topic: topic.map(str::to_string), message });
+    }
+
+    fn deliver(&mut self, msg: InFlight, behaviours: &mut [Behaviour], queue: &mut VecDeque<InFlight>) {
+        self.deliveries += 1;
+        self.arrived.entry(msg.topic).or_default().push(msg.record.clone());
+        let label = self.mesh.topic_label(msg.topic);
+        for (index, node) in self.mesh.readers(msg.topic) {
+            let key = self.mesh.components[index].meta.name.clone();
+            if let Some((schema_name, schema)) = self.mesh.end_schema(msg.topic, node)
+                && let Err(why) = schema.check(&msg.record.payload)
+            {
+                if msg.raw && self.dead_letter(index, node, &behaviours[index], &msg, queue) {
+                    continue;
+                }
+                let message = format!("{} does not fit `{schema_name}`, which `{key}` reads: {why}", msg.origin);
+                self.fail(Some(&label), message);
+                continue;
+            }
+            let outputs = match &mut behaviours[index] {
+                Behaviour::Native { function, config } => {
+                    let attempts = 1 + config.max_retries.unwrap_or(0);
+                    let mut result = Err(String::new());
+                    for _ in 0..attempts {
+                        result = call(function.as_mut(), &msg.record);
+                        if result.is_ok() {
+                            break;
+                        }
+                    }
+                    match result {
+                        Ok(out) => out,
+                        Err(_) if config.processing_guarantee == Guarantee::AtmostOnce => Vec::new(),
+                        Err(e) => {
+                            if !self.dead_letter(index, node, &behaviours[index], &msg, queue) {
+                                self.fail(Some(&label), format!("`{key}` failed on {}: {e}", msg.origin));
+                            }
+                            continue;
+                        }
+                    }
+                }
+                Behaviour::PassThrough => vec![Record { topic: None, ..msg.record.clone() }],
+                Behaviour::Drop | Behaviour::Consume => Vec::new(),
+                Behaviour::Jq(jq) => match jq.process(&msg.record) {
+                    Ok(out) => out,
+                    Err(e) => {
+                        self.fail(Some(&label), format!("the stand-in of `{key}` failed on {}: {e}", msg.origin));
+                        continue;
+                    }
+                },
+                Behaviour::Outputs(records) => records.clone(),
+                Behaviour::Unrunnable(why) => {
+                    let why = why.clone();
+                    self.fail(Some(&label), format!("{} reached {why}", msg.origin));
+                    continue;
+                }
+            };
+            self.write(index, node, &behaviours[index], outputs, queue);
+        }
+    }
+
+    /// Sends a component's outputs on: each to the topic it names (a route)
+    /// or the component's output, checked against the schema its end declares.
+    fn write(
+        &mut self,
+        index: usize,
+        node: NodeIndex,
+        behaviour: &Behaviour,
+        outputs: Vec<Record>,
+        queue: &mut VecDeque<InFlight>,
+    ) {
+        let key = self.mesh.components[index].meta.name.clone();
+        let default_output = match behaviour {
+            Behaviour::Native { config, .. } => config.output.clone(),
+            _ => self.mesh.output_of(index),
+        };
+        for (n, record) in outputs.into_iter().enumerate() {
+            let Some(address) = record.topic.clone().or_else(|| default_output.clone()) else { continue };
+            let Some(topic) = self.mesh.written_topic(node, &address) else {
+                self.fail(None, format!("`{key}` wrote to {address}, which the mesh does not say it writes"));
+                continue;
+            };
+            let origin = format!("output {} of `{key}` to `{}`", n + 1, self.mesh.topic_label(topic));
+            if let Some((schema_name, schema)) = self.mesh.end_schema(node, topic)
+                && let Err(why) = schema.check(&record.payload)
+            {
+                let shown = describe(&record, None);
+                let label = self.mesh.topic_label(topic);
+                self.fail(Some(&label), format!("{origin} does not fit its schema `{schema_name}`: {why}: {shown}"));
+                continue;
+            }
+            queue.push_back(InFlight { topic, record: Record { topic: None, ..record }, origin, raw: false });
+        }
+    }
+
+    /// Sends a message a native function gives up on to its dead-letter
+    /// topic, as the runner does; false when it has none.
+    fn dead_letter(
+        &mut self,
+        index: usize,
+        node: NodeIndex,
+        behaviour: &Behaviour,
+        msg: &InFlight,
+        queue: &mut VecDeque<InFlight>,
+    ) -> bool {
+        let Behaviour::Native { config, .. } = behaviour else { return false };
+        let Some(address) = config.dead_letter() else { return false };
+        let Some(topic) = self.mesh.written_topic(node, &address) else { return false };
+        let mut record = Record { topic: None, ..msg.record.clone() };
+        let real_topic = self.mesh.topic_address(msg.topic).to_string();
+        record.properties.push(("REAL_TOPIC".into(), real_topic));
+        let key = &self.mesh.components[index].meta.name;
+        let origin = format!("the dead letter of `{key}` for {}", msg.origin);
+        queue.push_back(InFlight { topic, record, origin, raw: false });
+        true
+    }
+
+    fn check_expectations(&mut self, case: &TestCase) {
+        for (name, wanted) in &case.expect {
+            let Some(&topic) = self.mesh.topics_named(name).first() else { continue };
+            let schema = self.mesh.topic_schema(topic);
+            let got = self.arrived.get(&topic).cloned().unwrap_or_default();
+            if got.len() != wanted.len() {
+                let shown: Vec<String> =
+                    got.iter().map(|r| format!("\n    + {}", describe(r, schema.as_ref()))).collect();
+                let message = format!(
+                    "`{name}`: expected {} message{}, {} arrived{}",
+                    wanted.len(),
+                    if wanted.len() == 1 { "" } else { "s" },
+                    got.len(),
+                    shown.concat()
+                );
+                self.fail(Some(name), message);
+                continue;
+            }
+            for (n, (record, want)) in got.iter().zip(wanted).enumerate() {
+                let problems = mismatches(record, want, schema.as_ref());
+                if !problems.is_empty() {
+                    let lines: Vec<String> = problems.iter().map(|p| format!("\n    {p}")).collect();
+                    self.fail(Some(name), format!("`{name}`, message {}:{}", n + 1, lines.concat()));
+                }
+            }
+        }
+    }
+}
+
+fn call(function: &mut dyn UserFunction, record: &Record) -> Result<Vec<Record>, String> {
+    function.process_batch(std::slice::from_ref(record)).pop().unwrap_or_else(|| Ok(Vec::new()))
+}

@@ -1,0 +1,225 @@
+//! `fmc test`: a mesh's behaviour checked in-process (docs/testing.md). Each
+//! test writes a mesh and a test file into a temporary folder and runs the
+//! real `fmc` binary on them, as a user or CI does.
+
+use crate::support::*;
+use std::path::Path;
+use std::process::{Command, Output};
+
+const MESH: &str = "apiVersion: fmc.functionmesh.io/v1alpha1
+kind: Mesh
+metadata: {name: shop, namespace: shop}
+spec:
+  defaults:
+    resources:
+      requests: {cpu: 50m, memory: 32Mi}
+      limits: {cpu: 500m, memory: 64Mi}
+  clusters:
+    local: {brokerServiceUrl: 'pulsar://pulsar:6650', webServiceUrl: 'http://pulsar:8080'}
+  schemas:
+    Order:
+      type: JSON
+      definition: {type: record, name: Order, fields: [{name: id, type: string}, {name: cents, type: long}]}
+    Priced:
+      type: JSON
+      definition: {type: record, name: Priced, fields: [{name: id, type: string}, {name: euros, type: double}, {name: desk, type: string}]}
+  topics:
+    orders: {schema: Order, external: true}
+    priced: {schema: Priced}
+    enriched: {schema: Priced, external: true}
+    rejects: {external: true}
+  functions:
+    price:
+      runtime: native
+      jq: 'select(.cents >= $config.min) | {id, euros: (.cents / 100), desk: $secrets.DESK}'
+      config: {min: 100}
+      secrets:
+        DESK: {secret: desks, key: desk}
+      inputs: [orders]
+      output: priced
+      retries: {max: 1, deadLetterTopic: rejects}
+    enrich:
+      runtime: java
+      file: /fn.jar
+      className: com.shop.Enrich
+      inputs: [priced]
+      output: enriched
+";
+
+const TESTS: &str = "apiVersion: fmc.functionmesh.io/v1alpha1
+kind: MeshTest
+metadata: {name: shop}
+spec:
+  secrets: {DESK: berlin}
+  standIns:
+    enrich: {passThrough: true}
+  tests:
+    - name: an order is priced with the config and the secret
+      send:
+        - {topic: orders, key: k1, value: {id: a, cents: 250}}
+        - {topic: orders, value: {id: b, cents: 99}}
+      expect:
+        priced:
+          - {value: {id: a, euros: 2.5, desk: berlin}, key: k1}
+        enriched:
+          - jq: '.euros > 2'
+        rejects: []
+";
+
+fn fmc_test(dir: &Path, args: &[&str]) -> Output {
+    Command::new(fmc_bin()).arg("test").args(args).current_dir(dir).output().unwrap()
+}
+
+fn folder(mesh: &str, tests: &str) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("mesh.yaml"), mesh).unwrap();
+    std::fs::write(dir.path().join("mesh.test.yaml"), tests).unwrap();
+    dir
+}
+
+fn text(o: &Output) -> String {
+    format!("{}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr))
+}
+
+#[test]
+fn every_example_mesh_ships_tests_and_they_pass() {
+    let out = fmc_test(&project_root(), &["examples"]);
+    let shown = text(&out);
+    assert_eq!(out.status.code(), Some(0), "{shown}");
+    assert!(shown.trim_end().ends_with(" passed, 0 failed"), "{shown}");
+    for dir in std::fs::read_dir(project_root().join("examples/dsl")).unwrap() {
+        let dir = dir.unwrap().path();
+        assert!(dir.join("mesh.test.yaml").is_file(), "{} has no mesh.test.yaml", dir.display());
+        assert!(
+            shown.contains(&dir.join("mesh.test.yaml").strip_prefix(project_root()).unwrap().display().to_string())
+        );
+    }
+}
+
+#[test]
+fn config_secrets_and_stand_ins_pass_through_a_mesh() {
+    let dir = folder(MESH, TESTS);
+    let out = fmc_test(dir.path(), &[]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert!(text(&out).contains("ok    an order is priced"), "{}", text(&out));
+    assert!(text(&out).ends_with("1 passed, 0 failed\n"), "{}", text(&out));
+}
+
+#[test]
+fn a_failing_expectation_shows_what_arrived_and_exits_1_in_every_format() {
+    let wrong = TESTS.replace("euros: 2.5", "euros: 3").replace("rejects: []", "rejects: [{text: x}]");
+    let dir = folder(MESH, &wrong);
+    let out = fmc_test(dir.path(), &[]);
+    let shown = text(&out);
+    assert_eq!(out.status.code(), Some(1), "{shown}");
+    assert!(shown.contains("FAIL  an order is priced"), "{shown}");
+    assert!(
+        shown.contains(
+            r#"value: expected {"desk":"berlin","euros":3,"id":"a"}, got {"desk":"berlin","euros":2.5,"id":"a"}"#
+        ),
+        "{shown}"
+    );
+    assert!(shown.contains("`rejects`: expected 1 message, 0 arrived"), "{shown}");
+    assert!(shown.ends_with("0 passed, 1 failed\n"), "{shown}");
+
+    let json: serde_json::Value =
+        serde_json::from_slice(&fmc_test(dir.path(), &["--error-format", "json"]).stdout).unwrap();
+    assert_eq!((json["passed"].as_u64(), json["failed"].as_u64()), (Some(0), Some(1)));
+    let case = &json["files"][0]["tests"][0];
+    assert_eq!((case["passed"].as_bool(), case["line"].as_u64()), (Some(false), Some(9)), "{json}");
+    assert_eq!(case["failures"].as_array().unwrap().len(), 2);
+
+    let github = String::from_utf8(fmc_test(dir.path(), &["--error-format", "github"]).stdout).unwrap();
+    assert!(github.starts_with("::error file=./mesh.test.yaml,line=9,col=13,title=fmc test%3A an order"), "{github}");
+}
+
+#[test]
+fn a_message_that_breaks_a_schema_at_an_edge_fails_naming_topic_message_and_field() {
+    // The function writes a string where `Priced` wants a number.
+    let bad = MESH.replace("euros: (.cents / 100)", "euros: \"lots\"");
+    let out = fmc_test(folder(&bad, TESTS).path(), &[]);
+    let shown = text(&out);
+    assert_eq!(out.status.code(), Some(1), "{shown}");
+    assert!(shown.contains("output 1 of `price` to `priced` does not fit its schema `Priced`: JSON does not match the schema: field `euros`: a string where the schema wants a number"), "{shown}");
+    // A sent value that does not fit the topic's schema is refused as it is encoded.
+    let wrong_value = TESTS.replace("{id: a, cents: 250}", "{id: a, cents: many}");
+    let shown = text(&fmc_test(folder(MESH, &wrong_value).path(), &[]));
+    assert!(shown.contains("message 1 sent to `orders`: field `cents`"), "{shown}");
+}
+
+#[test]
+fn raw_bytes_a_reader_cannot_read_and_failures_are_dead_lettered_as_the_runner_does() {
+    let tests = TESTS
+        .replace(
+            "        - {topic: orders, value: {id: b, cents: 99}}",
+            "        - {topic: orders, text: 'not json at all'}",
+        )
+        .replace(
+            "rejects: []",
+            "rejects: [{text: 'not json at all', properties: {REAL_TOPIC: persistent://public/default/orders}}]",
+        );
+    let out = fmc_test(folder(MESH, &tests).path(), &[]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    // A program error (no secret given to `$secrets.DESK | ascii_downcase`... here: a jq error) is retried, then dead-lettered.
+    let failing = MESH.replace("desk: $secrets.DESK}", "desk: ($secrets.DESK | error)}");
+    let tests = TESTS
+        .replace("priced:\n          - {value: {id: a, euros: 2.5, desk: berlin}, key: k1}", "priced: []")
+        .replace("enriched:\n          - jq: '.euros > 2'", "enriched: []")
+        .replace("rejects: []", "rejects: [{key: k1}]");
+    let out = fmc_test(folder(&failing, &tests).path(), &[]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+}
+
+#[test]
+fn what_the_test_does_not_give_fails_the_case_by_name() {
+    // No stand-in for the Java function, no value for the secret.
+    let tests =
+        TESTS.replace("  standIns:\n    enrich: {passThrough: true}\n", "").replace("  secrets: {DESK: berlin}\n", "");
+    let shown = text(&fmc_test(folder(MESH, &tests).path(), &[]));
+    assert!(
+        shown.contains("`price` cannot run: it reads the secret `DESK`; give the test a value for it (`secrets.DESK`)"),
+        "{shown}"
+    );
+    let tests = TESTS.replace("  standIns:\n    enrich: {passThrough: true}\n", "");
+    let shown = text(&fmc_test(folder(MESH, &tests).path(), &[]));
+    assert!(shown.contains("`enrich` is a Java function, which fmc test does not run: give it a stand-in"), "{shown}");
+}
+
+#[test]
+fn a_webassembly_module_runs_with_its_config_through_fmc_init() {
+    let dir = folder(
+        &MESH
+            .replace(
+                "      jq: 'select(.cents >= $config.min) | {id, euros: (.cents / 100), desk: $secrets.DESK}'\n",
+                "      file: /functions/upper.wasm\n",
+            )
+            .replace("orders: {schema: Order, external: true}", "orders: {external: true}")
+            .replace("priced: {schema: Priced}", "priced: {}")
+            .replace("enriched: {schema: Priced, external: true}", "enriched: {external: true}"),
+        r#"apiVersion: fmc.functionmesh.io/v1alpha1
+kind: MeshTest
+metadata: {name: wasm}
+spec:
+  secrets: {DESK: berlin}
+  modules: {price: modules/context.wat}
+  standIns: {enrich: {passThrough: true}}
+  tests:
+    - name: the module sees its config and secrets
+      send: [{topic: orders, text: anything}]
+      expect:
+        enriched: [{jq: 'contains("berlin") and contains("{\"min\":100}")'}]
+"#,
+    );
+    std::fs::create_dir(dir.path().join("modules")).unwrap();
+    let wat = std::fs::read_to_string(project_root().join("runner/tests/fixtures/context.wat")).unwrap();
+    std::fs::write(dir.path().join("modules/context.wat"), wat).unwrap();
+    let out = fmc_test(dir.path(), &["--error-format", "json"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    // A module path that leaves the test's folder is refused, never read.
+    let hostile = std::fs::read_to_string(dir.path().join("mesh.test.yaml"))
+        .unwrap()
+        .replace("modules/context.wat", "../../../../etc/passwd");
+    std::fs::write(dir.path().join("mesh.test.yaml"), hostile).unwrap();
+    let shown = text(&fmc_test(dir.path(), &[]));
+    assert!(shown.contains("leaves the input's root") && !shown.contains("root:x:0"), "{shown}");
+}
