@@ -132,7 +132,13 @@ impl SourceMap {
 /// Folders a directory walk enters at most (links can make a small tree look huge).
 pub const MAX_WALKED_FOLDERS: usize = 10_000;
 
-/// Every `*.yaml`/`*.yml` file under `dir`, recursively, sorted. Links are
+/// A mesh test file (`*.test.yaml`, docs/testing.md): input of `fmc test`,
+/// not of a build, so a directory build passes it over.
+pub fn is_mesh_test(path: &std::path::Path) -> bool {
+    path.file_name().and_then(|n| n.to_str()).is_some_and(|n| n.ends_with(".test.yaml") || n.ends_with(".test.yml"))
+}
+
+/// Every `*.yaml`/`*.yml` file under `dir` but mesh tests, recursively, sorted. Links are
 /// followed, but a folder that resolves to one of its own ancestors is not
 /// entered again (so `a -> .` cannot loop), and a file reached by several paths
 /// is read once, under the path that sorts first (so the choice never depends on
@@ -162,7 +168,7 @@ pub fn yaml_files(dir: &std::path::Path) -> Result<Vec<std::path::PathBuf>, Stri
                 if !crate::gitops::tree::is_written_tree(&p) {
                     todo.push((p, ancestors.clone()));
                 }
-            } else if p.extension().is_some_and(|e| e == "yaml" || e == "yml") {
+            } else if p.extension().is_some_and(|e| e == "yaml" || e == "yml") && !is_mesh_test(&p) {
                 found.push(p);
             }
         }

@@ -32,7 +32,8 @@ pub enum Behaviour {
     PassThrough,
     Drop,
     Jq(Jq),
-    Outputs(Vec<Record>),
+    /// Each with whether it is a value (to encode with the topic's schema).
+    Outputs(Vec<(Record, bool)>),
     /// A component without outputs that fmc does not run (a sink): it consumes.
     Consume,
     /// It would need a stand-in; why, when a message reaches it.
@@ -249,7 +250,8 @@ fn stand_in_behaviour(s: &StandIn) -> Behaviour {
         };
     }
     if let Some(outputs) = &s.outputs {
-        return match outputs.iter().map(|m| super::messages::raw_record(m, None)).collect() {
+        let records = outputs.iter().map(|m| Ok((super::messages::raw_record(m, None)?, m.value.is_some())));
+        return match records.collect::<Result<Vec<_>, String>>() {
             Ok(records) => Behaviour::Outputs(records),
             Err(e) => Behaviour::Unrunnable(format!("a stand-in output: {e}")),
         };

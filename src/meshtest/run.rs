@@ -3,9 +3,10 @@
 
 use super::file::{TestCase, TestSpec};
 use super::harness::{Behaviour, Mesh};
-use super::messages::{describe, mismatches, raw_record};
+use super::messages::{describe, mismatches, raw_record, value_of};
 use fmc_runner::config::Guarantee;
 use fmc_runner::function::{Record, UserFunction};
+use fmc_runner::validate::PayloadSchema;
 use petgraph::graph::NodeIndex;
 use std::collections::{BTreeMap, VecDeque};
 
@@ -85,6 +86,7 @@ impl Run<'_, '_> {
         for (index, node) in self.mesh.readers(msg.topic) {
             let key = self.mesh.components[index].meta.name.clone();
             if let Some((schema_name, schema)) = self.mesh.end_schema(msg.topic, node)
+                && !resolves_by_writer(&schema, self.mesh.topic_schema(msg.topic).as_ref())
                 && let Err(why) = schema.check(&msg.record.payload)
             {
                 if msg.raw && self.dead_letter(index, node, &behaviours[index], &msg, queue) {
@@ -105,7 +107,7 @@ impl Run<'_, '_> {
                         }
                     }
                     match result {
-                        Ok(out) => out,
+                        Ok(out) => out.into_iter().map(Output::bytes).collect(),
                         Err(_) if config.processing_guarantee == Guarantee::AtmostOnce => Vec::new(),
                         Err(e) => {
                             if !self.dead_letter(index, node, &behaviours[index], &msg, queue) {
@@ -115,16 +117,23 @@ impl Run<'_, '_> {
                         }
                     }
                 }
-                Behaviour::PassThrough => vec![Record { topic: None, ..msg.record.clone() }],
+                Behaviour::PassThrough => vec![Output::bytes(Record { topic: None, ..msg.record.clone() })],
                 Behaviour::Drop | Behaviour::Consume => Vec::new(),
-                Behaviour::Jq(jq) => match jq.process(&msg.record) {
-                    Ok(out) => out,
-                    Err(e) => {
-                        self.fail(Some(&label), format!("the stand-in of `{key}` failed on {}: {e}", msg.origin));
-                        continue;
+                Behaviour::Jq(jq) => {
+                    // A stand-in works on values: the input decoded with its schema.
+                    let value = value_of(&msg.record.payload, self.mesh.topic_schema(msg.topic).as_ref());
+                    let input = Record { payload: value.to_string().into_bytes(), ..msg.record.clone() };
+                    match jq.process(&input) {
+                        Ok(out) => out.into_iter().map(Output::value).collect(),
+                        Err(e) => {
+                            self.fail(Some(&label), format!("the stand-in of `{key}` failed on {}: {e}", msg.origin));
+                            continue;
+                        }
                     }
-                },
-                Behaviour::Outputs(records) => records.clone(),
+                }
+                Behaviour::Outputs(records) => {
+                    records.iter().map(|(r, value)| Output { record: r.clone(), value: *value }).collect()
+                }
                 Behaviour::Unrunnable(why) => {
                     let why = why.clone();
                     self.fail(Some(&label), format!("{} reached {why}", msg.origin));
@@ -142,7 +151,7 @@ impl Run<'_, '_> {
         index: usize,
         node: NodeIndex,
         behaviour: &Behaviour,
-        outputs: Vec<Record>,
+        outputs: Vec<Output>,
         queue: &mut VecDeque<InFlight>,
     ) {
         let key = self.mesh.components[index].meta.name.clone();
@@ -150,13 +159,21 @@ impl Run<'_, '_> {
             Behaviour::Native { config, .. } => config.output.clone(),
             _ => self.mesh.output_of(index),
         };
-        for (n, record) in outputs.into_iter().enumerate() {
+        for (n, Output { record, value }) in outputs.into_iter().enumerate() {
             let Some(address) = record.topic.clone().or_else(|| default_output.clone()) else { continue };
             let Some(topic) = self.mesh.written_topic(node, &address) else {
                 self.fail(None, format!("`{key}` wrote to {address}, which the mesh does not say it writes"));
                 continue;
             };
             let origin = format!("output {} of `{key}` to `{}`", n + 1, self.mesh.topic_label(topic));
+            let record = match self.encoded(record, value, topic) {
+                Ok(r) => r,
+                Err(e) => {
+                    let label = self.mesh.topic_label(topic);
+                    self.fail(Some(&label), format!("{origin}: {e}"));
+                    continue;
+                }
+            };
             if let Some((schema_name, schema)) = self.mesh.end_schema(node, topic)
                 && let Err(why) = schema.check(&record.payload)
             {
@@ -167,6 +184,17 @@ impl Run<'_, '_> {
             }
             queue.push_back(InFlight { topic, record: Record { topic: None, ..record }, origin, raw: false });
         }
+    }
+
+    /// A stand-in's output is a value: encoded here with the schema of the
+    /// topic it goes to (JSON text stays as it is where there is none).
+    fn encoded(&self, mut record: Record, value: bool, topic: NodeIndex) -> Result<Record, String> {
+        if value && let Some(schema) = self.mesh.topic_schema(topic) {
+            let value: serde_json::Value =
+                serde_json::from_slice(&record.payload).map_err(|e| format!("not a value: {e}"))?;
+            record.payload = schema.encode(&value)?;
+        }
+        Ok(record)
     }
 
     /// Sends a message a native function gives up on to its dead-letter
@@ -218,6 +246,30 @@ impl Run<'_, '_> {
             }
         }
     }
+}
+
+/// What a component wrote: bytes (a function's, or passed through), or a
+/// stand-in's value (JSON text), to be encoded with its topic's schema.
+struct Output {
+    record: Record,
+    value: bool,
+}
+
+impl Output {
+    fn bytes(record: Record) -> Output {
+        Output { record, value: false }
+    }
+
+    fn value(record: Record) -> Output {
+        Output { record, value: true }
+    }
+}
+
+/// Avro binary is read with the schema it was written with, resolved to the
+/// reader's (the type checker proved the two compatible): a reader's own Avro
+/// schema cannot check the bytes of another.
+fn resolves_by_writer(reader: &PayloadSchema, topic: Option<&PayloadSchema>) -> bool {
+    matches!(reader, PayloadSchema::Avro(_)) && topic.is_some_and(|t| t != reader)
 }
 
 fn call(function: &mut dyn UserFunction, record: &Record) -> Result<Vec<Record>, String> {
