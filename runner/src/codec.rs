@@ -26,7 +26,11 @@ impl PayloadSchema {
                 Writer { out: &mut out, types }.value(value, &types.root, 0)?;
                 Ok(out)
             }
-            PayloadSchema::Json(_) => Ok(value.to_string().into_bytes()),
+            PayloadSchema::Json(_) => {
+                let text = value.to_string().into_bytes();
+                self.check(&text)?;
+                Ok(text)
+            }
             PayloadSchema::Primitive { kind } => encode_primitive(kind, value),
             PayloadSchema::Protobuf {} => Err("a protobuf payload is given as `base64`, not as a value".into()),
         }

@@ -142,7 +142,12 @@ pub fn refer(suite: &Suite, mesh: &harness::Mesh, diags: &mut Diagnostics) {
         }
         let span = suite.span(&path);
         if found.is_empty() {
-            let help = "name a topic of the mesh: its key under `topics`, or a full address".to_string();
+            let labels: Vec<String> = mesh.graph.topics.values().map(|n| mesh.topic_label(*n)).collect();
+            let labels: Vec<&str> = labels.iter().map(String::as_str).collect();
+            let help = match strsim_closest(name, &labels) {
+                Some(close) => format!("did you mean `{close}`?"),
+                None => "name a topic of the mesh: its key under `topics`, or a full address".to_string(),
+            };
             diags.push(unknown(span, format!("the mesh has no topic `{name}`"), help));
         } else {
             let help = "the name is used on several clusters: write `NAME@CLUSTER`".to_string();

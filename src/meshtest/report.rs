@@ -102,10 +102,10 @@ pub fn github(suites: &[SuiteOutcome]) -> String {
         }
         for (case, line, col) in s.cases.iter().filter(|(c, ..)| !c.failures.is_empty()) {
             let message: Vec<&str> = case.failures.iter().map(|f| f.message.as_str()).collect();
+            let title = escape(&format!("fmc test: {}", case.name)).replace(',', "%2C").replace(':', "%3A");
             out.push_str(&format!(
-                "::error file={},line={line},col={col},title=fmc test: {}::{}\n",
+                "::error file={},line={line},col={col},title={title}::{}\n",
                 s.file,
-                escape(&case.name).replace(',', "%2C").replace(':', "%3A"),
                 escape(&message.join("\n"))
             ));
         }

@@ -81,7 +81,9 @@ const MODES: [(&str, Mode); 10] = [
 
 /// Subcommands without a row: `build` is the reference every row is compared
 /// with; the others render no manifests.
-const NO_ROW: [&str; 9] = ["build", "check", "diff", "graph", "convert", "dev", "schema", "explain", "help"];
+/// Subcommands that are no plug-in mode: `test` renders nothing (it runs a
+/// mesh's tests, docs/testing.md, and tests/it/meshtest.rs tests it).
+const NO_ROW: [&str; 10] = ["build", "check", "diff", "graph", "convert", "dev", "test", "schema", "explain", "help"];
 
 #[test]
 fn every_mode_renders_every_input_kind_to_the_objects_build_gives() {
