@@ -11,7 +11,7 @@
 //! its first branch that fits, not Avro's `{"type": value}` wrapper); a record
 //! field left out is written as null where the field's type allows it.
 
-use crate::validate::{AvroTypes, PayloadSchema, Ty, json, resolve};
+use crate::validate::{AvroReader, AvroTypes, PayloadSchema, Ty, json, resolve};
 use crate::varint;
 use serde_json::Value;
 
@@ -40,7 +40,7 @@ impl PayloadSchema {
     pub fn decode(&self, payload: &[u8]) -> Result<Value, String> {
         self.check(payload)?;
         match self {
-            PayloadSchema::Avro(types) => Reader { bytes: payload, at: 0, types }.value(&types.root, 0),
+            PayloadSchema::Avro(types) => AvroReader { bytes: payload, at: 0, types }.read_value(&types.root, 0),
             PayloadSchema::Json(_) => serde_json::from_slice(payload).map_err(|e| format!("payload is not JSON: {e}")),
             PayloadSchema::Primitive { kind } => decode_primitive(kind, payload),
             PayloadSchema::Protobuf {} => Err("a protobuf payload has no value without its descriptor".into()),
@@ -166,32 +166,14 @@ impl Writer<'_> {
     }
 }
 
-struct Reader<'a> {
-    bytes: &'a [u8],
-    at: usize,
-    types: &'a AvroTypes,
-}
-
-impl Reader<'_> {
-    fn take(&mut self, n: usize) -> Result<&[u8], String> {
-        let end = self.at.checked_add(n).filter(|&e| e <= self.bytes.len()).ok_or("the payload ends too early")?;
-        let out = &self.bytes[self.at..end];
-        self.at = end;
-        Ok(out)
-    }
-
-    fn long(&mut self) -> Result<i64, String> {
-        let (v, next) = varint::read(self.bytes, self.at).ok_or("the payload ends too early")?;
-        self.at = next;
-        Ok((v >> 1) as i64 ^ -((v & 1) as i64))
-    }
-
+/// Decoding: the validator's reader, giving values.
+impl AvroReader<'_> {
     fn text(&mut self) -> Result<String, String> {
         let n = usize::try_from(self.long()?).map_err(|_| "a negative length")?;
         Ok(String::from_utf8_lossy(self.take(n)?).into_owned())
     }
 
-    fn value(&mut self, ty: &Ty, depth: usize) -> Result<Value, String> {
+    fn read_value(&mut self, ty: &Ty, depth: usize) -> Result<Value, String> {
         if depth > MAX_DEPTH {
             return Err("nested too deeply".into());
         }
@@ -207,9 +189,10 @@ impl Reader<'_> {
                 let i = usize::try_from(self.long()?).map_err(|_| "enum index")?;
                 symbols.get(i).cloned().ok_or("enum index")?.into()
             }
-            Ty::Array(item) => Value::Array(self.blocks(depth, |r, d| r.value(item, d))?),
+            Ty::Array(item) => Value::Array(self.read_blocks(depth, |r, d| r.read_value(item, d))?),
             Ty::Map(item) => {
-                let pairs = self.blocks(depth, |r, d| Ok(Value::Array(vec![r.text()?.into(), r.value(item, d)?])))?;
+                let pairs =
+                    self.read_blocks(depth, |r, d| Ok(Value::Array(vec![r.text()?.into(), r.read_value(item, d)?])))?;
                 Value::Object(
                     pairs
                         .into_iter()
@@ -225,12 +208,12 @@ impl Reader<'_> {
             }
             Ty::Union(branches) => {
                 let i = usize::try_from(self.long()?).map_err(|_| "union branch")?;
-                self.value(branches.get(i).ok_or("union branch")?, depth + 1)?
+                self.read_value(branches.get(i).ok_or("union branch")?, depth + 1)?
             }
             Ty::Record(fields) => {
                 let mut map = serde_json::Map::new();
                 for f in fields {
-                    map.insert(f.name.clone(), self.value(&f.ty, depth + 1)?);
+                    map.insert(f.name.clone(), self.read_value(&f.ty, depth + 1)?);
                 }
                 Value::Object(map)
             }
@@ -238,7 +221,7 @@ impl Reader<'_> {
         })
     }
 
-    fn blocks(
+    fn read_blocks(
         &mut self,
         depth: usize,
         mut item: impl FnMut(&mut Self, usize) -> Result<Value, String>,

@@ -129,14 +129,14 @@ pub(crate) fn resolve<'a>(ty: &'a Ty, types: &'a AvroTypes) -> Result<&'a Ty, St
     }
 }
 
-struct AvroReader<'a> {
-    bytes: &'a [u8],
-    at: usize,
-    types: &'a AvroTypes,
+pub(crate) struct AvroReader<'a> {
+    pub(crate) bytes: &'a [u8],
+    pub(crate) at: usize,
+    pub(crate) types: &'a AvroTypes,
 }
 
 impl AvroReader<'_> {
-    fn take(&mut self, n: usize) -> Result<&[u8], String> {
+    pub(crate) fn take(&mut self, n: usize) -> Result<&[u8], String> {
         let end = self.at.checked_add(n).filter(|&e| e <= self.bytes.len()).ok_or("the payload ends too early")?;
         let out = &self.bytes[self.at..end];
         self.at = end;
@@ -144,7 +144,7 @@ impl AvroReader<'_> {
     }
 
     /// A zig-zag varint (Avro `int` and `long`).
-    fn long(&mut self) -> Result<i64, String> {
+    pub(crate) fn long(&mut self) -> Result<i64, String> {
         let (value, next) =
             varint::read(self.bytes, self.at).ok_or("the payload ends too early (or a varint is over 10 bytes)")?;
         self.at = next;
