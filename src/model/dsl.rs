@@ -255,6 +255,9 @@ pub struct ComponentDecl {
     pub sha256: Option<String>,
     /// Native runtime: content-based routing (instead of `jq` or a module).
     pub route: Option<RouteDecl>,
+    /// Native runtime: topics a WebAssembly module may write to by name,
+    /// besides `output` (the SDKs' `output_to(NAME, …)`).
+    pub topics: Option<BTreeMap<String, TopicRef>>,
     pub inputs: Option<Vec<TopicRef>>,
     pub output: Option<TopicRef>,
     pub parallelism: Option<i32>,

@@ -389,6 +389,7 @@ pub fn serve() -> std::process::ExitCode {
             return std::process::ExitCode::from(2);
         }
     };
+    let globals = jq.globals();
     if output.write_all(&[0]).and_then(|()| output.flush()).is_err() {
         return std::process::ExitCode::from(1);
     }
@@ -396,7 +397,8 @@ pub fn serve() -> std::process::ExitCode {
     loop {
         let Ok(payload) = read_frame(&mut input) else { return std::process::ExitCode::SUCCESS };
         reply.clear();
-        encode_results(&jq.results(&payload), &mut reply);
+        let results = globals.as_ref().map_err(Clone::clone).and_then(|g| jq.results_with(&payload, g));
+        encode_results(&results, &mut reply);
         // Each reply leaves at once: the next message may be the one that
         // never ends, and this one's result must not wait behind it.
         if output.write_all(&reply).and_then(|()| output.flush()).is_err() {

@@ -14,7 +14,12 @@
 //! entry  = input:u32 0:u32 record          an output of input #input
 //!        | input:u32 1:u32 len:u32 message  input #input failed
 //!        | input:u32 2:u32                  the module acknowledges input #input
+//!        | input:u32 3:u32 name_len:u32 name record
+//!                                           an output to the named topic (ABI 3)
 //! ```
+//!
+//! A named output goes to the topic the mesh maps the name to (the
+//! component's `topics`); a name it does not map fails that input.
 //!
 //! Ack entries matter only under the MANUAL guarantee: then an input is
 //! acknowledged (once its outputs are confirmed) only if the module said so,
@@ -54,6 +59,10 @@
 
 use super::{Record, UserFunction};
 
+/// Fuel for a module's start function (AssemblyScript and others run their
+/// top-level code there, at instantiation, before any per-message budget).
+pub const START_FUEL: u64 = 100_000_000;
+
 /// What the ABI needs from an engine: an instantiated module.
 pub trait Instance: Send {
     fn set_fuel(&mut self, fuel: u64) -> Result<(), String>;
@@ -71,13 +80,21 @@ pub trait Instance: Send {
 pub struct Wasm {
     instance: Box<dyn Instance>,
     fuel: u64,
+    /// Named outputs: name → fully qualified topic.
+    topics: std::collections::BTreeMap<String, String>,
     /// Per input of the last batch: whether the module acknowledged it.
     acknowledged: Vec<bool>,
 }
 
 impl Wasm {
     pub fn new(instance: Box<dyn Instance>, fuel: u64) -> Wasm {
-        Wasm { instance, fuel, acknowledged: Vec::new() }
+        Wasm { instance, fuel, topics: Default::default(), acknowledged: Vec::new() }
+    }
+
+    /// The topics the module may write to by name (ABI 3 entry 3).
+    pub fn with_topics(mut self, topics: std::collections::BTreeMap<String, String>) -> Wasm {
+        self.topics = topics;
+        self
     }
 
     /// Hands the module its configuration and secrets once, before any
@@ -128,7 +145,7 @@ impl UserFunction for Wasm {
             return inputs.iter().map(|input| self.process_one(input)).collect();
         }
         let fuel = self.fuel.saturating_mul(inputs.len() as u64);
-        match self.call(&encode_batch(inputs), fuel).and_then(|out| decode_results(&out, inputs)) {
+        match self.call(&encode_batch(inputs), fuel).and_then(|out| decode_results(&out, inputs, &self.topics)) {
             Ok(Decoded { results, acknowledged }) => {
                 self.acknowledged = acknowledged;
                 results
@@ -240,7 +257,11 @@ pub struct Decoded {
     pub acknowledged: Vec<bool>,
 }
 
-pub fn decode_results(bytes: &[u8], inputs: &[Record]) -> Result<Decoded, String> {
+pub fn decode_results(
+    bytes: &[u8],
+    inputs: &[Record],
+    topics: &std::collections::BTreeMap<String, String>,
+) -> Result<Decoded, String> {
     let mut results: Vec<Result<Vec<Record>, String>> = inputs.iter().map(|_| Ok(Vec::new())).collect();
     let mut acknowledged = vec![false; inputs.len()];
     let mut r = Reader { bytes, at: 0 };
@@ -260,6 +281,23 @@ pub fn decode_results(bytes: &[u8], inputs: &[Record]) -> Result<Decoded, String
                 results[index] = Err(format!("the function failed: {message}"));
             }
             2 => acknowledged[index] = true,
+            3 => {
+                let name = r.u32().and_then(|l| r.string(l))?;
+                let mut record = r.record(input)?;
+                match topics.get(&name) {
+                    Some(topic) => {
+                        record.topic = Some(topic.clone());
+                        if let Ok(outputs) = &mut results[index] {
+                            outputs.push(record);
+                        }
+                    }
+                    None => {
+                        let known = topics.keys().cloned().collect::<Vec<_>>().join(", ");
+                        results[index] =
+                            Err(format!("the module wrote to `{name}`, which is not one of its topics ({known})"));
+                    }
+                }
+            }
             tag => return Err(format!("unknown batch result entry {tag}")),
         }
     }
@@ -306,6 +344,7 @@ pub mod wasmi_engine {
         let limits = wasmi::StoreLimitsBuilder::new().memory_size(max_memory).build();
         let mut store = wasmi::Store::new(&engine, Host { limits });
         store.limiter(|h| &mut h.limits);
+        store.set_fuel(super::START_FUEL).map_err(|e| e.to_string())?;
         let linker = wasmi::Linker::<Host>::new(&engine);
         let instance =
             linker.instantiate_and_start(&mut store, &module).map_err(|e| format!("cannot instantiate: {e}"))?;
@@ -376,6 +415,7 @@ pub mod wasmtime_engine {
         let limits = wasmtime::StoreLimitsBuilder::new().memory_size(max_memory).build();
         let mut store = wasmtime::Store::new(&engine, Host { limits });
         store.limiter(|h| &mut h.limits);
+        store.set_fuel(super::START_FUEL).map_err(|e| e.to_string())?;
         let linker = wasmtime::Linker::<Host>::new(&engine);
         let instance = linker.instantiate(&mut store, &module).map_err(|e| format!("cannot instantiate: {e}"))?;
         let memory = instance.get_memory(&mut store, "memory").ok_or("the module exports no `memory`")?;
