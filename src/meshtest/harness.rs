@@ -160,8 +160,14 @@ impl<'a> Mesh<'a> {
 
     /// The topic a non-native component writes its output to.
     pub fn output_of(&self, index: usize) -> Option<String> {
-        let io = self.components[index].io.as_ref()?;
-        io.outputs.iter().find(|p| p.role == crate::model::streams::PortRole::Output).map(|p| p.topic.clone())
+        let comp = &self.components[index];
+        match &comp.io {
+            Some(io) => {
+                io.outputs.iter().find(|p| p.role == crate::model::streams::PortRole::Output).map(|p| p.topic.clone())
+            }
+            // Operator resources: the spec's output topic.
+            None => comp.spec.output.as_ref().and_then(|o| o.topic.clone()),
+        }
     }
 
     /// A fresh behaviour for each component (a test case starts from clean state).

@@ -233,3 +233,27 @@ spec:
     let shown = text(&fmc_test(dir.path(), &[]));
     assert!(shown.contains("leaves the input's root") && !shown.contains("root:x:0"), "{shown}");
 }
+
+#[test]
+fn operator_resources_are_tested_like_a_native_mesh() {
+    // Both input languages: a FunctionMesh's members by their resource names, topics by address or last segment.
+    let mesh = std::fs::read_to_string(project_root().join("examples/operator/pipeline-mesh.yaml")).unwrap();
+    let tests = "apiVersion: fmc.functionmesh.io/v1alpha1
+kind: MeshTest
+metadata: {name: operator}
+spec:
+  standIns:
+    cdc-flatten: {jq: '{id: .after.id}'}
+  tests:
+    - name: a change is flattened for the search sink
+      send: [{topic: persistent://shop/cdc/orders, value: {after: {id: 7}}}]
+      expect:
+        orders-flat: [{value: {id: 7}}]
+";
+    let out = fmc_test(folder(&mesh, tests).path(), &[]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    // Without the stand-in, the Java member is named as what the test must give.
+    let bare = tests.replace("  standIns:\n    cdc-flatten: {jq: '{id: .after.id}'}\n", "");
+    let shown = text(&fmc_test(folder(&mesh, &bare).path(), &[]));
+    assert!(shown.contains("`cdc-flatten` is a Python function, which fmc test does not run"), "{shown}");
+}
