@@ -61,7 +61,7 @@ pub fn mismatches(record: &Record, want: &Expectation, schema: Option<&PayloadSc
     if let Some(expected) = &want.value
         && !same_value(expected, &value)
     {
-        out.push(format!("value: expected {expected}, got {value}"));
+        out.push(format!("value: expected {expected}, got {value}{}", value_diff(expected, &value)));
     }
     if let Some(text) = &want.text
         && text.as_bytes() != record.payload.as_slice()
@@ -85,6 +85,28 @@ pub fn mismatches(record: &Record, want: &Expectation, schema: Option<&PayloadSc
         if have != Some(v) {
             out.push(format!("property {k}: expected {v:?}, got {have:?}"));
         }
+    }
+    out
+}
+
+/// For records and lists, the changed lines of the two values written out
+/// (`-` expected, `+` got), so the field at fault stands out in a large value.
+fn value_diff(expected: &serde_json::Value, got: &serde_json::Value) -> String {
+    let nested = |v: &serde_json::Value| v.is_object() || v.is_array();
+    if !nested(expected) || !nested(got) {
+        return String::new();
+    }
+    let pretty = |v| serde_json::to_string_pretty(v).unwrap_or_default() + "\n";
+    let (a, b) = (pretty(expected), pretty(got));
+    let diff = similar::TextDiff::from_lines(&a, &b);
+    let mut out = String::new();
+    for change in diff.iter_all_changes() {
+        let sign = match change.tag() {
+            similar::ChangeTag::Delete => "-",
+            similar::ChangeTag::Insert => "+",
+            similar::ChangeTag::Equal => continue,
+        };
+        out.push_str(&format!("\n      {sign} {}", change.value().trim_end()));
     }
     out
 }
