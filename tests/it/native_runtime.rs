@@ -62,6 +62,40 @@ impl Drop for Killed {
     }
 }
 
+/// pulsar-lite with its data in `dir`, behind the checksum relay; both ended on drop.
+struct LocalBroker {
+    port: u16,
+    relay_port: u16,
+    _processes: [Killed; 2],
+}
+
+impl LocalBroker {
+    fn start(broker_bin: &Path, dir: &Path) -> LocalBroker {
+        let (port, relay_port) = (free_port(), free_port());
+        std::fs::write(dir.join("lite.toml"), format!("[metrics]\naddr = \"127.0.0.1:{}\"\n", free_port())).unwrap();
+        let broker = Killed(
+            Command::new(broker_bin)
+                .args(["--config", &dir.join("lite.toml").display().to_string()])
+                .args(["--addr", &format!("127.0.0.1:{port}"), "--log-level", "warn"])
+                .args(["--db-path", &dir.join("db").display().to_string()])
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .unwrap(),
+        );
+        wait_port(port);
+        let relay = Killed(
+            Command::new(workspace_binary("fmc-pulsar-relay"))
+                .args([format!("127.0.0.1:{relay_port}"), format!("127.0.0.1:{port}")])
+                .stderr(Stdio::null())
+                .spawn()
+                .unwrap(),
+        );
+        wait_port(relay_port);
+        LocalBroker { port, relay_port, _processes: [broker, relay] }
+    }
+}
+
 fn mesh(relay: u16) -> String {
     format!(
         "apiVersion: fmc.functionmesh.io/v1alpha1
@@ -103,27 +137,8 @@ spec:
 fn a_native_function_runs_as_rendered() {
     let (Some(broker_bin), Some(_)) = (venv_tool("pulsar_lite/bin/pulsar-lite"), venv_tool("pulsar")) else { return };
     let dir = tempfile::tempdir().unwrap();
-    let (broker_port, relay_port) = (free_port(), free_port());
-    std::fs::write(dir.path().join("lite.toml"), format!("[metrics]\naddr = \"127.0.0.1:{}\"\n", free_port())).unwrap();
-    let _broker = Killed(
-        Command::new(&broker_bin)
-            .args(["--config", &dir.path().join("lite.toml").display().to_string()])
-            .args(["--addr", &format!("127.0.0.1:{broker_port}"), "--log-level", "warn"])
-            .args(["--db-path", &dir.path().join("db").display().to_string()])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap(),
-    );
-    wait_port(broker_port);
-    let _relay = Killed(
-        Command::new(workspace_binary("fmc-pulsar-relay"))
-            .args([format!("127.0.0.1:{relay_port}"), format!("127.0.0.1:{broker_port}")])
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap(),
-    );
-    wait_port(relay_port);
+    let broker = LocalBroker::start(&broker_bin, dir.path());
+    let (broker_port, relay_port) = (broker.port, broker.relay_port);
 
     // What fmc renders.
     let out = build_text(&mesh(relay_port));
@@ -485,27 +500,8 @@ spec:
 fn each_sdk_template_builds_from_source_and_runs_in_fmc_test_and_on_the_broker() {
     let (Some(broker_bin), Some(_)) = (venv_tool("pulsar_lite/bin/pulsar-lite"), venv_tool("pulsar")) else { return };
     let dir = tempfile::tempdir().unwrap();
-    let (broker_port, relay_port) = (free_port(), free_port());
-    std::fs::write(dir.path().join("lite.toml"), format!("[metrics]\naddr = \"127.0.0.1:{}\"\n", free_port())).unwrap();
-    let _broker = Killed(
-        Command::new(&broker_bin)
-            .args(["--config", &dir.path().join("lite.toml").display().to_string()])
-            .args(["--addr", &format!("127.0.0.1:{broker_port}"), "--log-level", "warn"])
-            .args(["--db-path", &dir.path().join("db").display().to_string()])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap(),
-    );
-    wait_port(broker_port);
-    let _relay = Killed(
-        Command::new(workspace_binary("fmc-pulsar-relay"))
-            .args([format!("127.0.0.1:{relay_port}"), format!("127.0.0.1:{broker_port}")])
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap(),
-    );
-    wait_port(relay_port);
+    let broker = LocalBroker::start(&broker_bin, dir.path());
+    let (broker_port, relay_port) = (broker.port, broker.relay_port);
     for lang in ["rust", "assemblyscript"] {
         let sdk = project_root().join("sdk").join(lang);
         let module = dir.path().join(format!("{lang}.wasm"));

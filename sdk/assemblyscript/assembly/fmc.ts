@@ -234,6 +234,15 @@ class Reader {
     return s;
   }
 
+  /** A count, then that many (name, value) texts. */
+  pairs(names: string[], values: string[]): void {
+    const count = this.u32();
+    for (let i: u32 = 0; i < count; i++) {
+      names.push(this.text(this.u32()));
+      values.push(this.text(this.u32()));
+    }
+  }
+
   bytes(n: u32): Uint8Array {
     const out = new Uint8Array(<i32>n);
     memory.copy(out.dataStart, this.at, <usize>n);
@@ -247,11 +256,7 @@ export function fmc_init(ptr: i32, len: i32): i32 {
   const json = r.text(r.u32());
   const names: string[] = [];
   const values: string[] = [];
-  const count = r.u32();
-  for (let i: u32 = 0; i < count; i++) {
-    names.push(r.text(r.u32()));
-    values.push(r.text(r.u32()));
-  }
+  r.pairs(names, values);
   freeInputs();
   initialised = true;
   const init = initFn;
@@ -278,11 +283,7 @@ export function fmc_process_batch(ptr: i32, len: i32): i64 {
     const eventTime = r.u64();
     const names: string[] = [];
     const values: string[] = [];
-    const props = r.u32();
-    for (let p: u32 = 0; p < props; p++) {
-      names.push(r.text(r.u32()));
-      values.push(r.text(r.u32()));
-    }
+    r.pairs(names, values);
     ctx.input = i;
     const mark = ctx.entries.length;
     const marked = ctx.count;
