@@ -132,7 +132,7 @@ def main():
 
     broker = rb.Broker(work)
     try:
-        subprocess.run([rb.PY, rb.CLIENTS, "preload", broker.url, rb.topic("backlog"), str(args.n), "100"], check=True)
+        subprocess.run([rb.PY, rb.CLIENTS, "preload-json", broker.url, rb.topic("backlog"), str(args.n)], check=True)
         stage = statistics.median(runner_stage(broker, work, args.n, run) for run in range(args.repeat))
     finally:
         broker.stop()

@@ -9,7 +9,7 @@ project's venv).
   paced URL IN OUT RATE SECONDS   sends RATE msg/s stamped with the send time, reads
                                   OUT, prints "p50_ms p99_ms received sent"
 """
-import struct, sys, threading, time
+import json, struct, sys, threading, time
 
 import pulsar
 
@@ -27,6 +27,20 @@ def preload(url, topic, n, size):
     done = threading.Semaphore(0)
     for i in range(n):
         p.send_async(struct.pack(">dq", 0.0, i) + filler, lambda res, mid: done.release())
+    for _ in range(n):
+        done.acquire()
+    p.flush()
+    c.close()
+
+
+def preload_json(url, topic, n):
+    """N JSON messages of about 100 B, as a jq stage reads them."""
+    c = client(url)
+    p = c.create_producer(topic, batching_enabled=False, block_if_queue_full=True, max_pending_messages=1000)
+    done = threading.Semaphore(0)
+    for i in range(n):
+        body = json.dumps({"id": i, "v": f"msg-{i}-" + "x" * 70}).encode()
+        p.send_async(body, lambda res, mid: done.release())
     for _ in range(n):
         done.acquire()
     p.flush()
@@ -91,6 +105,8 @@ if __name__ == "__main__":
     mode, args = sys.argv[1], sys.argv[2:]
     if mode == "preload":
         preload(args[0], args[1], int(args[2]), int(args[3]))
+    elif mode == "preload-json":
+        preload_json(args[0], args[1], int(args[2]))
     elif mode == "loop":
         loop(*args[:5])
     elif mode == "paced":

@@ -51,6 +51,9 @@ fn jq_config(c: &mut Criterion) {
     group.throughput(Throughput::Elements(BATCH as u64));
     let mut literal = Jq::compile("select(.id >= 10) | {id, label: \"big\"}").expect("compiles");
     group.bench_function("threshold in the program", |b| b.iter(|| literal.process_batch(&inputs)));
+    // The plumbing alone: the same program, with a config and secrets it does not read.
+    let mut unused = Jq::compile_in("select(.id >= 10) | {id, label: \"big\"}", &context()).expect("compiles");
+    group.bench_function("threshold in the program, config given", |b| b.iter(|| unused.process_batch(&inputs)));
     let mut configured =
         Jq::compile_in("select(.id >= $config.min) | {id, label: $config.label}", &context()).expect("compiles");
     group.bench_function("threshold from $config", |b| b.iter(|| configured.process_batch(&inputs)));

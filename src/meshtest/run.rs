@@ -10,8 +10,8 @@ use fmc_runner::validate::PayloadSchema;
 use petgraph::graph::NodeIndex;
 use std::collections::{BTreeMap, VecDeque};
 
-/// More deliveries than this in one case is a loop, not a test.
-pub const MAX_DELIVERIES: usize = 100_000;
+/// More deliveries than this per message sent is a loop, not a test.
+pub const MAX_DELIVERIES_PER_MESSAGE: usize = 10_000;
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Failure {
@@ -56,9 +56,11 @@ pub fn run_case(mesh: &mut Mesh, spec: &TestSpec, index: usize, case: &TestCase)
             Err(e) => run.fail(Some(name), format!("message {} sent to `{name}`: {e}", n + 1)),
         }
     }
+    let most = MAX_DELIVERIES_PER_MESSAGE * case.send.len().max(1);
     while let Some(msg) = queue.pop_front() {
-        if run.deliveries >= MAX_DELIVERIES {
-            run.fail(None, format!("more than {MAX_DELIVERIES} messages: does the mesh loop?"));
+        if run.deliveries >= most {
+            let per = MAX_DELIVERIES_PER_MESSAGE;
+            run.fail(None, format!("more than {most} messages ({per} per message sent): does the mesh loop?"));
             break;
         }
         run.deliver(msg, &mut behaviours, &mut queue);
