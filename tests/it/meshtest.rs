@@ -104,6 +104,8 @@ fn every_example_mesh_ships_tests_and_they_pass() {
             shown.contains(&dir.join("mesh.test.yaml").strip_prefix(project_root()).unwrap().display().to_string())
         );
     }
+    // The operator example that is a mesh (the other is one Function) has its tests too.
+    assert!(shown.contains("examples/operator/pipeline-mesh.test.yaml (cdc)"), "{shown}");
 }
 
 #[test]
