@@ -76,10 +76,6 @@ impl<'a> Mesh<'a> {
         self.components.iter().position(|c| c.meta.name == key)
     }
 
-    pub fn component_node(&self, index: usize) -> Option<NodeIndex> {
-        self.graph.graph.node_indices().find(|n| matches!(self.graph.graph[*n], Node::Component(i) if i == index))
-    }
-
     /// The topic nodes a test's name for a topic means: its address, its name
     /// in the mesh, or the address's last segment; `NAME@CLUSTER` picks one
     /// cluster's.
@@ -122,15 +118,15 @@ impl<'a> Mesh<'a> {
     }
 
     /// The schema a topic declares, else the one its writers or readers name.
-    pub fn topic_schema(&self, node: NodeIndex) -> Option<PayloadSchema> {
-        self.topic_schemas.get(&node).cloned().flatten()
+    pub fn topic_schema(&self, node: NodeIndex) -> Option<&PayloadSchema> {
+        self.topic_schemas.get(&node)?.as_ref()
     }
 
     /// The schema a component names at its end of a topic (reading or
     /// writing), with the schema's name.
-    pub fn end_schema(&self, from: NodeIndex, to: NodeIndex) -> Option<(String, PayloadSchema)> {
+    pub fn end_schema(&self, from: NodeIndex, to: NodeIndex) -> Option<(&str, &PayloadSchema)> {
         let edge = self.graph.graph.find_edge(from, to)?;
-        self.end_schemas.get(&edge).cloned().flatten()
+        self.end_schemas.get(&edge)?.as_ref().map(|(name, schema)| (name.as_str(), schema))
     }
 
     /// The components that read a topic, with their nodes.

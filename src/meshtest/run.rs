@@ -42,13 +42,13 @@ struct InFlight {
 
 pub fn run_case(mesh: &mut Mesh, spec: &TestSpec, index: usize, case: &TestCase) -> CaseResult {
     let mut behaviours = mesh.behaviours(spec, &case.stand_ins);
+    let mesh: &Mesh = mesh;
     let mut run = Run { mesh, failures: Vec::new(), arrived: BTreeMap::new(), deliveries: 0 };
     let mut queue = VecDeque::new();
     for (n, m) in case.send.iter().enumerate() {
         let name = m.topic.as_deref().unwrap_or_default();
         let Some(&topic) = run.mesh.topics_named(name).first() else { continue };
-        let schema = run.mesh.topic_schema(topic);
-        match raw_record(m, schema.as_ref()) {
+        match raw_record(m, run.mesh.topic_schema(topic)) {
             Ok(record) => {
                 let origin = format!("message {} sent to `{name}`", n + 1);
                 queue.push_back(InFlight { topic, record, origin, raw: m.value.is_none() });
@@ -70,7 +70,7 @@ pub fn run_case(mesh: &mut Mesh, spec: &TestSpec, index: usize, case: &TestCase)
 }
 
 struct Run<'m, 'a> {
-    mesh: &'m mut Mesh<'a>,
+    mesh: &'m Mesh<'a>,
     failures: Vec<Failure>,
     arrived: BTreeMap<NodeIndex, Vec<Record>>,
     deliveries: usize,
@@ -88,7 +88,7 @@ impl Run<'_, '_> {
         for (index, node) in self.mesh.readers(msg.topic) {
             let key = self.mesh.components[index].meta.name.clone();
             if let Some((schema_name, schema)) = self.mesh.end_schema(msg.topic, node)
-                && !resolves_by_writer(&schema, self.mesh.topic_schema(msg.topic).as_ref())
+                && !resolves_by_writer(schema, self.mesh.topic_schema(msg.topic))
                 && let Err(why) = schema.check(&msg.record.payload)
             {
                 if msg.raw && self.dead_letter(index, node, &behaviours[index], &msg, queue) {
@@ -123,7 +123,7 @@ impl Run<'_, '_> {
                 Behaviour::Drop | Behaviour::Consume => Vec::new(),
                 Behaviour::Jq(jq) => {
                     // A stand-in works on values: the input decoded with its schema.
-                    let value = value_of(&msg.record.payload, self.mesh.topic_schema(msg.topic).as_ref());
+                    let value = value_of(&msg.record.payload, self.mesh.topic_schema(msg.topic));
                     let input = Record { payload: value.to_string().into_bytes(), ..msg.record.clone() };
                     match jq.process(&input) {
                         Ok(out) => out.into_iter().map(Output::value).collect(),
@@ -234,8 +234,7 @@ impl Run<'_, '_> {
             let schema = self.mesh.topic_schema(topic);
             let got = self.arrived.get(&topic).cloned().unwrap_or_default();
             if got.len() != wanted.len() {
-                let shown: Vec<String> =
-                    got.iter().map(|r| format!("\n    + {}", describe(r, schema.as_ref()))).collect();
+                let shown: Vec<String> = got.iter().map(|r| format!("\n    + {}", describe(r, schema))).collect();
                 let message = format!(
                     "`{name}`: expected {} message{}, {} arrived{}",
                     wanted.len(),
@@ -247,7 +246,7 @@ impl Run<'_, '_> {
                 continue;
             }
             for (n, (record, want)) in got.iter().zip(wanted).enumerate() {
-                let problems = mismatches(record, want, schema.as_ref());
+                let problems = mismatches(record, want, schema);
                 if !problems.is_empty() {
                     let lines: Vec<String> = problems.iter().map(|p| format!("\n    {p}")).collect();
                     self.fail(Some(name), format!("`{name}`, message {}:{}", n + 1, lines.concat()));
