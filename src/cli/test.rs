@@ -57,7 +57,8 @@ fn suite(path: &Path, args: &ReportArgs, stderr: &mut dyn Write) -> Result<Suite
         print(&diags, &sources, args, stderr);
         return Ok(broken("?", "the test file has errors (above)"));
     };
-    let mesh_sources = load_sources(&[suite.mesh_path()])?;
+    let mesh_path = suite.mesh_path()?;
+    let mesh_sources = load_sources(std::slice::from_ref(&mesh_path))?;
     let options =
         BuildOptions { environment: suite.spec.env.clone(), keep_components: true, ..BuildOptions::default() };
     let out = compile(&mesh_sources, &options);
@@ -65,7 +66,7 @@ fn suite(path: &Path, args: &ReportArgs, stderr: &mut dyn Write) -> Result<Suite
     let (Some(graph), false) = (&out.streams, out.has_errors()) else {
         return Ok(broken(&suite.name, &format!("the mesh {} has errors (above)", suite.spec.mesh)));
     };
-    let mesh_folder = suite.mesh_path().parent().map(Path::to_path_buf).unwrap_or_default();
+    let mesh_folder = mesh_path.parent().map(Path::to_path_buf).unwrap_or_default();
     let mut mesh = Mesh::new(graph, &out.components, suite.root.clone(), mesh_folder);
     meshtest::refer(&suite, &mesh, &mut diags);
     print(&diags, &sources, args, stderr);

@@ -124,9 +124,15 @@ impl Suite {
         }
     }
 
-    /// The mesh file, confined to the test file's folder.
-    pub fn mesh_path(&self) -> PathBuf {
-        self.root.join(&self.spec.mesh)
+    /// The mesh file, confined to the test file's folder as schema files are
+    /// (`files::read_confined`: no absolute path, no `..` out, no link out).
+    pub fn mesh_path(&self) -> Result<PathBuf, String> {
+        use crate::files::ReadError;
+        match crate::files::read_confined(Some(&self.root), &self.root, &self.spec.mesh) {
+            Ok(_) => Ok(self.root.join(&self.spec.mesh)),
+            Err(ReadError::Refused(why) | ReadError::Failed(why)) => Err(format!("the test's mesh: {why}")),
+            Err(ReadError::Missing(m)) => Err(format!("the test's mesh {} does not exist", m.in_root)),
+        }
     }
 }
 
@@ -206,7 +212,7 @@ pub fn check_file(path: &Path) -> Result<(SourceMap, Diagnostics), String> {
     let mut sources = SourceMap::default();
     let mut diags = Diagnostics::default();
     let Some(suite) = load(path, &mut sources, &mut diags)? else { return Ok((sources, diags)) };
-    let mesh_sources = crate::cli::load_sources(&[suite.mesh_path()])?;
+    let mesh_sources = crate::cli::load_sources(&[suite.mesh_path()?])?;
     let options = crate::options::BuildOptions {
         environment: suite.spec.env.clone(),
         keep_components: true,

@@ -234,6 +234,16 @@ spec:
     std::fs::write(dir.path().join("mesh.test.yaml"), hostile).unwrap();
     let shown = text(&fmc_test(dir.path(), &[]));
     assert!(shown.contains("leaves the input's root") && !shown.contains("root:x:0"), "{shown}");
+    // A mesh that is a link out of the test's folder is refused before it is read.
+    std::fs::remove_file(dir.path().join("mesh.yaml")).unwrap();
+    std::os::unix::fs::symlink("/etc/passwd", dir.path().join("mesh.yaml")).unwrap();
+    let out = fmc_test(dir.path(), &[]);
+    let shown = text(&out);
+    assert_eq!(out.status.code(), Some(2), "{shown}");
+    assert!(
+        shown.contains("the test's mesh: `mesh.yaml` leaves the input's root") && !shown.contains("root:x:0"),
+        "{shown}"
+    );
 }
 
 #[test]
