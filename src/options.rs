@@ -42,6 +42,16 @@ pub struct BuildOptions {
     pub flux_no_substitute: bool,
     /// Render a NetworkPolicy per component: ingress only to the metrics port.
     pub network_policy: bool,
+    /// `--provision resources-operator`: also render the Pulsar resources a
+    /// native mesh declares (tenants, namespaces, topics with their schemas)
+    /// as pulsar-resources-operator custom resources (`lower/provision.rs`).
+    pub provision: Option<Provisioner>,
+    /// `--disruption-budgets`: a PodDisruptionBudget for every component
+    /// that can run more than one replica (a mesh or component may still opt out).
+    pub disruption_budgets: bool,
+    /// `--monitor pod|service`: a Prometheus Operator PodMonitor or
+    /// ServiceMonitor for every component's metrics port.
+    pub monitor: Option<MonitorKind>,
     /// `--env NAME`: the environment of native meshes whose overrides apply.
     pub environment: Option<String>,
     /// `--target operator`: emit Function Mesh resources, not plain manifests.
@@ -75,7 +85,46 @@ impl Default for BuildOptions {
             runner_image_pull_policy: None,
             flux_no_substitute: false,
             network_policy: false,
+            provision: None,
+            disruption_budgets: false,
+            monitor: None,
             read_root: None,
+        }
+    }
+}
+
+/// Who provisions the Pulsar resources a mesh declares.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Provisioner {
+    /// StreamNative's pulsar-resources-operator (`resource.streamnative.io/v1alpha1`).
+    ResourcesOperator,
+}
+
+impl Provisioner {
+    pub fn parse(text: &str) -> Option<Self> {
+        (text == "resources-operator").then_some(Provisioner::ResourcesOperator)
+    }
+}
+
+/// The Prometheus Operator object that scrapes a component's metrics port.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize, schemars::JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum MonitorKind {
+    /// A `PodMonitor` selecting the component's pods (port `http-metrics`).
+    Pod,
+    /// A `ServiceMonitor` selecting the component's headless Service.
+    Service,
+    /// No monitor (to opt a component out of a mesh-wide one).
+    None,
+}
+
+impl MonitorKind {
+    pub fn parse(text: &str) -> Option<Self> {
+        match text {
+            "pod" => Some(MonitorKind::Pod),
+            "service" => Some(MonitorKind::Service),
+            "none" => Some(MonitorKind::None),
+            _ => None,
         }
     }
 }

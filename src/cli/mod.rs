@@ -233,6 +233,16 @@ pub struct OptionArgs {
     /// Render a NetworkPolicy per component (ingress only to the metrics port).
     #[arg(long)]
     pub network_policy: bool,
+    /// Also render the Pulsar resources native meshes declare (connections,
+    /// tenants, namespaces, topics with schemas) for this provisioner.
+    #[arg(long, value_name = "PROVISIONER", value_parser = ["resources-operator"])]
+    pub provision: Option<String>,
+    /// A PodDisruptionBudget for every component that can run more than one replica.
+    #[arg(long)]
+    pub disruption_budgets: bool,
+    /// A Prometheus Operator PodMonitor or ServiceMonitor for every component.
+    #[arg(long, value_name = "KIND", value_parser = ["pod", "service"])]
+    pub monitor: Option<String>,
     /// Apply the overrides of this environment of native meshes (`spec.environments`).
     #[arg(long = "env", value_name = "NAME")]
     pub environment: Option<String>,
@@ -285,6 +295,9 @@ impl OptionArgs {
             cleanup_hooks: self.cleanup_hooks,
             flux_no_substitute: self.flux_no_substitute,
             network_policy: self.network_policy,
+            provision: self.provision.as_deref().and_then(crate::options::Provisioner::parse),
+            disruption_budgets: self.disruption_budgets,
+            monitor: self.monitor.as_deref().and_then(crate::options::MonitorKind::parse),
             environment: self.environment.clone(),
             target_operator: self.target == TargetArg::Operator,
             read_root: self.root.clone(),

@@ -340,6 +340,51 @@ Example:
     schemas:
       Order: {type: AVRO, file: schemas/order.avsc}   # the folder has orders.avsc
 ";
+"R016" "cannot-provision" "`--provision` cannot render a Pulsar resource the mesh needs.
+
+Why: with `--provision resources-operator`, fmc renders a PulsarConnection per
+mesh cluster a topic lives on, and the tenants, namespaces and topics on it. The
+operator reaches Pulsar only through what the PulsarConnection says, so fmc needs
+the cluster's URLs when compiling (a cluster given by `pulsarConfig` names a
+ConfigMap whose URLs it cannot see), an OAuth2 `clientId` (the connection's
+`clientID`), a cluster for every topic, and a `clusterName` on both ends of a
+geo-replicated topic (the destination cluster is created under that name).
+
+Fix: give `brokerServiceUrl` and `webServiceUrl`, or name an existing
+PulsarConnection with `pulsarConnection`; add `clientId`; declare a cluster or
+`defaults.cluster`; set `clusterName` (`pulsar-admin clusters list`).
+
+Example:
+    clusters:
+      prod: {pulsarConfig: prod-pulsar}          # add `pulsarConnection: prod`
+";
+"R017" "two-autoscalers" "A component asks for KEDA backlog autoscaling and an HPA.
+
+Why: KEDA's ScaledObject creates and drives its own HorizontalPodAutoscaler for
+the StatefulSet. An HPA on CPU or memory (`cpuPercent`, `memoryPercent`, or the
+escape hatch's `maxReplicas` and HPA rules) would be a second controller of the
+same replica count, and the two would undo each other's decisions.
+
+Fix: keep `autoscaling.backlog`, or the CPU/memory rule, not both.
+
+Example:
+    autoscaling: {maxParallelism: 8, cpuPercent: 80, backlog: {msgBacklogThreshold: 1000}}
+";
+"R018" "backlog-autoscaling-unavailable" "A component cannot scale on its subscription backlog.
+
+Why: KEDA's Pulsar scaler asks the cluster's admin API for the backlog of the
+component's subscription on each input topic. A source reads no topic; a
+component on no declared cluster, or on one given only by `pulsarConfig`, has no
+admin URL fmc knows; and the scaler takes OAuth2 as a client secret, while a
+mesh cluster holds an OAuth2 key file.
+
+Fix: scale that component on CPU or memory, give its cluster `webServiceUrl`,
+or use token auth for the cluster.
+
+Example:
+    sources:
+      ingest: {autoscaling: {maxParallelism: 4, backlog: {msgBacklogThreshold: 100}}}
+";
 "C001" "name-shortened" "A derived Kubernetes name was too long and was shortened with a hash.
 
 Why: the StatefulSet name `<name>-<component>` must leave room for the pod label
@@ -592,6 +637,26 @@ Example:
       className: org.apache.pulsar.io.jdbc.PostgresJdbcAutoSchemaSink
       java: {jar: connectors/pulsar-io-jdbc-postgres.nar}
       # no sinkConfig: refused
+";
+"C028" "not-provisioned" "`--provision` leaves something out, and says why.
+
+Why: provisioning renders only what fmc can state exactly. Pulsar stores a
+PROTOBUF schema as the Avro schema the Java client derives from generated
+classes, and a PROTOBUF_NATIVE one as a compiled descriptor set; fmc does not
+derive either from a .proto file yet, so the topic and its compatibility
+strategy are provisioned and the first producer registers the schema. The
+pulsar-resources-operator reads a CA certificate only from a file in its own
+pod, so a cluster's `tls.caCert` Secret cannot be put on a generated
+PulsarConnection. Operator resources (Function, Sink, FunctionMesh, ...) declare
+no topics to provision.
+
+Fix: nothing, if that is what you want. Otherwise name a PulsarConnection that
+has the CA with `pulsarConnection`, and convert operator resources to a mesh
+with `fmc convert` to provision their topics.
+
+Example:
+    schemas:
+      Purchase: {type: PROTOBUF_NATIVE, file: purchase.proto, message: shop.Purchase}
 ";
 "T001" "invalid-test-file" "A mesh test file says something `fmc test` cannot do.
 

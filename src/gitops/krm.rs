@@ -82,6 +82,15 @@ pub fn options_from(config: &Value, base: &BuildOptions) -> Result<BuildOptions,
             "allowRoot" => o.run_as_non_root = !flag(),
             "cleanupHooks" => o.cleanup_hooks = flag(),
             "networkPolicy" => o.network_policy = flag(),
+            "provision" => {
+                let p = crate::options::Provisioner::parse(&text);
+                o.provision = Some(p.ok_or_else(|| format!("`provision` is `resources-operator`, not `{text}`"))?);
+            }
+            "disruptionBudgets" => o.disruption_budgets = flag(),
+            "monitor" => {
+                let m = crate::options::MonitorKind::parse(&text).filter(|m| *m != crate::options::MonitorKind::None);
+                o.monitor = Some(m.ok_or_else(|| format!("`monitor` is `pod` or `service`, not `{text}`"))?);
+            }
             other => return Err(format!("unknown fmc option `{other}` in the function config")),
         }
     }

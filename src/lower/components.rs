@@ -84,7 +84,10 @@ fn component(
     runtime(ctx, kind, decl, &mut spec, &path(&["runtime"]));
     runtime_options(decl, &mut spec);
     let cluster = cluster(ctx, scope, decl, &defaults, &mut spec, &path(&["cluster"]));
-    autoscaling(ctx, decl, &mut spec, &path(&["autoscaling"]));
+    let backlog = decl.autoscaling.as_ref().is_some_and(|a| a.backlog.is_some());
+    if !backlog {
+        autoscaling(ctx, decl, &mut spec, &path(&["autoscaling"]));
+    }
     secrets(decl, &mut spec);
     config(kind, decl, &mut spec);
     if kind != ComponentKind::Source {
@@ -101,6 +104,7 @@ fn component(
     }
     let io = DeclaredIo { cluster, ..ports(ctx, scope, kind, decl, &mut spec, list, key) };
     let native = (decl.runtime == Some(Runtime::Native)).then(|| native_runner(ctx, kind, key, decl, &spec, &io, list));
+    let around = super::around::around(ctx, decl, &spec, &io, scope.topics, kind, [list, key]);
     refuse_foreign_fields(ctx, decl, key, list, native.is_some());
     if ctx.diags.iter().skip(errors_before).any(|d| d.is_error()) {
         return None;
@@ -111,7 +115,8 @@ fn component(
         labels: decl.labels.clone().unwrap_or_default(),
         annotations: decl.annotations.clone().unwrap_or_default(),
     };
-    Some(ComponentDoc { kind, meta, spec, origin: ctx.component_origin(list, key), io: Some(io), native })
+    let origin = ctx.component_origin(list, key);
+    Some(ComponentDoc { kind, meta, spec, origin, io: Some(io), native, around: Some(around) })
 }
 
 /// Native fields with the operator's own names and types.

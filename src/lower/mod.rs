@@ -14,11 +14,13 @@
 //! runtime; C009 for a topic address that is not one; R014 for a file outside
 //! the input's root, R015 for one that is missing.
 
+mod around;
 pub mod clusters;
 mod components;
 pub use components::PACKAGE_DIR;
 mod diagnostics;
 pub mod payload_schemas;
+mod provision;
 mod schemas;
 
 use crate::ast::{Document, PathSeg};
@@ -48,6 +50,16 @@ pub fn lower(
     options: &BuildOptions,
 ) -> (Lowered, Diagnostics) {
     let mut diags = Diagnostics::default();
+    if options.provision.is_some() {
+        for r in &resources {
+            let doc = match r {
+                Resource::Component(c) => c.origin.doc,
+                Resource::Mesh(m) => m.origin.doc,
+                _ => continue,
+            };
+            diags.push(provision::operator_resource(&docs[doc]));
+        }
+    }
     if !resources.iter().any(|r| matches!(r, Resource::DslMesh(_))) {
         return (Lowered { resources, ..Lowered::default() }, diags);
     }
@@ -81,6 +93,9 @@ pub struct MeshCtx<'a> {
     /// The folder files may be read from (`files.rs`); `None`: no file at all.
     pub root: Option<PathBuf>,
     pub diags: Diagnostics,
+    /// The JSON definition of every AVRO and JSON schema, by name: what
+    /// `--provision` writes into a topic's `schemaInfo`.
+    pub schema_json: BTreeMap<String, serde_json::Value>,
     /// (section, key) → position of the key in `spec.<section>`: paths to
     /// declarations use [`PathSeg::Entry`] so that a span costs no key search.
     entries: BTreeMap<(String, String), usize>,
@@ -113,6 +128,7 @@ impl<'a> MeshCtx<'a> {
             dir,
             root,
             diags: Diagnostics::default(),
+            schema_json: BTreeMap::new(),
             entries,
         }
     }
@@ -205,7 +221,11 @@ fn lower_mesh(ctx: &mut MeshCtx, out: &mut Lowered) {
     let schemas = schemas::resolve(ctx);
     let topics = topics(ctx, &schemas);
     let clusters = clusters::lower(ctx, out);
+    let first_component = out.resources.len();
     components::lower(ctx, &schemas, &topics, &clusters, out);
+    if ctx.options.provision.is_some() {
+        provision::lower(ctx, &topics, first_component, out);
+    }
     for facts in topics.into_values() {
         out.topics.insert(facts.address.clone(), facts);
     }

@@ -82,6 +82,7 @@ fn definition(
             unused("key", decl.key.is_some() || decl.value.is_some())?;
             let json = avro_json(ctx, name, decl)?;
             let parsed = avro::parse(&json)?;
+            ctx.schema_json.insert(name.to_string(), json);
             Ok(if decl.kind == Kind::Avro { Schema::Avro(parsed) } else { Schema::Json(parsed) })
         }
         Kind::Protobuf | Kind::ProtobufNative => {

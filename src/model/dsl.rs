@@ -29,6 +29,12 @@ pub struct MeshDslSpec {
     pub schemas: Option<BTreeMap<String, SchemaDecl>>,
     /// Topics by logical name.
     pub topics: Option<BTreeMap<String, TopicDecl>>,
+    /// Pulsar tenants the mesh uses, by name: what `--provision` sets on them
+    /// (a tenant the mesh uses but does not list here is provisioned with none).
+    pub tenants: Option<BTreeMap<String, TenantDecl>>,
+    /// Pulsar namespaces the mesh uses, by `tenant/namespace`: their policies
+    /// under `--provision`.
+    pub namespaces: Option<BTreeMap<String, NamespaceDecl>>,
     pub functions: Option<BTreeMap<String, ComponentDecl>>,
     pub sources: Option<BTreeMap<String, ComponentDecl>>,
     pub sinks: Option<BTreeMap<String, ComponentDecl>>,
@@ -53,6 +59,10 @@ pub struct Defaults {
     pub image: Option<String>,
     pub processing_guarantee: Option<ProcessingGuarantee>,
     pub subscription_position: Option<SubscriptionPosition>,
+    /// A PodDisruptionBudget for every component that can run more than one replica.
+    pub disruption_budget: Option<DisruptionBudget>,
+    /// A Prometheus Operator monitor for every component's metrics port.
+    pub monitor: Option<crate::options::MonitorKind>,
 }
 
 #[serde_with::skip_serializing_none]
@@ -71,6 +81,9 @@ pub struct ClusterDecl {
     /// Pulsar's own name for the cluster (`pulsar-admin clusters list`): the
     /// `clusterName` of every component on it (default `kubernetes`).
     pub cluster_name: Option<String>,
+    /// `--provision`: an existing `PulsarConnection` to provision this
+    /// cluster's resources through, instead of one generated from the URLs.
+    pub pulsar_connection: Option<String>,
 }
 
 #[serde_with::skip_serializing_none]
@@ -100,6 +113,9 @@ pub struct ClusterOAuth2 {
     pub issuer_url: String,
     pub audience: String,
     pub scope: Option<String>,
+    /// The OAuth2 client id: the generated `PulsarConnection` needs it
+    /// (`authentication.oauth2.clientID`).
+    pub client_id: Option<String>,
     /// The OAuth2 private key file, from a Secret (never inline).
     pub private_key: Credential,
 }
@@ -181,6 +197,152 @@ pub struct TopicDecl {
     /// what its writers on another write. Without it, the topic on each
     /// cluster is a topic of its own.
     pub replication_clusters: Option<Vec<String>>,
+    /// `--provision`: the topic's policies (`PulsarTopic` fields of the same names).
+    pub policies: Option<TopicPolicies>,
+    /// `--provision`: whether deleting the `PulsarTopic` deletes the topic
+    /// and its data (default `KeepAfterDeletion`: it does not).
+    pub lifecycle_policy: Option<LifecyclePolicy>,
+}
+
+/// Whether deleting a provisioning object deletes what it made in Pulsar
+/// (the pulsar-resources-operator's `lifecyclePolicy`). fmc's default is
+/// `KeepAfterDeletion`: removing a mesh from Git never deletes data.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub enum LifecyclePolicy {
+    KeepAfterDeletion,
+    CleanUpAfterDeletion,
+}
+
+impl LifecyclePolicy {
+    pub fn name(self) -> &'static str {
+        match self {
+            LifecyclePolicy::KeepAfterDeletion => "KeepAfterDeletion",
+            LifecyclePolicy::CleanUpAfterDeletion => "CleanUpAfterDeletion",
+        }
+    }
+}
+
+/// What happens to producers when a backlog quota is exceeded (`backlogQuotaRetentionPolicy`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum BacklogQuotaRetentionPolicy {
+    ProducerRequestHold,
+    ProducerException,
+    ConsumerBacklogEviction,
+}
+
+/// How a backlog quota is measured (`backlogQuotaType`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum BacklogQuotaType {
+    DestinationStorage,
+    MessageAge,
+}
+
+/// Policies a topic and a namespace share; each sets the pulsar-resources-operator
+/// field of the same name. Durations are `30m`, `12h`, `7d`, `2w` or `-1`
+/// (infinite); sizes are Kubernetes quantities (`10Gi`) or `-1`.
+#[serde_with::skip_serializing_none]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct Policies {
+    /// `retentionTime`: how long acknowledged messages are kept.
+    pub retention_time: Option<String>,
+    /// `retentionSize`: how much acknowledged data is kept.
+    pub retention_size: Option<String>,
+    /// `messageTTL`: unacknowledged messages older than this are acknowledged for every subscription.
+    #[serde(rename = "messageTTL")]
+    pub message_ttl: Option<String>,
+    /// `backlogQuotaLimitSize`: the backlog size limit.
+    pub backlog_quota_limit_size: Option<String>,
+    /// `backlogQuotaLimitTime`: the backlog age limit.
+    pub backlog_quota_limit_time: Option<String>,
+    /// `backlogQuotaRetentionPolicy`: what a full backlog does to producers
+    /// (required with a backlog limit).
+    pub backlog_quota_retention_policy: Option<BacklogQuotaRetentionPolicy>,
+    /// `backlogQuotaType`: `destination_storage` (size) or `message_age` (time).
+    pub backlog_quota_type: Option<BacklogQuotaType>,
+    /// `deduplication`: drop messages a producer sends twice.
+    pub deduplication: Option<bool>,
+    /// `compactionThreshold`: backlog bytes that trigger topic compaction.
+    pub compaction_threshold: Option<i64>,
+    /// `schemaValidationEnforced`: refuse producers that bring no schema.
+    pub schema_validation_enforced: Option<bool>,
+    /// `maxConsumersPerSubscription`.
+    pub max_consumers_per_subscription: Option<i32>,
+}
+
+/// `spec.topics.<name>.policies`: [`Policies`] and the topic-only fields.
+#[serde_with::skip_serializing_none]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct TopicPolicies {
+    #[serde(flatten)]
+    pub common: Policies,
+    /// `maxProducers`.
+    pub max_producers: Option<i32>,
+    /// `maxConsumers`.
+    pub max_consumers: Option<i32>,
+    /// `maxUnAckedMessagesPerConsumer`.
+    #[serde(rename = "maxUnAckedMessagesPerConsumer")]
+    pub max_unacked_messages_per_consumer: Option<i32>,
+    /// `maxUnAckedMessagesPerSubscription`.
+    #[serde(rename = "maxUnAckedMessagesPerSubscription")]
+    pub max_unacked_messages_per_subscription: Option<i32>,
+    /// `maxMessageSize`, in bytes.
+    pub max_message_size: Option<i32>,
+    /// `properties`: the topic's own properties.
+    pub properties: Option<BTreeMap<String, String>>,
+}
+
+/// `spec.namespaces.<tenant/namespace>`.
+#[serde_with::skip_serializing_none]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct NamespaceDecl {
+    /// `false`: the namespace exists and is managed elsewhere; no
+    /// `PulsarNamespace` is rendered for it (default `true`).
+    pub provision: Option<bool>,
+    /// Defaults of every topic in the namespace ([`Policies`]).
+    pub policies: Option<NamespacePolicies>,
+    /// `lifecyclePolicy` (default `KeepAfterDeletion`).
+    pub lifecycle_policy: Option<LifecyclePolicy>,
+}
+
+/// `spec.namespaces.<name>.policies`: [`Policies`] and the namespace-only fields.
+#[serde_with::skip_serializing_none]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct NamespacePolicies {
+    #[serde(flatten)]
+    pub common: Policies,
+    /// `bundles`: how many bundles the namespace is split into.
+    pub bundles: Option<i32>,
+    /// `maxProducersPerTopic`.
+    pub max_producers_per_topic: Option<i32>,
+    /// `maxConsumersPerTopic`.
+    pub max_consumers_per_topic: Option<i32>,
+    /// `schemaCompatibilityStrategy` of the namespace (each provisioned
+    /// topic also carries its own).
+    pub schema_compatibility_strategy: Option<Compatibility>,
+}
+
+/// `spec.tenants.<name>`.
+#[serde_with::skip_serializing_none]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct TenantDecl {
+    /// `false`: the tenant exists and is managed elsewhere (the operator
+    /// would otherwise set its admin roles and clusters to these); no
+    /// `PulsarTenant` is rendered for it (default `true`).
+    pub provision: Option<bool>,
+    /// `adminRoles`: roles that administer the tenant.
+    pub admin_roles: Option<Vec<String>>,
+    /// `allowedClusters`: Pulsar cluster names the tenant may use (default:
+    /// the `clusterName` of every mesh cluster it is provisioned on).
+    pub allowed_clusters: Option<Vec<String>>,
+    /// `lifecyclePolicy` (default `KeepAfterDeletion`).
+    pub lifecycle_policy: Option<LifecyclePolicy>,
 }
 
 /// A topic by logical name, or with the schema this end reads or writes.
@@ -263,6 +425,11 @@ pub struct ComponentDecl {
     pub parallelism: Option<i32>,
     pub autoscaling: Option<Autoscaling>,
     pub resources: Option<ResourceRequirements>,
+    /// A PodDisruptionBudget when the component can run more than one replica
+    /// (overrides `defaults.disruptionBudget`; `false` opts out).
+    pub disruption_budget: Option<DisruptionBudget>,
+    /// A Prometheus Operator monitor for the metrics port (overrides `defaults.monitor`).
+    pub monitor: Option<crate::options::MonitorKind>,
     /// Environment variable → Secret key.
     pub secrets: Option<BTreeMap<String, SecretKeyRef>>,
     /// The function's user config, or the connector's config.
@@ -322,6 +489,36 @@ pub struct Autoscaling {
     pub cpu_percent: Option<u8>,
     /// Target average memory utilisation: 20, 50 or 80 (percent).
     pub memory_percent: Option<u8>,
+    /// Scale on the subscription's backlog with a KEDA `ScaledObject`
+    /// (Pulsar scaler) instead of an HPA on CPU or memory.
+    pub backlog: Option<BacklogScaling>,
+}
+
+/// KEDA's Pulsar scaler settings (`triggers[].metadata`).
+#[serde_with::skip_serializing_none]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct BacklogScaling {
+    /// `msgBacklogThreshold`: the backlog per replica KEDA aims at.
+    pub msg_backlog_threshold: i64,
+    /// `activationMsgBacklogThreshold`: the backlog that wakes a component
+    /// scaled to zero (only with `minParallelism: 0`).
+    pub activation_msg_backlog_threshold: Option<i64>,
+}
+
+/// `disruptionBudget: true`, `false`, or `{maxUnavailable: 1 | "25%"}`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(untagged)]
+pub enum DisruptionBudget {
+    Enabled(bool),
+    Limits(DisruptionLimits),
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct DisruptionLimits {
+    /// Pods that may be down at once during a voluntary disruption (default 1).
+    pub max_unavailable: k8s_openapi::apimachinery::pkg::util::intstr::IntOrString,
 }
 
 #[serde_with::skip_serializing_none]
@@ -366,6 +563,8 @@ pub struct Environment {
     pub clusters: Option<BTreeMap<String, serde_json::Value>>,
     pub schemas: Option<BTreeMap<String, serde_json::Value>>,
     pub topics: Option<BTreeMap<String, serde_json::Value>>,
+    pub tenants: Option<BTreeMap<String, serde_json::Value>>,
+    pub namespaces: Option<BTreeMap<String, serde_json::Value>>,
     pub functions: Option<BTreeMap<String, serde_json::Value>>,
     pub sources: Option<BTreeMap<String, serde_json::Value>>,
     pub sinks: Option<BTreeMap<String, serde_json::Value>>,

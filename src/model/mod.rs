@@ -149,6 +149,38 @@ pub struct ComponentDoc {
     pub io: Option<streams::DeclaredIo>,
     /// The fmc runner's configuration, for the native runtime.
     pub native: Option<NativeRunner>,
+    /// What a native mesh asks to be rendered around the workload; operator
+    /// resources get theirs from the build options and annotations in resolve.
+    pub around: Option<Around>,
+}
+
+/// What fmc renders around a component's workload, each opt-in
+/// (`render/around.rs`): a disruption budget, a metrics monitor, and KEDA
+/// backlog autoscaling in place of an HPA.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Around {
+    /// `maxUnavailable` of the PodDisruptionBudget, when one is asked for
+    /// (rendered only when the component can run more than one replica).
+    pub disruption_budget: Option<k8s_openapi::apimachinery::pkg::util::intstr::IntOrString>,
+    /// The Prometheus Operator monitor (`Pod` or `Service`), when one is asked for.
+    pub monitor: Option<crate::options::MonitorKind>,
+    /// KEDA's Pulsar scaler on the component's inputs.
+    pub backlog: Option<BacklogTrigger>,
+}
+
+/// A KEDA `ScaledObject` with one Pulsar trigger per input topic.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct BacklogTrigger {
+    /// The admin (web service) URL of the component's cluster.
+    pub admin_url: String,
+    pub msg_backlog_threshold: i64,
+    pub activation_msg_backlog_threshold: Option<i64>,
+    pub min_replicas: i32,
+    pub max_replicas: i32,
+    /// Input topic addresses, each with whether it is partitioned.
+    pub topics: Vec<(String, bool)>,
+    /// The cluster's token, for a `TriggerAuthentication` (`authModes: bearer`).
+    pub bearer_token: Option<dsl::SecretKeyRef>,
 }
 
 /// A component run by fmc's own runner (`runtime: native`) instead of a Pulsar

@@ -34,7 +34,7 @@ pub fn wants_cleanup(comp: &Component) -> bool {
     asked && !opted_out
 }
 
-fn subscription(comp: &Component) -> String {
+pub(crate) fn subscription(comp: &Component) -> String {
     let s = &comp.spec;
     s.subscription_name.clone().filter(|n| !n.is_empty()).unwrap_or_else(|| {
         format!("{}/{}/{}", s.tenant.as_deref().unwrap_or(""), s.namespace.as_deref().unwrap_or(""), comp.pulsar_name())

@@ -6,6 +6,7 @@
 //! are built as k8s-openapi structs and handed on as JSON [`Manifest`]s that
 //! remember the document they came from.
 
+pub mod around;
 pub mod autoscale;
 pub mod backend;
 pub mod canonical;
@@ -209,6 +210,7 @@ pub(crate) fn render_component(comp: &Component, options: &BuildOptions, out: &m
     if options.network_policy {
         out.push(Manifest::typed(&network_policy(comp, options), comp, options));
     }
+    around::render(comp, options, out);
     let job_name = format!("{name}-cleanup");
     if let Some(job) = cleanup::cleanup_job(comp, options, object_meta(comp, options, job_name)) {
         out.push(Manifest::typed(&job, comp, options));

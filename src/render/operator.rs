@@ -23,6 +23,8 @@ pub fn render(resolved: &Resolved, options: &BuildOptions) -> Vec<Manifest> {
             super::render_component(c, options, &mut out);
         } else {
             out.push(resource(c, options));
+            // The operator renders none of these: they stay fmc's to render.
+            super::around::render(c, options, &mut out);
         }
     }
     for b in &resolved.backend_configs {

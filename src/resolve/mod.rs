@@ -8,6 +8,7 @@
 //!
 //! Codes: R001–R004, C001 (name shortened).
 
+mod around;
 pub mod defaults;
 mod diagnostics;
 pub mod references;
@@ -49,6 +50,8 @@ pub struct Component {
     pub native: Option<crate::model::NativeRunner>,
     /// The Pulsar cluster the component reads and writes on.
     pub cluster: ClusterRef,
+    /// What is rendered around the workload (disruption budget, monitor, KEDA).
+    pub around: crate::model::Around,
 }
 
 /// A Pulsar cluster as the stream graph tells clusters apart: by `key`, the
@@ -224,12 +227,21 @@ fn resolve_in(
             Resource::Mesh(m) if unmanaged(&m.meta) => diags.push(unmanaged_warning(m.origin.doc, docs)),
             Resource::Component(c) => {
                 let c = *c;
+                if c.around.is_none() {
+                    around::check_annotations(&c.meta, c.origin.doc, docs, &mut diags);
+                }
                 let mut comp = component(c.kind, &c.meta.name, &c.meta, c.spec, c.origin, options);
                 comp.io = c.io;
                 comp.native = c.native;
+                if let Some(around) = c.around {
+                    comp.around = around;
+                }
                 resolved.components.push(comp);
             }
-            Resource::Mesh(m) => expand_mesh(&m, options, docs, &mut resolved, &mut diags),
+            Resource::Mesh(m) => {
+                around::check_annotations(&m.meta, m.origin.doc, docs, &mut diags);
+                expand_mesh(&m, options, docs, &mut resolved, &mut diags)
+            }
             Resource::Passthrough(p) => resolved.passthrough.push(p),
             Resource::BackendConfig(b) => resolved.backend_configs.push(b),
             Resource::ClusterProvided(_) | Resource::DslMesh(_) => {}
@@ -315,6 +327,7 @@ fn component(
         io: None,
         native: None,
         cluster: ClusterRef::default(),
+        around: around::of_operator_resource(meta, options),
     }
 }
 
@@ -355,7 +368,10 @@ fn expand_mesh(m: &MeshDoc, options: &BuildOptions, docs: &[Document], out: &mut
                 continue;
             }
             let meta = Meta { name: cr_name.clone(), namespace: m.meta.namespace.clone(), ..Meta::default() };
-            out.components.push(component(kind, &cr_name, &meta, spec.clone(), origin, options));
+            let mut comp = component(kind, &cr_name, &meta, spec.clone(), origin, options);
+            // Members have no metadata of their own: the mesh's annotations choose.
+            comp.around = around::of_operator_resource(&m.meta, options);
+            out.components.push(comp);
         }
     }
 }

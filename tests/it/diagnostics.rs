@@ -51,9 +51,12 @@ fn every_fixture_reports_its_code_at_the_right_place() {
             (sources, fmc::pipeline::CompileOutput { diagnostics, ..Default::default() })
         } else {
             let sources = sources_from_files(&[&path]);
-            // An optional second header line selects an environment: `# env: NAME`.
-            let environment = text.lines().nth(1).and_then(|l| l.strip_prefix("# env: ")).map(str::to_string);
-            let out = compile(&sources, &BuildOptions { environment, ..BuildOptions::default() });
+            // Optional header lines: `# env: NAME` selects an environment,
+            // `# provision: resources-operator` turns provisioning on.
+            let header = |key: &str| text.lines().skip(1).take(2).find_map(|l| l.strip_prefix(key)).map(str::to_string);
+            let environment = header("# env: ");
+            let provision = header("# provision: ").and_then(|p| fmc::options::Provisioner::parse(&p));
+            let out = compile(&sources, &BuildOptions { environment, provision, ..BuildOptions::default() });
             (sources, out)
         };
         let found = out
