@@ -235,13 +235,13 @@ pub struct OptionArgs {
     pub network_policy: bool,
     /// Also render the Pulsar resources native meshes declare (connections,
     /// tenants, namespaces, topics with schemas) for this provisioner.
-    #[arg(long, value_name = "PROVISIONER", value_parser = ["resources-operator"])]
+    #[arg(long, value_name = "PROVISIONER", value_parser = ["resources-operator"], env = "FMC_PROVISION")]
     pub provision: Option<String>,
     /// A PodDisruptionBudget for every component that can run more than one replica.
-    #[arg(long)]
+    #[arg(long, env = "FMC_DISRUPTION_BUDGETS", value_parser = clap::builder::BoolishValueParser::new())]
     pub disruption_budgets: bool,
     /// A Prometheus Operator PodMonitor or ServiceMonitor for every component.
-    #[arg(long, value_name = "KIND", value_parser = ["pod", "service"])]
+    #[arg(long, value_name = "KIND", value_parser = ["pod", "service"], env = "FMC_MONITOR")]
     pub monitor: Option<String>,
     /// Apply the overrides of this environment of native meshes (`spec.environments`).
     #[arg(long = "env", value_name = "NAME")]

@@ -97,6 +97,9 @@ pub fn plan(manifests: &[Manifest]) -> Result<Tree, String> {
         "apiVersion": "kustomize.config.k8s.io/v1beta1",
         "kind": "Kustomization",
         "resources": resources,
+        // kustomize's default (legacy) order would put custom resources such as
+        // PulsarTopic after the StatefulSets that need them: keep fmc's order.
+        "sortOptions": {"order": "fifo"},
     });
     files.insert(PathBuf::from(KUSTOMIZATION), format!("{HEADER}\n{}", to_yaml(&kustomization)));
     Ok(Tree { files })

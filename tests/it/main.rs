@@ -19,6 +19,7 @@ mod native_runtime;
 mod operator_parity;
 mod operator_unit;
 mod plugins;
+mod provision;
 mod schema;
 mod schema_rules;
 mod security;

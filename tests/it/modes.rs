@@ -85,11 +85,47 @@ const MODES: [(&str, Mode); 10] = [
 /// mesh's tests, docs/testing.md, and tests/it/meshtest.rs tests it).
 const NO_ROW: [&str; 10] = ["build", "check", "diff", "graph", "convert", "dev", "test", "schema", "explain", "help"];
 
+std::thread_local! {
+    /// Build options given to every mode as the environment (`FMC_PROVISION`, …):
+    /// the one way that reaches fmc through Helm, kpt, kustomize and Argo CD alike.
+    static OPTIONS_ENV: std::cell::RefCell<Vec<(&'static str, &'static str)>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// `Command::new` with the matrix's option environment.
+fn command(program: impl AsRef<std::ffi::OsStr>) -> Command {
+    let mut c = Command::new(program);
+    OPTIONS_ENV.with(|env| c.envs(env.borrow().iter().copied()));
+    c
+}
+
 #[test]
 fn every_mode_renders_every_input_kind_to_the_objects_build_gives() {
+    matrix(&[]);
+}
+
+/// The same matrix with provisioning and every object around the workloads
+/// asked for: the Pulsar resources, disruption budgets and monitors are the
+/// same objects in every mode.
+#[test]
+fn every_mode_renders_provisioning_and_around_objects_as_build_does() {
+    let env = [("FMC_PROVISION", "resources-operator"), ("FMC_DISRUPTION_BUDGETS", "true"), ("FMC_MONITOR", "pod")];
+    let kinds = matrix(&env);
+    for kind in ["PulsarConnection", "PulsarTenant", "PulsarNamespace", "PulsarTopic", "PodDisruptionBudget", "PodMonitor"] {
+        assert!(kinds.contains(kind), "{kind} in {kinds:?}");
+    }
+    for kind in ["ScaledObject", "TriggerAuthentication", "ServiceMonitor"] {
+        assert!(kinds.contains(kind), "the mesh asks for {kind} itself: {kinds:?}");
+    }
+}
+
+/// Runs every mode over every input with `env` and returns the kinds built.
+fn matrix(env: &[(&'static str, &'static str)]) -> std::collections::BTreeSet<String> {
+    OPTIONS_ENV.with(|e| *e.borrow_mut() = env.to_vec());
+    let mut kinds = std::collections::BTreeSet::new();
     for (what, rel) in INPUTS {
         let want = normalised(build(&Pkg::new(&project_root().join(rel))));
         assert!(want.iter().any(|o| o["kind"] == "StatefulSet"), "{what}: build renders workloads");
+        kinds.extend(want.iter().filter_map(|o| o["kind"].as_str().map(str::to_string)));
         let mut ran = 0;
         for (mode, run) in MODES {
             let Some(got) = run(&Pkg::new(&project_root().join(rel))) else { continue };
@@ -105,6 +141,7 @@ fn every_mode_renders_every_input_kind_to_the_objects_build_gives() {
             assert_eq!(ran, MODES.len(), "{what}: under CI every mode runs");
         }
     }
+    kinds
 }
 
 #[test]
@@ -204,12 +241,12 @@ fn ok(out: Output, mode: &str) -> String {
 
 /// The reference: `fmc build` on the input file.
 fn build(pkg: &Pkg) -> Vec<Value> {
-    documents(&ok(Command::new(fmc_bin()).arg("build").arg(pkg.input()).output().unwrap(), "build"))
+    documents(&ok(command(fmc_bin()).arg("build").arg(pkg.input()).output().unwrap(), "build"))
 }
 
 fn tree(pkg: &Pkg) -> Option<Vec<Value>> {
     let out = pkg.dir.path().join("deploy");
-    ok(Command::new(fmc_bin()).arg("build").arg(pkg.input()).arg("-o").arg(&out).output().unwrap(), "-o");
+    ok(command(fmc_bin()).arg("build").arg(pkg.input()).arg("-o").arg(&out).output().unwrap(), "-o");
     let mut objects = Vec::new();
     for file in files_under(&out) {
         if file.file_name().is_some_and(|n| n != "kustomization.yaml") {
@@ -229,7 +266,7 @@ fn files_under(dir: &Path) -> Vec<PathBuf> {
 }
 
 fn post_render(pkg: &Pkg) -> Option<Vec<Value>> {
-    let out = run_with_stdin(Command::new(fmc_bin()).args(["post-render", &pkg.root_arg()]), &pkg.text);
+    let out = run_with_stdin(command(fmc_bin()).args(["post-render", &pkg.root_arg()]), &pkg.text);
     Some(documents(&ok(out, "post-render")))
 }
 
@@ -243,7 +280,7 @@ fn krm_direct(pkg: &Pkg) -> Option<Vec<Value>> {
         });
     }
     let list = serde_json::json!({"apiVersion": "config.kubernetes.io/v1", "kind": "ResourceList", "items": items});
-    let out = ok(run_with_stdin(Command::new(fmc_bin()).args(["krm", &pkg.root_arg()]), &list.to_string()), "krm");
+    let out = ok(run_with_stdin(command(fmc_bin()).args(["krm", &pkg.root_arg()]), &list.to_string()), "krm");
     Some(documents(&out)[0]["items"].as_array().unwrap().clone())
 }
 
@@ -272,7 +309,8 @@ fn helm3(pkg: &Pkg) -> Option<Vec<Value>> {
         "--post-renderer-args",
         &root,
     ];
-    Some(documents(&ok(helm(&bin, pkg.dir.path(), &args), "helm 3")))
+    let env = OPTIONS_ENV.with(|e| e.borrow().clone());
+    Some(documents(&ok(helm_with(&bin, pkg.dir.path(), &args, &env), "helm 3")))
 }
 
 fn helm4(pkg: &Pkg) -> Option<Vec<Value>> {
@@ -280,13 +318,14 @@ fn helm4(pkg: &Pkg) -> Option<Vec<Value>> {
     let chart = chart(pkg);
     let root = pkg.root_arg();
     let args = ["template", "r", chart.to_str()?, "--post-renderer", "fmc", "--post-renderer-args", &root];
-    Some(documents(&ok(helm(&bin, pkg.dir.path(), &args), "helm 4")))
+    let env = OPTIONS_ENV.with(|e| e.borrow().clone());
+    Some(documents(&ok(helm_with(&bin, pkg.dir.path(), &args, &env), "helm 4")))
 }
 
 fn kpt_eval(pkg: &Pkg) -> Option<Vec<Value>> {
     let kpt = tool("kpt")?;
     let exec = format!("{} krm {}", fmc_bin(), pkg.root_arg());
-    let out = Command::new(&kpt)
+    let out = command(&kpt)
         .args(["fn", "eval", "pkg", "--exec", &exec, "-o", "unwrap"])
         .current_dir(pkg.dir.path())
         .output()
@@ -335,7 +374,7 @@ fn kpt_fn_render(pkg: &Pkg, config: Option<&str>, args: &[&str]) -> Option<Outpu
         project_root().join("plugins/kpt/fmc-krm.sh").display()
     );
     std::fs::write(pkg.path().join("Kptfile"), kptfile).unwrap();
-    let out = Command::new(&kpt)
+    let out = command(&kpt)
         .args(["fn", "render", "pkg", "--allow-exec"])
         .args(args)
         .current_dir(pkg.dir.path())
@@ -362,8 +401,10 @@ fn argocd(pkg: &Pkg) -> Option<Vec<Value>> {
     let path = format!("{fmc_dir}:{}", std::env::var("PATH").unwrap_or_default());
     let run = |command: &Value| {
         let words: Vec<&str> = command.as_array().unwrap().iter().map(|w| w.as_str().unwrap()).collect();
-        Command::new(words[0])
-            .args(&words[1..])
+        let mut c = Command::new(words[0]);
+        // Argo CD hands an Application's `plugin.env` over as ARGOCD_ENV_<NAME>.
+        OPTIONS_ENV.with(|env| c.envs(env.borrow().iter().map(|(k, v)| (format!("ARGOCD_ENV_{k}"), *v))));
+        c.args(&words[1..])
             .current_dir(pkg.path())
             .env("PATH", &path)
             .env("ARGOCD_APP_NAMESPACE", "default")
@@ -381,12 +422,25 @@ fn kustomize(pkg: &Pkg) -> Option<Vec<Value>> {
     let dir = &pkg.path();
     std::fs::write(dir.join("kustomization.yaml"), "resources: [input.yaml]\ntransformers: [meshbuild.yaml]\n")
         .unwrap();
-    std::fs::write(
-        dir.join("meshbuild.yaml"),
-        "apiVersion: fmc.functionmesh.io/v1alpha1\nkind: MeshBuild\nmetadata:\n  name: fmc\nspec: {}\n",
-    )
-    .unwrap();
-    let out = Command::new(&kubectl)
+    // kustomize hands the plug-in its config, not the environment: the
+    // options go into the MeshBuild's spec (docs/gitops.md).
+    let spec: Vec<String> = OPTIONS_ENV.with(|env| {
+        env.borrow()
+            .iter()
+            .map(|(k, v)| match *k {
+                "FMC_PROVISION" => format!("provision: {v}"),
+                "FMC_DISRUPTION_BUDGETS" => format!("disruptionBudgets: \"{v}\""),
+                "FMC_MONITOR" => format!("monitor: {v}"),
+                other => panic!("no MeshBuild option for {other}"),
+            })
+            .collect()
+    });
+    let meshbuild = format!(
+        "apiVersion: fmc.functionmesh.io/v1alpha1\nkind: MeshBuild\nmetadata:\n  name: fmc\nspec: {{{}}}\n",
+        spec.join(", ")
+    );
+    std::fs::write(dir.join("meshbuild.yaml"), meshbuild).unwrap();
+    let out = command(&kubectl)
         .args(["kustomize", "--enable-alpha-plugins"])
         .arg(dir)
         .env("KUSTOMIZE_PLUGIN_HOME", project_root().join("plugins/kustomize"))

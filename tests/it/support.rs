@@ -174,8 +174,14 @@ pub fn fmc_bin() -> &'static str {
 /// Helm (3 or 4) with its homes in `home`, fmc's plug-in folder and binary,
 /// and the diagnostics file Helm 4's hidden stderr needs.
 pub fn helm(bin: &Path, home: &Path, args: &[&str]) -> Output {
+    helm_with(bin, home, args, &[])
+}
+
+/// [`helm`] with extra environment variables (build options such as `FMC_PROVISION`).
+pub fn helm_with(bin: &Path, home: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
     Command::new(bin)
         .args(args)
+        .envs(env.iter().copied())
         .env("HELM_CONFIG_HOME", home.join("config"))
         .env("HELM_DATA_HOME", home.join("data"))
         .env("HELM_CACHE_HOME", home.join("cache"))
