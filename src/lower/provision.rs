@@ -42,7 +42,12 @@ fn wave(kind: &str) -> &'static str {
     }
 }
 
-pub fn lower(ctx: &mut MeshCtx, topics: &BTreeMap<String, TopicFacts>, first_component: usize, out: &mut super::Lowered) {
+pub fn lower(
+    ctx: &mut MeshCtx,
+    topics: &BTreeMap<String, TopicFacts>,
+    first_component: usize,
+    out: &mut super::Lowered,
+) {
     let placed = place_topics(ctx, topics, &out.resources[first_component..]);
     let mut plan = Plan::default();
     for (logical, clusters) in &placed {
@@ -116,8 +121,13 @@ fn place_topics(
         let span = ctx.key_span(&["topics", first]);
         let what = if homeless.len() == 1 { format!("topic `{first}`") } else { format!("{} topics", homeless.len()) };
         ctx.diags.push(
-            cannot(span, &format!("no cluster holds {what}: the mesh declares no cluster its components or `defaults.cluster` name"))
-                .help("declare the Pulsar cluster under `clusters` (with its URLs), or set `defaults.cluster`"),
+            cannot(
+                span,
+                &format!(
+                    "no cluster holds {what}: the mesh declares no cluster its components or `defaults.cluster` name"
+                ),
+            )
+            .help("declare the Pulsar cluster under `clusters` (with its URLs), or set `defaults.cluster`"),
         );
     }
     out
@@ -272,7 +282,13 @@ fn topic(ctx: &mut MeshCtx, facts: &TopicFacts, cluster: &str, conn: &str, plan:
 }
 
 /// The `PulsarGeoReplication` from `source` to `destination` (once per pair).
-fn replication(ctx: &mut MeshCtx, source: &str, destination: &str, facts: &TopicFacts, plan: &mut Plan) -> Option<String> {
+fn replication(
+    ctx: &mut MeshCtx,
+    source: &str,
+    destination: &str,
+    facts: &TopicFacts,
+    plan: &mut Plan,
+) -> Option<String> {
     let from = connection(ctx, source, plan)?;
     let to = connection(ctx, destination, plan)?;
     let name = object_name(&[&ctx.meta.name, "geo", source, "to", destination]);
@@ -288,7 +304,10 @@ fn replication(ctx: &mut MeshCtx, source: &str, destination: &str, facts: &Topic
                 "topic `{}` is replicated across separate Pulsar instances, and cluster `{c}` has no `clusterName` to name it by",
                 facts.logical
             );
-            ctx.diags.push(cannot(span, &why).help("set `clusterName` to the cluster's name in Pulsar (`pulsar-admin clusters list`)"));
+            ctx.diags.push(
+                cannot(span, &why)
+                    .help("set `clusterName` to the cluster's name in Pulsar (`pulsar-admin clusters list`)"),
+            );
             return None;
         }
     }
@@ -382,7 +401,8 @@ fn policies(ctx: &mut MeshCtx, p: &Policies, at: &[&str], spec: &mut Map<String,
         }
         spec.insert(field.into(), v.clone().into());
     }
-    for (field, value) in [("retentionSize", &p.retention_size), ("backlogQuotaLimitSize", &p.backlog_quota_limit_size)] {
+    for (field, value) in [("retentionSize", &p.retention_size), ("backlogQuotaLimitSize", &p.backlog_quota_limit_size)]
+    {
         let Some(v) = value else { continue };
         if v != "-1" && crate::quantity::Quantity::parse(v).is_none() {
             invalid(ctx, at, field, "expected a size such as `500Mi` or `10Gi`, or `-1` for no limit");
@@ -392,8 +412,14 @@ fn policies(ctx: &mut MeshCtx, p: &Policies, at: &[&str], spec: &mut Map<String,
     }
     let limited = p.backlog_quota_limit_size.is_some() || p.backlog_quota_limit_time.is_some();
     if limited && p.backlog_quota_retention_policy.is_none() {
-        let field = if p.backlog_quota_limit_size.is_some() { "backlogQuotaLimitSize" } else { "backlogQuotaLimitTime" };
-        invalid(ctx, at, field, "a backlog limit needs `backlogQuotaRetentionPolicy` (what producers meet when it is full)");
+        let field =
+            if p.backlog_quota_limit_size.is_some() { "backlogQuotaLimitSize" } else { "backlogQuotaLimitTime" };
+        invalid(
+            ctx,
+            at,
+            field,
+            "a backlog limit needs `backlogQuotaRetentionPolicy` (what producers meet when it is full)",
+        );
     }
     let enums = [
         ("backlogQuotaRetentionPolicy", p.backlog_quota_retention_policy.map(|v| json!(v))),
@@ -517,7 +543,8 @@ fn avro_text(value: &Value) -> String {
 }
 
 fn write_avro(value: &Value, out: &mut String) {
-    const NAMED: &[&str] = &["type", "name", "namespace", "doc", "aliases", "fields", "symbols", "items", "values", "size"];
+    const NAMED: &[&str] =
+        &["type", "name", "namespace", "doc", "aliases", "fields", "symbols", "items", "values", "size"];
     const FIELD: &[&str] = &["name", "type", "doc", "default", "order", "aliases"];
     match value {
         Value::Object(map) => {
@@ -626,7 +653,10 @@ mod tests {
     fn avro_definitions_keep_avros_key_order() {
         let def = json!({"fields": [{"type": "string", "default": "", "name": "id"}], "type": "record", "name": "A", "namespace": "x"});
         let text = avro_text(&def);
-        assert_eq!(text, r#"{"type":"record","name":"A","namespace":"x","fields":[{"name":"id","type":"string","default":""}]}"#);
+        assert_eq!(
+            text,
+            r#"{"type":"record","name":"A","namespace":"x","fields":[{"name":"id","type":"string","default":""}]}"#
+        );
         assert_eq!(serde_json::from_str::<Value>(&text).unwrap(), def, "the same definition");
     }
 

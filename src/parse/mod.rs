@@ -129,7 +129,15 @@ fn classify(doc: &Document, index: usize, file_name: &str, diags: &mut Diagnosti
         (FM_API_VERSION, "Function" | "Source" | "Sink") => {
             let kind = ComponentKind::from_kind(kind).expect("invariant: matched above");
             let spec = decode_component(doc, kind, &[key("spec")], diags)?;
-            Some(Resource::Component(Box::new(ComponentDoc { kind, meta, spec, origin, io: None, native: None, around: None })))
+            Some(Resource::Component(Box::new(ComponentDoc {
+                kind,
+                meta,
+                spec,
+                origin,
+                io: None,
+                native: None,
+                around: None,
+            })))
         }
         (FM_API_VERSION, "FunctionMesh") => {
             let spec = decode_mesh(doc, diags)?;

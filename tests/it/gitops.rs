@@ -128,19 +128,40 @@ fn argocd_plugin_generate_command_renders_the_examples() {
     let plugin = std::fs::read_to_string(project_root().join("examples/argocd/plugin.yaml")).unwrap();
     let line = plugin
         .lines()
-        .find(|l| l.trim_start().starts_with("command: [sh, -c, \"set -eu; fmc build"))
+        .find(|l| l.trim_start().starts_with("command: [sh, -c, \"set -eu;") && l.contains("fmc build"))
         .expect("generate command");
     let script = line.split_once("\"").unwrap().1.rsplit_once("\"]").unwrap().0.replace("\\\"", "\"");
     let bin_dir = Path::new(env!("CARGO_BIN_EXE_fmc")).parent().unwrap();
-    let run = Command::new("sh")
-        .args(["-c", &script])
-        .current_dir(project_root().join("examples/operator"))
-        .env("PATH", format!("{}:/usr/bin:/bin", bin_dir.display()))
-        .env("ARGOCD_APP_NAMESPACE", "streaming")
-        .output()
-        .unwrap();
-    assert!(run.status.success(), "{}", String::from_utf8_lossy(&run.stderr));
-    assert!(String::from_utf8_lossy(&run.stdout).contains("kind: StatefulSet"));
+    let run = |dir: &str, env: &[(&str, &str)]| {
+        Command::new("sh")
+            .args(["-c", &script])
+            .current_dir(project_root().join(dir))
+            .env("PATH", format!("{}:/usr/bin:/bin", bin_dir.display()))
+            .env("ARGOCD_APP_NAMESPACE", "streaming")
+            .envs(env.iter().copied())
+            .output()
+            .unwrap()
+    };
+    let plain = run("examples/operator", &[]);
+    assert!(plain.status.success(), "{}", String::from_utf8_lossy(&plain.stderr));
+    assert!(String::from_utf8_lossy(&plain.stdout).contains("kind: StatefulSet"));
+    // An Application's plugin.env turns the build options on.
+    let env = [
+        ("ARGOCD_ENV_FMC_PROVISION", "resources-operator"),
+        ("ARGOCD_ENV_FMC_MONITOR", "service"),
+        ("ARGOCD_ENV_FMC_DISRUPTION_BUDGETS", "true"),
+    ];
+    let provisioned = run("examples/dsl/payment-retries", &env);
+    assert!(provisioned.status.success(), "{}", String::from_utf8_lossy(&provisioned.stderr));
+    let text = String::from_utf8_lossy(&provisioned.stdout);
+    assert!(text.contains("kind: PulsarTopic") && text.contains("kind: PodMonitor"), "{text}");
+    // ... and an env value is one argument, never shell code.
+    let dir = tempfile::tempdir().unwrap();
+    let marker = dir.path().join("ran");
+    let hostile = format!("pod; touch {}", marker.display());
+    let refused = run("examples/operator", &[("ARGOCD_ENV_FMC_MONITOR", &hostile)]);
+    assert_eq!(refused.status.code(), Some(2), "{}", String::from_utf8_lossy(&refused.stderr));
+    assert!(refused.stdout.is_empty() && !marker.exists());
 }
 
 /// `cd repo && fmc build . -o deploy`, run again: the second run does not

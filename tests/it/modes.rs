@@ -110,7 +110,9 @@ fn every_mode_renders_every_input_kind_to_the_objects_build_gives() {
 fn every_mode_renders_provisioning_and_around_objects_as_build_does() {
     let env = [("FMC_PROVISION", "resources-operator"), ("FMC_DISRUPTION_BUDGETS", "true"), ("FMC_MONITOR", "pod")];
     let kinds = matrix(&env);
-    for kind in ["PulsarConnection", "PulsarTenant", "PulsarNamespace", "PulsarTopic", "PodDisruptionBudget", "PodMonitor"] {
+    for kind in
+        ["PulsarConnection", "PulsarTenant", "PulsarNamespace", "PulsarTopic", "PodDisruptionBudget", "PodMonitor"]
+    {
         assert!(kinds.contains(kind), "{kind} in {kinds:?}");
     }
     for kind in ["ScaledObject", "TriggerAuthentication", "ServiceMonitor"] {

@@ -154,7 +154,10 @@ fn a_mesh_provisions_its_clusters_tenants_namespaces_and_topics() {
     assert_eq!(orders["name"], "shop/orders");
     assert_eq!(orders["connectionRef"]["name"], "shop-east");
     assert_eq!(orders["lifecyclePolicy"], "CleanUpAfterDeletion", "the mesh asked for it");
-    assert_eq!((&orders["retentionTime"], &orders["retentionSize"], &orders["messageTTL"]), (&json!("7d"), &json!("10Gi"), &json!("1d")));
+    assert_eq!(
+        (&orders["retentionTime"], &orders["retentionSize"], &orders["messageTTL"]),
+        (&json!("7d"), &json!("10Gi"), &json!("1d"))
+    );
     assert_eq!((&orders["bundles"], &orders["deduplication"]), (&json!(8), &json!(true)));
     assert_eq!(orders["schemaCompatibilityStrategy"], "BACKWARD");
     assert_eq!(orders["backlogQuotaRetentionPolicy"], "producer_request_hold");
@@ -171,7 +174,11 @@ fn a_mesh_provisions_its_clusters_tenants_namespaces_and_topics() {
     assert_eq!(checked["properties"], json!({"owner": "checkout"}));
     assert_eq!(checked["schemaInfo"]["type"], "AVRO");
     let avro: Value = serde_json::from_str(checked["schemaInfo"]["schema"].as_str().unwrap()).unwrap();
-    assert_eq!(avro, json!({"type": "record", "name": "Order", "namespace": "shop", "fields": [{"name": "id", "type": "string"}, {"name": "cents", "type": "long", "default": 0}]}), "exactly the checked definition");
+    assert_eq!(
+        avro,
+        json!({"type": "record", "name": "Order", "namespace": "shop", "fields": [{"name": "id", "type": "string"}, {"name": "cents", "type": "long", "default": 0}]}),
+        "exactly the checked definition"
+    );
 
     // Dead-letter and log topics are provisioned like any other, with their schemas.
     let dead = &topic(&topics, "persistent://shop/orders/dead")["spec"];
@@ -184,10 +191,14 @@ fn a_mesh_provisions_its_clusters_tenants_namespaces_and_topics() {
     assert_eq!(audit["persistent"], false);
     assert_eq!(audit["connectionRef"]["name"], "shop-west", "the topic lives where its components run");
     assert_eq!(audit["schemaInfo"]["type"], "JSON");
-    assert_eq!(audit["schemaInfo"]["schema"], r#"{"type":"record","name":"Audit","fields":[{"name":"id","type":"string"}]}"#);
+    assert_eq!(
+        audit["schemaInfo"]["schema"],
+        r#"{"type":"record","name":"Audit","fields":[{"name":"id","type":"string"}]}"#
+    );
 
     // KEY_VALUE as Pulsar's admin API takes it: both parts' schemas, the encoding in the properties.
-    let keyed: Vec<&Value> = topics.iter().filter(|(_, t)| t["spec"]["name"] == "persistent://shop/orders/keyed").map(|(_, t)| t).collect();
+    let keyed: Vec<&Value> =
+        topics.iter().filter(|(_, t)| t["spec"]["name"] == "persistent://shop/orders/keyed").map(|(_, t)| t).collect();
     assert_eq!(keyed.len(), 2, "one per replication cluster");
     let info = &keyed[0]["spec"]["schemaInfo"];
     assert_eq!(info["type"], "KEY_VALUE");
@@ -195,7 +206,10 @@ fn a_mesh_provisions_its_clusters_tenants_namespaces_and_topics() {
     assert_eq!(data["key"], "", "a primitive key has no schema data");
     assert_eq!(data["value"]["name"], "Order");
     assert_eq!(info["properties"]["kv.encoding.type"], "SEPARATED");
-    assert_eq!((&info["properties"]["key.schema.type"], &info["properties"]["value.schema.type"]), (&json!("STRING"), &json!("AVRO")));
+    assert_eq!(
+        (&info["properties"]["key.schema.type"], &info["properties"]["value.schema.type"]),
+        (&json!("STRING"), &json!("AVRO"))
+    );
 
     // Geo-replication: one PulsarGeoReplication per direction, referenced by the topic on its source.
     let geo = of_kind(&out, "PulsarGeoReplication");
@@ -204,7 +218,11 @@ fn a_mesh_provisions_its_clusters_tenants_namespaces_and_topics() {
     assert_eq!(geo[0].1["spec"]["connectionRef"]["name"], "shop-east");
     assert_eq!(geo[0].1["spec"]["destinationConnectionRef"]["name"], "shop-west");
     let refs: Vec<&Value> = keyed.iter().map(|t| &t["spec"]["geoReplicationRefs"]).collect();
-    assert!(refs.contains(&&json!([{"name": "shop-geo-east-to-west"}])) && refs.contains(&&json!([{"name": "shop-geo-west-to-east"}])), "{refs:?}");
+    assert!(
+        refs.contains(&&json!([{"name": "shop-geo-east-to-west"}]))
+            && refs.contains(&&json!([{"name": "shop-geo-west-to-east"}])),
+        "{refs:?}"
+    );
 }
 
 #[test]
@@ -215,7 +233,10 @@ fn provisioning_comes_first_in_sync_waves_and_in_emission_order() {
         m.value()["metadata"]["annotations"]["argocd.argoproj.io/sync-wave"].as_str().unwrap().parse().unwrap()
     };
     let waves: Vec<i32> = ["PulsarConnection", "PulsarTenant", "PulsarNamespace", "PulsarTopic"].map(wave).to_vec();
-    assert!(waves.windows(2).all(|w| w[0] < w[1]) && waves[3] < 0, "each after what it needs, all before wave 0: {waves:?}");
+    assert!(
+        waves.windows(2).all(|w| w[0] < w[1]) && waves[3] < 0,
+        "each after what it needs, all before wave 0: {waves:?}"
+    );
     let position = |kind: &str| out.manifests.iter().position(|m| m.kind == kind).unwrap();
     assert!(position("PulsarTopic") < position("StatefulSet"), "provisioning before the workloads");
     let sts = object(&out, "StatefulSet", "check-function");
@@ -251,14 +272,18 @@ fn workloads_get_disruption_budgets_monitors_and_backlog_autoscaling() {
     let pod_monitor = object(&out, "PodMonitor", "check-function");
     let endpoint = &pod_monitor["spec"]["podMetricsEndpoints"][0];
     assert_eq!((&endpoint["port"], &endpoint["honorLabels"]), (&json!("http-metrics"), &json!(true)));
-    let targets: Vec<&str> = endpoint["relabelings"].as_array().unwrap().iter().map(|r| r["targetLabel"].as_str().unwrap()).collect();
+    let targets: Vec<&str> =
+        endpoint["relabelings"].as_array().unwrap().iter().map(|r| r["targetLabel"].as_str().unwrap()).collect();
     assert_eq!(targets, ["kubernetes_namespace", "kubernetes_pod_name"]);
     let service_monitor = object(&out, "ServiceMonitor", "key-function");
     assert_eq!(service_monitor["spec"]["endpoints"][0]["port"], "http-metrics");
     assert!(!out.manifests.iter().any(|m| m.kind.ends_with("Monitor") && m.name == "copy-function"), "monitor: none");
 
     let scaled = object(&out, "ScaledObject", "check-function");
-    assert_eq!(scaled["spec"]["scaleTargetRef"], json!({"apiVersion": "apps/v1", "kind": "StatefulSet", "name": "check-function"}));
+    assert_eq!(
+        scaled["spec"]["scaleTargetRef"],
+        json!({"apiVersion": "apps/v1", "kind": "StatefulSet", "name": "check-function"})
+    );
     assert_eq!((&scaled["spec"]["minReplicaCount"], &scaled["spec"]["maxReplicaCount"]), (&json!(2), &json!(10)));
     let trigger = &scaled["spec"]["triggers"][0];
     assert_eq!(trigger["type"], "pulsar");
@@ -269,11 +294,17 @@ fn workloads_get_disruption_budgets_monitors_and_backlog_autoscaling() {
     let config = object(&out, "ConfigMap", "check-function-runner");
     let runner: Value = serde_json::from_str(config["data"]["runner.json"].as_str().unwrap()).unwrap();
     assert!(runner["subscription"].is_null(), "the runner's default, `tenant/namespace/name`");
-    assert_eq!((&metadata["msgBacklogThreshold"], &metadata["activationMsgBacklogThreshold"]), (&json!("250"), &json!("5")));
+    assert_eq!(
+        (&metadata["msgBacklogThreshold"], &metadata["activationMsgBacklogThreshold"]),
+        (&json!("250"), &json!("5"))
+    );
     assert_eq!((&metadata["isPartitionedTopic"], &metadata["authModes"]), (&json!("false"), &json!("bearer")));
     assert_eq!(trigger["authenticationRef"]["name"], "check-function-pulsar");
     let auth = object(&out, "TriggerAuthentication", "check-function-pulsar");
-    assert_eq!(auth["spec"]["secretTargetRef"], json!([{"parameter": "bearerToken", "name": "east-token", "key": "token"}]));
+    assert_eq!(
+        auth["spec"]["secretTargetRef"],
+        json!([{"parameter": "bearerToken", "name": "east-token", "key": "token"}])
+    );
     assert!(!out.manifests.iter().any(|m| m.kind == "HorizontalPodAutoscaler"), "KEDA makes the HPA");
 }
 
@@ -333,10 +364,17 @@ fn protobuf_topics_are_provisioned_without_a_schema_and_say_so() {
         "    Id: {type: STRING}\n    Pb: {type: PROTOBUF_NATIVE, file: p.proto, message: p.M}",
     );
     let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join("p.proto"), "syntax = \"proto3\";\npackage p;\nmessage M { string id = 1; }\n").unwrap();
+    std::fs::write(dir.path().join("p.proto"), "syntax = \"proto3\";\npackage p;\nmessage M { string id = 1; }\n")
+        .unwrap();
     std::fs::write(dir.path().join("mesh.yaml"), &text).unwrap();
-    let out = build_file(&dir.path().join("mesh.yaml"), &BuildOptions { provision: Some(Provisioner::ResourcesOperator), ..BuildOptions::default() });
-    let raw = out.manifests.iter().find(|m| m.kind == "PulsarTopic" && m.value()["spec"]["name"] == "persistent://shop/orders/raw");
+    let out = build_file(
+        &dir.path().join("mesh.yaml"),
+        &BuildOptions { provision: Some(Provisioner::ResourcesOperator), ..BuildOptions::default() },
+    );
+    let raw = out
+        .manifests
+        .iter()
+        .find(|m| m.kind == "PulsarTopic" && m.value()["spec"]["name"] == "persistent://shop/orders/raw");
     let raw = raw.expect("the topic is provisioned").value();
     assert!(raw["spec"].get("schemaInfo").is_none());
     assert_eq!(raw["spec"]["schemaCompatibilityStrategy"], "FULL");
@@ -427,7 +465,12 @@ fn every_rendered_custom_resource_validates_against_its_official_crd() {
         }
         assert!(!files.is_empty(), "nothing rendered a {kind}");
         let out = Command::new(&cj).arg("--schemafile").arg(&schema).args(&files).output().unwrap();
-        assert!(out.status.success(), "{kind}: {}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "{kind}: {}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
     }
 }
 
