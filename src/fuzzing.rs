@@ -29,7 +29,15 @@ pub fn exercise(data: &[u8]) {
             if let Some(streams) = &out.streams {
                 let _ = crate::emit::graph::render(streams, &out.components, crate::emit::graph::GraphFormat::Dot);
             }
-            let operator = BuildOptions { target_operator: true, environment: Some("prod".into()), ..options.clone() };
+            // The second compile also provisions and renders everything around the workloads.
+            let operator = BuildOptions {
+                target_operator: true,
+                environment: Some("prod".into()),
+                provision: Some(crate::options::Provisioner::ResourcesOperator),
+                disruption_budgets: true,
+                monitor: Some(crate::options::MonitorKind::Service),
+                ..options.clone()
+            };
             let _ = crate::pipeline::compile(&sources, &operator);
             let _ = crate::convert::convert(&sources);
             let _ = crate::gitops::tree::plan(&out.manifests);

@@ -494,3 +494,41 @@ fn disruption_budgets_pass_kubernetes_validate() {
     let run = Command::new(kv).args(["--strict", "--quiet", "-k", "1.32.0"]).args(&files).output().unwrap();
     assert!(run.status.success(), "{}{}", String::from_utf8_lossy(&run.stdout), String::from_utf8_lossy(&run.stderr));
 }
+
+#[test]
+fn the_operator_target_keeps_what_fmc_renders_around_the_operators_workloads() {
+    let path = project_root().join("examples/operator/java-function.yaml");
+    let options = BuildOptions {
+        target_operator: true,
+        disruption_budgets: true,
+        monitor: Some(MonitorKind::Service),
+        ..BuildOptions::default()
+    };
+    let out = build_file(&path, &options);
+    assert!(!out.has_errors(), "{:#?}", out.diagnostics);
+    let kinds: Vec<&str> = out.manifests.iter().map(|m| m.kind.as_str()).collect();
+    assert!(kinds.contains(&"Function") && kinds.contains(&"ServiceMonitor"), "{kinds:?}");
+    let monitor = out.manifests.iter().find(|m| m.kind == "ServiceMonitor").unwrap().value();
+    let function = out.manifests.iter().find(|m| m.kind == "Function").unwrap().value();
+    let name = function["metadata"]["name"].as_str().unwrap();
+    assert_eq!(monitor["metadata"]["name"], format!("{name}-function"), "the operator's workload name");
+}
+
+#[test]
+fn an_environment_patches_tenants_and_namespaces_like_any_section() {
+    let text = MESH.replace(
+        "---\napiVersion: fmc.functionmesh.io/v1alpha1\nkind: ClusterProvided",
+        "  environments:\n    prod:\n      namespaces:\n        shop/orders: {policies: {retentionTime: 30d}}\n      tenants:\n        shop: {adminRoles: [prod-admin]}\n---\napiVersion: fmc.functionmesh.io/v1alpha1\nkind: ClusterProvided",
+    );
+    let options = BuildOptions {
+        provision: Some(Provisioner::ResourcesOperator),
+        environment: Some("prod".into()),
+        ..BuildOptions::default()
+    };
+    let out = compile(&sources_from_text("mesh.yaml", &text), &options);
+    assert!(!out.has_errors(), "{:#?}", out.diagnostics);
+    let namespace = object(&out, "PulsarNamespace", "shop-east-shop-orders");
+    assert_eq!(namespace["spec"]["retentionTime"], "30d");
+    assert_eq!(namespace["spec"]["retentionSize"], "10Gi", "a merge patch keeps the rest");
+    assert_eq!(object(&out, "PulsarTenant", "shop-east-shop")["spec"]["adminRoles"], json!(["prod-admin"]));
+}
