@@ -642,9 +642,10 @@ Example:
 
 Why: provisioning renders only what fmc can state exactly. Pulsar stores a
 PROTOBUF schema as the Avro schema the Java client derives from generated
-classes, and a PROTOBUF_NATIVE one as a compiled descriptor set; fmc does not
-derive either from a .proto file yet, so the topic and its compatibility
-strategy are provisioned and the first producer registers the schema. The
+classes, which fmc does not derive, so the topic and its compatibility strategy
+are provisioned and the first producer registers the schema (PROTOBUF_NATIVE
+schemas are provisioned, as their descriptor set, unless the .proto imports
+other files, which fmc does not read). The
 pulsar-resources-operator reads a CA certificate only from a file in its own
 pod, so a cluster's `tls.caCert` Secret cannot be put on a generated
 PulsarConnection. Operator resources (Function, Sink, FunctionMesh, ...) declare
@@ -656,7 +657,7 @@ with `fmc convert` to provision their topics.
 
 Example:
     schemas:
-      Purchase: {type: PROTOBUF_NATIVE, file: purchase.proto, message: shop.Purchase}
+      Purchase: {type: PROTOBUF, file: purchase.proto, message: shop.Purchase}
 ";
 "T001" "invalid-test-file" "A mesh test file says something `fmc test` cannot do.
 

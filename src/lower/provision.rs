@@ -8,7 +8,8 @@
 //! a `PulsarTenant` and a `PulsarNamespace` for each tenant and namespace of
 //! its topics, and a `PulsarTopic` per declared, non-external topic with its
 //! partitions, policies, `schemaInfo` (the checked schema, in the form Pulsar
-//! stores it) and `schemaCompatibilityStrategy`. A geo-replicated topic gets a
+//! stores it; PROTOBUF_NATIVE as the descriptor set `types/descriptor.rs`
+//! writes) and `schemaCompatibilityStrategy`. A geo-replicated topic gets a
 //! `PulsarGeoReplication` per direction between its clusters. Everything is
 //! `lifecyclePolicy: KeepAfterDeletion` unless the mesh says otherwise (the
 //! operator's default deletes the topic and its data with the object), and
@@ -482,7 +483,7 @@ fn schema_info(ctx: &mut MeshCtx, logical: &str, name: &str, schema: &Schema) ->
         Ok(info) => info,
         Err(why) => {
             let span = ctx.span(&["topics", logical, "schema"]);
-            let d = left_out(span, &format!("topic `{logical}`'s schema `{name}` is not provisioned"), why);
+            let d = left_out(span, &format!("topic `{logical}`'s schema `{name}` is not provisioned"), &why);
             ctx.diags.push(d);
             None
         }
@@ -491,7 +492,7 @@ fn schema_info(ctx: &mut MeshCtx, logical: &str, name: &str, schema: &Schema) ->
 
 /// `{type, schema, properties}` as Pulsar's admin API takes and returns it;
 /// `Ok(None)` for a schema Pulsar does not store (AUTO_CONSUME).
-fn pulsar_schema(ctx: &MeshCtx, name: &str, schema: &Schema) -> Result<Option<Value>, &'static str> {
+fn pulsar_schema(ctx: &MeshCtx, name: &str, schema: &Schema) -> Result<Option<Value>, String> {
     let decls = ctx.spec.schemas.clone().unwrap_or_default();
     Ok(Some(match schema {
         Schema::AutoConsume => return Ok(None),
@@ -500,17 +501,25 @@ fn pulsar_schema(ctx: &MeshCtx, name: &str, schema: &Schema) -> Result<Option<Va
             let definition = ctx.schema_json.get(name).ok_or("its definition was not read")?;
             json!({"type": schema.kind().name(), "schema": avro_text(definition)})
         }
-        Schema::Protobuf { .. } => return Err(PROTOBUF_WHY),
+        Schema::Protobuf { native: false, .. } => return Err(PROTOBUF_WHY.into()),
+        Schema::Protobuf { file, message, native: true } => {
+            let decl = decls.get(name).ok_or("its declaration is missing")?;
+            let path = decl.file.as_deref().unwrap_or_default();
+            // protoc names a file by its path under the include folder: most often its own name.
+            let file_name = std::path::Path::new(path).file_name().map(|f| f.to_string_lossy().to_string());
+            let data = crate::types::descriptor::schema_data(file, &file_name.unwrap_or_default(), message)?;
+            json!({"type": Kind::ProtobufNative.name(), "schema": data})
+        }
         Schema::KeyValue { key, value, encoding } => {
             let decl: &SchemaDecl = decls.get(name).ok_or("its declaration is missing")?;
-            let part = |part_name: &Option<String>, part: &Schema| -> Result<(Value, Value), &'static str> {
+            let part = |part_name: &Option<String>, part: &Schema| -> Result<(Value, Value), String> {
                 let part_name = part_name.as_deref().unwrap_or_default();
                 if part.kind().is_primitive() {
                     return Ok((Value::String(String::new()), json!(part.kind().name())));
                 }
                 let info = pulsar_schema(ctx, part_name, part)?.ok_or("a KEY_VALUE part is AUTO_CONSUME")?;
                 let text = info["schema"].as_str().unwrap_or_default();
-                let tree: Value = serde_json::from_str(text).map_err(|_| "a KEY_VALUE part is not JSON")?;
+                let tree: Value = serde_json::from_str(text).map_err(|_| "a KEY_VALUE part is not JSON".to_string())?;
                 Ok((tree, info["type"].clone()))
             };
             let (key_tree, key_type) = part(&decl.key, key)?;
@@ -577,7 +586,7 @@ fn write_avro(value: &Value, out: &mut String) {
     }
 }
 
-const PROTOBUF_WHY: &str = "Pulsar stores a PROTOBUF schema as the Avro schema the Java client derives from the generated class, and a PROTOBUF_NATIVE one as the compiled descriptor set, neither of which fmc derives from a .proto file yet; the topic and its compatibility strategy are provisioned, and the first producer registers the schema";
+const PROTOBUF_WHY: &str = "Pulsar stores a PROTOBUF schema as the Avro schema the Java client derives from the generated class (its namespace and field order come from the Java code generator), which fmc does not derive; the topic and its compatibility strategy are provisioned, and the first producer registers the schema. PROTOBUF_NATIVE schemas are provisioned";
 
 /// C028 at an operator resource under `--provision`: it declares no topics to
 /// provision (its topics are names in its spec, without partitions, policies

@@ -14,6 +14,7 @@
 //! missing the verdict is [`Verdict::Unchecked`].
 
 pub mod avro;
+pub mod descriptor;
 pub mod proto;
 
 use schemars::JsonSchema;

@@ -29,6 +29,47 @@ pub struct ProtoFile {
     pub messages: BTreeMap<String, Vec<ProtoField>>,
     /// Enums by full name: value name → number.
     pub enums: BTreeMap<String, BTreeMap<String, i64>>,
+    /// What a file descriptor holds besides (`descriptor.rs`): declaration order,
+    /// oneofs, reserved numbers and names, the package, syntax, imports and options.
+    pub layout: Layout,
+}
+
+/// The declarations of a `.proto` file as its descriptor lists them.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Layout {
+    /// `Some("proto3")` when the file says so (protoc leaves proto2's unset).
+    pub syntax: Option<String>,
+    pub package: String,
+    pub imports: Vec<String>,
+    /// File-level `option NAME = VALUE;` as written (a string's quotes removed).
+    pub options: Vec<(String, String)>,
+    /// Top-level messages and enums in declaration order.
+    pub top: Vec<Item>,
+    /// Per message (full name).
+    pub messages: BTreeMap<String, MessageLayout>,
+    /// Enum values in declaration order, per enum (full name).
+    pub enum_values: BTreeMap<String, Vec<(String, i64)>>,
+}
+
+/// A declaration inside a file or a message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Item {
+    Message(String),
+    Enum(String),
+    /// The entry message protoc makes for the map field at this index.
+    MapEntry(usize),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct MessageLayout {
+    pub nested: Vec<Item>,
+    pub oneofs: Vec<String>,
+    /// Parallel to the message's fields: its oneof (index into `oneofs`) and
+    /// whether it is a proto3 `optional` field.
+    pub fields: Vec<(Option<usize>, bool)>,
+    /// Reserved numbers as half-open ranges `[start, end)`.
+    pub reserved_ranges: Vec<(i64, i64)>,
+    pub reserved_names: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -177,20 +218,62 @@ impl ProtoParser {
                 Tok::Ident(k) if k == "package" => {
                     self.pos += 1;
                     self.package = self.ident()?;
+                    self.file.layout.package = self.package.clone();
                     self.expect(';')?;
                 }
                 Tok::Ident(k) if k == "message" => {
                     self.pos += 1;
                     let scope = self.package.clone();
-                    self.message(&scope)?;
+                    let full = self.message(&scope)?;
+                    self.file.layout.top.push(Item::Message(full));
                 }
                 Tok::Ident(k) if k == "enum" => {
                     self.pos += 1;
                     let scope = self.package.clone();
-                    self.enumeration(&scope)?;
+                    let full = self.enumeration(&scope)?;
+                    self.file.layout.top.push(Item::Enum(full));
+                }
+                Tok::Ident(k) if k == "syntax" => {
+                    self.pos += 1;
+                    self.expect('=')?;
+                    let syntax = self.string()?;
+                    self.expect(';')?;
+                    self.file.layout.syntax = (syntax != "proto2").then_some(syntax);
+                }
+                Tok::Ident(k) if k == "import" => {
+                    self.pos += 1;
+                    if matches!(self.peek(), Some(Tok::Ident(w)) if w == "public" || w == "weak") {
+                        self.pos += 1;
+                    }
+                    let file = self.string()?;
+                    self.expect(';')?;
+                    self.file.layout.imports.push(file);
+                }
+                Tok::Ident(k) if k == "option" => {
+                    self.pos += 1;
+                    let start = self.pos;
+                    let option = (|| {
+                        let name = self.ident()?;
+                        self.expect('=')?;
+                        let value = match self.next()? {
+                            Tok::Str(v) | Tok::Ident(v) => v,
+                            Tok::Int(n) => n.to_string(),
+                            t => return Err(self.err(&format!("unexpected {t:?}"))),
+                        };
+                        self.expect(';')?;
+                        Ok((name, value))
+                    })();
+                    match option {
+                        Ok(o) => self.file.layout.options.push(o),
+                        Err(_) => {
+                            // A custom `(name)` option or an aggregate value: not kept.
+                            self.pos = start;
+                            self.skip_statement()?;
+                        }
+                    }
                 }
                 Tok::Sym(';') => self.pos += 1,
-                _ => self.skip_statement()?, // syntax, import, option, service, extend
+                _ => self.skip_statement()?, // service, extend
             }
         }
         Ok(())
@@ -200,7 +283,18 @@ impl ProtoParser {
         if scope.is_empty() { name.to_string() } else { format!("{scope}.{name}") }
     }
 
-    fn message(&mut self, scope: &str) -> Result<(), String> {
+    fn string(&mut self) -> Result<String, String> {
+        match self.next()? {
+            Tok::Str(s) => Ok(s),
+            t => Err(self.err(&format!("expected a string, found {t:?}"))),
+        }
+    }
+
+    fn proto3(&self) -> bool {
+        self.file.layout.syntax.as_deref() == Some("proto3")
+    }
+
+    fn message(&mut self, scope: &str) -> Result<String, String> {
         self.depth += 1;
         if self.depth > 64 {
             return Err(self.err("messages nest deeper than 64 levels"));
@@ -210,43 +304,55 @@ impl ProtoParser {
         result
     }
 
-    fn message_body(&mut self, scope: &str) -> Result<(), String> {
+    fn message_body(&mut self, scope: &str) -> Result<String, String> {
         let full = Self::scoped(scope, &self.ident()?);
         if self.file.messages.insert(full.clone(), Vec::new()).is_some() {
             return Err(self.err(&format!("message `{full}` is defined twice")));
         }
+        self.file.layout.messages.insert(full.clone(), MessageLayout::default());
         self.expect('{')?;
         loop {
             let tok = self.next()?;
             match tok {
-                Tok::Sym('}') => return Ok(()),
+                Tok::Sym('}') => return Ok(full),
                 Tok::Sym(';') => {}
-                Tok::Ident(k) if k == "message" => self.message(&full)?,
-                Tok::Ident(k) if k == "enum" => self.enumeration(&full)?,
+                Tok::Ident(k) if k == "message" => {
+                    let nested = self.message(&full)?;
+                    self.layout_of(&full).nested.push(Item::Message(nested));
+                }
+                Tok::Ident(k) if k == "enum" => {
+                    let nested = self.enumeration(&full)?;
+                    self.layout_of(&full).nested.push(Item::Enum(nested));
+                }
                 Tok::Ident(k) if k == "oneof" => {
-                    self.ident()?;
+                    let name = self.ident()?;
+                    let index = {
+                        let layout = self.layout_of(&full);
+                        layout.oneofs.push(name);
+                        layout.oneofs.len() - 1
+                    };
                     self.expect('{')?;
                     while self.peek() != Some(&Tok::Sym('}')) {
                         if matches!(self.peek(), Some(Tok::Ident(k)) if k == "option") {
                             self.skip_statement()?;
                         } else {
                             let ty = self.ident()?;
-                            self.field(&full, Label::Optional, ty)?;
+                            self.field(&full, Label::Optional, ty, Some(index), false)?;
                         }
                     }
                     self.pos += 1;
                 }
-                Tok::Ident(k) if matches!(k.as_str(), "option" | "reserved" | "extensions" | "extend") => {
-                    self.skip_statement()?
-                }
+                Tok::Ident(k) if k == "reserved" => self.reserved(&full)?,
+                Tok::Ident(k) if matches!(k.as_str(), "option" | "extensions" | "extend") => self.skip_statement()?,
                 Tok::Ident(k) if matches!(k.as_str(), "optional" | "required" | "repeated") => {
                     let label = match k.as_str() {
                         "required" => Label::Required,
                         "repeated" => Label::Repeated,
                         _ => Label::Optional,
                     };
+                    let proto3_optional = k == "optional" && self.proto3();
                     let ty = self.ident()?;
-                    self.field(&full, label, ty)?;
+                    self.field(&full, label, ty, None, proto3_optional)?;
                 }
                 Tok::Ident(k) if k == "map" => {
                     self.expect('<')?;
@@ -254,15 +360,55 @@ impl ProtoParser {
                     self.expect(',')?;
                     let value = self.ident()?;
                     self.expect('>')?;
-                    self.field(&full, Label::Repeated, format!("map<{key},{value}>"))?;
+                    self.field(&full, Label::Repeated, format!("map<{key},{value}>"), None, false)?;
+                    let index = self.file.messages[&full].len() - 1;
+                    self.layout_of(&full).nested.push(Item::MapEntry(index));
                 }
-                Tok::Ident(ty) => self.field(&full, Label::Optional, ty)?,
+                Tok::Ident(ty) => self.field(&full, Label::Optional, ty, None, false)?,
                 t => return Err(self.err(&format!("unexpected {t:?} in message `{full}`"))),
             }
         }
     }
 
-    fn field(&mut self, message: &str, label: Label, ty: String) -> Result<(), String> {
+    fn layout_of(&mut self, message: &str) -> &mut MessageLayout {
+        self.file.layout.messages.entry(message.to_string()).or_default()
+    }
+
+    /// `reserved 2, 9 to 11, 40 to max;` or `reserved "a", "b";`
+    fn reserved(&mut self, message: &str) -> Result<(), String> {
+        loop {
+            match self.next()? {
+                Tok::Str(name) => self.layout_of(message).reserved_names.push(name),
+                Tok::Int(start) => {
+                    let mut end = start + 1;
+                    if matches!(self.peek(), Some(Tok::Ident(k)) if k == "to") {
+                        self.pos += 1;
+                        end = match self.next()? {
+                            Tok::Int(n) => n + 1,
+                            Tok::Ident(m) if m == "max" => 536_870_912,
+                            t => return Err(self.err(&format!("unexpected {t:?} in `reserved`"))),
+                        };
+                    }
+                    self.layout_of(message).reserved_ranges.push((start, end));
+                }
+                t => return Err(self.err(&format!("unexpected {t:?} in `reserved`"))),
+            }
+            match self.next()? {
+                Tok::Sym(',') => {}
+                Tok::Sym(';') => return Ok(()),
+                t => return Err(self.err(&format!("expected `,` or `;`, found {t:?}"))),
+            }
+        }
+    }
+
+    fn field(
+        &mut self,
+        message: &str,
+        label: Label,
+        ty: String,
+        oneof: Option<usize>,
+        proto3_optional: bool,
+    ) -> Result<(), String> {
         let name = self.ident()?;
         self.expect('=')?;
         let number = match self.next()? {
@@ -276,13 +422,15 @@ impl ProtoParser {
         }
         fields.push(ProtoField { name, number, label, ty });
         self.raw.push((message.to_string(), message.to_string(), fields.len() - 1));
+        self.layout_of(message).fields.push((oneof, proto3_optional));
         Ok(())
     }
 
-    fn enumeration(&mut self, scope: &str) -> Result<(), String> {
+    fn enumeration(&mut self, scope: &str) -> Result<String, String> {
         let full = Self::scoped(scope, &self.ident()?);
         self.expect('{')?;
         let mut values = BTreeMap::new();
+        let mut ordered = Vec::new();
         loop {
             match self.next()? {
                 Tok::Sym('}') => break,
@@ -295,13 +443,15 @@ impl ProtoParser {
                         _ => return Err(self.err("enum value needs a number")),
                     };
                     self.skip_statement()?;
+                    ordered.push((name.clone(), n));
                     values.insert(name, n);
                 }
                 t => return Err(self.err(&format!("unexpected {t:?} in enum `{full}`"))),
             }
         }
-        self.file.enums.insert(full, values);
-        Ok(())
+        self.file.enums.insert(full.clone(), values);
+        self.file.layout.enum_values.insert(full.clone(), ordered);
+        Ok(full)
     }
 
     /// Turns every message/enum type name into a full `.pkg.Name`, innermost scope first.

@@ -353,7 +353,7 @@ fn policy_values_the_operator_refuses_are_refused_here() {
 }
 
 #[test]
-fn protobuf_topics_are_provisioned_without_a_schema_and_say_so() {
+fn protobuf_topics_in_the_java_clients_form_are_provisioned_without_a_schema_and_say_so() {
     let out = build_file(
         &project_root().join("fixtures/modes/mesh.yaml"),
         &BuildOptions { provision: Some(Provisioner::ResourcesOperator), ..BuildOptions::default() },
@@ -361,7 +361,7 @@ fn protobuf_topics_are_provisioned_without_a_schema_and_say_so() {
     assert!(!out.has_errors(), "{:#?}", out.diagnostics);
     let text = MESH.replace("    dead: {schema: Order}", "    dead: {schema: Order}\n    raw: {schema: Pb}").replace(
         "    Id: {type: STRING}",
-        "    Id: {type: STRING}\n    Pb: {type: PROTOBUF_NATIVE, file: p.proto, message: p.M}",
+        "    Id: {type: STRING}\n    Pb: {type: PROTOBUF, file: p.proto, message: p.M}",
     );
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("p.proto"), "syntax = \"proto3\";\npackage p;\nmessage M { string id = 1; }\n")
@@ -531,4 +531,97 @@ fn an_environment_patches_tenants_and_namespaces_like_any_section() {
     assert_eq!(namespace["spec"]["retentionTime"], "30d");
     assert_eq!(namespace["spec"]["retentionSize"], "10Gi", "a merge patch keeps the rest");
     assert_eq!(object(&out, "PulsarTenant", "shop-east-shop")["spec"]["adminRoles"], json!(["prod-admin"]));
+}
+
+/// The PROTOBUF_NATIVE descriptor fmc writes is protoc's own: both decoded by
+/// protoc into text form must be equal, apart from `json_name`, which protoc
+/// adds to a descriptor set but the generated code Pulsar's Java client reads
+/// the descriptor from does not hold.
+#[test]
+fn protobuf_native_descriptors_are_the_ones_protoc_compiles() {
+    let Some(protoc) = tool("protoc") else { return };
+    let include = ["/usr/include", "/usr/local/include"]
+        .into_iter()
+        .find(|d| std::path::Path::new(d).join("google/protobuf/descriptor.proto").exists());
+    let Some(include) = include else {
+        assert!(std::env::var_os("CI").is_none(), "descriptor.proto not found (protobuf-compiler installs it)");
+        return;
+    };
+    let decode = |set: &[u8]| -> String {
+        let mut child = Command::new(&protoc)
+            .args(["--decode=google.protobuf.FileDescriptorSet", "-I", include, "google/protobuf/descriptor.proto"])
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        use std::io::Write;
+        child.stdin.take().unwrap().write_all(set).unwrap();
+        let out = child.wait_with_output().unwrap();
+        assert!(out.status.success());
+        String::from_utf8(out.stdout)
+            .unwrap()
+            .lines()
+            .filter(|l| !l.trim_start().starts_with("json_name:"))
+            .collect::<Vec<_>>()
+            .join("\n")
+    };
+    let files = [
+        "fixtures/provision/rich.proto",
+        "fixtures/provision/legacy.proto",
+        "fixtures/modes/schemas/purchase.proto",
+        "examples/dsl/clickstream-analytics/schemas/purchase.proto",
+    ];
+    let dir = tempfile::tempdir().unwrap();
+    for rel in files {
+        let path = project_root().join(rel);
+        let name = path.file_name().unwrap().to_str().unwrap();
+        let want = dir.path().join(format!("{name}.pb"));
+        let out = Command::new(&protoc)
+            .arg(format!("--descriptor_set_out={}", want.display()))
+            .arg("-I")
+            .arg(path.parent().unwrap())
+            .arg(name)
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{rel}: {}", String::from_utf8_lossy(&out.stderr));
+        let parsed = fmc::types::proto::parse(&std::fs::read_to_string(&path).unwrap()).unwrap();
+        let ours = fmc::types::descriptor::file_descriptor_set(&parsed, name);
+        assert_eq!(decode(&ours), decode(&std::fs::read(&want).unwrap()), "{rel}");
+    }
+}
+
+#[test]
+fn protobuf_native_topics_hold_the_descriptor_set_pulsar_stores() {
+    let options = BuildOptions { provision: Some(Provisioner::ResourcesOperator), ..BuildOptions::default() };
+    let out = build_file(&project_root().join("fixtures/modes/mesh.yaml"), &options);
+    assert!(!out.has_errors(), "{:#?}", out.diagnostics);
+    let dir = tempfile::tempdir().unwrap();
+    let text = MESH.replace("    dead: {schema: Order}", "    dead: {schema: Order}\n    raw: {schema: Pb}").replace(
+        "    Id: {type: STRING}",
+        "    Id: {type: STRING}\n    Pb: {type: PROTOBUF_NATIVE, file: protos/rich.proto, message: shop.orders.v2.Order}",
+    );
+    std::fs::create_dir_all(dir.path().join("protos")).unwrap();
+    std::fs::copy(project_root().join("fixtures/provision/rich.proto"), dir.path().join("protos/rich.proto")).unwrap();
+    std::fs::write(dir.path().join("mesh.yaml"), &text).unwrap();
+    let out = build_file(&dir.path().join("mesh.yaml"), &options);
+    assert!(!out.has_errors(), "{:#?}", out.diagnostics);
+    let raw = out
+        .manifests
+        .iter()
+        .find(|m| m.kind == "PulsarTopic" && m.value()["spec"]["name"] == "persistent://shop/orders/raw");
+    let info = raw.expect("the topic is provisioned").value()["spec"]["schemaInfo"].clone();
+    assert_eq!(info["type"], "PROTOBUF_NATIVE");
+    let data: Value = serde_json::from_str(info["schema"].as_str().unwrap()).unwrap();
+    assert_eq!(data["rootMessageTypeName"], "shop.orders.v2.Order");
+    assert_eq!(data["rootFileDescriptorName"], "rich.proto");
+    use base64::Engine;
+    let set = base64::engine::general_purpose::STANDARD.decode(data["fileDescriptorSet"].as_str().unwrap()).unwrap();
+    let parsed =
+        fmc::types::proto::parse(&std::fs::read_to_string(dir.path().join("protos/rich.proto")).unwrap()).unwrap();
+    assert_eq!(set, fmc::types::descriptor::file_descriptor_set(&parsed, "rich.proto"));
+    // PROTOBUF (the Java client's Avro form) is still left out, and says why.
+    let text = text.replace("Pb: {type: PROTOBUF_NATIVE", "Pb: {type: PROTOBUF");
+    std::fs::write(dir.path().join("mesh.yaml"), &text).unwrap();
+    let out = build_file(&dir.path().join("mesh.yaml"), &options);
+    assert!(out.diagnostics.iter().any(|d| d.code == "C028" && d.message.contains("`Pb`")), "{:#?}", out.diagnostics);
 }
