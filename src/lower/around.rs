@@ -14,19 +14,20 @@ use super::MeshCtx;
 use crate::diagnostics::Diagnostic;
 use crate::model::dsl::{ClusterDecl, ComponentDecl, Credential, DisruptionBudget};
 use crate::model::spec::ComponentSpec;
-use crate::model::streams::{DeclaredIo, TopicFacts};
+use crate::model::streams::DeclaredIo;
 use crate::model::{Around, BacklogTrigger, ComponentKind};
 use crate::options::MonitorKind;
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
-use std::collections::BTreeMap;
+use std::collections::BTreeSet;
 
-/// The component's [`Around`]; `path` is `[list, key]`.
+/// The component's [`Around`]; `partitioned` holds the addresses of the
+/// mesh's partitioned topics; `path` is `[list, key]`.
 pub fn around(
     ctx: &mut MeshCtx,
     decl: &ComponentDecl,
     spec: &ComponentSpec,
     io: &DeclaredIo,
-    topics: &BTreeMap<String, TopicFacts>,
+    partitioned: &BTreeSet<String>,
     kind: ComponentKind,
     path: [&str; 2],
 ) -> Around {
@@ -38,7 +39,7 @@ pub fn around(
         None => ctx.options.disruption_budgets.then_some(IntOrString::Int(1)),
     };
     let monitor = decl.monitor.or(defaults.monitor).or(ctx.options.monitor).filter(|m| *m != MonitorKind::None);
-    let backlog = backlog(ctx, decl, spec, io, topics, kind, path);
+    let backlog = backlog(ctx, decl, spec, io, partitioned, kind, path);
     Around { disruption_budget, monitor, backlog }
 }
 
@@ -64,7 +65,7 @@ fn backlog(
     decl: &ComponentDecl,
     spec: &ComponentSpec,
     io: &DeclaredIo,
-    topics: &BTreeMap<String, TopicFacts>,
+    partitioned: &BTreeSet<String>,
     kind: ComponentKind,
     [list, key]: [&str; 2],
 ) -> Option<BacklogTrigger> {
@@ -92,8 +93,8 @@ fn backlog(
             return None;
         }
     };
-    let partitioned = |address: &str| topics.values().any(|t| t.address == address && t.partitions.unwrap_or(0) > 0);
-    let mut inputs: Vec<(String, bool)> = io.inputs.iter().map(|p| (p.topic.clone(), partitioned(&p.topic))).collect();
+    let mut inputs: Vec<(String, bool)> =
+        io.inputs.iter().map(|p| (p.topic.clone(), partitioned.contains(&p.topic))).collect();
     inputs.dedup();
     let min_replicas = a.min_parallelism.or(spec.replicas).unwrap_or(1);
     Some(BacklogTrigger {

@@ -22,6 +22,8 @@ struct Scope<'s> {
     schemas: &'s SchemaTable,
     topics: &'s BTreeMap<String, TopicFacts>,
     clusters: &'s BTreeMap<String, ClusterUse>,
+    /// Addresses of the partitioned topics (KEDA's `isPartitionedTopic`).
+    partitioned: std::collections::BTreeSet<String>,
 }
 
 pub fn lower(
@@ -31,7 +33,8 @@ pub fn lower(
     clusters: &BTreeMap<String, ClusterUse>,
     out: &mut Lowered,
 ) {
-    let scope = Scope { schemas, topics, clusters };
+    let partitioned = topics.values().filter(|t| t.partitions.unwrap_or(0) > 0).map(|t| t.address.clone()).collect();
+    let scope = Scope { schemas, topics, clusters, partitioned };
     // Lowering is the last use of the declarations: move them out.
     let lists = [
         ("functions", ComponentKind::Function, ctx.spec.functions.take()),
@@ -104,7 +107,7 @@ fn component(
     }
     let io = DeclaredIo { cluster, ..ports(ctx, scope, kind, decl, &mut spec, list, key) };
     let native = (decl.runtime == Some(Runtime::Native)).then(|| native_runner(ctx, kind, key, decl, &spec, &io, list));
-    let around = super::around::around(ctx, decl, &spec, &io, scope.topics, kind, [list, key]);
+    let around = super::around::around(ctx, decl, &spec, &io, &scope.partitioned, kind, [list, key]);
     refuse_foreign_fields(ctx, decl, key, list, native.is_some());
     if ctx.diags.iter().skip(errors_before).any(|d| d.is_error()) {
         return None;

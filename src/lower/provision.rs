@@ -493,7 +493,8 @@ fn schema_info(ctx: &mut MeshCtx, logical: &str, name: &str, schema: &Schema) ->
 /// `{type, schema, properties}` as Pulsar's admin API takes and returns it;
 /// `Ok(None)` for a schema Pulsar does not store (AUTO_CONSUME).
 fn pulsar_schema(ctx: &MeshCtx, name: &str, schema: &Schema) -> Result<Option<Value>, String> {
-    let decls = ctx.spec.schemas.clone().unwrap_or_default();
+    let no_schemas = BTreeMap::new();
+    let decls = ctx.spec.schemas.as_ref().unwrap_or(&no_schemas);
     Ok(Some(match schema {
         Schema::AutoConsume => return Ok(None),
         Schema::Primitive(kind) => json!({"type": kind.name()}),

@@ -9,7 +9,6 @@ use crate::support::*;
 use fmc::options::{BuildOptions, MonitorKind, Provisioner};
 use fmc::pipeline::{CompileOutput, compile};
 use serde_json::{Value, json};
-use std::path::PathBuf;
 use std::process::Command;
 
 /// A mesh that uses every provisioning feature: two clusters (token and
@@ -403,19 +402,6 @@ fn an_output_tree_keeps_provisioning_before_workloads_through_kubectl_kustomize(
     assert!(last_topic < first_workload, "kustomize keeps fmc's order: {kinds:?}");
 }
 
-/// The `openAPIV3Schema` of `crd` as a JSON Schema file in `dir`.
-fn crd_schema(dir: &std::path::Path, crd: &std::path::Path) -> PathBuf {
-    let text = std::fs::read_to_string(crd).unwrap();
-    let mut diags = fmc::diagnostics::Diagnostics::default();
-    let docs = fmc::parse::yaml::read_documents(fmc::source::FileId(0), &text, &mut diags);
-    let json = docs[0].root.to_json();
-    let schema = json["spec"]["versions"][0]["schema"]["openAPIV3Schema"].clone();
-    assert!(schema.is_object(), "{}: no openAPIV3Schema", crd.display());
-    let path = dir.join(format!("{}.schema.json", crd.file_stem().unwrap().to_string_lossy()));
-    std::fs::write(&path, schema.to_string()).unwrap();
-    path
-}
-
 /// Every custom resource fmc renders here, validated by check-jsonschema
 /// against the official CRD of its kind: the pulsar-resources-operator's,
 /// KEDA's and the Prometheus Operator's, as they are beside the project.
@@ -453,7 +439,7 @@ fn every_rendered_custom_resource_validates_against_its_official_crd() {
     }
     outputs.push(build_file(&project_root().join("fixtures/modes/mesh.yaml"), &options));
     for (kind, rel) in crds {
-        let schema = crd_schema(dir.path(), &shared_root().join("corpus").join(rel));
+        let schema = crd_json_schema(dir.path(), &shared_root().join("corpus").join(rel));
         let mut files = Vec::new();
         for (i, out) in outputs.iter().enumerate() {
             assert!(!out.has_errors(), "{:#?}", out.diagnostics);

@@ -191,3 +191,17 @@ pub fn helm_with(bin: &Path, home: &Path, args: &[&str], env: &[(&str, &str)]) -
         .output()
         .unwrap()
 }
+
+/// The `openAPIV3Schema` of the CRD file `crd`, written into `dir` as a JSON
+/// Schema file for check-jsonschema.
+pub fn crd_json_schema(dir: &Path, crd: &Path) -> PathBuf {
+    let text = std::fs::read_to_string(crd).unwrap();
+    let mut diags = fmc::diagnostics::Diagnostics::default();
+    let docs = fmc::parse::yaml::read_documents(fmc::source::FileId(0), &text, &mut diags);
+    let json = docs[0].root.to_json();
+    let schema = json["spec"]["versions"][0]["schema"]["openAPIV3Schema"].clone();
+    assert!(schema.is_object(), "{}: no openAPIV3Schema", crd.display());
+    let path = dir.join(format!("{}.schema.json", crd.file_stem().unwrap().to_string_lossy()));
+    std::fs::write(&path, schema.to_string()).unwrap();
+    path
+}

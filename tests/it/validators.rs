@@ -259,17 +259,7 @@ fn crd_schema(dir: &std::path::Path, kind: &str) -> PathBuf {
         "Sink" => "sinks",
         _ => "backendconfigs",
     };
-    let crd = corpus_root().join(format!("crds/compute.functionmesh.io_{plural}.yaml"));
-    let sources = sources_from_files(&[&crd]);
-    let mut diags = fmc::diagnostics::Diagnostics::default();
-    let text = sources.get(fmc::source::FileId(0)).text.clone();
-    let docs = fmc::parse::yaml::read_documents(fmc::source::FileId(0), &text, &mut diags);
-    let json = docs[0].root.to_json();
-    let schema = json["spec"]["versions"][0]["schema"]["openAPIV3Schema"].clone();
-    assert!(schema.is_object(), "{}: no openAPIV3Schema", crd.display());
-    let path = dir.join(format!("{kind}.schema.json"));
-    std::fs::write(&path, schema.to_string()).unwrap();
-    path
+    crd_json_schema(dir, &corpus_root().join(format!("crds/compute.functionmesh.io_{plural}.yaml")))
 }
 
 #[test]
