@@ -12,7 +12,9 @@
 //! Codes: R005 unknown topic, R006 unknown schema, R007 unknown cluster, R008
 //! invalid schema, R009 inline credential, R011 invalid cluster, R013 native
 //! runtime; C009 for a topic address that is not one; R014 for a file outside
-//! the input's root, R015 for one that is missing.
+//! the input's root, R015 for one that is missing; R016 and C028 under
+//! `--provision` (`provision.rs`), R017 and R018 for backlog autoscaling
+//! (`around.rs`).
 
 mod around;
 pub mod clusters;
