@@ -496,7 +496,8 @@ fn pulsar_schema(ctx: &MeshCtx, name: &str, schema: &Schema) -> Result<Option<Va
     let no_schemas = BTreeMap::new();
     let decls = ctx.spec.schemas.as_ref().unwrap_or(&no_schemas);
     Ok(Some(match schema {
-        Schema::AutoConsume => return Ok(None),
+        // Pulsar's admin API refuses a BYTES schema ("the default schema type"): none is uploaded.
+        Schema::AutoConsume | Schema::Primitive(Kind::Bytes) => return Ok(None),
         Schema::Primitive(kind) => json!({"type": kind.name()}),
         Schema::Avro(_) | Schema::Json(_) => {
             let definition = ctx.schema_json.get(name).ok_or("its definition was not read")?;
@@ -513,22 +514,21 @@ fn pulsar_schema(ctx: &MeshCtx, name: &str, schema: &Schema) -> Result<Option<Va
         }
         Schema::KeyValue { key, value, encoding } => {
             let decl: &SchemaDecl = decls.get(name).ok_or("its declaration is missing")?;
-            let part = |part_name: &Option<String>, part: &Schema| -> Result<(Value, Value), String> {
+            // Each part as its own schema data: a definition's JSON text, or `""`
+            // for a primitive (Pulsar's `KEY_VALUE_SCHEMA_NULL_STRING`).
+            let part = |part_name: &Option<String>, part: &Schema| -> Result<(String, Value), String> {
                 let part_name = part_name.as_deref().unwrap_or_default();
                 if part.kind().is_primitive() {
-                    return Ok((Value::String(String::new()), json!(part.kind().name())));
+                    return Ok(("\"\"".to_string(), json!(part.kind().name())));
                 }
                 let info = pulsar_schema(ctx, part_name, part)?.ok_or("a KEY_VALUE part is AUTO_CONSUME")?;
-                let text = info["schema"].as_str().unwrap_or_default();
-                let tree: Value = serde_json::from_str(text).map_err(|_| "a KEY_VALUE part is not JSON".to_string())?;
-                Ok((tree, info["type"].clone()))
+                Ok((info["schema"].as_str().unwrap_or_default().to_string(), info["type"].clone()))
             };
-            let (key_tree, key_type) = part(&decl.key, key)?;
-            let (value_tree, value_type) = part(&decl.value, value)?;
-            let data = json!({"key": key_tree, "value": value_tree});
+            let (key_data, key_type) = part(&decl.key, key)?;
+            let (value_data, value_type) = part(&decl.value, value)?;
             json!({
                 "type": Kind::KeyValue.name(),
-                "schema": data.to_string(),
+                "schema": format!("{{\"key\":{key_data},\"value\":{value_data}}}"),
                 "properties": {
                     "key.schema.name": decl.key.clone().unwrap_or_default(),
                     "key.schema.type": key_type,

@@ -53,6 +53,7 @@ spec:
       definition: {type: record, name: Order, namespace: shop, fields: [{name: id, type: string}, {name: cents, type: long, default: 0}]}
     Audit: {type: JSON, definition: '{"type":"record","name":"Audit","fields":[{"name":"id","type":"string"}]}'}
     Id: {type: STRING}
+    Raw: {type: BYTES}
     Keyed: {type: KEY_VALUE, key: Id, value: Order, encoding: SEPARATED}
   topics:
     orders: {schema: Order, external: true}
@@ -67,6 +68,7 @@ spec:
     audit: {schema: Audit, persistent: false}
     dead: {schema: Order}
     logs: {schema: Id, tenant: public, namespace: default}
+    blobs: {schema: Raw, external: false}
   functions:
     check:
       runtime: native
@@ -186,6 +188,9 @@ fn a_mesh_provisions_its_clusters_tenants_namespaces_and_topics() {
     let logs = &topic(&topics, "persistent://public/default/logs")["spec"];
     assert_eq!(logs["schemaInfo"], json!({"type": "STRING"}));
 
+    let blobs = &topic(&topics, "persistent://shop/orders/blobs")["spec"];
+    assert!(blobs.get("schemaInfo").is_none(), "Pulsar's admin API refuses a BYTES schema upload");
+
     let audit = &topic(&topics, "non-persistent://shop/orders/audit")["spec"];
     assert_eq!(audit["persistent"], false);
     assert_eq!(audit["connectionRef"]["name"], "shop-west", "the topic lives where its components run");
@@ -205,6 +210,11 @@ fn a_mesh_provisions_its_clusters_tenants_namespaces_and_topics() {
     assert_eq!(data["key"], "", "a primitive key has no schema data");
     assert_eq!(data["value"]["name"], "Order");
     assert_eq!(info["properties"]["kv.encoding.type"], "SEPARATED");
+    let text = serde_json::to_string(info).unwrap();
+    assert!(
+        info["schema"].as_str().unwrap().starts_with(r#"{"key":"","value":{"type":"record","name":"Order""#),
+        "the value's definition as an AVRO topic holds it: {text}"
+    );
     assert_eq!(
         (&info["properties"]["key.schema.type"], &info["properties"]["value.schema.type"]),
         (&json!("STRING"), &json!("AVRO"))
