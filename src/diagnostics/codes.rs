@@ -374,7 +374,8 @@ Example:
 
 Why: KEDA's Pulsar scaler asks the cluster's admin API for the backlog of the
 component's subscription on each input topic. A source reads no topic; a
-component on no declared cluster, or on one given only by `pulsarConfig`, has no
+non-persistent topic keeps no backlog (and KEDA asks for a persistent topic's
+stats); a component on no declared cluster, or on one given only by `pulsarConfig`, has no
 admin URL fmc knows; and the scaler takes OAuth2 as a client secret, while a
 mesh cluster holds an OAuth2 key file.
 

@@ -86,6 +86,11 @@ fn backlog(
         ctx.diags.push(no_backlog(span, key, "it runs on no declared cluster, so KEDA has no admin URL"));
         return None;
     };
+    if let Some(p) = io.inputs.iter().find(|p| p.topic.starts_with("non-persistent://")) {
+        let why = format!("its input `{}` is non-persistent, and a non-persistent topic keeps no backlog", p.topic);
+        ctx.diags.push(no_backlog(span, key, &why));
+        return None;
+    }
     let (admin_url, bearer_token) = match admin_access(&cluster) {
         Ok(access) => access,
         Err(why) => {
@@ -105,6 +110,7 @@ fn backlog(
         max_replicas: a.max_parallelism,
         topics: inputs,
         bearer_token,
+        ca: cluster.tls.as_ref().and_then(|t| t.ca_cert.clone()),
     })
 }
 

@@ -181,6 +181,8 @@ pub struct BacklogTrigger {
     pub topics: Vec<(String, bool)>,
     /// The cluster's token, for a `TriggerAuthentication` (`authModes: bearer`).
     pub bearer_token: Option<dsl::SecretKeyRef>,
+    /// The cluster's CA certificate, for the same (`ca`: KEDA then verifies the admin URL with it).
+    pub ca: Option<dsl::SecretKeyRef>,
 }
 
 /// A component run by fmc's own runner (`runtime: native`) instead of a Pulsar

@@ -10,7 +10,8 @@
 //!   `kubernetes_pod_name` labels those dashboards use for pods;
 //! - a KEDA `ScaledObject` with one Pulsar trigger per input (the
 //!   subscription fmc rendered, the cluster's admin URL) and, for a cluster
-//!   with a token, a `TriggerAuthentication` that names the token's Secret.
+//!   with a token or a CA certificate, a `TriggerAuthentication` that names
+//!   their Secrets.
 //!   KEDA makes the HPA itself; lowering refused a second one (R017).
 
 use super::{Manifest, labels, object_meta, pod};
@@ -44,7 +45,7 @@ pub fn render(comp: &Component, options: &BuildOptions, out: &mut Vec<Manifest>)
         push(comp, options, monitor(comp, options, kind), out);
     }
     if let Some(trigger) = &around.backlog {
-        if trigger.bearer_token.is_some() {
+        if trigger.bearer_token.is_some() || trigger.ca.is_some() {
             push(comp, options, trigger_authentication(comp, options, trigger), out);
         }
         push(comp, options, scaled_object(comp, options, trigger), out);
@@ -100,13 +101,20 @@ fn trigger_authentication_name(comp: &Component) -> String {
     format!("{}-pulsar", comp.workload_name())
 }
 
+/// The token (`bearerToken`) and CA (`ca`) KEDA reaches the admin API with,
+/// as references to the Secrets the mesh's cluster names.
 fn trigger_authentication(comp: &Component, options: &BuildOptions, trigger: &BacklogTrigger) -> Value {
-    let token = trigger.bearer_token.clone().unwrap_or_default();
+    let refs: Vec<Value> = [("bearerToken", &trigger.bearer_token), ("ca", &trigger.ca)]
+        .into_iter()
+        .filter_map(|(parameter, r)| {
+            r.as_ref().map(|r| json!({"parameter": parameter, "name": r.secret, "key": r.key}))
+        })
+        .collect();
     json!({
         "apiVersion": KEDA_API,
         "kind": "TriggerAuthentication",
         "metadata": metadata(comp, options, trigger_authentication_name(comp)),
-        "spec": {"secretTargetRef": [{"parameter": "bearerToken", "name": token.secret, "key": token.key}]},
+        "spec": {"secretTargetRef": refs},
     })
 }
 
@@ -129,6 +137,8 @@ fn scaled_object(comp: &Component, options: &BuildOptions, trigger: &BacklogTrig
             let mut t = json!({"type": "pulsar", "metadata": metadata});
             if trigger.bearer_token.is_some() {
                 t["metadata"]["authModes"] = "bearer".into();
+            }
+            if trigger.bearer_token.is_some() || trigger.ca.is_some() {
                 t["authenticationRef"] = json!({"name": trigger_authentication_name(comp)});
             }
             t

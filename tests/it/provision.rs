@@ -621,3 +621,26 @@ fn protobuf_native_topics_hold_the_descriptor_set_pulsar_stores() {
     let out = build_file(&dir.path().join("mesh.yaml"), &options);
     assert!(out.diagnostics.iter().any(|d| d.code == "C028" && d.message.contains("`Pb`")), "{:#?}", out.diagnostics);
 }
+
+#[test]
+fn backlog_autoscaling_takes_the_clusters_ca_and_refuses_non_persistent_inputs() {
+    let text = MESH.replace(
+        "      clusterName: east\n      auth: {token: {secret: east-token, key: token}}",
+        "      clusterName: east\n      tls: {caCert: {secret: east-ca, key: ca.crt}}\n      auth: {token: {secret: east-token, key: token}}",
+    );
+    let out = provisioned(&text);
+    assert!(!out.has_errors(), "{:#?}", out.diagnostics);
+    let auth = object(&out, "TriggerAuthentication", "check-function-pulsar");
+    let refs = json!([
+        {"parameter": "bearerToken", "name": "east-token", "key": "token"},
+        {"parameter": "ca", "name": "east-ca", "key": "ca.crt"},
+    ]);
+    assert_eq!(auth["spec"]["secretTargetRef"], refs);
+    let text = MESH.replace(
+        "    orders: {schema: Order, external: true}",
+        "    orders: {schema: Order, external: true, persistent: false}",
+    );
+    let out = provisioned(&text);
+    let d = out.diagnostics.iter().find(|d| d.code == "R018").expect("R018");
+    assert!(d.message.contains("non-persistent"), "{}", d.message);
+}
