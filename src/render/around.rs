@@ -14,7 +14,7 @@
 //!   their Secrets.
 //!   KEDA makes the HPA itself; lowering refused a second one (R017).
 
-use super::{Manifest, labels, object_meta, pod};
+use super::{Manifest, labels, object_meta};
 use crate::model::{BacklogTrigger, Provenance};
 use crate::options::{BuildOptions, MonitorKind};
 use crate::resolve::Component;
@@ -77,6 +77,7 @@ fn monitor(comp: &Component, options: &BuildOptions, kind: MonitorKind) -> Value
         {"sourceLabels": ["__meta_kubernetes_namespace"], "targetLabel": "kubernetes_namespace", "action": "replace"},
         {"sourceLabels": ["__meta_kubernetes_pod_name"], "targetLabel": "kubernetes_pod_name", "action": "replace"},
     ]);
+    // The port `render/pod.rs` names `http-metrics` (9094) on every main container.
     let endpoint = json!({
         "port": "http-metrics",
         "path": "/metrics",
@@ -88,7 +89,6 @@ fn monitor(comp: &Component, options: &BuildOptions, kind: MonitorKind) -> Value
         MonitorKind::Service => ("ServiceMonitor", json!({"selector": selector, "endpoints": [endpoint]})),
         _ => ("PodMonitor", json!({"selector": selector, "podMetricsEndpoints": [endpoint]})),
     };
-    debug_assert_eq!(pod::METRICS_PORT, 9094, "the port named http-metrics");
     json!({
         "apiVersion": MONITORING_API,
         "kind": kind,
