@@ -63,6 +63,30 @@ impl SourceFile {
         SourceFile { name: name.into(), text, root: None, invalid_utf8_at: None, line_starts }
     }
 
+    /// The byte range of whole lines around `[start, end)`: from `before` lines
+    /// above the line of `start` to `after` lines below the line of `end`
+    /// (newline included), and the 0-based number of its first line.
+    pub fn lines_around(
+        &self,
+        start: usize,
+        end: usize,
+        before: usize,
+        after: usize,
+    ) -> (std::ops::Range<usize>, usize) {
+        let line_of = |offset: usize| {
+            let offset = offset.min(self.text.len()) as u32;
+            match self.line_starts.binary_search(&offset) {
+                Ok(i) => i,
+                Err(i) => i - 1,
+            }
+        };
+        let first = line_of(start).saturating_sub(before);
+        let last = line_of(end.max(start)) + after;
+        let from = self.line_starts[first] as usize;
+        let to = self.line_starts.get(last + 1).map_or(self.text.len(), |s| *s as usize);
+        (from..to, first)
+    }
+
     /// 1-based line and column (column counted in characters) of a byte offset.
     pub fn line_col(&self, offset: u32) -> (usize, usize) {
         let offset = offset.min(self.text.len() as u32);

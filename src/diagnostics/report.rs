@@ -3,8 +3,9 @@
 
 use super::{Diagnostic, Label};
 use crate::source::{SourceFile, SourceMap};
-use miette::{GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource, SourceSpan};
+use miette::{GraphicalReportHandler, GraphicalTheme, LabeledSpan, SourceSpan};
 use std::fmt;
+use std::sync::Arc;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ErrorFormat {
@@ -88,17 +89,97 @@ struct MietteView {
     code: String,
     severity: miette::Severity,
     message: String,
-    source: NamedSource<String>,
+    source: Excerpts,
     labels: Vec<LabeledSpan>,
     help: Option<String>,
+}
+
+/// The source miette shows, as masked excerpts around the labels only.
+///
+/// miette finds lines by scanning its source from the start, and masking
+/// credentials reads a whole file: done per diagnostic over a whole file, a
+/// large input with thousands of warnings took minutes to report. Each excerpt
+/// is whole lines (masking is per line, so an excerpt masks exactly as the
+/// whole file would), wide enough for miette's context lines; labels a few
+/// lines apart share one. A span no excerpt holds (never expected) falls back
+/// to the whole file, masked once.
+#[derive(Debug)]
+struct Excerpts {
+    name: String,
+    /// (byte offset of the excerpt in the file, its first line, masked text).
+    parts: Vec<(usize, usize, String)>,
+    file: Arc<str>,
+    whole: std::sync::OnceLock<String>,
+}
+
+/// Lines kept around each label: miette shows one line of context (its
+/// default); the margin lets nearby labels' contexts merge inside one excerpt.
+const EXCERPT_LINES: usize = 4;
+
+impl Excerpts {
+    fn new(file: &SourceFile, spans: &[(usize, usize)]) -> Self {
+        let mut ranges: Vec<(std::ops::Range<usize>, usize)> =
+            spans.iter().map(|(start, end)| file.lines_around(*start, *end, EXCERPT_LINES, EXCERPT_LINES)).collect();
+        ranges.sort_by_key(|(r, _)| r.start);
+        let mut merged: Vec<(std::ops::Range<usize>, usize)> = Vec::new();
+        for (range, line) in ranges {
+            match merged.last_mut() {
+                Some((last, _)) if range.start <= last.end => last.end = last.end.max(range.end),
+                _ => merged.push((range, line)),
+            }
+        }
+        let parts = merged
+            .into_iter()
+            .map(|(range, line)| (range.start, line, super::redact::mask(&file.text[range])))
+            .collect();
+        Excerpts { name: file.name.clone(), parts, file: file.text.clone(), whole: std::sync::OnceLock::new() }
+    }
+}
+
+impl miette::SourceCode for Excerpts {
+    fn read_span<'a>(
+        &'a self,
+        span: &SourceSpan,
+        before: usize,
+        after: usize,
+    ) -> Result<Box<dyn miette::SpanContents<'a> + 'a>, miette::MietteError> {
+        let (start, end) = (span.offset(), span.offset() + span.len());
+        let part = self.parts.iter().find(|(offset, _, text)| *offset <= start && end <= offset + text.len());
+        let Some((offset, line, text)) = part else {
+            let whole = self.whole.get_or_init(|| super::redact::mask(&self.file));
+            let inner = whole.as_str().read_span(span, before, after)?;
+            let named = miette::MietteSpanContents::new_named(
+                self.name.clone(),
+                inner.data(),
+                *inner.span(),
+                inner.line(),
+                inner.column(),
+                inner.line_count(),
+            );
+            return Ok(Box::new(named));
+        };
+        let local = SourceSpan::new((start - offset).into(), span.len());
+        let inner = text.as_str().read_span(&local, before, after)?;
+        let named = miette::MietteSpanContents::new_named(
+            self.name.clone(),
+            inner.data(),
+            SourceSpan::new((inner.span().offset() + offset).into(), inner.span().len()),
+            inner.line() + line,
+            inner.column(),
+            inner.line_count() + line,
+        );
+        Ok(Box::new(named))
+    }
 }
 
 impl MietteView {
     fn new(d: &Diagnostic, file: &SourceFile, sources: &SourceMap) -> Self {
         let mut labels = Vec::new();
+        let mut spans = Vec::new();
         let mut help = d.help.clone();
         for (i, l) in std::iter::once(&d.primary).chain(&d.secondary).enumerate() {
             if l.span.file == d.primary.span.file {
+                spans.push((l.span.start as usize, l.span.start as usize + l.span.len()));
                 let span = SourceSpan::new((l.span.start as usize).into(), l.span.len());
                 let text = (!l.message.is_empty()).then(|| l.message.clone());
                 labels.push(if i == 0 {
@@ -123,7 +204,7 @@ impl MietteView {
                 super::Severity::Warning => miette::Severity::Warning,
             },
             message: d.message.clone(),
-            source: NamedSource::new(file.name.clone(), super::redact::mask(&file.text)),
+            source: Excerpts::new(file, &spans),
             labels,
             help,
         }

@@ -82,6 +82,9 @@ struct Plan {
     namespaces: BTreeSet<(String, String)>,
     /// (source, destination) cluster pairs with a `PulsarGeoReplication`.
     replications: BTreeSet<(String, String)>,
+    /// `schemaInfo` by schema name, made once however many topics hold it
+    /// (`Err`: left out, with why).
+    schema_infos: BTreeMap<String, Result<Option<Value>, String>>,
     objects: Vec<PassthroughDoc>,
 }
 
@@ -241,7 +244,7 @@ fn topic(ctx: &mut MeshCtx, facts: &TopicFacts, cluster: &str, conn: &str, plan:
     spec.insert("persistent".into(), persistent.into());
     spec.insert("partitions".into(), facts.partitions.unwrap_or(0).into());
     if let Some((name, schema)) = &facts.schema
-        && let Some(info) = schema_info(ctx, logical, name, schema)
+        && let Some(info) = schema_info(ctx, logical, name, schema, plan)
     {
         spec.insert("schemaInfo".into(), info);
     }
@@ -478,8 +481,9 @@ fn split_address(address: &str) -> Option<(bool, &str, &str, &str)> {
 
 /// A topic's `schemaInfo`: the schema fmc checked, in the form Pulsar stores
 /// it (docs/provisioning.md). `None` (with C028) for what cannot be.
-fn schema_info(ctx: &mut MeshCtx, logical: &str, name: &str, schema: &Schema) -> Option<Value> {
-    match pulsar_schema(ctx, name, schema) {
+fn schema_info(ctx: &mut MeshCtx, logical: &str, name: &str, schema: &Schema, plan: &mut Plan) -> Option<Value> {
+    let made = plan.schema_infos.entry(name.to_string()).or_insert_with(|| pulsar_schema(ctx, name, schema)).clone();
+    match made {
         Ok(info) => info,
         Err(why) => {
             let span = ctx.span(&["topics", logical, "schema"]);

@@ -121,7 +121,11 @@ pub fn render(resolved: &Resolved, options: &BuildOptions) -> Vec<Manifest> {
         out
     });
     let mut out: Vec<Manifest> = parts.into_iter().flatten().collect();
-    out.extend(resolved.passthrough.iter().map(|p| passthrough_manifest(p, options)));
+    // Pass-through and generated documents (a provisioned mesh has one per topic) in parallel too.
+    let documents = crate::parallel::map_chunks(&resolved.passthrough, 256, |_, part| {
+        part.iter().map(|p| passthrough_manifest(p, options)).collect::<Vec<_>>()
+    });
+    out.extend(documents.into_iter().flatten());
     out
 }
 
