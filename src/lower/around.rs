@@ -44,7 +44,7 @@ pub fn around(
 }
 
 /// Whether the component also asks for an HPA (R017 when it asks for KEDA too).
-pub fn hpa_field(decl: &ComponentDecl, spec: &ComponentSpec) -> Option<&'static str> {
+fn hpa_field(decl: &ComponentDecl, spec: &ComponentSpec) -> Option<&'static str> {
     let a = decl.autoscaling.as_ref();
     let pod = spec.pod.as_ref();
     if a.is_some_and(|a| a.cpu_percent.is_some()) {

@@ -30,10 +30,12 @@ pub fn of_operator_resource(meta: &Meta, options: &BuildOptions) -> Around {
 
 /// `Ok(None)`: no budget; `Err`: not a value the annotation takes.
 fn budget(text: &str) -> Result<Option<IntOrString>, ()> {
+    if let Ok(n) = text.parse::<i32>() {
+        return if n >= 0 { Ok(Some(IntOrString::Int(n))) } else { Err(()) };
+    }
     match text {
         "true" => Ok(Some(IntOrString::Int(1))),
         "false" => Ok(None),
-        n if n.parse::<i32>().is_ok_and(|n| n >= 0) => Ok(Some(IntOrString::Int(n.parse().unwrap_or(1)))),
         p if p.strip_suffix('%').is_some_and(|n| n.parse::<u8>().is_ok_and(|n| n <= 100)) => {
             Ok(Some(IntOrString::String(p.to_string())))
         }
