@@ -10,6 +10,11 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 const MI_OPTION_PURGE_DELAY: libmimalloc_sys::mi_option_t = 15;
 
 fn main() -> std::process::ExitCode {
+    // `fmc test` evaluates jq programs in bounded children of this binary
+    // (meshtest::bounded), as the runner does with its own.
+    if std::env::args_os().nth(1).is_some_and(|a| a == fmc_runner::function::isolated::EVALUATE_ARG) {
+        return fmc_runner::function::isolated::serve();
+    }
     // Give freed memory back after 10 ms instead of mimalloc's default: the
     // syntax tree is freed before rendering, and reusing its pages for the
     // output keeps a 10,000-function build's peak 50 MB lower at no cost in time

@@ -93,6 +93,35 @@ impl Default for BuildOptions {
     }
 }
 
+impl BuildOptions {
+    /// Refuses option values that would become a namespace, an object name or
+    /// a folder of the output tree and cannot be one, whatever set them (flag,
+    /// environment variable, function config, Argo CD's application
+    /// namespace): they pass the same checks as the same values in documents.
+    pub fn validate(&self) -> Result<(), String> {
+        let namespaces = [
+            ("namespace", &self.default_namespace),
+            ("globalBackendConfigNamespace", &self.global_backend_config_namespace),
+        ];
+        for (option, value) in namespaces {
+            if let Some(problem) = crate::names::namespace_problem(value) {
+                return Err(format!("`{option}` `{}` is not a namespace: {problem}", value.escape_debug()));
+            }
+        }
+        let names = [
+            ("globalBackendConfig", self.global_backend_config.as_ref()),
+            ("namespacedBackendConfig", Some(&self.namespaced_backend_config)),
+        ];
+        for (option, value) in names {
+            if let Some(problem) = value.and_then(|v| crate::names::object_name_problem(v)) {
+                let value = value.map(|v| v.escape_debug().to_string()).unwrap_or_default();
+                return Err(format!("`{option}` `{value}` cannot name an object: {problem}"));
+            }
+        }
+        Ok(())
+    }
+}
+
 /// Who provisions the Pulsar resources a mesh declares.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Provisioner {

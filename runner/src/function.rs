@@ -49,12 +49,91 @@ pub trait UserFunction: Send {
     fn bounds_each_message(&self) -> bool {
         false
     }
+
+    /// [`UserFunction::process_batch`], where a function that can set a slow
+    /// message aside (jq in an evaluator child) answers [`Outcome::Later`]
+    /// for it, so the messages after it are not held up.
+    fn process_batch_setting_aside(&mut self, inputs: &[Record]) -> Vec<Outcome> {
+        self.process_batch(inputs).into_iter().map(Outcome::Now).collect()
+    }
+
+    /// The outcomes of messages set aside earlier that are known now.
+    fn finished(&mut self) -> Vec<(u64, Result<Vec<Record>, String>)> {
+        Vec::new()
+    }
+
+    /// How many messages are set aside and not finished.
+    fn set_aside(&self) -> usize {
+        0
+    }
+}
+
+/// One input's outcome: now, or later under a ticket ([`UserFunction::finished`]).
+#[derive(Debug, PartialEq)]
+pub enum Outcome {
+    Now(Result<Vec<Record>, String>),
+    Later(u64),
 }
 
 /// Builds the function the configuration names, with its config and
 /// secrets; a WebAssembly function needs its module's bytes
 /// (`package::module_bytes`).
 pub fn load(config: &Config, module: Option<&[u8]>, context: &Context) -> Result<Box<dyn UserFunction>, String> {
+    let redactor = context.redactor();
+    let function = load_unredacted(config, module, context).map_err(|e| redactor.redact(&e))?;
+    if redactor.is_empty() {
+        return Ok(function);
+    }
+    Ok(Box::new(Redacted { function, redactor }))
+}
+
+/// A function whose errors pass through the [`context::Redactor`] of its
+/// secrets before the runner (or `fmc test`) sees them.
+struct Redacted {
+    function: Box<dyn UserFunction>,
+    redactor: context::Redactor,
+}
+
+impl UserFunction for Redacted {
+    fn process(&mut self, input: &Record) -> Result<Vec<Record>, String> {
+        self.function.process(input).map_err(|e| self.redactor.redact(&e))
+    }
+
+    fn process_batch(&mut self, inputs: &[Record]) -> Vec<Result<Vec<Record>, String>> {
+        let results = self.function.process_batch(inputs);
+        results.into_iter().map(|r| r.map_err(|e| self.redactor.redact(&e))).collect()
+    }
+
+    fn acknowledged(&self) -> Option<&[bool]> {
+        self.function.acknowledged()
+    }
+
+    fn bounds_each_message(&self) -> bool {
+        self.function.bounds_each_message()
+    }
+
+    fn process_batch_setting_aside(&mut self, inputs: &[Record]) -> Vec<Outcome> {
+        let outcomes = self.function.process_batch_setting_aside(inputs);
+        outcomes
+            .into_iter()
+            .map(|o| match o {
+                Outcome::Now(r) => Outcome::Now(r.map_err(|e| self.redactor.redact(&e))),
+                later => later,
+            })
+            .collect()
+    }
+
+    fn finished(&mut self) -> Vec<(u64, Result<Vec<Record>, String>)> {
+        let finished = self.function.finished();
+        finished.into_iter().map(|(t, r)| (t, r.map_err(|e| self.redactor.redact(&e)))).collect()
+    }
+
+    fn set_aside(&self) -> usize {
+        self.function.set_aside()
+    }
+}
+
+fn load_unredacted(config: &Config, module: Option<&[u8]>, context: &Context) -> Result<Box<dyn UserFunction>, String> {
     match &config.function {
         FunctionConfig::Identity {} => Ok(Box::new(Identity)),
         FunctionConfig::Jq { program, max_memory, isolation } => {
@@ -97,15 +176,68 @@ fn evaluation(
             let max_memory = max_memory.unwrap_or_else(isolated::default_max_memory);
             let bounds = isolated::Bounds { max_memory, per_message };
             let executable = isolated::own_executable()?;
-            Ok(Evaluation::Isolated(Evaluator::start(executable, program, context, bounds)?))
+            Ok(Evaluation::isolated(Evaluator::start(executable, program, context, bounds)?))
         }
     }
 }
 
-/// Where a jq program is evaluated: in this process, or in a bounded child.
+/// Where a jq program is evaluated: in this process, or in a bounded child
+/// (with the inputs of the messages set aside there, by ticket).
 pub enum Evaluation {
     Inline(Jq),
-    Isolated(Evaluator),
+    Isolated(Evaluator, std::collections::BTreeMap<u64, Record>),
+}
+
+impl Evaluation {
+    pub fn isolated(evaluator: Evaluator) -> Evaluation {
+        Evaluation::Isolated(evaluator, Default::default())
+    }
+
+    /// The program's results on each payload, in order, a slow one set aside.
+    fn results_setting_aside(&mut self, inputs: &[Record]) -> Vec<isolated::Evaluated> {
+        match self {
+            Evaluation::Inline(jq) => jq.batch_results(inputs).into_iter().map(isolated::Evaluated::Now).collect(),
+            Evaluation::Isolated(evaluator, waiting) => {
+                let payloads: Vec<&[u8]> = inputs.iter().map(|i| i.payload.as_slice()).collect();
+                let evaluated = evaluator.evaluate_setting_aside(&payloads);
+                for (input, e) in inputs.iter().zip(&evaluated) {
+                    if let isolated::Evaluated::Later(ticket) = e {
+                        waiting.insert(*ticket, input.clone());
+                    }
+                }
+                evaluated
+            }
+        }
+    }
+
+    /// The set-aside messages that finished: ticket, input and results.
+    fn finished_results(&mut self) -> Vec<(u64, Record, isolated::Results)> {
+        let Evaluation::Isolated(evaluator, waiting) = self else { return Vec::new() };
+        let finished = evaluator.finished();
+        finished.into_iter().filter_map(|(ticket, results)| Some((ticket, waiting.remove(&ticket)?, results))).collect()
+    }
+
+    fn waiting(&self) -> usize {
+        match self {
+            Evaluation::Inline(_) => 0,
+            Evaluation::Isolated(_, waiting) => waiting.len(),
+        }
+    }
+}
+
+/// Results or tickets into outcomes, each result made records by `make`.
+fn outcomes(
+    inputs: &[Record],
+    evaluated: Vec<isolated::Evaluated>,
+    make: impl Fn(&Record, isolated::Results) -> Result<Vec<Record>, String>,
+) -> Vec<Outcome> {
+    let pairs = inputs.iter().zip(evaluated);
+    pairs
+        .map(|(input, e)| match e {
+            isolated::Evaluated::Now(results) => Outcome::Now(make(input, results)),
+            isolated::Evaluated::Later(ticket) => Outcome::Later(ticket),
+        })
+        .collect()
 }
 
 impl From<Jq> for Evaluation {
@@ -119,7 +251,7 @@ impl Evaluation {
     fn results(&mut self, inputs: &[Record]) -> Vec<isolated::Results> {
         match self {
             Evaluation::Inline(jq) => jq.batch_results(inputs),
-            Evaluation::Isolated(evaluator) => {
+            Evaluation::Isolated(evaluator, _) => {
                 let payloads: Vec<&[u8]> = inputs.iter().map(|i| i.payload.as_slice()).collect();
                 evaluator.evaluate(&payloads)
             }
@@ -129,7 +261,7 @@ impl Evaluation {
     /// Whether each message's evaluation is bounded in time (then the
     /// runner's watchdog stays off).
     fn bounds_each_message(&self) -> bool {
-        matches!(self, Evaluation::Isolated(e) if e.bounded_in_time())
+        matches!(self, Evaluation::Isolated(e, _) if e.bounded_in_time())
     }
 }
 
@@ -283,6 +415,19 @@ impl UserFunction for Evaluation {
     fn bounds_each_message(&self) -> bool {
         Evaluation::bounds_each_message(self)
     }
+
+    fn process_batch_setting_aside(&mut self, inputs: &[Record]) -> Vec<Outcome> {
+        let evaluated = self.results_setting_aside(inputs);
+        outcomes(inputs, evaluated, outputs)
+    }
+
+    fn finished(&mut self) -> Vec<(u64, Result<Vec<Record>, String>)> {
+        self.finished_results().into_iter().map(|(t, input, results)| (t, outputs(&input, results))).collect()
+    }
+
+    fn set_aside(&self) -> usize {
+        self.waiting()
+    }
 }
 
 /// A jq function's outputs: one record per result, with the input's key,
@@ -334,6 +479,20 @@ impl UserFunction for Route {
 
     fn bounds_each_message(&self) -> bool {
         self.jq.bounds_each_message()
+    }
+
+    fn process_batch_setting_aside(&mut self, inputs: &[Record]) -> Vec<Outcome> {
+        let evaluated = self.jq.results_setting_aside(inputs);
+        outcomes(inputs, evaluated, |input, results| self.routed(input, results))
+    }
+
+    fn finished(&mut self) -> Vec<(u64, Result<Vec<Record>, String>)> {
+        let finished = self.jq.finished_results();
+        finished.into_iter().map(|(t, input, results)| (t, self.routed(&input, results))).collect()
+    }
+
+    fn set_aside(&self) -> usize {
+        self.jq.waiting()
     }
 }
 
@@ -426,6 +585,23 @@ mod tests {
 
     fn context() -> Context {
         Context::new(serde_json::json!({"min": 2, "label": "big"}), [("API_KEY".into(), "k-123".into())].into())
+    }
+
+    /// N10, in process (`isolation: none`): errors of a loaded function come
+    /// back with secret values redacted.
+    #[test]
+    fn a_loaded_function_redacts_secrets_from_its_errors() {
+        let config: Config = serde_json::from_value(serde_json::json!({
+            "tenant": "t", "namespace": "n", "name": "f", "serviceUrl": "pulsar://b:6650", "inputs": ["in"],
+            "secrets": ["API_KEY"],
+            "function": {"jq": {"program": "error(\"bad key \\($secrets.API_KEY)\") ", "isolation": "none"}},
+        }))
+        .unwrap();
+        let mut f = load(&config, None, &context()).unwrap();
+        let why = f.process(&rec("{}")).unwrap_err();
+        assert!(!why.contains("k-123") && why.contains("<redacted:API_KEY>"), "{why}");
+        let why = f.process_batch(&[rec("{}")]).pop().unwrap().unwrap_err();
+        assert!(!why.contains("k-123"), "{why}");
     }
 
     #[test]

@@ -16,7 +16,7 @@
 //! consumer so the broker redelivers at once, and returns.
 
 use crate::config::{Config, Guarantee, Position, SubscriptionType};
-use crate::function::{Record, UserFunction};
+use crate::function::{Outcome, Record, UserFunction};
 use crate::journal::Treatment;
 use crate::ops::{Stats, epoch_ms, log};
 use crate::settle::{Attempts, BatchLedger, Verdict};
@@ -184,6 +184,8 @@ struct Worker<'a> {
     generation: u64,
     journal: crate::journal::Journal,
     watchdog: Option<Arc<std::sync::atomic::AtomicU64>>,
+    /// Messages the function set aside, by ticket, with their consumer's generation.
+    set_aside: std::collections::BTreeMap<u64, (String, MessageIdData, Record, u64)>,
 }
 
 /// Runs until `stop` resolves (then drains) or the input ends.
@@ -219,6 +221,7 @@ pub async fn run(
         generation: 0,
         journal: crate::journal::Journal::open(config.journal_dir.as_deref().map(std::path::Path::new))?,
         watchdog: None,
+        set_aside: Default::default(),
     };
     // A function that bounds each message itself fails that message in place.
     if !worker.function.bounds_each_message() {
@@ -228,6 +231,10 @@ pub async fn run(
     let mut in_flight = 0usize;
     let mut consumer_dead = false;
     let mut stopping: Option<Instant> = None;
+    // One interval for the whole loop (a sleep made anew each turn would
+    // never end while messages keep coming).
+    let mut poll = tokio::time::interval(SET_ASIDE_POLL);
+    poll.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     tokio::pin!(stop);
     loop {
         if consumer_dead && stopping.is_none() {
@@ -271,6 +278,9 @@ pub async fn run(
                 if in_flight == 0 {
                     break;
                 }
+            }
+            _ = poll.tick(), if !worker.set_aside.is_empty() => {
+                worker.collect_set_aside().await;
             }
             () = sleep_until(drain_deadline), if drain_deadline.is_some() => {
                 log("warn", "drain timeout: unacknowledged messages will be redelivered", &[("in_flight", in_flight.to_string())]);
@@ -323,6 +333,9 @@ pub async fn run(
     log("info", "stopped", &[("acked", stats.acked.load(Ordering::Relaxed).to_string())]);
     Ok(())
 }
+
+/// How often the outcomes of set-aside messages are looked for.
+const SET_ASIDE_POLL: Duration = Duration::from_millis(10);
 
 async fn sleep_until(deadline: Option<Instant>) {
     match deadline {
@@ -465,7 +478,7 @@ impl Worker<'_> {
         if let Some(w) = &self.watchdog {
             w.store(monotonic_ms() + self.config.max_processing_ms, Ordering::Relaxed);
         }
-        let results = self.function.process_batch(&inputs);
+        let outcomes = self.function.process_batch_setting_aside(&inputs);
         if let Some(w) = &self.watchdog {
             w.store(0, Ordering::Relaxed);
         }
@@ -478,9 +491,27 @@ impl Worker<'_> {
             Some(acks) if manual => acks.to_vec(),
             _ => vec![true; inputs.len()],
         };
-        for ((((topic, id), input), result), acknowledged) in origins.into_iter().zip(inputs).zip(results).zip(acks) {
+        for ((((topic, id), input), outcome), acknowledged) in origins.into_iter().zip(inputs).zip(outcomes).zip(acks) {
             self.stats.record_latency(per_message);
-            self.finish(topic, id, input, result, acknowledged).await;
+            match outcome {
+                Outcome::Now(result) => self.finish(topic, id, input, result, acknowledged).await,
+                // Set aside (slow): finished later by `collect_set_aside`, still in flight.
+                Outcome::Later(ticket) => {
+                    self.set_aside.insert(ticket, (topic, id, input, self.generation));
+                }
+            }
+        }
+    }
+
+    /// Finishes the set-aside messages whose outcome is known now (see
+    /// `function::isolated`: a slow message never holds the ones behind it).
+    async fn collect_set_aside(&mut self) {
+        for (ticket, result) in self.function.finished() {
+            let Some((topic, id, input, generation)) = self.set_aside.remove(&ticket) else { continue };
+            // A message of a consumer since replaced comes back from the broker anyway.
+            if generation == self.generation {
+                self.finish(topic, id, input, result, true).await;
+            }
         }
     }
 

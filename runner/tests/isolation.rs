@@ -102,3 +102,66 @@ fn a_child_killed_between_batches_is_not_blamed_on_the_next_message() {
     assert_eq!(e.evaluate(&[br#"{"id":2}"#]), vec![ok(&["2"])]);
     assert_ne!(e.child_pid(), Some(pid), "a new child");
 }
+
+/// N11: a message that spins is set aside after the soft deadline in its own
+/// child; the messages after it are evaluated at once by a fresh child, and
+/// the slow one's outcome comes later, at its own bound.
+#[test]
+fn a_slow_message_is_set_aside_and_the_rest_of_its_batch_goes_on() {
+    use fmc_runner::function::isolated::{Evaluated, MOST_SET_ASIDE};
+    let mut e = evaluator("if .spin then last(range(1e12)) else .id end", 64 << 20, 1500);
+    let mut payloads: Vec<Vec<u8>> = (0..20).map(|i| format!(r#"{{"id":{i}}}"#).into_bytes()).collect();
+    payloads[3] = br#"{"spin":true}"#.to_vec();
+    let refs: Vec<&[u8]> = payloads.iter().map(Vec::as_slice).collect();
+    let evaluated = e.evaluate_setting_aside(&refs);
+    assert_eq!(evaluated.len(), 20);
+    for (i, got) in evaluated.iter().enumerate() {
+        if i == 3 {
+            assert_eq!(got, &Evaluated::Later(0), "the spinning message is set aside");
+        } else {
+            assert_eq!(got, &Evaluated::Now(ok(&[&i.to_string()])), "good message {i}");
+        }
+    }
+    assert_eq!(e.set_aside_count(), 1);
+    // Its outcome: the hard bound, reported once, and its child ended.
+    let mut finished = Vec::new();
+    let until = Instant::now() + Duration::from_secs(20);
+    while finished.is_empty() && Instant::now() < until {
+        finished = e.finished();
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert_eq!(finished.len(), 1);
+    assert_eq!(finished[0].0, 0);
+    assert!(finished[0].1.as_ref().unwrap_err().contains("ran past maxProcessingMs (1500 ms)"), "{finished:?}");
+    assert_eq!(e.set_aside_count(), 0);
+    // At most MOST_SET_ASIDE at once: past that, a slow message holds its
+    // batch and fails in place at its bound (processes stay bounded).
+    let spin: &[u8] = br#"{"spin":true}"#;
+    let many = vec![spin; MOST_SET_ASIDE + 1];
+    let evaluated = e.evaluate_setting_aside(&many);
+    let later = evaluated.iter().filter(|r| matches!(r, Evaluated::Later(_))).count();
+    assert_eq!(later, MOST_SET_ASIDE);
+    assert!(matches!(&evaluated[MOST_SET_ASIDE], Evaluated::Now(Err(why)) if why.contains("ran past")));
+}
+
+/// N10: an error the program makes of a secret leaves the child redacted,
+/// whatever the program did with it.
+#[test]
+fn errors_leave_the_evaluator_with_secrets_redacted() {
+    let secrets = [("SIGNING_KEY".to_string(), "k3y-\"v@lue\\x".to_string())].into();
+    let context = fmc_runner::function::Context::new(serde_json::Value::Null, secrets);
+    let program = r#"if .k == "error" then error($secrets.SIGNING_KEY)
+        elif .k == "arith" then $secrets.SIGNING_KEY + .n
+        elif .k == "interp" then error("key \($secrets.SIGNING_KEY) refused")
+        elif .k == "object" then ({held: $secrets.SIGNING_KEY} | tostring | error)
+        else {held: $secrets.SIGNING_KEY} | error end"#;
+    let bounds = Bounds { max_memory: 64 << 20, per_message: Some(Duration::from_secs(5)) };
+    let mut e = Evaluator::start(runner(), program, &context, bounds).expect("starts");
+    let payloads: [&[u8]; 5] =
+        [br#"{"k":"error"}"#, br#"{"k":"arith","n":1}"#, br#"{"k":"interp"}"#, br#"{"k":"object"}"#, br#"{"k":"raw"}"#];
+    for (payload, result) in payloads.iter().zip(e.evaluate(&payloads)) {
+        let why = result.expect_err("every case fails");
+        assert!(!why.contains("k3y") && !why.contains("v@lue"), "{}: {why}", String::from_utf8_lossy(payload));
+        assert!(why.contains("<redacted:SIGNING_KEY>"), "{}: {why}", String::from_utf8_lossy(payload));
+    }
+}

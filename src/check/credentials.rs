@@ -67,6 +67,29 @@ pub fn check(ctx: &Ctx) -> Vec<Diagnostic> {
     out
 }
 
+/// Package URLs are copied into the pod's command line or download step: a
+/// password inside one is C015 (refused, so no rendered object carries it).
+pub fn package_credentials(ctx: &Ctx) -> Vec<Diagnostic> {
+    let s = &ctx.comp.spec;
+    let mut urls: Vec<([&str; 2], &str)> = Vec::new();
+    if let Some(j) = &s.java {
+        urls.push((["java", "jar"], &j.jar));
+        urls.extend(j.jar_location.as_deref().map(|l| (["java", "jarLocation"], l)));
+    }
+    if let Some(p) = &s.python {
+        urls.push((["python", "py"], &p.py));
+        urls.extend(p.py_location.as_deref().map(|l| (["python", "pyLocation"], l)));
+    }
+    if let Some(g) = &s.golang {
+        urls.push((["golang", "go"], &g.go));
+        urls.extend(g.go_location.as_deref().map(|l| (["golang", "goLocation"], l)));
+    }
+    urls.into_iter()
+        .filter(|(_, url)| holds_credential(url))
+        .map(|(at, _)| crate::diagnostics::redact::url_credentials(ctx.span(&at), &at.join(".")))
+        .collect()
+}
+
 /// Connector and function configs end up in `--function_details` on the command
 /// line too. A literal password there is not refused (connectors have no other
 /// way to take some settings), but it is reported so it can move to `secretsMap`.
@@ -83,6 +106,12 @@ pub fn config_credentials(ctx: &Ctx) -> Vec<Diagnostic> {
                 let mut at: Vec<&str> = vec![field];
                 at.extend(path.iter().map(String::as_str));
                 let shown = path.join(".");
+                // A password inside a URL is refused: nothing needs one there.
+                if url_at(value, &path[1..]).is_some_and(holds_credential) {
+                    let name = if ctx.comp.io.is_some() { "config" } else { field };
+                    out.push(crate::diagnostics::redact::url_credentials(ctx.span(&at), &format!("{name}.{shown}")));
+                    continue;
+                }
                 // A native mesh says `config` and `secrets`, not the operator's words.
                 let (field, help) = match ctx.comp.io {
                     Some(_) => (
@@ -103,6 +132,19 @@ pub fn config_credentials(ctx: &Ctx) -> Vec<Diagnostic> {
         }
     }
     out
+}
+
+/// The string at `path` below `value`, if there is one.
+fn url_at<'v>(value: &'v serde_json::Value, path: &[String]) -> Option<&'v str> {
+    let mut at = value;
+    for step in path {
+        at = match at {
+            serde_json::Value::Object(map) => map.get(step)?,
+            serde_json::Value::Array(items) => items.get(step.parse::<usize>().ok()?)?,
+            _ => return None,
+        };
+    }
+    at.as_str()
 }
 
 /// Paths (below the config) of literal credentials in `value`, at any depth.

@@ -59,6 +59,7 @@ const RULES: &[Rule] = &[
     window::check,
     credentials::check,
     credentials::config_credentials,
+    credentials::package_credentials,
     secret_keys::check,
     ignored::check,
     ignored::filebeat_auth,

@@ -91,20 +91,34 @@ fn all_environments(
         let _ = writeln!(stderr, "fmc: environment `{bad}` cannot name a folder: use a DNS-1123 label");
         return EXIT_USAGE;
     }
-    let mut worst = EXIT_OK;
+    // Every environment compiles before anything is written: a build of
+    // several environments is all-or-nothing, like a build of one.
+    let mut built = Vec::new();
+    let mut failed = false;
     for name in names {
         let options = BuildOptions { environment: Some(name.clone()), ..options.clone() };
         let out = compile(sources, &options);
         let _ = writeln!(stderr, "fmc: environment `{name}`");
         print_diagnostics(&out, sources, &args.report, stderr);
-        let code = match &args.out_dir {
-            _ if out.has_errors() => EXIT_DIAGNOSTICS,
-            Some(dir) => write_tree(&dir.join(&name), &out, args.check, stdout, stderr),
-            None => EXIT_OK,
-        };
-        worst = worst.max(code);
+        failed |= out.has_errors();
+        built.push((name, out));
     }
-    worst
+    if failed {
+        return EXIT_DIAGNOSTICS;
+    }
+    let Some(dir) = &args.out_dir else { return EXIT_OK };
+    let planned = built
+        .iter()
+        .map(|(name, out)| Ok((name.clone(), crate::gitops::tree::plan(&out.manifests)?)))
+        .collect::<Result<Vec<_>, String>>()
+        .and_then(crate::gitops::tree::nest);
+    match planned {
+        Ok(tree) => write_planned(dir, &tree, args.check, stdout, stderr),
+        Err(e) => {
+            let _ = writeln!(stderr, "fmc: {e}");
+            EXIT_USAGE
+        }
+    }
 }
 
 /// The environments the input's native meshes declare, sorted, once each.
@@ -122,15 +136,26 @@ fn declared_environments(sources: &crate::source::SourceMap) -> Vec<String> {
 }
 
 fn write_tree(dir: &Path, out: &CompileOutput, check: bool, stdout: &mut dyn Write, stderr: &mut dyn Write) -> u8 {
-    let tree = match crate::gitops::tree::plan(&out.manifests) {
-        Ok(t) => t,
+    match crate::gitops::tree::plan(&out.manifests) {
+        Ok(tree) => write_planned(dir, &tree, check, stdout, stderr),
         Err(e) => {
             let _ = writeln!(stderr, "fmc: {e}");
-            return EXIT_USAGE;
+            EXIT_USAGE
         }
-    };
+    }
+}
+
+/// Writes (or, with `--check`, compares) a planned tree: the one way any
+/// build reaches DIR.
+fn write_planned(
+    dir: &Path,
+    tree: &crate::gitops::tree::Tree,
+    check: bool,
+    stdout: &mut dyn Write,
+    stderr: &mut dyn Write,
+) -> u8 {
     if check {
-        return match crate::gitops::tree::changes(dir, &tree) {
+        return match crate::gitops::tree::changes(dir, tree) {
             Ok((changes, _)) if changes.is_empty() => EXIT_OK,
             Ok((changes, diff)) => {
                 let _ = stdout.write_all(diff.as_bytes());
@@ -148,7 +173,7 @@ fn write_tree(dir: &Path, out: &CompileOutput, check: bool, stdout: &mut dyn Wri
             }
         };
     }
-    match crate::gitops::tree::write(dir, &tree) {
+    match crate::gitops::tree::write(dir, tree) {
         Ok(_) => EXIT_OK,
         Err(e) => {
             let _ = writeln!(stderr, "fmc: {e}");

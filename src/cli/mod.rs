@@ -312,6 +312,7 @@ impl OptionArgs {
                 pair.split_once('=').ok_or_else(|| format!("--runner-image expects KEY=IMAGE, got `{pair}`"))?;
             o.runner_images.insert(k.to_string(), v.to_string());
         }
+        o.validate()?;
         Ok(o)
     }
 }

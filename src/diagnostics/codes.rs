@@ -170,6 +170,36 @@ Example:
         components:
           alert: {config: {thresholdCelcius: 60}}   # adds a second key
 ";
+"P016" "foreign-generated-marker" "An object carries fmc's `generated-from` marker, but fmc did not write it.
+
+Why: under `sources: keep` (in-place `kpt fn render`), fmc writes the objects an
+input compiles to into `<input>.generated.yaml`, marked with the input's path
+and the digest of what it wrote, and the next render drops them to make them
+anew. An object is dropped only when it is in that file and still is what fmc
+wrote. One marked elsewhere, edited since, or without a digest is not fmc's:
+dropping it would let one annotation line delete, say, a NetworkPolicy. It is
+kept, and this warning says why.
+
+Fix: remove the annotations `fmc.functionmesh.io/generated-from` and
+`fmc.functionmesh.io/generated-digest` from the object.
+
+Example:
+    kind: NetworkPolicy
+    metadata:
+      annotations: {fmc.functionmesh.io/generated-from: mesh.yaml}
+";
+"P017" "generated-file-taken" "A package file fmc writes to holds objects fmc did not write.
+
+Why: under `sources: keep`, the objects made from `mesh.yaml` go to
+`mesh.generated.yaml`. An object already there that fmc did not write (a file
+written by hand, or an output edited since) would be overwritten or clash with
+fmc's objects (kpt: \"index 0 already exists\"). The render stops, and nothing
+in the package changes.
+
+Fix: move hand-written objects to a file of another name. If the file is an
+old output (written by an fmc without digests, or edited), delete it and render
+again.
+";
 "R001" "missing-configmap" "A ConfigMap is referenced but neither defined in the input nor declared as
 provided by the cluster.
 

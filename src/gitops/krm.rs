@@ -45,6 +45,11 @@ pub enum Sources {
 /// The annotation on an object fmc generated under `sources: keep`: the path of
 /// the input it came from. The next render drops such objects and makes them anew.
 pub const GENERATED_FROM: &str = "fmc.functionmesh.io/generated-from";
+/// Beside [`GENERATED_FROM`]: the digest of the object as fmc wrote it. An
+/// object is dropped only when it is where fmc writes that input's objects
+/// and still is what fmc wrote, so a marker copied onto another object (a
+/// `NetworkPolicy` in a file of its own) never deletes it.
+pub const GENERATED_DIGEST: &str = "fmc.functionmesh.io/generated-digest";
 const LOCAL_CONFIG: &str = "config.kubernetes.io/local-config";
 
 /// The KRM function's options: fmc's build options and [`Sources`].
@@ -94,6 +99,7 @@ pub fn options_from(config: &Value, base: &BuildOptions) -> Result<BuildOptions,
             other => return Err(format!("unknown fmc option `{other}` in the function config")),
         }
     }
+    o.validate()?;
     Ok(o)
 }
 
@@ -139,39 +145,60 @@ fn result(d: &Diagnostic, item: &Value) -> Value {
 
 /// Runs the KRM function over a ResourceList text.
 pub fn run_krm(input: &str, base: &BuildOptions) -> KrmOutput {
+    krm(input, base).0
+}
+
+/// The diagnostics a `sources: keep` render gives about the package itself
+/// (P016, P017), located in the ResourceList text (file 0 of the map).
+pub fn package_diagnostics(input: &str, base: &BuildOptions) -> (SourceMap, Vec<Diagnostic>) {
+    let mut sources = SourceMap::default();
+    sources.add("ResourceList", input);
+    (sources, krm(input, base).1)
+}
+
+fn krm(input: &str, base: &BuildOptions) -> (KrmOutput, Vec<Diagnostic>) {
     let mut diags = crate::diagnostics::Diagnostics::default();
     let docs = crate::parse::yaml::read_documents(crate::source::FileId(0), input, &mut diags);
     let list = docs.first().map(|d| d.root.to_json()).unwrap_or(Value::Null);
     if diags.has_errors() || list.get("kind").and_then(Value::as_str) != Some("ResourceList") {
         let message = diags.iter().next().map_or("stdin is not a ResourceList".to_string(), |d| d.message.clone());
-        return failure(json!([]), vec![json!({"message": message, "severity": "error"})]);
+        return (failure(json!([]), vec![json!({"message": message, "severity": "error"})]), Vec::new());
     }
     let items = list.get("items").and_then(Value::as_array).cloned().unwrap_or_default();
+    let package_items = Value::Array(items.clone());
     let (options, keep) = match krm_options(list.get("functionConfig").unwrap_or(&Value::Null), base) {
         Ok((o, sources)) => (BuildOptions { write_default_namespace: false, ..o }, sources),
-        Err(e) => return failure(Value::Array(items), vec![json!({"message": e, "severity": "error"})]),
+        Err(e) => return (failure(Value::Array(items), vec![json!({"message": e, "severity": "error"})]), Vec::new()),
     };
-    let items: Vec<Value> = match keep {
-        Sources::Keep => items.into_iter().filter(|i| annotation(i, GENERATED_FROM).is_none()).collect(),
-        Sources::Consume => items,
+    let at = |i: usize, path: &[&str]| item_span(&docs[0].root, i, path);
+    let mut package = Vec::new();
+    let items: Vec<(usize, Value)> = match keep {
+        Sources::Keep => own_outputs_dropped(items, &at, &mut package),
+        Sources::Consume => items.into_iter().enumerate().collect(),
     };
     let mut sources = SourceMap::default();
-    for (i, item) in items.iter().enumerate() {
+    for (i, (_, item)) in items.iter().enumerate() {
         sources.add(item_path(item).unwrap_or_else(|| format!("items[{i}]")), to_yaml(item));
     }
     let out = compile(&sources, &options);
-    let results: Vec<Value> = out
-        .diagnostics
-        .iter()
-        .map(|d| result(d, &items[(d.primary.span.file.0 as usize).min(items.len().saturating_sub(1))]))
-        .collect();
-    if out.has_errors() {
-        return failure(Value::Array(items), results);
+    let outputs = crate::render::document_outputs(&out.manifests, items.len());
+    if keep == Sources::Keep {
+        package.extend(outputs_taken(&items, &outputs, &at));
+    }
+    let mut results: Vec<Value> = package.iter().map(|d| result(d, &items_by_span(&items, d, &docs[0].root))).collect();
+    results.extend(
+        out.diagnostics
+            .iter()
+            .map(|d| result(d, &items[(d.primary.span.file.0 as usize).min(items.len().saturating_sub(1))].1)),
+    );
+    let plain: Vec<Value> = items.iter().map(|(_, item)| item.clone()).collect();
+    if out.has_errors() || package.iter().any(Diagnostic::is_error) {
+        // The package as it came: nothing fmc wrote earlier is dropped either.
+        return (failure(package_items, results), package);
     }
     let mut new_items = Vec::new();
-    let outputs = crate::render::document_outputs(&out.manifests, items.len());
     let mut written = std::collections::BTreeMap::<String, usize>::new();
-    for (i, (item, output)) in items.iter().zip(outputs).enumerate() {
+    for (i, (item, output)) in plain.iter().zip(outputs).enumerate() {
         match (output, keep) {
             (DocumentOutput::Itself, _) => new_items.push(item.clone()),
             (DocumentOutput::Objects(produced), Sources::Consume) => {
@@ -184,21 +211,171 @@ pub fn run_krm(input: &str, base: &BuildOptions) -> KrmOutput {
             }
         }
     }
-    KrmOutput { text: resource_list(Value::Array(new_items), results), failed: false }
+    (KrmOutput { text: resource_list(Value::Array(new_items), results), failed: false }, package)
+}
+
+/// The span of `items[i]` (or of a path inside it) in the ResourceList.
+fn item_span(root: &crate::ast::Node, i: usize, path: &[&str]) -> crate::source::Span {
+    use crate::ast::PathSeg;
+    let mut full = vec![PathSeg::Key("items".into()), PathSeg::Index(i)];
+    full.extend(path.iter().map(|k| PathSeg::Key((*k).to_string())));
+    root.lookup(&full).span
+}
+
+/// The item a package diagnostic is about (for its `file` and `resourceRef`).
+fn items_by_span(items: &[(usize, Value)], d: &Diagnostic, root: &crate::ast::Node) -> Value {
+    let found = items.iter().find(|(i, _)| {
+        let span = item_span(root, *i, &[]);
+        span.start <= d.primary.span.start && d.primary.span.end <= span.end
+    });
+    found.map(|(_, item)| item.clone()).unwrap_or(Value::Null)
+}
+
+/// Under `sources: keep`: the package's items less the objects an earlier
+/// render of this package wrote (its marker, in the file fmc writes for that
+/// input, with the digest of what fmc wrote). An item that carries the marker
+/// but is not such an object is kept, with P016. Items keep their index.
+fn own_outputs_dropped(
+    items: Vec<Value>,
+    at: &dyn Fn(usize, &[&str]) -> crate::source::Span,
+    diags: &mut Vec<Diagnostic>,
+) -> Vec<(usize, Value)> {
+    let mut kept = Vec::new();
+    for (i, item) in items.into_iter().enumerate() {
+        let Some(from) = annotation(&item, GENERATED_FROM) else {
+            kept.push((i, item));
+            continue;
+        };
+        let in_place = item_path(&item).as_deref() == Some(generated_file(from).as_str());
+        let intact = annotation(&item, GENERATED_DIGEST) == Some(digest(&item).as_str());
+        if in_place && intact {
+            continue;
+        }
+        let why = match (in_place, annotation(&item, GENERATED_DIGEST)) {
+            (false, _) => format!("it is not in `{}`, where fmc writes the objects of `{from}`", generated_file(from)),
+            (true, None) => "it has no digest of what fmc wrote".to_string(),
+            (true, Some(_)) => "it was changed since fmc wrote it".to_string(),
+        };
+        let span = at(i, &["metadata", "annotations", GENERATED_FROM]);
+        diags.push(foreign_marker(span, &why));
+        kept.push((i, item));
+    }
+    kept
+}
+
+/// P017 for every item that sits in the file fmc writes an input's objects
+/// to, though fmc did not write it (a hand-written `mesh.generated.yaml`).
+fn outputs_taken(
+    items: &[(usize, Value)],
+    outputs: &[DocumentOutput],
+    at: &dyn Fn(usize, &[&str]) -> crate::source::Span,
+) -> Vec<Diagnostic> {
+    let targets: std::collections::BTreeSet<String> = items
+        .iter()
+        .zip(outputs)
+        .filter(|(_, o)| matches!(o, DocumentOutput::Objects(_)))
+        .filter_map(|((_, item), _)| item_path(item))
+        .map(|from| generated_file(&from))
+        .collect();
+    items
+        .iter()
+        .filter_map(|(i, item)| {
+            let path = item_path(item)?;
+            targets.contains(&path).then(|| output_file_taken(at(*i, &[]), &path))
+        })
+        .collect()
+}
+
+fn foreign_marker(span: crate::source::Span, why: &str) -> Diagnostic {
+    Diagnostic::warning("P016", span, format!("this object carries fmc's `{GENERATED_FROM}` marker, but fmc did not write it: {why}; it is kept"))
+        .label("marker fmc did not write")
+        .help("remove the annotation; fmc drops only the objects it wrote itself, in the `.generated.yaml` file beside their input")
+}
+
+fn output_file_taken(span: crate::source::Span, file: &str) -> Diagnostic {
+    Diagnostic::error(
+        "P017",
+        span,
+        format!("`{file}` holds an object fmc did not write, but fmc writes an input's objects there"),
+    )
+    .label("not written by this render of fmc")
+    .help(format!("move the object to another file (or delete `{file}` if it is an old output) and render again"))
+}
+
+/// The file the objects made from the input at `from` are written to.
+fn generated_file(from: &str) -> String {
+    let stem = from.strip_suffix(".yaml").or_else(|| from.strip_suffix(".yml")).unwrap_or(from);
+    format!("{stem}.generated.yaml")
+}
+
+/// `sha256:` and the digest of an object as fmc wrote it: its canonical JSON
+/// (keys sorted), without the annotations fmc and kpt add to it, so the
+/// digest survives kpt's write and read of the package.
+fn digest(object: &Value) -> String {
+    let mut object = object.clone();
+    if let Some(metadata) = object.get_mut("metadata").and_then(Value::as_object_mut) {
+        if let Some(annotations) = metadata.get_mut("annotations").and_then(Value::as_object_mut) {
+            annotations.retain(|k, _| {
+                k != GENERATED_FROM
+                    && k != GENERATED_DIGEST
+                    && !k.starts_with("internal.config.kubernetes.io/")
+                    && !k.starts_with("config.kubernetes.io/")
+                    && !k.starts_with("config.k8s.io/")
+            });
+            if annotations.is_empty() {
+                metadata.remove("annotations");
+            }
+        }
+    }
+    let mut text = String::new();
+    canonical(&object, &mut text);
+    format!("sha256:{}", crate::names::sha256_hex(&text))
+}
+
+/// JSON with every object's keys in sorted order, whatever order they came in.
+fn canonical(value: &Value, out: &mut String) {
+    match value {
+        Value::Object(map) => {
+            out.push('{');
+            let mut keys: Vec<&String> = map.keys().collect();
+            keys.sort();
+            for (n, k) in keys.into_iter().enumerate() {
+                if n > 0 {
+                    out.push(',');
+                }
+                out.push_str(&Value::String(k.clone()).to_string());
+                out.push(':');
+                canonical(&map[k], out);
+            }
+            out.push('}');
+        }
+        Value::Array(items) => {
+            out.push('[');
+            for (n, v) in items.iter().enumerate() {
+                if n > 0 {
+                    out.push(',');
+                }
+                canonical(v, out);
+            }
+            out.push(']');
+        }
+        other => out.push_str(&other.to_string()),
+    }
 }
 
 /// An object made from the input at `from` under `sources: keep`: marked, and
 /// written to `<from without .yaml>.generated.yaml` beside its input, after
 /// the objects `written` counts there already.
 fn generated(object: Value, from: &str, written: &mut std::collections::BTreeMap<String, usize>) -> Value {
-    let stem = from.strip_suffix(".yaml").or_else(|| from.strip_suffix(".yml")).unwrap_or(from);
-    let file = format!("{stem}.generated.yaml");
+    let file = generated_file(from);
     let count = written.entry(file.clone()).or_default();
     let index = std::mem::replace(count, *count + 1);
+    let digest = digest(&object);
     annotated(
         object,
         &[
             (GENERATED_FROM, from.to_string()),
+            (GENERATED_DIGEST, digest),
             ("internal.config.kubernetes.io/path", file),
             ("internal.config.kubernetes.io/index", index.to_string()),
         ],

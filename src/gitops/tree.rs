@@ -18,7 +18,13 @@
 //!   first, and only when all are staged are they renamed into place (the
 //!   kustomization last) and stale files removed; a failure removes the staged
 //!   files and leaves the previous tree exactly as it was;
-//! - builds into one DIR are serialised by an advisory lock on DIR itself.
+//! - builds into one DIR are serialised by an advisory lock on DIR itself;
+//! - several environments (`--all-envs`) are one tree ([`nest`]): each
+//!   `DIR/<environment>` is a path segment checked like any other, so a link
+//!   committed as `DIR/prod` is refused like a link anywhere below DIR, and
+//!   the environments are written together or not at all;
+//! - a failed first build into a new DIR removes the folders it created,
+//!   DIR included: nothing is left behind.
 
 use crate::emit::yaml::to_yaml;
 use crate::render::Manifest;
@@ -37,6 +43,10 @@ const STAGED: &str = ".fmc-staged";
 #[derive(Debug, Default, Clone, PartialEq)]
 pub struct Tree {
     pub files: BTreeMap<PathBuf, String>,
+    /// The folders (relative to DIR) whose stale fmc files this tree
+    /// replaces; empty for DIR as a whole. A nested tree of environments
+    /// owns only its environments' folders.
+    pub roots: Vec<PathBuf>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -102,7 +112,31 @@ pub fn plan(manifests: &[Manifest]) -> Result<Tree, String> {
         "sortOptions": {"order": "fifo"},
     });
     files.insert(PathBuf::from(KUSTOMIZATION), format!("{HEADER}\n{}", to_yaml(&kustomization)));
-    Ok(Tree { files })
+    if let Some(clash) = files.keys().find(|f| files.keys().any(|other| other != *f && other.starts_with(f))) {
+        return Err(format!("{} would be both a file and a folder of the output tree", clash.display()));
+    }
+    Ok(Tree { files, roots: Vec::new() })
+}
+
+/// One tree of several named trees, each in its own folder (`--all-envs -o
+/// DIR`: `DIR/<environment>`). Each name is a path segment like any other.
+pub fn nest(trees: Vec<(String, Tree)>) -> Result<Tree, String> {
+    let mut nested = Tree::default();
+    for (name, tree) in trees {
+        let root = PathBuf::from(segment(&name)?);
+        for (path, text) in tree.files {
+            nested.files.insert(root.join(path), text);
+        }
+        nested.roots.push(root);
+    }
+    Ok(nested)
+}
+
+impl Tree {
+    /// Whether a file already in DIR is this tree's to replace or remove.
+    fn owns(&self, path: &Path) -> bool {
+        self.roots.is_empty() || self.roots.iter().any(|r| path.starts_with(r))
+    }
 }
 
 /// What DIR holds, read without following links.
@@ -112,6 +146,10 @@ struct Existing {
     files: BTreeMap<PathBuf, String>,
     /// Everything else that is not a directory: links, sockets, FIFOs. Never touched.
     others: BTreeMap<PathBuf, &'static str>,
+    /// Folders: a planned file must not land on one.
+    folders: std::collections::BTreeSet<PathBuf>,
+    /// Regular files that are not YAML: never touched, never a folder.
+    plain: std::collections::BTreeSet<PathBuf>,
 }
 
 fn existing(dir: &Path) -> Result<Existing, String> {
@@ -129,6 +167,7 @@ fn existing(dir: &Path) -> Result<Existing, String> {
             // file_type() does not follow links: a link to a folder is not descended into.
             let kind = entry.file_type().map_err(|e| format!("cannot read {}: {e}", dir.join(&rel).display()))?;
             if kind.is_dir() {
+                out.folders.insert(rel.clone());
                 todo.push(rel);
             } else if kind.is_symlink() {
                 out.others.insert(rel, "a symbolic link");
@@ -137,6 +176,8 @@ fn existing(dir: &Path) -> Result<Existing, String> {
             } else if rel.extension().is_some_and(|e| e == "yaml" || e == "yml") {
                 let text = std::fs::read(dir.join(&rel)).map_err(|e| format!("cannot read {}: {e}", rel.display()))?;
                 out.files.insert(rel, String::from_utf8_lossy(&text).into_owned());
+            } else {
+                out.plain.insert(rel);
             }
         }
     }
@@ -184,7 +225,7 @@ pub fn changes(dir: &Path, tree: &Tree) -> Result<(Vec<Change>, String), String>
         }
     }
     for (path, have) in &current.files {
-        if is_ours(have) && !tree.files.contains_key(path) {
+        if is_ours(have) && tree.owns(path) && !tree.files.contains_key(path) {
             changes.push(Change::Remove(path.clone()));
             diff.push_str(&unified(have, "", path));
         }
@@ -203,9 +244,12 @@ fn refuse_through_link(dir: &Path, path: &Path, current: &Existing) -> Result<()
         if let Some(what) = current.others.get(&prefix) {
             return Err(format!("{} is {what}; fmc never writes through it", dir.join(&prefix).display()));
         }
-        if prefix != path && current.files.contains_key(&prefix) {
+        if prefix != path && (current.files.contains_key(&prefix) || current.plain.contains(&prefix)) {
             return Err(format!("{} is a file, not a folder", dir.join(&prefix).display()));
         }
+    }
+    if current.folders.contains(path) || current.plain.contains(path) {
+        return Err(format!("{} exists and was not written by fmc; refusing to replace it", dir.join(path).display()));
     }
     Ok(())
 }
@@ -222,7 +266,28 @@ fn unified(old: &str, new: &str, path: &Path) -> String {
 /// Writes the tree, removing stale fmc files; returns what changed. Holds the
 /// lock on DIR throughout, so a second build into DIR waits for this one.
 pub fn write(dir: &Path, tree: &Tree) -> Result<Vec<Change>, String> {
+    let made = missing_ancestors(dir);
     std::fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+    let result = write_locked(dir, tree);
+    if result.is_err() {
+        // A failed first build leaves nothing: the folders it made go again
+        // (only when empty, so a concurrent build's files are never lost).
+        for folder in &made {
+            let _ = std::fs::remove_dir(folder);
+        }
+    }
+    result
+}
+
+/// DIR and those of its ancestors that do not exist yet, deepest first.
+fn missing_ancestors(dir: &Path) -> Vec<PathBuf> {
+    dir.ancestors()
+        .take_while(|a| !a.as_os_str().is_empty() && std::fs::symlink_metadata(a).is_err())
+        .map(Path::to_path_buf)
+        .collect()
+}
+
+fn write_locked(dir: &Path, tree: &Tree) -> Result<Vec<Change>, String> {
     let lock = std::fs::File::open(dir).map_err(|e| format!("cannot open {}: {e}", dir.display()))?;
     lock.lock().map_err(|e| format!("cannot lock {}: {e}", dir.display()))?;
     let (changes, _) = changes(dir, tree)?;
@@ -233,20 +298,18 @@ pub fn write(dir: &Path, tree: &Tree) -> Result<Vec<Change>, String> {
             Change::Remove(_) => None,
         })
         .collect();
-    // The kustomization is renamed last: until then it lists only files that exist.
-    writes.sort_by_key(|p| *p == Path::new(KUSTOMIZATION));
+    // Kustomizations are renamed last: until then each lists only files that exist.
+    writes.sort_by_key(|p| p.file_name() == Some(KUSTOMIZATION.as_ref()));
     let (mut staged, mut created) = (Vec::new(), Vec::new());
     if let Err(e) = stage_all(dir, tree, &writes, &mut staged, &mut created) {
-        for (tmp, _) in &staged {
-            let _ = std::fs::remove_file(tmp);
-        }
-        for folder in created.iter().rev() {
-            let _ = std::fs::remove_dir(folder);
-        }
+        unstage(&staged, &created);
         return Err(e);
     }
-    for (tmp, target) in &staged {
-        std::fs::rename(tmp, target).map_err(|e| format!("cannot write {}: {e}", target.display()))?;
+    for (i, (tmp, target)) in staged.iter().enumerate() {
+        if let Err(e) = std::fs::rename(tmp, target) {
+            unstage(&staged[i..], &[]);
+            return Err(format!("cannot write {}: {e}", target.display()));
+        }
     }
     for change in &changes {
         if let Change::Remove(p) = change {
@@ -256,6 +319,16 @@ pub fn write(dir: &Path, tree: &Tree) -> Result<Vec<Change>, String> {
         }
     }
     Ok(changes)
+}
+
+/// Removes staged files and the folders made for them (deepest last made first).
+fn unstage(staged: &[(PathBuf, PathBuf)], created: &[PathBuf]) {
+    for (tmp, _) in staged {
+        let _ = std::fs::remove_file(tmp);
+    }
+    for folder in created.iter().rev() {
+        let _ = std::fs::remove_dir(folder);
+    }
 }
 
 /// Writes each file beside its target (creating folders, never through links).

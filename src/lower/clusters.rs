@@ -65,6 +65,13 @@ fn lower_one(ctx: &mut MeshCtx, name: &str, decl: &ClusterDecl, out: &mut Lowere
                 ctx.diags.push(d.help("write the URL with its scheme: `pulsar://host:6650`, `http://host:8080`"));
                 return None;
             }
+            for (field, url) in [("brokerServiceUrl", broker), ("webServiceUrl", web)] {
+                if crate::diagnostics::redact::holds_url_credential(url) {
+                    let at = ctx.span(&["clusters", name, field]);
+                    ctx.diags.push(crate::diagnostics::redact::url_credentials(at, field));
+                    return None;
+                }
+            }
             let cm = format!("{}-cluster-{name}", ctx.meta.name);
             out.resources.push(Resource::Passthrough(config_map(ctx, name, &cm, broker, web)));
             cm

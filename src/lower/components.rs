@@ -698,6 +698,10 @@ fn native_function(
     }
     let Some(package) = &decl.package else { return (serde_json::json!({"identity": {}}), None) };
     if package.starts_with("https://") || package.starts_with("http://") {
+        if crate::diagnostics::redact::holds_url_credential(package) {
+            ctx.diags.push(crate::diagnostics::redact::url_credentials(span, "package"));
+            return (serde_json::json!({"identity": {}}), None);
+        }
         if decl.sha256.is_none() {
             ctx.diags.push(diag::native_runtime(span, "downloads a `package` URL only with a `sha256` to pin it"));
         }

@@ -262,7 +262,7 @@ fn topic(ctx: &mut MeshCtx, facts: &TopicFacts, cluster: &str, conn: &str, plan:
             ("maxMessageSize", p.max_message_size),
         ];
         for (field, v) in ints {
-            if let Some(v) = v {
+            if let Some(v) = v.filter(|v| at_least(ctx, &at, field, i64::from(*v), 0)) {
                 spec.insert(field.into(), v.into());
             }
         }
@@ -371,12 +371,13 @@ fn namespace_object(ctx: &mut MeshCtx, namespace: &str, conn: &str, plan: &mut P
     spec.insert("lifecyclePolicy".into(), lifecycle.name().into());
     if let Some(p) = &decl.policies {
         policies(ctx, &p.common, &["namespaces", namespace, "policies"], &mut spec);
-        for (field, v) in [
-            ("bundles", p.bundles),
-            ("maxProducersPerTopic", p.max_producers_per_topic),
-            ("maxConsumersPerTopic", p.max_consumers_per_topic),
+        let at = ["namespaces", namespace, "policies"];
+        for (field, v, least) in [
+            ("bundles", p.bundles, 1),
+            ("maxProducersPerTopic", p.max_producers_per_topic, 0),
+            ("maxConsumersPerTopic", p.max_consumers_per_topic, 0),
         ] {
-            if let Some(v) = v {
+            if let Some(v) = v.filter(|v| at_least(ctx, &at, field, i64::from(*v), least)) {
                 spec.insert(field.into(), v.into());
             }
         }
@@ -425,19 +426,33 @@ fn policies(ctx: &mut MeshCtx, p: &Policies, at: &[&str], spec: &mut Map<String,
             "a backlog limit needs `backlogQuotaRetentionPolicy` (what producers meet when it is full)",
         );
     }
+    let compaction = p.compaction_threshold.filter(|v| at_least(ctx, at, "compactionThreshold", *v, 0));
+    let per_subscription =
+        p.max_consumers_per_subscription.filter(|v| at_least(ctx, at, "maxConsumersPerSubscription", i64::from(*v), 0));
     let enums = [
         ("backlogQuotaRetentionPolicy", p.backlog_quota_retention_policy.map(|v| json!(v))),
         ("backlogQuotaType", p.backlog_quota_type.map(|v| json!(v))),
         ("deduplication", p.deduplication.map(Value::from)),
-        ("compactionThreshold", p.compaction_threshold.map(Value::from)),
+        ("compactionThreshold", compaction.map(Value::from)),
         ("schemaValidationEnforced", p.schema_validation_enforced.map(Value::from)),
-        ("maxConsumersPerSubscription", p.max_consumers_per_subscription.map(Value::from)),
+        ("maxConsumersPerSubscription", per_subscription.map(Value::from)),
     ];
     for (field, v) in enums {
         if let Some(v) = v {
             spec.insert(field.into(), v);
         }
     }
+}
+
+/// Whether a policy number is one the broker accepts (`least` and up, as
+/// docs/provisioning.md lists with each range's source); P008 when it is not.
+fn at_least(ctx: &mut MeshCtx, at: &[&str], field: &str, value: i64, least: i64) -> bool {
+    if value >= least {
+        return true;
+    }
+    let range = if least == 0 { "0 or more (0: no limit)".to_string() } else { format!("{least} or more") };
+    invalid(ctx, at, field, &format!("the broker refuses {value}: expected {range}"));
+    false
 }
 
 fn invalid(ctx: &mut MeshCtx, at: &[&str], field: &str, detail: &str) {
@@ -623,10 +638,20 @@ fn object_name(parts: &[&str]) -> String {
             _ => '-',
         })
         .collect();
-    name = name.trim_matches(|c| c == '-' || c == '.').to_string();
-    while name.contains("--") {
-        name = name.replace("--", "-");
-    }
+    // Each dot-separated label starts and ends with a letter or digit (`..`
+    // or `-.` would make the name one the API server refuses).
+    let labels: Vec<String> = name
+        .split('.')
+        .map(|label| {
+            let mut label = label.trim_matches('-').to_string();
+            while label.contains("--") {
+                label = label.replace("--", "-");
+            }
+            label
+        })
+        .filter(|label| !label.is_empty())
+        .collect();
+    name = labels.join(".");
     if name != plain {
         let hash = crate::names::sha256_hex(&original);
         name = format!("{name}-{}", &hash[..8]);

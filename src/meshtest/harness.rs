@@ -5,17 +5,18 @@
 //! ([`fmc_runner::function::load`]) from the very configuration `fmc build`
 //! renders for their pods, so a test runs the jq program, route or WebAssembly
 //! module (with its fuel and memory limits, its `$config` and `$secrets`) that
-//! will run in the cluster. jq programs are evaluated in-process here (the
-//! runner's `isolation: none`): a test run has no pod to protect, and CI's own
-//! time limit bounds a program that loops. Components fmc does not run — Java,
-//! Python and Go functions, connectors — take the test's stand-in.
+//! will run in the cluster. Every jq program (a function's, a stand-in's) is
+//! evaluated in a bounded child, as the runner's `isolation: process` does
+//! ([`super::bounded`]): a program from a pull request cannot hang or abort
+//! the run. Components fmc does not run — Java, Python and Go functions,
+//! connectors — take the test's stand-in.
 
 use super::file::{StandIn, TestSpec};
 use crate::check::graph::{Node, StreamGraph};
 use crate::files::{ReadError, read_confined_bytes};
 use crate::resolve::Component;
 use fmc_runner::config::Config;
-use fmc_runner::function::{Context, Jq, Record, UserFunction};
+use fmc_runner::function::{Context, Evaluation, Record, UserFunction};
 use fmc_runner::validate::PayloadSchema;
 use petgraph::Direction;
 use petgraph::graph::NodeIndex;
@@ -31,7 +32,7 @@ pub enum Behaviour {
     },
     PassThrough,
     Drop,
-    Jq(Jq),
+    Jq(Evaluation),
     /// Each with whether it is a value (to encode with the topic's schema).
     Outputs(Vec<(Record, bool)>),
     /// A component without outputs that fmc does not run (a sink): it consumes.
@@ -195,12 +196,7 @@ impl<'a> Mesh<'a> {
 
     fn native(&mut self, index: usize, rendered: &serde_json::Value, spec: &TestSpec) -> Result<Behaviour, String> {
         let mut rendered = rendered.clone();
-        for kind in ["jq", "route"] {
-            if let Some(f) = rendered.get_mut("function").and_then(|f| f.get_mut(kind)).and_then(|f| f.as_object_mut())
-            {
-                f.insert("isolation".into(), "none".into());
-            }
-        }
+        super::bounded::isolate(&mut rendered);
         let config: Config =
             serde_json::from_value(rendered).map_err(|e| format!("invariant: the rendered configuration: {e}"))?;
         let mut secrets = BTreeMap::new();
@@ -260,7 +256,7 @@ fn stand_in_behaviour(s: &StandIn) -> Behaviour {
         return Behaviour::PassThrough;
     }
     if let Some(program) = &s.jq {
-        return match Jq::compile(program) {
+        return match super::bounded::jq(program, &Context::default()) {
             Ok(jq) => Behaviour::Jq(jq),
             Err(e) => Behaviour::Unrunnable(format!("the stand-in's {e}")),
         };

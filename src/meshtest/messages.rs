@@ -2,7 +2,7 @@
 
 use super::file::{Expectation, Message};
 use fmc_runner::codec::decode_schemaless;
-use fmc_runner::function::{Jq, Record};
+use fmc_runner::function::Record;
 use fmc_runner::validate::PayloadSchema;
 
 /// The payload a test message states: a `value` encoded with the topic's
@@ -127,7 +127,7 @@ fn same_value(a: &serde_json::Value, b: &serde_json::Value) -> bool {
 /// Whether a jq program's first result on `value` is `true`.
 fn predicate(program: &str, value: &serde_json::Value) -> Result<bool, String> {
     use fmc_runner::function::UserFunction;
-    let mut jq = Jq::compile(program)?;
+    let mut jq = super::bounded::jq(program, &fmc_runner::function::Context::default())?;
     let input = Record { payload: value.to_string().into_bytes(), ..Record::default() };
     let results = jq.process(&input)?;
     Ok(results.first().is_some_and(|r| r.payload == b"true"))

@@ -16,6 +16,7 @@
 //! (T002: names the mesh lacks), [`run::run_case`] per case over a
 //! [`harness::Mesh`], then [`report`].
 
+pub mod bounded;
 pub mod file;
 pub mod harness;
 pub mod messages;

@@ -49,6 +49,12 @@ fn every_fixture_reports_its_code_at_the_right_place() {
         let (sources, out) = if code.starts_with('T') {
             let (sources, diagnostics) = fmc::meshtest::check_file(&path).unwrap();
             (sources, fmc::pipeline::CompileOutput { diagnostics, ..Default::default() })
+        } else if text.lines().nth(1) == Some("# mode: krm") {
+            // A ResourceList, as `fmc krm` reads it (P016, P017: the package itself).
+            let (sources, found) = fmc::gitops::krm::package_diagnostics(&text, &BuildOptions::default());
+            let mut diagnostics = fmc::diagnostics::Diagnostics::default();
+            found.into_iter().for_each(|d| diagnostics.push(d));
+            (sources, fmc::pipeline::CompileOutput { diagnostics, ..Default::default() })
         } else {
             let sources = sources_from_files(&[&path]);
             // Optional header lines: `# env: NAME` selects an environment,

@@ -77,6 +77,71 @@ impl Context {
     }
 }
 
+impl Context {
+    /// What redacts this context's secret values from error texts.
+    pub fn redactor(&self) -> Redactor {
+        Redactor::new(self.secrets.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+    }
+}
+
+/// Replaces every secret value in a text by `<redacted:NAME>`: as it is, and
+/// as JSON shows it once or twice escaped (a jq error prints values as JSON,
+/// `tostring` of an object escapes again). Every error a function gives goes
+/// through it before it leaves the evaluator, so no value reaches a log line,
+/// a metric, a dead-letter property or `fmc dev`'s status. A program that
+/// transforms a secret (slices it, encodes it) and fails with the result is
+/// beyond it: runner/README.md says so.
+#[derive(Clone, Default)]
+pub struct Redactor {
+    /// (form of a value, replacement), longest form first.
+    forms: Vec<(String, String)>,
+}
+
+impl std::fmt::Debug for Redactor {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Redactor({} forms)", self.forms.len())
+    }
+}
+
+impl Redactor {
+    pub fn new<'a>(secrets: impl IntoIterator<Item = (&'a str, &'a str)>) -> Redactor {
+        let mut forms = Vec::new();
+        for (name, value) in secrets {
+            if value.is_empty() {
+                continue;
+            }
+            let once = json_inner(value);
+            let twice = json_inner(&once);
+            for form in [value.to_string(), once, twice] {
+                forms.push((form, format!("<redacted:{name}>")));
+            }
+        }
+        forms.sort_by(|a, b| b.0.len().cmp(&a.0.len()).then_with(|| a.0.cmp(&b.0)));
+        forms.dedup_by(|a, b| a.0 == b.0);
+        Redactor { forms }
+    }
+
+    pub fn redact(&self, text: &str) -> String {
+        let mut out = text.to_string();
+        for (form, replacement) in &self.forms {
+            if out.contains(form.as_str()) {
+                out = out.replace(form.as_str(), replacement);
+            }
+        }
+        out
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.forms.is_empty()
+    }
+}
+
+/// A string as it appears between the quotes of a JSON string.
+fn json_inner(text: &str) -> String {
+    let quoted = serde_json::Value::String(text.to_string()).to_string();
+    quoted[1..quoted.len() - 1].to_string()
+}
+
 fn put(out: &mut Vec<u8>, bytes: &[u8]) {
     out.extend_from_slice(&(bytes.len() as u32).to_le_bytes());
     out.extend_from_slice(bytes);
@@ -92,6 +157,19 @@ mod tests {
         let shown = format!("{ctx:?}");
         assert!(shown.contains("API_KEY") && shown.contains("threshold"), "{shown}");
         assert!(!shown.contains("s3cr3t"), "{shown}");
+    }
+
+    #[test]
+    fn secret_values_are_redacted_as_they_are_and_as_json_shows_them() {
+        let ctx = Context::new(
+            serde_json::Value::Null,
+            [("K".into(), "pa\"ss\\w".into()), ("E".into(), String::new())].into(),
+        );
+        let r = ctx.redactor();
+        assert_eq!(r.redact("x pa\"ss\\w y"), "x <redacted:K> y");
+        assert_eq!(r.redact(r#"cannot add "pa\"ss\\w" and 1"#), r#"cannot add "<redacted:K>" and 1"#);
+        assert_eq!(r.redact(r#""{\"k\":\"pa\\\"ss\\\\w\"}""#), r#""{\"k\":\"<redacted:K>\"}""#);
+        assert_eq!(r.redact("nothing here"), "nothing here", "an empty secret redacts nothing");
     }
 
     #[test]

@@ -23,7 +23,17 @@
 //! Replies come in order, one per payload, so a whole batch is written at
 //! once, and when the child dies or is killed the guilty message is the first
 //! one without a reply.
+//!
+//! A slow message must not hold the good ones behind it (a producer could
+//! otherwise throttle the function with one spinning message a second). So a
+//! message that has not answered within [`SOFT_DEADLINE`] is *set aside*: it
+//! keeps its child, alone, until it answers or reaches `maxProcessingMs`,
+//! while the rest of the batch goes on in a fresh child at once. Its result
+//! comes later, from [`Evaluator::finished`]. At most [`MOST_SET_ASIDE`]
+//! messages are set aside at a time; past that a slow message holds its batch
+//! (the bound on processes a producer can make the runner keep).
 
+use super::context::Redactor;
 use super::{Context, Jq};
 use std::io::{BufReader, BufWriter, Read, Write};
 use std::os::unix::process::ExitStatusExt;
@@ -37,6 +47,20 @@ pub const EVALUATE_ARG: &str = "--evaluate-jq";
 
 /// Longest a child may take to start and compile its program.
 const START_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// How long a message may keep the batch's child before it is set aside.
+pub const SOFT_DEADLINE: Duration = Duration::from_millis(50);
+
+/// Most messages set aside at once (each holds one child process).
+pub const MOST_SET_ASIDE: usize = 4;
+
+/// One payload's evaluation: its results now, or a ticket whose results
+/// [`Evaluator::finished`] gives later.
+#[derive(Debug, PartialEq)]
+pub enum Evaluated {
+    Now(Results),
+    Later(u64),
+}
 
 /// What one evaluation gives: the program's results as JSON texts, or an error.
 pub type Results = Result<Vec<String>, String>;
@@ -56,6 +80,25 @@ pub struct Evaluator {
     setup: Vec<u8>,
     bounds: Bounds,
     child: Option<Running>,
+    /// Children each left alone with one slow message.
+    set_aside: Vec<SetAside>,
+    next_ticket: u64,
+}
+
+/// A slow message's child, and when it must have answered.
+struct SetAside {
+    ticket: u64,
+    running: Running,
+    deadline: Instant,
+}
+
+/// What waiting for one reply gave.
+enum Reply {
+    Results(Results),
+    /// The child died or ran past the deadline: why (the child is gone).
+    Failed(String),
+    /// No answer within the soft deadline (the child still runs).
+    Slow,
 }
 
 /// One live child, with the threads that write to and read from its pipes.
@@ -76,7 +119,7 @@ impl Evaluator {
             "secrets": context.secrets(),
         });
         let setup = serde_json::to_vec(&setup).map_err(|e| e.to_string())?;
-        let mut evaluator = Evaluator { executable, setup, bounds, child: None };
+        let mut evaluator = Evaluator { executable, setup, bounds, child: None, set_aside: Vec::new(), next_ticket: 0 };
         evaluator.child = Some(evaluator.spawn()?);
         Ok(evaluator)
     }
@@ -85,22 +128,90 @@ impl Evaluator {
     /// runs past the time bound or kills the child gets an error; the rest
     /// are evaluated by a new child.
     pub fn evaluate(&mut self, payloads: &[&[u8]]) -> Vec<Results> {
+        self.evaluate_all(payloads, false)
+            .into_iter()
+            .map(|e| match e {
+                Evaluated::Now(results) => results,
+                Evaluated::Later(_) => unreachable!("invariant: nothing is set aside here"),
+            })
+            .collect()
+    }
+
+    /// [`Evaluator::evaluate`], but a payload still running after
+    /// [`SOFT_DEADLINE`] is set aside (when the time is bounded and fewer
+    /// than [`MOST_SET_ASIDE`] are): it gets a ticket, and the payloads after
+    /// it go on in a fresh child at once.
+    pub fn evaluate_setting_aside(&mut self, payloads: &[&[u8]]) -> Vec<Evaluated> {
+        self.evaluate_all(payloads, true)
+    }
+
+    fn evaluate_all(&mut self, payloads: &[&[u8]], may_set_aside: bool) -> Vec<Evaluated> {
         let mut out = Vec::with_capacity(payloads.len());
         while out.len() < payloads.len() {
             let rest = &payloads[out.len()..];
             let running = self.running();
             let _ = running.requests.send(encode_payloads(rest));
             for _ in rest {
-                match self.next_reply() {
-                    Ok(results) => out.push(results),
-                    Err(why) => {
-                        out.push(Err(why));
+                let started = Instant::now();
+                let soft = may_set_aside && self.bounded_in_time() && self.set_aside.len() < MOST_SET_ASIDE;
+                match self.next_reply(soft) {
+                    Reply::Results(results) => out.push(Evaluated::Now(results)),
+                    Reply::Failed(why) => {
+                        out.push(Evaluated::Now(Err(why)));
+                        break;
+                    }
+                    Reply::Slow => {
+                        out.push(Evaluated::Later(self.set_current_aside(started)));
                         break;
                     }
                 }
             }
         }
         out
+    }
+
+    /// Leaves the live child to its current message; the next batch gets a new one.
+    fn set_current_aside(&mut self, started: Instant) -> u64 {
+        let running = self.child.take().expect("invariant: a slow message has a child");
+        let ticket = self.next_ticket;
+        self.next_ticket += 1;
+        let limit = self.bounds.per_message.expect("invariant: only bounded messages are set aside");
+        self.set_aside.push(SetAside { ticket, running, deadline: started + limit });
+        ticket
+    }
+
+    /// The results of set-aside messages that answered, died or reached
+    /// their deadline since the last call (their children are ended).
+    pub fn finished(&mut self) -> Vec<(u64, Results)> {
+        let mut done = Vec::new();
+        let mut i = 0;
+        while i < self.set_aside.len() {
+            let entry = &self.set_aside[i];
+            let answer = match entry.running.replies.try_recv() {
+                Ok(Some(results)) => Some(Ok(results)),
+                Ok(None) | Err(mpsc::TryRecvError::Disconnected) => Some(Err(false)),
+                Err(mpsc::TryRecvError::Empty) if Instant::now() >= entry.deadline => Some(Err(true)),
+                Err(mpsc::TryRecvError::Empty) => None,
+            };
+            let Some(answer) = answer else {
+                i += 1;
+                continue;
+            };
+            let entry = self.set_aside.swap_remove(i);
+            let status = entry.running.end();
+            let results = match answer {
+                Ok(results) => results,
+                Err(true) => Err(self.past_deadline()),
+                Err(false) => Err(self.death(status)),
+            };
+            done.push((entry.ticket, results));
+        }
+        done
+    }
+
+    /// How many messages are set aside now.
+    pub fn set_aside_count(&self) -> usize {
+        self.set_aside.len()
     }
 
     /// The live child, or a new one. A child that cannot be started is a
@@ -136,27 +247,38 @@ impl Evaluator {
         self.child.as_mut().expect("invariant: a child was just started")
     }
 
-    /// The next reply, or why there is none (the child is then gone).
-    fn next_reply(&mut self) -> Result<Results, String> {
+    /// The next reply; with `soft`, [`Reply::Slow`] after [`SOFT_DEADLINE`]
+    /// (the child still runs), else an error at the message's time bound.
+    fn next_reply(&mut self, soft: bool) -> Reply {
         let running = self.child.as_mut().expect("invariant: evaluate started a child");
-        let reply = match self.bounds.per_message {
+        let limit = if soft { self.bounds.per_message.map(|l| l.min(SOFT_DEADLINE)) } else { self.bounds.per_message };
+        let reply = match limit {
             Some(limit) => running.replies.recv_timeout(limit),
             None => running.replies.recv().map_err(|_| mpsc::RecvTimeoutError::Disconnected),
         };
         match reply {
-            Ok(Some(results)) => Ok(results),
-            Ok(None) | Err(mpsc::RecvTimeoutError::Disconnected) => Err(self.died()),
+            Ok(Some(results)) => Reply::Results(results),
+            Ok(None) | Err(mpsc::RecvTimeoutError::Disconnected) => {
+                let status = self.end_child();
+                Reply::Failed(self.death(status))
+            }
+            Err(mpsc::RecvTimeoutError::Timeout) if soft && self.bounds.per_message > Some(SOFT_DEADLINE) => {
+                Reply::Slow
+            }
             Err(mpsc::RecvTimeoutError::Timeout) => {
                 self.end_child();
-                let ms = self.bounds.per_message.map_or(0, |d| d.as_millis());
-                Err(format!("the jq program ran past maxProcessingMs ({ms} ms) on this message; stopped"))
+                Reply::Failed(self.past_deadline())
             }
         }
     }
 
-    /// Why the child ended on the current message.
-    fn died(&mut self) -> String {
-        let status = self.end_child();
+    fn past_deadline(&self) -> String {
+        let ms = self.bounds.per_message.map_or(0, |d| d.as_millis());
+        format!("the jq program ran past maxProcessingMs ({ms} ms) on this message; stopped")
+    }
+
+    /// Why a child ended on its current message, from its exit status.
+    fn death(&self, status: Option<std::process::ExitStatus>) -> String {
         let mib = self.bounds.max_memory >> 20;
         match status.and_then(|s| s.signal()) {
             Some(6) => format!(
@@ -165,6 +287,7 @@ impl Evaluator {
             Some(9) => {
                 "the jq program's evaluator was killed (signal 9: the pod's memory limit?) on this message".into()
             }
+            Some(11) => "the jq program failed on this message: it overflowed its stack (signal 11)".into(),
             Some(n) => format!("the jq program's evaluator died on this message (signal {n})"),
             None => "the jq program's evaluator ended on this message".into(),
         }
@@ -234,6 +357,9 @@ impl Evaluator {
 impl Drop for Evaluator {
     fn drop(&mut self) {
         self.end_child();
+        for entry in self.set_aside.drain(..) {
+            entry.running.end();
+        }
     }
 }
 
@@ -377,6 +503,8 @@ pub fn serve() -> std::process::ExitCode {
     let mut output = BufWriter::new(std::io::stdout().lock());
     let Ok(setup) = read_frame(&mut input) else { return std::process::ExitCode::from(2) };
     let Ok(setup) = serde_json::from_slice::<Setup>(&setup) else { return std::process::ExitCode::from(2) };
+    // Errors are redacted here, before they leave the child (docs: context::Redactor).
+    let redactor = Redactor::new(setup.secrets.iter().map(|(k, v)| (k.as_str(), v.as_str())));
     let compiled = die_with_parent()
         .and_then(|()| limit_address_space(setup.max_memory))
         .and_then(|()| Jq::compile_in(&setup.program, &Context::new(setup.config, setup.secrets)));
@@ -398,6 +526,7 @@ pub fn serve() -> std::process::ExitCode {
         let Ok(payload) = read_frame(&mut input) else { return std::process::ExitCode::SUCCESS };
         reply.clear();
         let results = globals.as_ref().map_err(Clone::clone).and_then(|g| jq.results_with(&payload, g));
+        let results = results.map_err(|e| redactor.redact(&e));
         encode_results(&results, &mut reply);
         // Each reply leaves at once: the next message may be the one that
         // never ends, and this one's result must not wait behind it.

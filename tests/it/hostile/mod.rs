@@ -1,6 +1,9 @@
 //! Hostile input: every door a careless or malicious input could use. Each
 //! test holds one guarantee of docs/security.md ("Threat model").
 
+mod kpt;
+mod meshtest;
+mod names;
 mod reads;
 mod redaction;
 mod shell;

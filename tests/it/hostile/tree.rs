@@ -198,3 +198,106 @@ fn objects_without_a_name_of_their_own_still_pass() {
     write(&input, "apiVersion: batch/v1\nkind: Job\nmetadata: {namespace: streams}\n");
     assert_eq!(build_into(&input, &out).status.code(), Some(1));
 }
+
+const MESH_WITH_ENVS: &str = "apiVersion: fmc.functionmesh.io/v1alpha1
+kind: Mesh
+metadata: {name: shop, namespace: streams}
+spec:
+  clusters:
+    local: {brokerServiceUrl: 'pulsar://b:6650', webServiceUrl: 'http://b:8080'}
+  topics:
+    orders: {external: true}
+  functions:
+    tag: {runtime: native, jq: '.', inputs: [orders]}
+  environments:
+    prod: {}
+    staging: {}
+";
+
+fn build_all_envs(input: &Path, out: &Path) -> std::process::Output {
+    fmc().arg("build").arg("--all-envs").arg(input).arg("-o").arg(out).output().expect("fmc runs")
+}
+
+/// N1: a link committed as `DIR/prod` is refused like any link below DIR:
+/// nothing outside DIR is created, written or removed, and no environment
+/// is written (all or nothing).
+#[test]
+fn all_envs_never_writes_or_deletes_through_a_link_for_an_environment() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let input = dir.path().join("mesh.yaml");
+    write(&input, MESH_WITH_ENVS);
+    // Another team's generated tree, and an empty folder, outside DIR.
+    let other = dir.path().join("other-team/deploy");
+    assert_eq!(build_into(&dir.path().join("in-other.yaml"), &other).status.code(), Some(2), "no such input");
+    write(&dir.path().join("in-other.yaml"), FUNCTION);
+    assert_eq!(build_into(&dir.path().join("in-other.yaml"), &other).status.code(), Some(0));
+    let before = contents_under(&other);
+    let empty = dir.path().join("empty");
+    std::fs::create_dir_all(&empty).expect("dir");
+    for target in [&other, &empty] {
+        let out = dir.path().join("deploy");
+        let _ = std::fs::remove_dir_all(&out);
+        std::fs::create_dir_all(&out).expect("dir");
+        std::os::unix::fs::symlink(target, out.join("prod")).expect("link");
+        let run = build_all_envs(&input, &out);
+        let stderr = String::from_utf8_lossy(&run.stderr);
+        assert_eq!(run.status.code(), Some(2), "{stderr}");
+        assert!(stderr.contains("is a symbolic link; fmc never writes through it"), "{stderr}");
+        assert_eq!(contents_under(&other), before, "the other team's tree changed");
+        assert!(files_under(&empty).is_empty(), "files were created outside DIR");
+        assert_eq!(files_under(&out), vec!["prod"], "staging was written although prod was refused");
+    }
+    // `--check` refuses the same way and writes nothing.
+    let out = dir.path().join("deploy");
+    let run =
+        fmc().arg("build").arg("--all-envs").arg(&input).arg("-o").arg(&out).arg("--check").output().expect("run");
+    assert_eq!(run.status.code(), Some(2), "{}", String::from_utf8_lossy(&run.stderr));
+}
+
+/// N1: environments are written together; a rebuild replaces only fmc's
+/// files inside each environment's folder.
+#[test]
+fn all_envs_writes_every_environment_and_keeps_other_files() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let input = dir.path().join("mesh.yaml");
+    write(&input, MESH_WITH_ENVS);
+    let out = dir.path().join("deploy");
+    assert_eq!(build_all_envs(&input, &out).status.code(), Some(0));
+    write(&out.join("README.yaml"), "# hand-written\n");
+    let files = files_under(&out);
+    assert!(
+        files.contains(&"prod/kustomization.yaml".to_string())
+            && files.contains(&"staging/kustomization.yaml".to_string()),
+        "{files:?}"
+    );
+    assert_eq!(build_all_envs(&input, &out).status.code(), Some(0));
+    assert_eq!(files_under(&out), files, "a second build changes nothing");
+    let check =
+        fmc().arg("build").arg("--all-envs").arg(&input).arg("-o").arg(&out).arg("--check").output().expect("run");
+    assert_eq!(check.status.code(), Some(0), "{}", String::from_utf8_lossy(&check.stderr));
+}
+
+/// N4: a first build into a new DIR that fails leaves nothing behind, not
+/// even DIR; a planned file that would also be a folder is refused up front.
+#[test]
+fn a_failed_first_build_into_a_new_folder_leaves_nothing() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let input = dir.path().join("in.yaml");
+    // A namespace folder named like the kustomization: the plan refuses it.
+    write(&input, "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x, namespace: kustomization.yaml}\n");
+    let out = dir.path().join("new/deploy");
+    let run = build_into(&input, &out);
+    assert_ne!(run.status.code(), Some(0));
+    assert_eq!(files_under(dir.path()), vec!["in.yaml"], "{}", String::from_utf8_lossy(&run.stderr));
+    // The issue's case: `--namespace kustomization.yaml` into a new DIR.
+    write(&input, FUNCTION.replace(", namespace: streams", "").as_str());
+    let run = fmc()
+        .args(["build", "--namespace", "kustomization.yaml"])
+        .arg(&input)
+        .arg("-o")
+        .arg(&out)
+        .output()
+        .expect("run");
+    assert_eq!(run.status.code(), Some(2), "{}", String::from_utf8_lossy(&run.stderr));
+    assert_eq!(files_under(dir.path()), vec!["in.yaml"], "{}", String::from_utf8_lossy(&run.stderr));
+}
