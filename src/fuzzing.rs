@@ -38,6 +38,12 @@ pub fn exercise(data: &[u8]) {
                 monitor: Some(crate::options::MonitorKind::Service),
                 ..options.clone()
             };
+            let provisioned =
+                crate::pipeline::compile(&sources, &BuildOptions { target_operator: false, ..operator.clone() });
+            // Provisioned objects are named from Pulsar names: always names Kubernetes takes.
+            for m in provisioned.manifests.iter().filter(|m| m.kind.starts_with("Pulsar")) {
+                assert!(crate::names::object_name_problem(&m.name).is_none(), "provisioned name `{}`", m.name);
+            }
             let _ = crate::pipeline::compile(&sources, &operator);
             let _ = crate::convert::convert(&sources);
             let _ = crate::gitops::tree::plan(&out.manifests);
@@ -53,7 +59,11 @@ pub fn exercise(data: &[u8]) {
             let _ = crate::gitops::postrender::post_render(&text, &options);
         }
         _ => {
-            let _ = crate::gitops::krm::run_krm(&text, &options);
+            let first = crate::gitops::krm::run_krm(&text, &options);
+            // The in-place path (`sources: keep`): a render of the rendered package.
+            if !first.failed {
+                let _ = crate::gitops::krm::run_krm(&first.text, &options);
+            }
         }
     }
 }
@@ -84,6 +94,14 @@ pub fn exercise_tree(data: &[u8]) {
         .collect();
     let Ok(tree) = crate::gitops::tree::plan(&manifests) else { return };
     assert_eq!(tree.files.len(), manifests.len() + 1, "an object took another's file or the kustomization's");
+    // The same tree as two environments (`--all-envs`), one named by the input.
+    let env = manifests.first().map(|m| m.name.clone()).unwrap_or_default();
+    if let Ok(nested) = crate::gitops::tree::nest(vec![("prod".into(), tree.clone()), (env, tree.clone())]) {
+        for path in nested.files.keys() {
+            assert!(path.components().all(|c| matches!(c, std::path::Component::Normal(_))), "{}", path.display());
+            assert!(path.components().count() <= 3, "{} is deeper than <env>/<namespace>/<file>", path.display());
+        }
+    }
     for path in tree.files.keys() {
         assert!(
             path.components().all(|c| matches!(c, std::path::Component::Normal(_))),

@@ -31,7 +31,7 @@ fn jq_isolation(c: &mut Criterion) {
     group.bench_function("inline (isolation: none)", |b| b.iter(|| inline.process_batch(&inputs)));
     let bounds = Bounds { max_memory: 256 << 20, per_message: Some(Duration::from_secs(10)) };
     let executable = env!("CARGO_BIN_EXE_fmc-runner").into();
-    let mut child = Evaluation::Isolated(
+    let mut child = Evaluation::isolated(
         Evaluator::start(executable, PROGRAM, &Default::default(), bounds).expect("the evaluator starts"),
     );
     group

@@ -372,6 +372,66 @@ async fn a_message_that_loops_or_exhausts_memory_is_retried_then_dead_lettered_i
     assert!(runner.child.try_wait().expect("status").is_none(), "the runner never stopped\n{log}");
 }
 
+/// N10 and N11 against the broker. Messages that spin until `maxProcessingMs`
+/// are set aside in their own evaluator children, so every good message sent
+/// after them is processed *before* any of them is dead-lettered (with the
+/// old design each spinning message held its batch for the whole bound). And
+/// errors a program makes of a secret — `error`, arithmetic, interpolation,
+/// `tostring` of an object — never show the value: not in the log, the
+/// metrics or a dead-letter message.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn spinning_messages_do_not_hold_good_ones_and_secrets_never_reach_a_log() {
+    let Some(bin) = pulsar_lite() else { return };
+    let cluster = Cluster::start(&bin).await;
+    let (input, output, dlq) = (topic("spin-in"), topic("spin-out"), topic("spin-dlq"));
+    const SECRET: &str = "s1gn-\"k3y\\value";
+    let program = r#"if .spin then last(range(1e12))
+        elif .k == "error" then error($secrets.SIGNING_KEY)
+        elif .k == "arith" then $secrets.SIGNING_KEY + .n
+        elif .k == "interp" then error("key \($secrets.SIGNING_KEY)")
+        elif .k == "object" then ({held: $secrets.SIGNING_KEY} | tostring | error)
+        else . end"#;
+    let mut conf = config("spin", &[input.as_str()], Some(&output), json!({"jq": {"program": program}}));
+    conf["deadLetterTopic"] = dlq.clone().into();
+    conf["maxRetries"] = 0.into();
+    conf["retryBackoffMs"] = 20.into();
+    conf["maxProcessingMs"] = 8000.into();
+    conf["secrets"] = json!(["SIGNING_KEY"]);
+    let mut runner = Runner::start_with_env(&cluster.url(), conf, &[("SIGNING_KEY", SECRET)]);
+    runner.wait_ready(Duration::from_secs(20));
+    let client = cluster.client().await;
+    let mut out = subscribe(&client, &output, "check").await;
+    let mut dead = subscribe(&client, &dlq, "check").await;
+    // 300 good messages with a spinning one among every 100, and four that
+    // fail on the secret.
+    let payload = |i: u64| match i {
+        50 | 150 | 250 => format!(r#"{{"id":{i},"spin":true}}"#),
+        300 => format!(r#"{{"id":{i},"k":"error"}}"#),
+        301 => format!(r#"{{"id":{i},"k":"arith","n":1}}"#),
+        302 => format!(r#"{{"id":{i},"k":"interp"}}"#),
+        303 => format!(r#"{{"id":{i},"k":"object"}}"#),
+        _ => format!(r#"{{"id":{i}}}"#),
+    };
+    produce(&client, &input, (0..304).map(|i| payload(i).into_bytes())).await;
+    let good: BTreeSet<u64> = (0..300).filter(|i| ![50, 150, 250].contains(i)).collect();
+    let seen = ids(&collect(&mut out, Duration::from_secs(60), distinct(good.len() as u64, "id")).await, "id");
+    assert_eq!(seen, good, "{}", runner.log());
+    let dead_so_far = runner.counter("fmc_runner_dead_lettered_total");
+    let spun = runner.log().matches("ran past maxProcessingMs").count();
+    assert_eq!(spun, 0, "every good message came before any spinning one reached its bound\n{}", runner.log());
+    assert!(dead_so_far <= 4, "only the secret failures can be dead-lettered yet: {dead_so_far}");
+    let letters = collect(&mut dead, Duration::from_secs(60), distinct(7, "id")).await;
+    assert_eq!(ids(&letters, "id"), BTreeSet::from([50, 150, 250, 300, 301, 302, 303]), "{}", runner.log());
+    let log = runner.log();
+    assert_eq!(log.matches("ran past maxProcessingMs (8000 ms)").count(), 3, "{log}");
+    assert!(log.contains("<redacted:SIGNING_KEY>"), "{log}");
+    let metrics = runner.get("/metrics").map(|(_, body)| body).unwrap_or_default();
+    for text in [&log, &metrics] {
+        assert!(!text.contains("s1gn") && !text.contains("k3y"), "a secret value leaked:\n{text}");
+    }
+    assert!(runner.child.try_wait().expect("status").is_none(), "the runner never stopped\n{log}");
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_message_that_stops_the_runner_is_dead_lettered_after_the_restart_and_nothing_good_is() {
     let Some(bin) = pulsar_lite() else { return };

@@ -171,6 +171,17 @@ fn param_credentials(s: &str) -> impl Iterator<Item = (usize, usize)> + '_ {
     })
 }
 
+/// C015 for a URL fmc would copy into a rendered object (a cluster's service
+/// URL, a package URL, a connector config) that carries a password: refused,
+/// so the rendered object never holds it.
+pub fn url_credentials(span: crate::source::Span, field: &str) -> super::Diagnostic {
+    super::Diagnostic::error("C015", span, format!("inline credentials: `{field}` holds a URL with a password"))
+        .label("copied into the rendered objects as written")
+        .help(
+            "drop the credentials from the URL and give them as the cluster's `auth` (a Secret), or through `secrets`",
+        )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -205,15 +216,4 @@ mod tests {
         assert!(holds_url_credential("host=db;password=pw"));
         assert!(!holds_url_credential("https://example.com/path"));
     }
-}
-
-/// C015 for a URL fmc would copy into a rendered object (a cluster's service
-/// URL, a package URL, a connector config) that carries a password: refused,
-/// so the rendered object never holds it.
-pub fn url_credentials(span: crate::source::Span, field: &str) -> super::Diagnostic {
-    super::Diagnostic::error("C015", span, format!("inline credentials: `{field}` holds a URL with a password"))
-        .label("copied into the rendered objects as written")
-        .help(
-            "drop the credentials from the URL and give them as the cluster's `auth` (a Secret), or through `secrets`",
-        )
 }

@@ -313,18 +313,18 @@ fn generated_file(from: &str) -> String {
 /// digest survives kpt's write and read of the package.
 fn digest(object: &Value) -> String {
     let mut object = object.clone();
-    if let Some(metadata) = object.get_mut("metadata").and_then(Value::as_object_mut) {
-        if let Some(annotations) = metadata.get_mut("annotations").and_then(Value::as_object_mut) {
-            annotations.retain(|k, _| {
-                k != GENERATED_FROM
-                    && k != GENERATED_DIGEST
-                    && !k.starts_with("internal.config.kubernetes.io/")
-                    && !k.starts_with("config.kubernetes.io/")
-                    && !k.starts_with("config.k8s.io/")
-            });
-            if annotations.is_empty() {
-                metadata.remove("annotations");
-            }
+    if let Some(metadata) = object.get_mut("metadata").and_then(Value::as_object_mut)
+        && let Some(annotations) = metadata.get_mut("annotations").and_then(Value::as_object_mut)
+    {
+        annotations.retain(|k, _| {
+            k != GENERATED_FROM
+                && k != GENERATED_DIGEST
+                && !k.starts_with("internal.config.kubernetes.io/")
+                && !k.starts_with("config.kubernetes.io/")
+                && !k.starts_with("config.k8s.io/")
+        });
+        if annotations.is_empty() {
+            metadata.remove("annotations");
         }
     }
     let mut text = String::new();

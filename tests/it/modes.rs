@@ -359,7 +359,10 @@ fn kpt_render_in_place(pkg: &Pkg) -> Option<Vec<Value>> {
     for text in first.values() {
         for mut o in documents(text).into_iter().filter(|o| !local(o)) {
             let annotations = o.get_mut("metadata").and_then(|m| m.get_mut("annotations"));
-            annotations.and_then(Value::as_object_mut).map(|a| a.remove(fmc::gitops::krm::GENERATED_FROM));
+            if let Some(a) = annotations.and_then(Value::as_object_mut) {
+                a.remove(fmc::gitops::krm::GENERATED_FROM);
+                a.remove(fmc::gitops::krm::GENERATED_DIGEST);
+            }
             objects.push(o);
         }
     }

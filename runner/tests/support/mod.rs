@@ -236,7 +236,13 @@ pub struct Runner {
 
 impl Runner {
     /// Starts `fmc-runner` with `config` (JSON; `serviceUrl` and `httpAddr` are filled in).
-    pub fn start(cluster_url: &str, mut config: serde_json::Value) -> Runner {
+    pub fn start(cluster_url: &str, config: serde_json::Value) -> Runner {
+        Runner::start_with_env(cluster_url, config, &[])
+    }
+
+    /// [`Runner::start`] with these environment variables set (the secrets
+    /// Kubernetes would fill from `secretKeyRef`s).
+    pub fn start_with_env(cluster_url: &str, mut config: serde_json::Value, env: &[(&str, &str)]) -> Runner {
         let dir = tempfile::tempdir().expect("tempdir");
         config["serviceUrl"] = cluster_url.into();
         // Port 0: the runner picks a free port and logs it (no race between tests).
@@ -247,6 +253,7 @@ impl Runner {
         let child = Command::new(env!("CARGO_BIN_EXE_fmc-runner"))
             .arg("--config")
             .arg(&path)
+            .envs(env.iter().copied())
             .stdout(Stdio::null())
             .stderr(log)
             .spawn()

@@ -26,10 +26,8 @@ fn a_namespace_option_is_a_namespace_or_refused() {
     let ok = fmc().args(["build", "--namespace", "team-a"]).arg(&input).output().expect("run");
     assert_eq!(ok.status.code(), Some(0), "{}", String::from_utf8_lossy(&ok.stderr));
     // The same checks for a KRM function's config.
-    let list = format!(
-        "apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nfunctionConfig: {{apiVersion: v1, kind: ConfigMap, metadata: {{name: c}}, data: {{namespace: '../up'}}}}\nitems: []\n"
-    );
-    let out = fmc::gitops::krm::run_krm(&list, &fmc::options::BuildOptions::default());
+    let list = "apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nfunctionConfig: {apiVersion: v1, kind: ConfigMap, metadata: {name: c}, data: {namespace: '../up'}}\nitems: []\n";
+    let out = fmc::gitops::krm::run_krm(list, &fmc::options::BuildOptions::default());
     assert!(out.failed && out.text.contains("is not a namespace"), "{}", out.text);
 }
 
