@@ -18,7 +18,16 @@ cargo fmt --all -- --check
 RUSTFLAGS='-C target-feature=+crt-static' cargo build --locked --target x86_64-unknown-linux-gnu -p fmc-runner --bin fmc-runner
 # The runner's optional wasmtime engine is built and tested too (its ABI
 # tests run on every engine the build has).
-cargo clippy --workspace --all-targets --locked --features fmc-runner/wasmtime -- -D warnings
+cargo clippy --workspace --all-targets --locked --features fmc-engine/wasmtime -- -D warnings
 # Every example mesh's own tests (`fmc test`, docs/testing.md), as a user runs them.
-cargo run --locked --quiet --features fmc-runner/wasmtime --bin fmc -- test examples
-cargo test --workspace --locked --no-fail-fast --features fmc-runner/wasmtime
+cargo run --locked --quiet --features fmc-engine/wasmtime --bin fmc -- test examples
+cargo test --workspace --locked --no-fail-fast --features fmc-engine/wasmtime
+# The README's first command on this clone: fmc alone builds with the Rust
+# toolchain (PROTOC pointing nowhere proves no protoc is needed), then
+# compiles the shipped example. Timed: README states how long it takes.
+install_root=$(mktemp -d)
+start=$(date +%s)
+PROTOC=/nonexistent FMC_INSTALL_RUNNER=0 FMC_INSTALL_ROOT="$install_root" bash scripts/install.sh
+"$install_root/bin/fmc" build examples/dsl/cdc-pipeline/mesh.yaml >/dev/null
+echo "test: scripts/install.sh (fmc alone, release, no protoc) and the README's first build took $(( $(date +%s) - start )) s"
+rm -rf "$install_root"

@@ -12,8 +12,8 @@ const MI_OPTION_PURGE_DELAY: libmimalloc_sys::mi_option_t = 15;
 fn main() -> std::process::ExitCode {
     // `fmc test` evaluates jq programs in bounded children of this binary
     // (meshtest::bounded), as the runner does with its own.
-    if std::env::args_os().nth(1).is_some_and(|a| a == fmc_runner::function::isolated::EVALUATE_ARG) {
-        return fmc_runner::function::isolated::serve();
+    if std::env::args_os().nth(1).is_some_and(|a| a == fmc_engine::function::isolated::EVALUATE_ARG) {
+        return fmc_engine::function::isolated::serve();
     }
     // Give freed memory back after 10 ms instead of mimalloc's default: the
     // syntax tree is freed before rendering, and reusing its pages for the

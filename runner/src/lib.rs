@@ -3,11 +3,11 @@
 //! produces the results — and exposes metrics and health endpoints.
 //!
 //! It depends on nothing of the compiler: its whole contract with `fmc build`
-//! is the JSON configuration in [`config`].
+//! is the JSON configuration in [`config`]. The engines that run the user
+//! function, the codec and the configuration live in `fmc-engine` (shared
+//! with `fmc test`) and are re-exported here under their old paths.
 
-pub mod codec;
-pub mod config;
-pub mod function;
+pub use fmc_engine::{codec, config, function, validate, varint};
 pub mod fuzzing;
 pub mod http;
 pub mod journal;
@@ -17,5 +17,3 @@ pub mod package;
 pub mod relay;
 pub mod run;
 pub mod settle;
-pub mod validate;
-pub mod varint;

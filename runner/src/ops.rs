@@ -128,22 +128,7 @@ pub async fn serve(listener: TcpListener, stats: Arc<Stats>, labels: String) {
     }
 }
 
-/// Milliseconds since the Unix epoch (0 if the clock is before it).
-pub fn epoch_ms() -> u64 {
-    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_millis() as u64)
-}
-
-/// One JSON log line on stderr (structured logs, no dependency).
-pub fn log(level: &str, message: &str, fields: &[(&str, String)]) {
-    let mut line = serde_json::Map::new();
-    line.insert("ts".into(), epoch_ms().into());
-    line.insert("level".into(), level.into());
-    line.insert("msg".into(), message.into());
-    for (k, v) in fields {
-        line.insert((*k).into(), v.clone().into());
-    }
-    eprintln!("{}", serde_json::Value::Object(line));
-}
+pub use fmc_engine::log::{epoch_ms, log};
 
 #[cfg(test)]
 mod tests {

@@ -310,7 +310,7 @@ async fn under_manual_only_what_the_module_acknowledges_is_acknowledged() {
         "manual-v1",
         &[input.as_str()],
         Some(&output),
-        json!({"wasm": {"path": project_root().join("runner/tests/fixtures/upper.wat")}}),
+        json!({"wasm": {"path": project_root().join("engine/tests/fixtures/upper.wat")}}),
     );
     v1["processingGuarantee"] = "manual".into();
     let mut refused = Runner::start(&cluster.url(), v1);

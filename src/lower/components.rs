@@ -455,7 +455,7 @@ fn port(ctx: &mut MeshCtx, scope: &Scope, r: &TopicRef, path: &[&str], role: Por
     Some(Port { topic: facts.address.clone(), schema, span, schema_span, role })
 }
 
-/// The runner's configuration for a `runtime: native` function (runner/src/config.rs).
+/// The runner's configuration for a `runtime: native` function (engine/src/config.rs).
 /// The service URL is left out: the runner reads `brokerServiceURL` from the
 /// cluster ConfigMap the pod imports, so one configuration serves every cluster.
 fn native_runner(

@@ -1,5 +1,5 @@
 //! Declared input schemas in the form the runner checks payloads against
-//! (runner/src/validate.rs): the runner has no compiler types, so a schema
+//! (engine/src/validate.rs): the runner has no compiler types, so a schema
 //! travels as a small JSON tree whose named types sit in a table.
 //!
 //! KEY_VALUE, AUTO_CONSUME and BYTES carry nothing the runner can check and

@@ -9,8 +9,8 @@
 //! process on a stack overflow, or take the machine's memory. Bounded, such a
 //! program fails its case with a clear message, and the run goes on.
 
-use fmc_runner::function::isolated::{Bounds, Evaluator, own_executable};
-use fmc_runner::function::{Context, Evaluation};
+use fmc_engine::function::isolated::{Bounds, Evaluator, own_executable};
+use fmc_engine::function::{Context, Evaluation};
 use std::time::Duration;
 
 /// Longest one message may take in one program.

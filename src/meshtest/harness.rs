@@ -2,7 +2,7 @@
 //! messages, over the compiled stream graph.
 //!
 //! Native functions run with the runner's own function module
-//! ([`fmc_runner::function::load`]) from the very configuration `fmc build`
+//! ([`fmc_engine::function::load`]) from the very configuration `fmc build`
 //! renders for their pods, so a test runs the jq program, route or WebAssembly
 //! module (with its fuel and memory limits, its `$config` and `$secrets`) that
 //! will run in the cluster. Every jq program (a function's, a stand-in's) is
@@ -15,9 +15,9 @@ use super::file::{StandIn, TestSpec};
 use crate::check::graph::{Node, StreamGraph};
 use crate::files::{ReadError, read_confined_bytes};
 use crate::resolve::Component;
-use fmc_runner::config::Config;
-use fmc_runner::function::{Context, Evaluation, Record, UserFunction};
-use fmc_runner::validate::PayloadSchema;
+use fmc_engine::config::Config;
+use fmc_engine::function::{Context, Evaluation, Record, UserFunction};
+use fmc_engine::validate::PayloadSchema;
 use petgraph::Direction;
 use petgraph::graph::NodeIndex;
 use petgraph::visit::EdgeRef;
@@ -208,7 +208,7 @@ impl<'a> Mesh<'a> {
         }
         let context = Context::new(config.user_config.clone(), secrets);
         let module = match &config.function {
-            fmc_runner::config::FunctionConfig::Wasm { path, sha256, .. } => {
+            fmc_engine::config::FunctionConfig::Wasm { path, sha256, .. } => {
                 let key = self.components[index].meta.name.clone();
                 let bytes = self.modules.entry(index).or_insert_with(|| {
                     module_bytes(&key, path.as_deref(), spec, &self.root, &self.mesh_folder)
@@ -218,7 +218,7 @@ impl<'a> Mesh<'a> {
             }
             _ => None,
         };
-        let function = fmc_runner::function::load(&config, module.as_deref(), &context)?;
+        let function = fmc_engine::function::load(&config, module.as_deref(), &context)?;
         Ok(Behaviour::Native { function, config: Box::new(config) })
     }
 }

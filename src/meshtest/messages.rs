@@ -1,9 +1,9 @@
 //! Test messages as records, and records as values, through a topic's schema.
 
 use super::file::{Expectation, Message};
-use fmc_runner::codec::decode_schemaless;
-use fmc_runner::function::Record;
-use fmc_runner::validate::PayloadSchema;
+use fmc_engine::codec::decode_schemaless;
+use fmc_engine::function::Record;
+use fmc_engine::validate::PayloadSchema;
 
 /// The payload a test message states: a `value` encoded with the topic's
 /// schema (JSON without one), or `text` / `base64` as given.
@@ -126,8 +126,8 @@ fn same_value(a: &serde_json::Value, b: &serde_json::Value) -> bool {
 
 /// Whether a jq program's first result on `value` is `true`.
 fn predicate(program: &str, value: &serde_json::Value) -> Result<bool, String> {
-    use fmc_runner::function::UserFunction;
-    let mut jq = super::bounded::jq(program, &fmc_runner::function::Context::default())?;
+    use fmc_engine::function::UserFunction;
+    let mut jq = super::bounded::jq(program, &fmc_engine::function::Context::default())?;
     let input = Record { payload: value.to_string().into_bytes(), ..Record::default() };
     let results = jq.process(&input)?;
     Ok(results.first().is_some_and(|r| r.payload == b"true"))

@@ -4,9 +4,9 @@
 use super::file::{TestCase, TestSpec};
 use super::harness::{Behaviour, Mesh};
 use super::messages::{describe, mismatches, raw_record, value_of};
-use fmc_runner::config::Guarantee;
-use fmc_runner::function::{Record, UserFunction};
-use fmc_runner::validate::PayloadSchema;
+use fmc_engine::config::Guarantee;
+use fmc_engine::function::{Record, UserFunction};
+use fmc_engine::validate::PayloadSchema;
 use petgraph::graph::NodeIndex;
 use std::collections::{BTreeMap, VecDeque};
 

@@ -187,7 +187,7 @@ pub struct BacklogTrigger {
 
 /// A component run by fmc's own runner (`runtime: native`) instead of a Pulsar
 /// Functions instance: the runner's JSON configuration (its whole contract
-/// with the compiler, see runner/src/config.rs) and its image.
+/// with the compiler, see engine/src/config.rs) and its image.
 #[derive(Debug, Clone, PartialEq)]
 pub struct NativeRunner {
     pub config: serde_json::Value,

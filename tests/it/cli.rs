@@ -224,3 +224,19 @@ fn every_example_in_the_help_runs() {
         assert_eq!(out.status.code(), Some(0), "fmc {example}\n{}", String::from_utf8_lossy(&out.stderr));
     }
 }
+
+/// The compiler links no Pulsar client, no async runtime and no protoc-built
+/// code: `fmc test` runs native functions through `fmc-engine`, not the runner.
+#[test]
+fn the_compiler_links_no_pulsar_client() {
+    let out = std::process::Command::new(env!("CARGO"))
+        .args(["tree", "-p", "fmc", "-e", "normal", "--prefix", "none", "--offline", "--locked"])
+        .current_dir(crate::support::project_root())
+        .output()
+        .expect("cargo tree runs");
+    let tree = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success() && tree.contains("fmc-engine"), "{tree}{}", String::from_utf8_lossy(&out.stderr));
+    for forbidden in ["pulsar ", "tokio ", "prost-build ", "fmc-runner "] {
+        assert!(!tree.lines().any(|l| l.starts_with(forbidden)), "fmc depends on {forbidden}:\n{tree}");
+    }
+}

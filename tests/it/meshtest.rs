@@ -223,7 +223,7 @@ spec:
 "#,
     );
     std::fs::create_dir(dir.path().join("modules")).unwrap();
-    let wat = std::fs::read_to_string(project_root().join("runner/tests/fixtures/context.wat")).unwrap();
+    let wat = std::fs::read_to_string(project_root().join("engine/tests/fixtures/context.wat")).unwrap();
     std::fs::write(dir.path().join("modules/context.wat"), wat).unwrap();
     let out = fmc_test(dir.path(), &["--error-format", "json"]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));

@@ -349,7 +349,7 @@ pub fn oom_killer(pid: u32, limit: u64) {
 
 /// The uppercasing module of the batch ABI (v2).
 pub fn upper_wat() -> String {
-    project_root().join("runner/tests/fixtures/upper_batch.wat").display().to_string()
+    project_root().join("engine/tests/fixtures/upper_batch.wat").display().to_string()
 }
 
 /// A private CA and a server certificate it signed for 127.0.0.1 and

@@ -240,7 +240,7 @@ impl Evaluator {
                 }
             }
             if self.child.is_none() {
-                crate::ops::log("error", "cannot start the jq evaluator; exiting", &[("error", last)]);
+                crate::log::log("error", "cannot start the jq evaluator; exiting", &[("error", last)]);
                 std::process::exit(1);
             }
         }
