@@ -61,7 +61,7 @@ pub fn lower(
     }
     for (cluster, tenant) in plan.tenants.clone() {
         let conn = plan.connections[&cluster].clone();
-        tenant_object(ctx, &cluster, &tenant, &conn, &mut plan);
+        tenant_object(ctx, &tenant, &conn, &mut plan);
     }
     for (cluster, namespace) in plan.namespaces.clone() {
         let conn = plan.connections[&cluster].clone();
@@ -324,8 +324,11 @@ fn replication(
     Some(name)
 }
 
-fn tenant_object(ctx: &mut MeshCtx, cluster: &str, tenant: &str, conn: &str, plan: &mut Plan) {
-    let decl = ctx.spec.tenants.as_ref().and_then(|t| t.get(tenant)).cloned().unwrap_or_default();
+fn tenant_object(ctx: &mut MeshCtx, tenant: &str, conn: &str, plan: &mut Plan) {
+    // Only a tenant the mesh declares: the resources operator sets a tenant's
+    // admin roles and clusters to what the object says, so rendering one for
+    // every tenant a topic uses would take over shared tenants (`public`).
+    let Some(decl) = ctx.spec.tenants.as_ref().and_then(|t| t.get(tenant)).cloned() else { return };
     if decl.provision == Some(false) {
         return;
     }
@@ -351,12 +354,7 @@ fn tenant_object(ctx: &mut MeshCtx, cluster: &str, tenant: &str, conn: &str, pla
     let lifecycle = decl.lifecycle_policy.unwrap_or(LifecyclePolicy::KeepAfterDeletion);
     spec.insert("lifecyclePolicy".into(), lifecycle.name().into());
     let name = object_name(&[conn, tenant]);
-    let origin: Vec<&str> = if ctx.spec.tenants.as_ref().is_some_and(|t| t.contains_key(tenant)) {
-        vec!["tenants", tenant]
-    } else {
-        vec!["clusters", cluster]
-    };
-    plan.objects.push(object(ctx, "PulsarTenant", &name, Value::Object(spec), &origin));
+    plan.objects.push(object(ctx, "PulsarTenant", &name, Value::Object(spec), &["tenants", tenant]));
 }
 
 fn namespace_object(ctx: &mut MeshCtx, namespace: &str, conn: &str, plan: &mut Plan) {
