@@ -244,7 +244,7 @@ pub struct OptionArgs {
     #[arg(long, value_name = "KIND", value_parser = ["pod", "service"], env = "FMC_MONITOR")]
     pub monitor: Option<String>,
     /// Apply the overrides of this environment of native meshes (`spec.environments`).
-    #[arg(long = "env", value_name = "NAME")]
+    #[arg(long = "env", value_name = "NAME", env = "FMC_ENV")]
     pub environment: Option<String>,
     /// What to emit: plain manifests, or Function Mesh resources for the operator.
     #[arg(long, value_enum, default_value = "manifests")]

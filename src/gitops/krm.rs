@@ -79,6 +79,8 @@ pub fn options_from(config: &Value, base: &BuildOptions) -> Result<BuildOptions,
         let flag = || matches!(text.as_str(), "true" | "True" | "1" | "yes");
         match k.as_str() {
             "namespace" => o.default_namespace = text,
+            // The environment of native meshes (`fmc build --env`); empty: none.
+            "env" => o.environment = Some(text).filter(|t| !t.is_empty()),
             "enableInitContainers" => o.enable_init_containers = flag(),
             "addDefaultAffinity" => o.add_default_affinity = flag(),
             "globalBackendConfig" => o.global_backend_config = Some(text),

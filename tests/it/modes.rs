@@ -120,6 +120,22 @@ fn every_mode_renders_provisioning_and_around_objects_as_build_does() {
     }
 }
 
+/// A mesh environment chosen the way each mode takes options (`FMC_ENV`, a
+/// MeshBuild's or KRM config's `env`, Argo CD's `plugin.env`): every mode
+/// renders the environment's objects, as `fmc build --env staging` does.
+#[test]
+fn every_mode_renders_the_environment_it_is_given() {
+    matrix(&[("FMC_ENV", "staging")]);
+    let staging = Command::new(fmc_bin())
+        .args(["build", "--env", "staging"])
+        .arg(project_root().join("fixtures/modes/mesh.yaml"))
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&staging.stdout);
+    assert!(staging.status.success(), "{}", String::from_utf8_lossy(&staging.stderr));
+    assert!(text.contains("replicas: 3"), "the staging override shows: {text}");
+}
+
 /// Runs every mode over every input with `env` and returns the kinds built.
 fn matrix(env: &[(&'static str, &'static str)]) -> std::collections::BTreeSet<String> {
     OPTIONS_ENV.with(|e| *e.borrow_mut() = env.to_vec());
@@ -436,6 +452,7 @@ fn kustomize(pkg: &Pkg) -> Option<Vec<Value>> {
                 "FMC_PROVISION" => format!("provision: {v}"),
                 "FMC_DISRUPTION_BUDGETS" => format!("disruptionBudgets: \"{v}\""),
                 "FMC_MONITOR" => format!("monitor: {v}"),
+                "FMC_ENV" => format!("env: {v}"),
                 other => panic!("no MeshBuild option for {other}"),
             })
             .collect()
