@@ -159,22 +159,24 @@ fn url_problem<'f>(url: &str, schemes: &[&str], field: &'f str) -> Option<(&'f s
 }
 
 fn config_map(ctx: &MeshCtx, cluster: &str, name: &str, broker: &str, web: &str) -> PassthroughDoc {
-    let namespace = ctx.meta.namespace.clone().unwrap_or_else(|| ctx.options.default_namespace.clone());
-    let value = serde_json::json!({
+    let namespace = ctx.generated_namespace();
+    let mut value = serde_json::json!({
         "apiVersion": "v1",
         "kind": "ConfigMap",
         "metadata": {
             "name": name,
-            "namespace": namespace,
             "labels": {"app.kubernetes.io/managed-by": "fmc", crate::resolve::CLUSTER_LABEL: cluster},
         },
         "data": {"brokerServiceURL": broker, "webServiceURL": web},
     });
+    if let Some(ns) = &namespace {
+        value["metadata"]["namespace"] = ns.clone().into();
+    }
     PassthroughDoc {
         api_version: "v1".into(),
         kind: "ConfigMap".into(),
         name: name.to_string(),
-        namespace: Some(namespace),
+        namespace,
         value,
         origin: Origin {
             doc: ctx.doc,

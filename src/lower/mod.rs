@@ -151,6 +151,18 @@ impl<'a> MeshCtx<'a> {
         Origin { doc: self.doc, base }
     }
 
+    /// The namespace written on objects the mesh generates (cluster
+    /// ConfigMaps, provisioning objects): exactly what its workloads carry —
+    /// the mesh's own, else the default namespace where fmc writes one, else
+    /// none (plug-in modes: Helm, kpt or kustomize place them with the
+    /// workloads, so a mesh is never split across namespaces).
+    pub fn generated_namespace(&self) -> Option<String> {
+        self.meta
+            .namespace
+            .clone()
+            .or_else(|| self.options.write_default_namespace.then(|| self.options.default_namespace.clone()))
+    }
+
     /// Span of the value at `rel` under the mesh's `spec` (nearest existing ancestor).
     pub fn span(&self, rel: &[&str]) -> Span {
         let path = self.path_with_indices(rel);

@@ -659,23 +659,25 @@ fn object_name(parts: &[&str]) -> String {
 
 /// A generated provisioning object of the mesh, sync-waved and labelled.
 fn object(ctx: &MeshCtx, kind: &str, name: &str, spec: Value, origin: &[&str]) -> PassthroughDoc {
-    let namespace = ctx.meta.namespace.clone().unwrap_or_else(|| ctx.options.default_namespace.clone());
-    let value = json!({
+    let namespace = ctx.generated_namespace();
+    let mut value = json!({
         "apiVersion": API_VERSION,
         "kind": kind,
         "metadata": {
             "name": name,
-            "namespace": namespace,
             "labels": {"app.kubernetes.io/managed-by": "fmc", MESH_LABEL: ctx.meta.name},
             "annotations": {SYNC_WAVE: wave(kind)},
         },
         "spec": spec,
     });
+    if let Some(ns) = &namespace {
+        value["metadata"]["namespace"] = ns.clone().into();
+    }
     PassthroughDoc {
         api_version: API_VERSION.into(),
         kind: kind.into(),
         name: name.to_string(),
-        namespace: Some(namespace),
+        namespace,
         value,
         origin: Origin { doc: ctx.doc, base: ctx.declaration(origin[0], origin.get(1).copied().unwrap_or_default()) },
         made: Made::Generated,

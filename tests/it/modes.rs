@@ -245,7 +245,7 @@ fn normalised(objects: Vec<Value>) -> Vec<Value> {
     out
 }
 
-fn documents(text: &str) -> Vec<Value> {
+pub(crate) fn documents(text: &str) -> Vec<Value> {
     let mut diags = fmc::diagnostics::Diagnostics::default();
     let docs = fmc::parse::yaml::read_documents(fmc::source::FileId(0), text, &mut diags);
     assert!(!diags.has_errors(), "{text}");

@@ -244,3 +244,47 @@ fn helm3_and_helm4_side_by_side() {
     assert!(!text(&three.stderr).contains("failed to load plugin"), "{}", text(&three.stderr));
     assert!(text(&three.stdout).contains("kind: StatefulSet"));
 }
+
+/// A native mesh without a namespace, post-rendered by Helm 3 and Helm 4
+/// without `--namespace`: every object — the workloads and the cluster
+/// ConfigMaps fmc generates — carries no namespace, so Helm puts them all in
+/// the release namespace together (a generated ConfigMap in `default` would
+/// leave the StatefulSets without their configuration).
+#[test]
+fn a_mesh_post_rendered_without_namespace_stays_in_one_namespace() {
+    let dir = tempfile::tempdir().unwrap();
+    let chart = dir.path().join("chart");
+    std::fs::create_dir_all(chart.join("templates")).unwrap();
+    std::fs::write(chart.join("Chart.yaml"), "apiVersion: v2\nname: mesh\nversion: 0.1.0\n").unwrap();
+    std::fs::write(
+        chart.join("templates/mesh.yaml"),
+        "apiVersion: fmc.functionmesh.io/v1alpha1\nkind: Mesh\nmetadata: {name: shop}\nspec:\n  clusters:\n    local: {brokerServiceUrl: 'pulsar://b:6650', webServiceUrl: 'http://b:8080'}\n  topics:\n    orders: {external: true}\n  functions:\n    tag: {runtime: native, jq: '.', inputs: [orders]}\n",
+    )
+    .unwrap();
+    let chart = chart.to_str().unwrap();
+    let helm3_args = ["--post-renderer", fmc_bin(), "--post-renderer-args", "post-render"];
+    let helm4_args = ["--post-renderer", "fmc"];
+    let mut ran = 0;
+    for (name, renderer) in [("helm3", &helm3_args[..]), ("helm4", &helm4_args[..])] {
+        let Some(bin) = tool(name) else { continue };
+        ran += 1;
+        let home = tempfile::tempdir().unwrap();
+        let mut args = vec!["template", "r", chart, "-n", "streams"];
+        args.extend_from_slice(renderer);
+        let out = helm(&bin, home.path(), &args);
+        assert!(out.status.success(), "{name}: {}", text(&out.stderr));
+        let objects = crate::modes::documents(&text(&out.stdout));
+        assert!(objects.iter().any(|o| o["kind"] == "StatefulSet") && objects.iter().any(|o| o["kind"] == "ConfigMap"));
+        for o in &objects {
+            assert!(
+                o["metadata"]["namespace"].is_null(),
+                "{name}: {} {} carries a namespace",
+                o["kind"],
+                o["metadata"]["name"]
+            );
+        }
+    }
+    if std::env::var_os("CI").is_some() {
+        assert_eq!(ran, 2, "under CI both Helms run");
+    }
+}
