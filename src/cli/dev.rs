@@ -32,6 +32,8 @@ pub struct DevArgs<'a> {
     pub work_dir: Option<PathBuf>,
     /// Stop after this long (tests, demos); until Ctrl-C otherwise.
     pub duration: Option<f64>,
+    /// `--module KEY=FILE`: local files for modules that live in the image.
+    pub modules: &'a [String],
     pub report: &'a ReportArgs,
     pub options: &'a OptionArgs,
 }
@@ -61,8 +63,9 @@ impl Process {
 
 impl Drop for Process {
     fn drop(&mut self) {
-        if self.runner {
-            let _ = Command::new("kill").arg("-TERM").arg(self.child.id().to_string()).status();
+        // A process that already ended is only reaped: nothing to signal, nothing to say.
+        if self.runner && matches!(self.child.try_wait(), Ok(None)) {
+            let _ = Command::new("kill").arg("-TERM").arg(self.child.id().to_string()).stderr(Stdio::null()).status();
             let deadline = Instant::now() + Duration::from_secs(5);
             while Instant::now() < deadline && matches!(self.child.try_wait(), Ok(None)) {
                 std::thread::sleep(Duration::from_millis(20));
@@ -110,11 +113,17 @@ fn run(args: &DevArgs, stdout: &mut dyn Write, stderr: &mut dyn Write) -> Result
         Some(url) => url.clone(),
         None => start_local_broker(&work, &pulsar_lite(args)?, bin_dir.as_deref(), &mut processes)?,
     };
+    // Where the broker listens goes to stdout (a script reads it there), and
+    // where the logs are to stderr, with the rest of what fmc dev says.
+    let _ = writeln!(stdout, "broker {url}");
     let _ = writeln!(stderr, "fmc dev: broker {url}; logs and configurations in {}", work.display());
     let base_dir = args.paths.first().and_then(|p| p.parent()).unwrap_or(Path::new("."));
+    let modules = module_files(args.modules)?;
     for comp in &native {
         let name = comp.workload_name();
-        let config = dev_config(&comp.native.as_ref().expect("filtered").config, &url, base_dir)?;
+        let module = modules.get(comp.meta.name.as_str()).map(PathBuf::as_path);
+        let config = dev_config(&comp.native.as_ref().expect("filtered").config, &url, base_dir, module)
+            .map_err(|e| format!("`{}`: {e}", comp.meta.name))?;
         processes.push(start_runner(&runner, &work, &name, config)?);
     }
     let code = watch(&mut processes, args.duration, stdout, stderr);
@@ -227,10 +236,30 @@ fn spawn(mut command: Command, work: &Path, name: &str, runner: bool) -> Result<
     Ok(Process { name: name.to_string(), child, log, runner, http: None })
 }
 
+/// `--module KEY=FILE` pairs, each file made absolute (the runner runs in the work folder).
+fn module_files(pairs: &[String]) -> Result<std::collections::BTreeMap<&str, PathBuf>, String> {
+    let mut out = std::collections::BTreeMap::new();
+    for pair in pairs {
+        let (key, file) = pair.split_once('=').ok_or_else(|| format!("--module expects KEY=FILE, got `{pair}`"))?;
+        let file = std::path::absolute(file).map_err(|e| format!("--module {key}: {e}"))?;
+        if !file.is_file() {
+            return Err(format!("--module {key}: {} is not a file", file.display()));
+        }
+        out.insert(key, file);
+    }
+    Ok(out)
+}
+
 /// The rendered configuration, pointed at the dev broker: explicit service URL,
 /// a loopback metrics port, no token file (a pod's Secret mount), and module
-/// paths relative to the mesh file.
-fn dev_config(rendered: &serde_json::Value, url: &str, base_dir: &Path) -> Result<serde_json::Value, String> {
+/// paths relative to the mesh file; a module that lives in the image (an
+/// absolute path) comes from `--module` (`module`).
+fn dev_config(
+    rendered: &serde_json::Value,
+    url: &str,
+    base_dir: &Path,
+    module: Option<&Path>,
+) -> Result<serde_json::Value, String> {
     let mut config = rendered.clone();
     let obj = config.as_object_mut().ok_or("invariant: the runner configuration is an object")?;
     obj.insert("serviceUrl".into(), url.into());
@@ -240,10 +269,18 @@ fn dev_config(rendered: &serde_json::Value, url: &str, base_dir: &Path) -> Resul
     // Nothing restarts a runner here, so there is no crash to recognise (and
     // the pod's journal folder does not exist on a workstation).
     obj.remove("journalDir");
-    if let Some(path) = obj.get_mut("function").and_then(|f| f.get_mut("wasm")).and_then(|w| w.get_mut("path"))
-        && let Some(p) = path.as_str().filter(|p| Path::new(p).is_relative())
-    {
-        *path = base_dir.join(p).display().to_string().into();
+    if let Some(path) = obj.get_mut("function").and_then(|f| f.get_mut("wasm")).and_then(|w| w.get_mut("path")) {
+        let given = path.as_str().unwrap_or_default().to_string();
+        *path = match module {
+            Some(file) => file.display().to_string().into(),
+            None if Path::new(&given).is_relative() => base_dir.join(&given).display().to_string().into(),
+            None if Path::new(&given).is_file() => given.into(),
+            None => {
+                return Err(format!(
+                    "its module {given} lives in the image; give this machine's file with `--module KEY=FILE`"
+                ));
+            }
+        };
     }
     Ok(config)
 }

@@ -120,6 +120,11 @@ pub enum Command {
         /// Stop after this many seconds.
         #[arg(long, value_name = "SECONDS")]
         duration: Option<f64>,
+        /// A module the mesh names inside its image (`file: /functions/x.wasm`),
+        /// as KEY=FILE on this machine: KEY is the component's key in the mesh
+        /// (like a test file's `modules:`).
+        #[arg(long = "module", value_name = "KEY=FILE")]
+        modules: Vec<String>,
         #[command(flatten)]
         report: ReportArgs,
         #[command(flatten)]
@@ -364,7 +369,7 @@ pub fn run_with(cli: Cli, stdout: &mut dyn Write, stderr: &mut dyn Write) -> u8 
         }
         Command::Convert { paths, report } => graph::convert(&paths, &report, stdout, stderr),
         Command::Test { paths, report } => test::test(&paths, &report, stdout, stderr),
-        Command::Dev { paths, broker, pulsar_lite, runner_dir, work_dir, duration, report, options } => {
+        Command::Dev { paths, broker, pulsar_lite, runner_dir, work_dir, duration, modules, report, options } => {
             let args = dev::DevArgs {
                 paths: &paths,
                 broker,
@@ -372,6 +377,7 @@ pub fn run_with(cli: Cli, stdout: &mut dyn Write, stderr: &mut dyn Write) -> u8 
                 runner_dir,
                 work_dir,
                 duration,
+                modules: &modules,
                 report: &report,
                 options: &options,
             };

@@ -269,6 +269,7 @@ spec:
     raw: {external: true}
     mid: {}
     out: {external: true}
+    shouted: {external: true}
   functions:
     upper:
       runtime: native
@@ -282,9 +283,29 @@ spec:
       inputs: [mid]
       output: out
       subscription: {position: earliest}
+    shout:
+      runtime: native
+      file: /functions/upper.wasm
+      inputs: [raw]
+      output: shouted
+      subscription: {position: earliest}
 ",
     )
     .unwrap();
+    // The module lives in the image; --module gives this machine's file.
+    let module = project_root().join("engine/tests/fixtures/upper.wat");
+    let without = Command::new(env!("CARGO_BIN_EXE_fmc"))
+        .arg("dev")
+        .arg(&mesh)
+        .args(["--broker", "pulsar://127.0.0.1:1"])
+        .output()
+        .unwrap();
+    let said = String::from_utf8_lossy(&without.stderr);
+    assert_eq!(without.status.code(), Some(2), "{said}");
+    assert!(
+        said.contains("`shout`: its module /functions/upper.wasm lives in the image") && said.contains("--module"),
+        "{said}"
+    );
     // As after `pip install pulsar-lite` in a venv: its python3 on PATH, no
     // `pulsar-lite` there (the binary stays inside the package); fmc dev finds it.
     assert!(broker_bin.is_file());
@@ -296,6 +317,8 @@ spec:
             .arg("dev")
             .arg(&mesh)
             .args(["--duration", "15", "--runner-dir", &runner_dir.display().to_string()])
+            .arg("--module")
+            .arg(format!("shout={}", module.display()))
             .arg("--work-dir")
             .arg(dir.path().join("work"))
             .env("PATH", path)
@@ -322,7 +345,7 @@ spec:
             .filter(|o| o.status.success())
     };
     let start = Instant::now();
-    while ready("upper-function").is_none() || ready("count-function").is_none() {
+    while ready("upper-function").is_none() || ready("count-function").is_none() || ready("shout-function").is_none() {
         assert!(start.elapsed() < Duration::from_secs(20), "runners not ready");
         std::thread::sleep(Duration::from_millis(50));
     }
@@ -348,7 +371,10 @@ print("ok")
     assert!(result.status.success(), "{}", String::from_utf8_lossy(&result.stderr));
     let status = fmc.0.wait().unwrap();
     assert_eq!(status.code(), Some(0));
+    let said: Vec<String> = lines.map_while(Result::ok).collect();
+    assert!(!said.iter().any(|l| l.contains("No such process")), "nothing about processes already gone: {said:?}");
     let stdout = std::fs::read_to_string(dir.path().join("stdout")).unwrap();
+    assert_eq!(stdout.lines().next(), Some(format!("broker {url}").as_str()), "the broker's URL comes first on stdout");
     let last = |name: &str| stdout.lines().rev().find(|l| l.starts_with(name)).unwrap_or_else(|| panic!("{stdout}"));
     let count = last("count-function");
     assert!(count.contains("ready") && count.ends_with("(total in 1000, errors 0, dead-lettered 0)"), "{count}");
