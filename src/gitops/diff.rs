@@ -73,9 +73,76 @@ fn compare(old: &Value, new: &Value, path: String, out: &mut Vec<String>) {
             }
         }
         (Value::Array(a), Value::Array(b)) => compare_lists(a, b, &path, out),
+        (Value::String(a), Value::String(b)) if a != b => compare_texts(a, b, &path, out),
         _ if old != new => out.push(format!("{path} {} → {}", show(old), show(new))),
         _ => {}
     }
+}
+
+/// Two strings that differ: when both embed a document of the same kind (a
+/// runner configuration's JSON, a log configuration's YAML, a command's
+/// `--function_details`), the keys that changed inside it, as
+/// `path⟨what⟩.key`; the text around it when that changed too; else the
+/// strings themselves.
+fn compare_texts(a: &str, b: &str, path: &str, out: &mut Vec<String>) {
+    match (embedded(a), embedded(b)) {
+        (Some((label_a, doc_a, rest_a)), Some((label_b, doc_b, rest_b))) if label_a == label_b => {
+            let inner = format!("{path}⟨{label_a}⟩");
+            let before = out.len();
+            compare(&doc_a, &doc_b, inner.clone(), out);
+            if rest_a != rest_b || out.len() == before {
+                out.push(format!("{path} {} → {}", show(&rest_a.into()), show(&rest_b.into())));
+            }
+        }
+        _ => out.push(format!("{path} {} → {}", show(&a.into()), show(&b.into()))),
+    }
+}
+
+/// The document a string embeds: what it is, the document, and the text
+/// around it (empty when the whole string is the document).
+fn embedded(text: &str) -> Option<(&'static str, Value, String)> {
+    let trimmed = text.trim_start();
+    if trimmed.starts_with(['{', '[']) {
+        let value: Value = serde_json::from_str(text).ok()?;
+        return Some(("json", value, String::new()));
+    }
+    if let Some(found) = function_details(text) {
+        return Some(found);
+    }
+    // A YAML mapping over several lines (a log configuration, a config file).
+    if text.contains('\n') && text.contains(": ") {
+        let mut diags = crate::diagnostics::Diagnostics::default();
+        let docs = crate::parse::yaml::read_documents(crate::source::FileId(0), text, &mut diags);
+        if !diags.has_errors() && docs.len() == 1 && docs[0].root.to_json().is_object() {
+            return Some(("yaml", docs[0].root.to_json(), String::new()));
+        }
+    }
+    None
+}
+
+/// A command's `--function_details '…'` argument (single-quoted as
+/// `render::shell::quote` writes it), parsed, and the command without it.
+fn function_details(text: &str) -> Option<(&'static str, Value, String)> {
+    const FLAG: &str = "--function_details '";
+    let start = text.find(FLAG)? + FLAG.len();
+    let mut json = String::new();
+    let mut rest = &text[start..];
+    loop {
+        let end = rest.find('\'')?;
+        json.push_str(&rest[..end]);
+        rest = &rest[end + 1..];
+        // `'"'"'` is a quote inside the quoted word; anything else ends it.
+        match rest.strip_prefix("\"'\"'") {
+            Some(after) => {
+                json.push('\'');
+                rest = after;
+            }
+            None => break,
+        }
+    }
+    let value: Value = serde_json::from_str(&json).ok()?;
+    let around = format!("{}{FLAG}…'{rest}", &text[..start - FLAG.len()]);
+    Some(("--function_details", value, around))
 }
 
 fn compare_lists(a: &[Value], b: &[Value], path: &str, out: &mut Vec<String>) {
@@ -107,6 +174,30 @@ fn compare_lists(a: &[Value], b: &[Value], path: &str, out: &mut Vec<String>) {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn changes_inside_embedded_documents_name_their_keys() {
+        let runner = |jq: &str| json!({"data": {"runner.json": format!("{{\n  \"function\": {{\"jq\": {{\"program\": \"{jq}\"}}}},\n  \"name\": \"f\"\n}}\n")}});
+        let mut out = Vec::new();
+        compare(&runner("."), &runner(".x"), String::new(), &mut out);
+        assert_eq!(out, vec!["data.runner.json⟨json⟩.function.jq.program . → .x"]);
+        let command = |threshold: u32| {
+            let details =
+                crate::render::shell::quote(&format!(r#"{{"userConfig":{{"threshold":{threshold},"who":"it's"}}}}"#));
+            json!({"command": ["sh", "-c", format!("exec java --function_details {details} --port 9093")]})
+        };
+        let mut out = Vec::new();
+        compare(&command(3), &command(4), String::new(), &mut out);
+        assert_eq!(out, vec!["command[2]⟨--function_details⟩.userConfig.threshold 3 → 4"]);
+        let log =
+            |level: &str| json!({"data": {"log.yaml": format!("Configuration:\n  status: {level}\n  name: fn\n")}});
+        let mut out = Vec::new();
+        compare(&log("info"), &log("debug"), String::new(), &mut out);
+        assert_eq!(out, vec!["data.log.yaml⟨yaml⟩.Configuration.status info → debug"]);
+        let mut out = Vec::new();
+        compare(&json!("plain a"), &json!("plain b"), "x".into(), &mut out);
+        assert_eq!(out, vec!["x plain a → plain b"]);
+    }
 
     fn m(kind: &str, name: &str, value: Value) -> Manifest {
         Manifest {

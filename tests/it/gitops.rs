@@ -201,3 +201,26 @@ fn building_a_folder_into_a_tree_inside_it_is_idempotent() {
     assert_eq!(run().status.code(), Some(0));
     assert!(snapshot(&repo.path().join("deploy")).iter().any(|(p, _)| p.ends_with("configmap-extra.yaml")));
 }
+
+/// Two `-o` trees compared: fmc's own kustomization is fmc's (no P012), and a
+/// config change shows as the key that changed inside the runner's JSON.
+#[test]
+fn diff_of_two_trees_names_the_key_inside_embedded_json() {
+    let work = tempfile::tempdir().unwrap();
+    let mesh = |threshold: u32| {
+        format!(
+            "apiVersion: fmc.functionmesh.io/v1alpha1\nkind: Mesh\nmetadata: {{name: shop, namespace: streams}}\nspec:\n  clusters:\n    local: {{brokerServiceUrl: 'pulsar://b:6650', webServiceUrl: 'http://b:8080'}}\n  topics:\n    orders: {{external: true}}\n  functions:\n    tag: {{runtime: native, jq: 'select(.n > $config.min)', config: {{min: {threshold}}}, inputs: [orders]}}\n"
+        )
+    };
+    let (a, b) = (work.path().join("a"), work.path().join("b"));
+    for (dir, threshold) in [(&a, 3), (&b, 4)] {
+        let input = work.path().join(format!("mesh-{threshold}.yaml"));
+        std::fs::write(&input, mesh(threshold)).unwrap();
+        assert_eq!(fmc(&["build", input.to_str().unwrap(), "-o", dir.to_str().unwrap()]).status.code(), Some(0));
+    }
+    let run = fmc(&["diff", a.to_str().unwrap(), b.to_str().unwrap()]);
+    let (stdout, stderr) = (String::from_utf8_lossy(&run.stdout), String::from_utf8_lossy(&run.stderr));
+    assert_eq!(run.status.code(), Some(1), "{stdout}{stderr}");
+    assert!(!stderr.contains("P012"), "{stderr}");
+    assert!(stdout.contains("data.runner.json⟨json⟩.userConfig.min 3 → 4"), "{stdout}");
+}
