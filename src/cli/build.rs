@@ -34,10 +34,16 @@ pub fn build(args: &BuildArgs, print: bool, stdout: &mut dyn Write, stderr: &mut
         return EXIT_DIAGNOSTICS;
     }
     if out.manifests.is_empty() && !args.allow_empty && (print || args.out_dir.is_some()) {
+        let what = match out.document_spans.len() {
+            0 => "the input holds no objects (empty files, comments only or an empty folder)".to_string(),
+            n => format!(
+                "the input's {n} document(s) render no objects: fmc consumes BackendConfig and ClusterProvided \
+                 documents (they configure the functions, sources and sinks of the same build, and there are none)"
+            ),
+        };
         let _ = writeln!(
             stderr,
-            "fmc: the input holds no objects (empty files, comments only or an empty folder); \
-             refusing to render nothing, which a GitOps tool would prune to an empty cluster. \
+            "fmc: {what}; refusing to render nothing, which a GitOps tool would prune to an empty cluster. \
              Pass --allow-empty if that is meant"
         );
         return EXIT_DIAGNOSTICS;

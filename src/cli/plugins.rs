@@ -37,18 +37,19 @@ pub fn post_render(report: &ReportArgs, options: &OptionArgs, stdout: &mut dyn W
         Ok(t) => t,
         Err(code) => return code,
     };
-    stream_plugin(&text, &options, report, stdout, stderr)
+    stream_plugin(crate::gitops::postrender::HELM_INPUT, &text, &options, report, stdout, stderr)
 }
 
 /// Shared by the Helm post-renderer and the legacy kustomize plug-in.
 fn stream_plugin(
+    input: &str,
     text: &str,
     options: &BuildOptions,
     report: &ReportArgs,
     stdout: &mut dyn Write,
     stderr: &mut dyn Write,
 ) -> u8 {
-    let result = crate::gitops::postrender::post_render(text, options);
+    let result = crate::gitops::postrender::post_render_input(input, text, options);
     let mut rendered = Vec::new();
     print_diagnostics(&result.compiled, &result.sources, report, &mut rendered);
     let _ = stderr.write_all(&rendered);
@@ -62,7 +63,8 @@ fn stream_plugin(
         }
         let saved = std::fs::write(&file, &log).is_ok();
         let where_ = if saved { format!("; diagnostics saved to {}", file.display()) } else { String::new() };
-        let _ = writeln!(stderr, "fmc post-render failed{where_}");
+        let mode = if input == crate::gitops::postrender::KUSTOMIZE_INPUT { "kustomize-plugin" } else { "post-render" };
+        let _ = writeln!(stderr, "fmc {mode} failed{where_}");
         return EXIT_DIAGNOSTICS;
     }
     if stdout.write_all(result.output.as_bytes()).is_err() {
@@ -117,5 +119,5 @@ pub fn kustomize_plugin(config: &Path, report: &ReportArgs, stdout: &mut dyn Wri
         Ok(t) => t,
         Err(code) => return code,
     };
-    stream_plugin(&text, &options, report, stdout, stderr)
+    stream_plugin(crate::gitops::postrender::KUSTOMIZE_INPUT, &text, &options, report, stdout, stderr)
 }

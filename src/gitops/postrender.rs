@@ -53,8 +53,18 @@ pub struct PostRendered {
 
 /// Post-renders `text`. `compiled.has_errors()` tells whether it failed.
 pub fn post_render(text: &str, options: &BuildOptions) -> PostRendered {
+    post_render_input(HELM_INPUT, text, options)
+}
+
+/// What Helm's post-render input is called in diagnostics.
+pub const HELM_INPUT: &str = "<helm post-render input>";
+/// What the legacy kustomize plug-in's input is called in diagnostics.
+pub const KUSTOMIZE_INPUT: &str = "<kustomize plug-in input>";
+
+/// [`post_render`] of an input that diagnostics call `name`.
+pub fn post_render_input(name: &str, text: &str, options: &BuildOptions) -> PostRendered {
     let mut sources = SourceMap::default();
-    sources.add("<helm post-render input>", text.to_string());
+    sources.add(name, text.to_string());
     let options = BuildOptions { write_default_namespace: false, ..options.clone() };
     let compiled = compile(&sources, &options);
     if compiled.has_errors() {

@@ -240,3 +240,38 @@ fn the_compiler_links_no_pulsar_client() {
         assert!(!tree.lines().any(|l| l.starts_with(forbidden)), "fmc depends on {forbidden}:\n{tree}");
     }
 }
+
+/// The legacy kustomize plug-in names its own input in diagnostics (it was
+/// labelled as Helm's post-render input).
+#[test]
+fn kustomize_plugin_diagnostics_name_the_kustomize_input() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("meshbuild.yaml");
+    std::fs::write(
+        &config,
+        "apiVersion: fmc.functionmesh.io/v1alpha1\nkind: MeshBuild\nmetadata: {name: fmc}\nspec: {}\n",
+    )
+    .unwrap();
+    let bad = "apiVersion: compute.functionmesh.io/v1alpha1\nkind: Function\nmetadata: {name: f}\nspec: {className: C, replica: 1, java: {jar: /x.jar}}\n";
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_fmc"));
+    cmd.arg("kustomize-plugin").arg(&config).env("FMC_DIAGNOSTICS_FILE", dir.path().join("diag.txt"));
+    let out = crate::support::run_with_stdin(&mut cmd, bad);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("<kustomize plug-in input>") && !stderr.contains("helm"), "{stderr}");
+    assert!(stderr.contains("fmc kustomize-plugin failed"), "{stderr}");
+}
+
+/// A file holding only a BackendConfig is not "no objects": it is told that
+/// fmc consumes the document and nothing uses it.
+#[test]
+fn a_backend_config_alone_is_told_why_nothing_renders() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("bc.yaml");
+    std::fs::write(&input, "apiVersion: compute.functionmesh.io/v1alpha1\nkind: BackendConfig\nmetadata: {name: backend-config, namespace: default}\nspec: {env: {A: b}}\n").unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_fmc")).arg("build").arg(&input).output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("1 document(s) render no objects: fmc consumes BackendConfig"), "{stderr}");
+    assert!(!stderr.contains("holds no objects"), "{stderr}");
+}
