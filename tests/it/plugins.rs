@@ -288,3 +288,44 @@ fn a_mesh_post_rendered_without_namespace_stays_in_one_namespace() {
         assert_eq!(ran, 2, "under CI both Helms run");
     }
 }
+
+/// A JSON schema file inside a kpt package: kpt reads every `.json` file as
+/// a resource ("resource must have apiVersion"); a `.krmignore` line keeps
+/// the schemas out of kpt's view while fmc still reads them (README).
+#[test]
+fn kpt_render_with_a_json_schema_file_kept_out_by_krmignore() {
+    let Some(kpt) = tool("kpt") else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let pkg = dir.path().join("pkg");
+    std::fs::create_dir_all(pkg.join("schemas")).unwrap();
+    std::fs::write(
+        pkg.join("schemas/event.json"),
+        r#"{"type": "record", "name": "Event", "fields": [{"name": "id", "type": "string"}]}"#,
+    )
+    .unwrap();
+    std::fs::write(
+        pkg.join("mesh.yaml"),
+        "apiVersion: fmc.functionmesh.io/v1alpha1\nkind: Mesh\nmetadata: {name: shop, namespace: streams}\nspec:\n  clusters:\n    local: {brokerServiceUrl: 'pulsar://b:6650', webServiceUrl: 'http://b:8080'}\n  schemas:\n    Event: {type: JSON, file: schemas/event.json}\n  topics:\n    events: {external: true, schema: Event}\n  functions:\n    tag: {runtime: native, jq: '.', inputs: [events]}\n",
+    )
+    .unwrap();
+    let kptfile = format!(
+        "apiVersion: kpt.dev/v1\nkind: Kptfile\nmetadata:\n  name: pkg\n  annotations: {{config.kubernetes.io/local-config: \"true\"}}\npipeline:\n  mutators:\n  - exec: {}\n",
+        project_root().join("plugins/kpt/fmc-krm.sh").display()
+    );
+    std::fs::write(pkg.join("Kptfile"), kptfile).unwrap();
+    let render = || {
+        Command::new(&kpt)
+            .args(["fn", "render", "pkg", "--allow-exec", "-o", "unwrap"])
+            .current_dir(dir.path())
+            .env("FMC_BIN", fmc_bin())
+            .env("FMC_ROOT", &pkg)
+            .output()
+            .unwrap()
+    };
+    let refused = render();
+    assert!(!refused.status.success(), "kpt reads the .json file as a resource: {}", text(&refused.stdout));
+    std::fs::write(pkg.join(".krmignore"), "schemas/\n").unwrap();
+    let out = render();
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(text(&out.stdout).contains("kind: StatefulSet"), "{}", text(&out.stdout));
+}
