@@ -33,13 +33,16 @@ pub fn check(ctx: &Ctx) -> Vec<Diagnostic> {
             out.push(bad(field, &format!("`{field}` must be positive"), "use a positive value"));
         }
     }
-    if w.timestamp_extractor_class_name.as_deref().is_some_and(|c| !c.is_empty()) {
+    // As the operator's webhook: with a timestamp extractor (set at all), a
+    // lag or watermark interval that is set must be positive; one that is not
+    // set is fine (the instance has its own defaults).
+    if w.timestamp_extractor_class_name.is_some() {
         for (field, v) in [("maxLagMs", w.max_lag_ms), ("watermarkEmitIntervalMs", w.watermark_emit_interval_ms)] {
-            if v.is_none_or(|v| v <= 0) {
+            if v.is_some_and(|v| v <= 0) {
                 out.push(bad(
                     field,
                     &format!("`{field}` must be positive with a timestamp extractor"),
-                    &format!("set `{field}`"),
+                    &format!("give `{field}` a positive value, or leave it out"),
                 ));
             }
         }
