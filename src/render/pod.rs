@@ -112,7 +112,6 @@ fn main_container(
     comp: &Component,
     options: &BuildOptions,
     mounts: Vec<k8s_openapi::api::core::v1::VolumeMount>,
-    init_mode: bool,
 ) -> Container {
     let spec = &comp.spec;
     Container {
@@ -121,7 +120,9 @@ fn main_container(
         command: Some(main_command(comp, options)),
         ports: Some(ports()),
         env: Some(env::main_env(spec)),
-        env_from: Some(env::main_env_from(spec, !init_mode)).filter(|v| !v.is_empty()),
+        // The package service's sources too, with or without init containers:
+        // the operator gives them to the main container either way.
+        env_from: Some(env::main_env_from(spec, true)).filter(|v| !v.is_empty()),
         resources: spec.resources.clone(),
         image_pull_policy: Some(pull_policy(comp, options)),
         volume_mounts: Some(mounts).filter(|m| !m.is_empty()),
@@ -298,7 +299,7 @@ pub fn pod_template(comp: &Component, options: &BuildOptions) -> PodTemplateSpec
         volumes.push(super::native::config_volume(comp));
         volumes.push(super::native::state_volume());
     } else {
-        containers.push(main_container(comp, options, vols.main_mounts, init_mode));
+        containers.push(main_container(comp, options, vols.main_mounts));
     }
     containers.extend(filebeat_container(comp, vols.filebeat_mounts));
     let mut init = secured(pod.init_containers.clone().unwrap_or_default());

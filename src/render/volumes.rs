@@ -140,7 +140,9 @@ pub fn pod_volumes(spec: &ComponentSpec, init_mode: bool) -> PodVolumes {
         mounts.push(m);
     }
     let download = command::download_connection(spec);
-    if let (Some(pkg), false) = (&spec.pulsar_package_service, init_mode) {
+    // The package service's Secrets (OAuth2 key, CA) are mounted in the main
+    // container with or without init containers, as the operator does.
+    if let Some(pkg) = &spec.pulsar_package_service {
         for (v, m) in connection_volumes(&Connection::package_service(pkg)) {
             push_volume(&mut volumes, v);
             push_mount(&mut mounts, m);
