@@ -60,6 +60,14 @@ document!(
     "A mesh in fmc's native DSL: clusters, schemas, topics, functions, sources, sinks, environments."
 );
 
+document!(
+    MeshTestDocument,
+    "fmc.functionmesh.io/v1alpha1",
+    "MeshTest",
+    crate::meshtest::file::TestSpec,
+    "Tests of a mesh (`fmc test`, docs/testing.md): messages sent, messages expected, stand-ins."
+);
+
 /// One document of fmc's input.
 #[derive(JsonSchema)]
 #[serde(untagged)]
@@ -72,6 +80,7 @@ enum InputDocument {
     BackendConfig(BackendConfigDocument),
     ClusterProvided(ClusterProvidedDocument),
     Mesh(MeshDocument),
+    MeshTest(MeshTestDocument),
 }
 
 /// fmc refuses an unknown field at any depth (P007: whatever does not survive

@@ -25,8 +25,8 @@ pub fn test(paths: &[PathBuf], report: &ReportArgs, stdout: &mut dyn Write, stde
     };
     let mut suites = Vec::new();
     for file in &files {
-        match suite(file, report, stderr) {
-            Ok(outcome) => suites.push(outcome),
+        match self::suites(file, report, stderr) {
+            Ok(outcomes) => suites.extend(outcomes),
             Err(e) => {
                 let _ = writeln!(stderr, "fmc test: {e}");
                 return EXIT_USAGE;
@@ -42,21 +42,40 @@ pub fn test(paths: &[PathBuf], report: &ReportArgs, stdout: &mut dyn Write, stde
     if report::totals(&suites).1 == 0 { EXIT_OK } else { EXIT_DIAGNOSTICS }
 }
 
-/// One test file: its diagnostics on stderr, its cases' results.
-fn suite(path: &Path, args: &ReportArgs, stderr: &mut dyn Write) -> Result<SuiteOutcome, String> {
+/// One test file: its diagnostics on stderr, each suite's (document's) cases' results.
+fn suites(path: &Path, args: &ReportArgs, stderr: &mut dyn Write) -> Result<Vec<SuiteOutcome>, String> {
     let mut sources = SourceMap::default();
     let mut diags = Diagnostics::default();
-    let file = path.display().to_string();
-    let broken = |name: &str, why: &str| SuiteOutcome {
-        file: file.clone(),
+    let Some(suites) = meshtest::load(path, &mut sources, &mut diags)? else {
+        print(&diags, &sources, args, stderr);
+        return Ok(vec![broken(path, "?", "the test file has errors (above)")]);
+    };
+    let mut outcomes = Vec::with_capacity(suites.len());
+    for suite in &suites {
+        let mut diags = Diagnostics::default();
+        outcomes.push(one_suite(path, suite, &sources, &mut diags, args, stderr)?);
+    }
+    Ok(outcomes)
+}
+
+fn broken(path: &Path, name: &str, why: &str) -> SuiteOutcome {
+    SuiteOutcome {
+        file: path.display().to_string(),
         name: name.to_string(),
         cases: Vec::new(),
         broken: Some(why.to_string()),
-    };
-    let Some(suite) = meshtest::load(path, &mut sources, &mut diags)? else {
-        print(&diags, &sources, args, stderr);
-        return Ok(broken("?", "the test file has errors (above)"));
-    };
+    }
+}
+
+/// One `MeshTest` document: its mesh compiled, its names checked, its cases run.
+fn one_suite(
+    path: &Path,
+    suite: &meshtest::Suite,
+    sources: &SourceMap,
+    diags: &mut Diagnostics,
+    args: &ReportArgs,
+    stderr: &mut dyn Write,
+) -> Result<SuiteOutcome, String> {
     let mesh_path = suite.mesh_path()?;
     let mesh_sources = load_sources(std::slice::from_ref(&mesh_path))?;
     let options =
@@ -64,17 +83,17 @@ fn suite(path: &Path, args: &ReportArgs, stderr: &mut dyn Write) -> Result<Suite
     let out = compile(&mesh_sources, &options);
     super::print_diagnostics(&out, &mesh_sources, args, stderr);
     let (Some(graph), false) = (&out.streams, out.has_errors()) else {
-        return Ok(broken(&suite.name, &format!("the mesh {} has errors (above)", suite.spec.mesh)));
+        return Ok(broken(path, &suite.name, &format!("the mesh {} has errors (above)", suite.spec.mesh)));
     };
     let mesh_folder = mesh_path.parent().map(Path::to_path_buf).unwrap_or_default();
     let mut mesh = Mesh::new(graph, &out.components, suite.root.clone(), mesh_folder);
-    meshtest::refer(&suite, &mesh, &mut diags);
-    print(&diags, &sources, args, stderr);
+    meshtest::refer(suite, &mesh, diags);
+    print(diags, sources, args, stderr);
     if diags.has_errors() {
-        return Ok(broken(&suite.name, "the test file has errors (above)"));
+        return Ok(broken(path, &suite.name, "the test file has errors (above)"));
     }
-    let cases = run_cases(&suite, &mut mesh, &sources);
-    Ok(SuiteOutcome { file, name: suite.name.clone(), cases, broken: None })
+    let cases = run_cases(suite, &mut mesh, sources);
+    Ok(SuiteOutcome { file: path.display().to_string(), name: suite.name.clone(), cases, broken: None })
 }
 
 fn run_cases(

@@ -104,6 +104,8 @@ pub struct Expectation {
     pub value: Option<serde_json::Value>,
     /// The payload is this text.
     pub text: Option<String>,
+    /// The payload is these bytes (standard base64), for binary payloads.
+    pub base64: Option<String>,
     /// A jq predicate over the payload's value: it must yield `true`.
     pub jq: Option<String>,
     pub key: Option<String>,

@@ -72,6 +72,11 @@ impl<'a> Mesh<'a> {
         Mesh { graph, components, root, mesh_folder, modules: BTreeMap::new(), topic_schemas, end_schemas }
     }
 
+    /// The graph node of the component at `index`.
+    pub fn component_node(&self, index: usize) -> Option<NodeIndex> {
+        self.graph.graph.node_indices().find(|n| matches!(self.graph.graph[*n], Node::Component(i) if i == index))
+    }
+
     /// The component with this key (its name in the mesh).
     pub fn component(&self, key: &str) -> Option<usize> {
         self.components.iter().position(|c| c.meta.name == key)

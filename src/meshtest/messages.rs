@@ -68,6 +68,17 @@ pub fn mismatches(record: &Record, want: &Expectation, schema: Option<&PayloadSc
     {
         out.push(format!("text: expected {text:?}, got {:?}", String::from_utf8_lossy(&record.payload)));
     }
+    if let Some(encoded) = &want.base64 {
+        use base64::Engine;
+        match base64::engine::general_purpose::STANDARD.decode(encoded) {
+            Ok(bytes) if bytes == record.payload => {}
+            Ok(_) => out.push(format!(
+                "base64: expected {encoded}, got {}",
+                base64::engine::general_purpose::STANDARD.encode(&record.payload)
+            )),
+            Err(e) => out.push(format!("base64: `{encoded}` is not base64: {e}")),
+        }
+    }
     if let Some(program) = &want.jq {
         match predicate(program, &value) {
             Ok(true) => {}

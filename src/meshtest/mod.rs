@@ -48,36 +48,50 @@ fn key(k: &str) -> PathSeg {
     PathSeg::Key(k.into())
 }
 
-/// Reads the test file at `path` into `sources`; `None` after diagnostics.
-/// An unreadable file is an I/O error (`Err`).
-pub fn load(path: &Path, sources: &mut SourceMap, diags: &mut Diagnostics) -> Result<Option<Suite>, String> {
+/// Reads the test file at `path` into `sources`: one suite per `MeshTest`
+/// document (a file may hold several, `---`-separated); `None` after
+/// diagnostics. An unreadable file is an I/O error (`Err`).
+pub fn load(path: &Path, sources: &mut SourceMap, diags: &mut Diagnostics) -> Result<Option<Vec<Suite>>, String> {
     let bytes = std::fs::read(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
     let root = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new(".")).to_path_buf();
     let id: FileId = sources.add_bytes(path.display().to_string(), bytes, Some(root.clone()));
     let text = sources.get(id).text.clone();
-    let mut docs = crate::parse::yaml::read_documents(id, &text, diags);
+    let docs = crate::parse::yaml::read_documents(id, &text, diags);
     if diags.has_errors() {
         return Ok(None);
     }
-    if docs.len() != 1 {
-        let span = docs.get(1).map_or_else(|| crate::source::Span::new(id, 0, 0), |d| d.root.span);
-        diags.push(invalid(span, "a test file holds one document, `kind: MeshTest`"));
+    if docs.is_empty() {
+        diags.push(invalid(crate::source::Span::new(id, 0, 0), "a test file holds `kind: MeshTest` documents"));
         return Ok(None);
     }
-    let doc = docs.remove(0);
+    let suites: Vec<Option<Suite>> = docs.into_iter().map(|doc| suite(path, &root, doc, diags)).collect();
+    Ok((!diags.has_errors()).then(|| suites.into_iter().flatten().collect()))
+}
+
+/// One `MeshTest` document, typed and checked.
+fn suite(path: &Path, root: &Path, doc: Document, diags: &mut Diagnostics) -> Option<Suite> {
     let field = |k: &str| doc.root.get(k).and_then(|n| n.as_str()).unwrap_or_default().to_string();
     let (api_version, kind) = (field("apiVersion"), field("kind"));
     if api_version != file::API_VERSION || kind != file::KIND {
         let d = crate::parse::diagnostics::unsupported_kind(doc.root.key_span(&[key("kind")]), &api_version, &kind)
             .help(format!("a test file is `apiVersion: {}` `kind: {}`", file::API_VERSION, file::KIND));
         diags.push(d);
-        return Ok(None);
+        return None;
     }
     let name = doc.root.find(&[key("metadata"), key("name")]).and_then(|n| n.as_str()).unwrap_or("tests").to_string();
-    let Some(spec) = decode::<TestSpec>(&doc, &[key("spec")], &TEST_SCHEMA, diags) else { return Ok(None) };
-    let suite = Suite { path: path.to_path_buf(), name, doc, spec, root };
+    let mut own = Diagnostics::default();
+    let spec = decode::<TestSpec>(&doc, &[key("spec")], &TEST_SCHEMA, &mut own);
+    // An unknown field of a test file is not the operator's business.
+    diags.extend(own.into_iter().map(|d| match d.code {
+        "P007" if d.help.as_deref().is_some_and(|h| h.contains("operator")) => {
+            d.help("remove it; docs/testing.md lists the fields of a test file (`fmc schema` covers `MeshTest`)")
+        }
+        _ => d,
+    }));
+    let suite = Suite { path: path.to_path_buf(), name, doc, spec: spec?, root: root.to_path_buf() };
+    let before = diags.len();
     suite.check_shape(diags);
-    Ok((!diags.has_errors()).then_some(suite))
+    (!diags.iter().skip(before).any(Diagnostic::is_error)).then_some(suite)
 }
 
 fn invalid(span: crate::source::Span, message: impl Into<String>) -> Diagnostic {
@@ -184,7 +198,11 @@ pub fn refer(suite: &Suite, mesh: &harness::Mesh, diags: &mut Diagnostics) {
 }
 
 fn component(suite: &Suite, mesh: &harness::Mesh, name: &str, path: Vec<PathSeg>, diags: &mut Diagnostics) {
-    if mesh.component(name).is_none() {
+    if let Some(index) = mesh.component(name) {
+        source_stand_in(suite, mesh, index, &path, diags);
+        return;
+    }
+    {
         let keys: Vec<&str> = mesh.components.iter().map(|c| c.meta.name.as_str()).collect();
         let help = match strsim_closest(name, &keys) {
             Some(close) => format!("did you mean `{close}`?"),
@@ -194,6 +212,29 @@ fn component(suite: &Suite, mesh: &harness::Mesh, name: &str, path: Vec<PathSeg>
             .label("not in the mesh")
             .help(help);
         diags.push(d);
+    }
+}
+
+/// A source has no input to pass through, drop or map: its stand-in gives
+/// the `outputs` it emits (once, at the start of each case).
+fn source_stand_in(suite: &Suite, mesh: &harness::Mesh, index: usize, path: &[PathSeg], diags: &mut Diagnostics) {
+    let is_stand_in = path.iter().any(|p| *p == key("standIns"));
+    if !is_stand_in || mesh.components[index].kind != crate::model::ComponentKind::Source {
+        return;
+    }
+    let name = &mesh.components[index].meta.name;
+    let stand_in = match path.iter().position(|p| *p == key("tests")) {
+        Some(_) => {
+            let PathSeg::Index(i) = path[1] else { return };
+            suite.spec.tests[i].stand_ins.get(name)
+        }
+        None => suite.spec.stand_ins.get(name),
+    };
+    if stand_in.is_some_and(|s| s.outputs.is_none()) {
+        diags.push(invalid(
+            suite.span(path),
+            format!("`{name}` is a source: it has no input, so its stand-in gives `outputs` (emitted once, at the start of each case)"),
+        ));
     }
 }
 
@@ -212,17 +253,19 @@ fn strsim_closest<'a>(name: &str, candidates: &[&'a str]) -> Option<&'a str> {
 pub fn check_file(path: &Path) -> Result<(SourceMap, Diagnostics), String> {
     let mut sources = SourceMap::default();
     let mut diags = Diagnostics::default();
-    let Some(suite) = load(path, &mut sources, &mut diags)? else { return Ok((sources, diags)) };
-    let mesh_sources = crate::cli::load_sources(&[suite.mesh_path()?])?;
-    let options = crate::options::BuildOptions {
-        environment: suite.spec.env.clone(),
-        keep_components: true,
-        ..Default::default()
-    };
-    let out = crate::pipeline::compile(&mesh_sources, &options);
-    if let (Some(graph), false) = (&out.streams, out.has_errors()) {
-        let mesh = harness::Mesh::new(graph, &out.components, suite.root.clone(), suite.root.clone());
-        refer(&suite, &mesh, &mut diags);
+    let Some(suites) = load(path, &mut sources, &mut diags)? else { return Ok((sources, diags)) };
+    for suite in suites {
+        let mesh_sources = crate::cli::load_sources(&[suite.mesh_path()?])?;
+        let options = crate::options::BuildOptions {
+            environment: suite.spec.env.clone(),
+            keep_components: true,
+            ..Default::default()
+        };
+        let out = crate::pipeline::compile(&mesh_sources, &options);
+        if let (Some(graph), false) = (&out.streams, out.has_errors()) {
+            let mesh = harness::Mesh::new(graph, &out.components, suite.root.clone(), suite.root.clone());
+            refer(&suite, &mesh, &mut diags);
+        }
     }
     Ok((sources, diags))
 }

@@ -45,6 +45,16 @@ pub fn run_case(mesh: &mut Mesh, spec: &TestSpec, index: usize, case: &TestCase)
     let mesh: &Mesh = mesh;
     let mut run = Run { mesh, failures: Vec::new(), arrived: BTreeMap::new(), deliveries: 0 };
     let mut queue = VecDeque::new();
+    // A source has no input: its stand-in's `outputs` come out once, first.
+    for index in 0..run.mesh.components.len() {
+        let is_source = run.mesh.components[index].kind == crate::model::ComponentKind::Source;
+        if let (true, Behaviour::Outputs(records)) = (is_source, &behaviours[index])
+            && let Some(node) = run.mesh.component_node(index)
+        {
+            let outputs = records.iter().map(|(record, value)| Output { record: record.clone(), value: *value });
+            run.write(index, node, &behaviours[index], outputs.collect(), &mut queue);
+        }
+    }
     for (n, m) in case.send.iter().enumerate() {
         let name = m.topic.as_deref().unwrap_or_default();
         let Some(&topic) = run.mesh.topics_named(name).first() else { continue };

@@ -269,3 +269,58 @@ spec:
     let shown = text(&fmc_test(folder(&mesh, &bare).path(), &[]));
     assert!(shown.contains("`cdc-flatten` is a Python function, which fmc test does not run"), "{shown}");
 }
+
+/// A file may hold several `MeshTest` documents; `base64` expects exact
+/// bytes; a source's stand-in emits its `outputs` once at the start of a case.
+#[test]
+fn several_suites_per_file_base64_and_source_stand_ins() {
+    let mesh = format!(
+        "{}\n  sources:\n    feed: {{file: /pulsar/connectors/feed.nar, className: com.shop.Feed, output: orders}}\n",
+        MESH.split("\n---\n")
+            .next()
+            .unwrap()
+            .replace("orders: {schema: Order, external: true}", "orders: {schema: Order}")
+    ) + "---\napiVersion: fmc.functionmesh.io/v1alpha1\nkind: ClusterProvided\nmetadata: {name: cluster}\nspec:\n  secrets: [shop/desks]\n";
+    let second = "apiVersion: fmc.functionmesh.io/v1alpha1
+kind: MeshTest
+metadata: {name: from-the-source}
+spec:
+  secrets: {DESK: paris}
+  standIns:
+    enrich: {passThrough: true}
+    feed: {outputs: [{value: {id: s, cents: 500}}]}
+  tests:
+    - name: the source's order is priced
+      send: []
+      expect:
+        priced:
+          - {value: {id: s, euros: 5, desk: paris}}
+        enriched:
+          - base64: eyJpZCI6InMiLCJldXJvcyI6NS4wLCJkZXNrIjoicGFyaXMifQ==
+";
+    let tests = TESTS.replace(
+        "  standIns:\n    enrich: {passThrough: true}\n",
+        "  standIns:\n    enrich: {passThrough: true}\n    feed: {outputs: []}\n",
+    );
+    let dir = folder(&mesh, &format!("{tests}---\n{second}"));
+    let out = fmc_test(dir.path(), &[]);
+    let shown = text(&out);
+    assert!(shown.contains("(shop)") && shown.contains("(from-the-source)"), "both suites run: {shown}");
+    assert!(stdout(&out).ends_with("2 passed, 0 failed\n"), "{shown}");
+    assert_eq!(out.status.code(), Some(0), "{shown}");
+    // A source's stand-in that is not `outputs` is refused (T001), and an
+    // unknown field of a test file gets help about test files.
+    let bad = second
+        .replace("feed: {outputs: [{value: {id: s, cents: 500}}]}", "feed: {passThrough: true}")
+        .replace("  tests:", "  flavour: x\n  tests:");
+    let dir = folder(&mesh, &bad);
+    let out = fmc_test(dir.path(), &[]);
+    let shown = text(&out);
+    assert_eq!(out.status.code(), Some(1), "{shown}");
+    assert!(shown.contains("docs/testing.md lists the fields of a test file"), "{shown}");
+    assert!(!shown.contains("the operator would silently ignore"), "{shown}");
+    let dir =
+        folder(&mesh, &second.replace("feed: {outputs: [{value: {id: s, cents: 500}}]}", "feed: {passThrough: true}"));
+    let out = fmc_test(dir.path(), &[]);
+    assert!(text(&out).contains("`feed` is a source: it has no input"), "{}", text(&out));
+}

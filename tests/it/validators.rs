@@ -98,6 +98,32 @@ fn examples_and_the_corpus_validate_against_the_checked_in_schema() {
     assert!(out.status.success(), "{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
 }
 
+/// Every shipped mesh test file (`*.test.yaml`, examples and SDK templates)
+/// passes the editor schema, which covers `MeshTest`.
+#[test]
+fn every_shipped_test_file_validates_against_the_schema() {
+    let Some(cj) = tool("check-jsonschema", "FMC_CHECK_JSONSCHEMA") else { return };
+    let schema = project_root().join("schemas/fmc-input.schema.json");
+    let dir = tempfile::tempdir().unwrap();
+    let mut files = Vec::new();
+    let mut todo = vec![project_root().join("examples"), project_root().join("sdk")];
+    while let Some(d) = todo.pop() {
+        for entry in std::fs::read_dir(&d).unwrap() {
+            let path = entry.unwrap().path();
+            let name = path.file_name().unwrap().to_string_lossy().to_string();
+            if path.is_dir() && name != "node_modules" && !name.starts_with('.') && name != "target" {
+                todo.push(path);
+            } else if name.ends_with(".test.yaml") {
+                let rel = path.strip_prefix(project_root()).unwrap().display().to_string();
+                files.extend(fmc_documents(&std::fs::read_to_string(&path).unwrap(), dir.path(), &rel));
+            }
+        }
+    }
+    assert!(files.len() >= 5, "{} test documents", files.len());
+    let out = Command::new(&cj).arg("--schemafile").arg(&schema).args(&files).output().unwrap();
+    assert!(out.status.success(), "{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+}
+
 /// The editor schema is as strict as fmc: every document fmc refuses with
 /// P007 (an unknown field) fails check-jsonschema too.
 #[test]
