@@ -183,7 +183,9 @@ fn every_subcommand_and_input_kind_has_its_row() {
     let kinds = kinds_in(&schema);
     assert!(kinds.iter().any(|k| k == "Mesh") && kinds.iter().any(|k| k == "Function"), "{kinds:?}");
     let covered = ["Function", "Source", "Sink", "FunctionMesh", "Mesh", "ClusterProvided", "BackendConfig"];
-    for kind in kinds {
+    // A test file is read by `fmc test` alone (a build skips `*.test.yaml`).
+    let not_built = ["MeshTest"];
+    for kind in kinds.iter().filter(|k| !not_built.contains(&k.as_str())) {
         assert!(covered.contains(&kind.as_str()), "input kind `{kind}` has no row in the mode matrix");
     }
 }

@@ -31,7 +31,9 @@
 //! while the rest of the batch goes on in a fresh child at once. Its result
 //! comes later, from [`Evaluator::finished`]. At most [`MOST_SET_ASIDE`]
 //! messages are set aside at a time; past that a slow message holds its batch
-//! (the bound on processes a producer can make the runner keep).
+//! (the bound on processes a producer can make the runner keep). A set-aside
+//! child runs at the lowest CPU priority, so that spinning programs do not
+//! take the CPU from the child evaluating the good messages.
 
 use super::context::Redactor;
 use super::{Context, Jq};
@@ -51,8 +53,10 @@ const START_TIMEOUT: Duration = Duration::from_secs(10);
 /// How long a message may keep the batch's child before it is set aside.
 pub const SOFT_DEADLINE: Duration = Duration::from_millis(50);
 
-/// Most messages set aside at once (each holds one child process).
-pub const MOST_SET_ASIDE: usize = 4;
+/// Most messages set aside at once (each holds one child process, at the
+/// lowest CPU priority). 16 covers one spinning message a second under the
+/// default `maxProcessingMs` of 10 s with room to spare.
+pub const MOST_SET_ASIDE: usize = 16;
 
 /// One payload's evaluation: its results now, or a ticket whose results
 /// [`Evaluator::finished`] gives later.
@@ -170,9 +174,13 @@ impl Evaluator {
         out
     }
 
-    /// Leaves the live child to its current message; the next batch gets a new one.
+    /// Leaves the live child to its current message, at the lowest CPU
+    /// priority (a spinning program must not take the CPU the good messages'
+    /// child needs); the next batch gets a new child.
     fn set_current_aside(&mut self, started: Instant) -> u64 {
         let running = self.child.take().expect("invariant: a slow message has a child");
+        // SAFETY: setpriority takes plain integers; raising a child's nice value needs no privilege.
+        unsafe { libc::setpriority(libc::PRIO_PROCESS, running.process.id(), 19) };
         let ticket = self.next_ticket;
         self.next_ticket += 1;
         let limit = self.bounds.per_message.expect("invariant: only bounded messages are set aside");
