@@ -52,6 +52,10 @@ pub struct BuildOptions {
     /// `--monitor pod|service`: a Prometheus Operator PodMonitor or
     /// ServiceMonitor for every component's metrics port.
     pub monitor: Option<MonitorKind>,
+    /// `--keep-autoscaled-replicas`: write `replicas` on workloads an HPA or
+    /// KEDA scales (left out by default, so that applying the committed
+    /// manifest does not reset the autoscaler's choice).
+    pub keep_autoscaled_replicas: bool,
     /// `--env NAME`: the environment of native meshes whose overrides apply.
     pub environment: Option<String>,
     /// `--target operator`: emit Function Mesh resources, not plain manifests.
@@ -88,6 +92,7 @@ impl Default for BuildOptions {
             provision: None,
             disruption_budgets: false,
             monitor: None,
+            keep_autoscaled_replicas: false,
             read_root: None,
         }
     }

@@ -248,6 +248,10 @@ pub struct OptionArgs {
     /// A Prometheus Operator PodMonitor or ServiceMonitor for every component.
     #[arg(long, value_name = "KIND", value_parser = ["pod", "service"], env = "FMC_MONITOR")]
     pub monitor: Option<String>,
+    /// Write `replicas` on workloads an HPA or KEDA scales (left out by default:
+    /// a sync of the committed manifest would reset the autoscaler's choice).
+    #[arg(long, env = "FMC_KEEP_AUTOSCALED_REPLICAS", value_parser = clap::builder::BoolishValueParser::new())]
+    pub keep_autoscaled_replicas: bool,
     /// Apply the overrides of this environment of native meshes (`spec.environments`).
     #[arg(long = "env", value_name = "NAME", env = "FMC_ENV")]
     pub environment: Option<String>,
@@ -304,6 +308,7 @@ impl OptionArgs {
             disruption_budgets: self.disruption_budgets,
             monitor: self.monitor.as_deref().and_then(crate::options::MonitorKind::parse),
             environment: self.environment.clone(),
+            keep_autoscaled_replicas: self.keep_autoscaled_replicas,
             target_operator: self.target == TargetArg::Operator,
             read_root: self.root.clone(),
             ..BuildOptions::default()

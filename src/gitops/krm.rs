@@ -94,6 +94,7 @@ pub fn options_from(config: &Value, base: &BuildOptions) -> Result<BuildOptions,
                 o.provision = Some(p.ok_or_else(|| format!("`provision` is `resources-operator`, not `{text}`"))?);
             }
             "disruptionBudgets" => o.disruption_budgets = flag(),
+            "keepAutoscaledReplicas" => o.keep_autoscaled_replicas = flag(),
             "monitor" => {
                 let m = crate::options::MonitorKind::parse(&text).filter(|m| *m != crate::options::MonitorKind::None);
                 o.monitor = Some(m.ok_or_else(|| format!("`monitor` is `pod` or `service`, not `{text}`"))?);

@@ -253,7 +253,7 @@ fn statefulset(comp: &Component, options: &BuildOptions) -> StatefulSet {
     StatefulSet {
         metadata: object_meta(comp, options, name.clone()),
         spec: Some(StatefulSetSpec {
-            replicas: spec.replicas,
+            replicas: replicas(comp, options),
             selector: LabelSelector { match_labels: Some(labels::component_labels(comp)), match_expressions: None },
             service_name: Some(format!("{name}-headless")),
             pod_management_policy: Some("Parallel".into()),
@@ -268,6 +268,15 @@ fn statefulset(comp: &Component, options: &BuildOptions) -> StatefulSet {
         }),
         status: None,
     }
+}
+
+/// The replica count to write: none when an HPA (`maxReplicas`) or KEDA
+/// (backlog autoscaling) owns the scale, unless `--keep-autoscaled-replicas`.
+/// A committed count would reset the autoscaler's choice on every GitOps sync
+/// (docs/compatibility.md, docs/gitops.md).
+pub fn replicas(comp: &Component, options: &BuildOptions) -> Option<i32> {
+    let autoscaled = comp.spec.max_replicas.is_some() || comp.around.backlog.is_some();
+    comp.spec.replicas.filter(|_| options.keep_autoscaled_replicas || !autoscaled)
 }
 
 fn service(comp: &Component, options: &BuildOptions) -> Service {

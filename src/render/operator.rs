@@ -54,6 +54,8 @@ fn resource(comp: &Component, options: &BuildOptions) -> Manifest {
         meta.insert("annotations".into(), json!(comp.meta.annotations));
     }
     let mut spec = comp.spec.clone();
+    // As on the StatefulSet: the autoscaler owns an autoscaled resource's scale.
+    spec.replicas = super::replicas(comp, options);
     // The CRD requires it; the operator overwrites it with `className` anyway.
     if let Some(w) = spec.window_config.as_mut() {
         w.actual_window_function_class_name.get_or_insert_with(|| comp.spec.class_name.clone().unwrap_or_default());

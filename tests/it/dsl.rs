@@ -91,14 +91,21 @@ fn converted_corpus_mesh_is_native_dsl() {
 #[test]
 fn environments_override_defaults_and_components() {
     let path = project_root().join("examples/dsl/cdc-pipeline/mesh.yaml");
-    let base = build_file(&path, &BuildOptions::default());
-    let staging = build_file(&path, &BuildOptions { environment: Some("staging".into()), ..BuildOptions::default() });
+    let kept = BuildOptions { keep_autoscaled_replicas: true, ..BuildOptions::default() };
+    let base = build_file(&path, &kept);
+    let staging = build_file(&path, &BuildOptions { environment: Some("staging".into()), ..kept.clone() });
     assert!(staging.diagnostics.is_empty(), "{:#?}", staging.diagnostics);
     let replicas = |out: &fmc::pipeline::CompileOutput| {
         object(out, "StatefulSet", "enrich-customers-function")["spec"]["replicas"].clone()
     };
     assert_eq!(replicas(&base), 2);
     assert_eq!(replicas(&staging), 1);
+    // By default the autoscaler owns the scale: no replica count is written.
+    let autoscaled = build_file(&path, &BuildOptions::default());
+    assert!(
+        object(&autoscaled, "HorizontalPodAutoscaler", "enrich-customers-function")["spec"]["maxReplicas"].is_number()
+    );
+    assert!(replicas(&autoscaled).is_null());
     let memory = |out: &fmc::pipeline::CompileOutput| {
         main_container(object(out, "StatefulSet", "index-customers-sink"))["resources"]["limits"]["memory"].clone()
     };
@@ -203,12 +210,15 @@ fn target_operator_round_trips_over_the_corpus_and_examples() {
         return;
     }
     // Building the operator resources fmc emits renders what the input renders.
-    let operator = BuildOptions { target_operator: true, ..BuildOptions::default() };
+    // Replicas are kept: a native mesh's KEDA autoscaling, which leaves them
+    // out, has no operator-resource form to carry it through.
+    let kept = BuildOptions { keep_autoscaled_replicas: true, ..BuildOptions::default() };
+    let operator = BuildOptions { target_operator: true, ..kept.clone() };
     for (rel, path) in corpus_files().into_iter().chain(example_files()) {
-        let direct = build_file(&path, &BuildOptions::default());
+        let direct = build_file(&path, &kept);
         let emitted = build_file(&path, &operator);
         assert!(!emitted.has_errors(), "{rel}");
-        let again = compile(&sources_from_text("operator.yaml", &emitted.yaml()), &BuildOptions::default());
+        let again = compile(&sources_from_text("operator.yaml", &emitted.yaml()), &kept);
         assert!(!again.has_errors(), "{rel}: {:#?}", again.diagnostics);
         assert_eq!(again.yaml(), direct.yaml(), "{rel}: --target operator changed the manifests");
     }

@@ -60,6 +60,8 @@ fn build(env: Option<&str>, text: &str) -> CompileOutput {
         environment: env.map(str::to_string),
         target_operator: true,
         keep_components: true,
+        // The function is autoscaled: keep its replicas, to see them overridden.
+        keep_autoscaled_replicas: true,
         ..BuildOptions::default()
     };
     compile(&sources_from_text("mesh.yaml", text), &options)

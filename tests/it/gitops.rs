@@ -54,8 +54,10 @@ fn output_tree_is_stable_checkable_and_cleans_up_after_itself() {
     let check = fmc(&["build", src_s, "-o", out_s, "--check"]);
     assert_eq!(check.status.code(), Some(1));
     let diff = String::from_utf8(check.stdout).unwrap();
-    assert!(diff.contains("-  replicas: 1\n+  replicas: 2"), "{diff}");
-    assert!(diff.contains("+++ b/default/statefulset-function-sample-function.yaml"), "{diff}");
+    // The function is autoscaled: the change shows in its HPA (the StatefulSet
+    // leaves replicas to it).
+    assert!(diff.contains("-  maxReplicas: 5\n+  maxReplicas: 7"), "{diff}");
+    assert!(diff.contains("+++ b/default/horizontalpodautoscaler-function-sample-function.yaml"), "{diff}");
     assert_eq!(snapshot(&out).len(), first.len() + 1, "--check writes nothing");
 
     // Dropping the HPA (no maxReplicas) removes its stale file, keeps the foreign one.
@@ -95,7 +97,7 @@ fn semantic_diff_between_sources_and_rendered_output() {
     let old = corpus_root().join("integration/java-function/manifests.yaml");
     let new = work.path().join("new.yaml");
     std::fs::write(&new, std::fs::read_to_string(&old).unwrap().replace("  replicas: 1\n", "  replicas: 3\n")).unwrap();
-    let run = fmc(&["diff", old.to_str().unwrap(), new.to_str().unwrap()]);
+    let run = fmc(&["diff", "--keep-autoscaled-replicas", old.to_str().unwrap(), new.to_str().unwrap()]);
     assert_eq!(run.status.code(), Some(1));
     let text = String::from_utf8(run.stdout).unwrap();
     assert!(text.contains("~ StatefulSet default/function-sample-function: spec.replicas 1 → 3"), "{text}");
