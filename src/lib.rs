@@ -13,6 +13,7 @@ pub mod files;
 #[doc(hidden)]
 pub mod fuzzing;
 pub mod gitops;
+pub mod json_text;
 pub mod lower;
 pub mod meshtest;
 pub mod model;

@@ -330,40 +330,8 @@ fn digest(object: &Value) -> String {
             metadata.remove("annotations");
         }
     }
-    let mut text = String::new();
-    canonical(&object, &mut text);
+    let text = crate::json_text::write(&object, &crate::json_text::sorted);
     format!("sha256:{}", crate::names::sha256_hex(&text))
-}
-
-/// JSON with every object's keys in sorted order, whatever order they came in.
-fn canonical(value: &Value, out: &mut String) {
-    match value {
-        Value::Object(map) => {
-            out.push('{');
-            let mut keys: Vec<&String> = map.keys().collect();
-            keys.sort();
-            for (n, k) in keys.into_iter().enumerate() {
-                if n > 0 {
-                    out.push(',');
-                }
-                out.push_str(&Value::String(k.clone()).to_string());
-                out.push(':');
-                canonical(&map[k], out);
-            }
-            out.push('}');
-        }
-        Value::Array(items) => {
-            out.push('[');
-            for (n, v) in items.iter().enumerate() {
-                if n > 0 {
-                    out.push(',');
-                }
-                canonical(v, out);
-            }
-            out.push(']');
-        }
-        other => out.push_str(&other.to_string()),
-    }
 }
 
 /// An object made from the input at `from` under `sources: keep`: marked, and

@@ -564,44 +564,18 @@ fn pulsar_schema(ctx: &MeshCtx, name: &str, schema: &Schema) -> Result<Option<Va
 /// writer uses (`type`, `name`, `namespace`, … for a named type; `name`,
 /// `type`, … for a field), so that it reads as the `.avsc` it came from.
 fn avro_text(value: &Value) -> String {
-    let mut out = String::new();
-    write_avro(value, &mut out);
-    out
+    crate::json_text::write(value, &avro_key_order)
 }
 
-fn write_avro(value: &Value, out: &mut String) {
+fn avro_key_order(map: &Map<String, Value>) -> Vec<&String> {
     const NAMED: &[&str] =
         &["type", "name", "namespace", "doc", "aliases", "fields", "symbols", "items", "values", "size"];
     const FIELD: &[&str] = &["name", "type", "doc", "default", "order", "aliases"];
-    match value {
-        Value::Object(map) => {
-            let named = matches!(map.get("type").and_then(Value::as_str), Some("record" | "error" | "enum" | "fixed"));
-            let first = if map.contains_key("name") && !named { FIELD } else { NAMED };
-            let mut keys: Vec<&String> = first.iter().filter_map(|k| map.get_key_value(*k).map(|(k, _)| k)).collect();
-            keys.extend(map.keys().filter(|k| !first.contains(&k.as_str())));
-            out.push('{');
-            for (i, k) in keys.into_iter().enumerate() {
-                if i > 0 {
-                    out.push(',');
-                }
-                out.push_str(&Value::String(k.clone()).to_string());
-                out.push(':');
-                write_avro(&map[k], out);
-            }
-            out.push('}');
-        }
-        Value::Array(items) => {
-            out.push('[');
-            for (i, item) in items.iter().enumerate() {
-                if i > 0 {
-                    out.push(',');
-                }
-                write_avro(item, out);
-            }
-            out.push(']');
-        }
-        other => out.push_str(&other.to_string()),
-    }
+    let named = matches!(map.get("type").and_then(Value::as_str), Some("record" | "error" | "enum" | "fixed"));
+    let first = if map.contains_key("name") && !named { FIELD } else { NAMED };
+    let mut keys: Vec<&String> = first.iter().filter_map(|k| map.get_key_value(*k).map(|(k, _)| k)).collect();
+    keys.extend(map.keys().filter(|k| !first.contains(&k.as_str())));
+    keys
 }
 
 const PROTOBUF_WHY: &str = "Pulsar stores a PROTOBUF schema as the Avro schema the Java client derives from the generated class (its namespace and field order come from the Java code generator), which fmc does not derive; the topic and its compatibility strategy are provisioned, and the first producer registers the schema. PROTOBUF_NATIVE schemas are provisioned";

@@ -6,17 +6,11 @@
 use fmc::gitops::krm::{GENERATED_DIGEST, GENERATED_FROM, run_krm};
 use serde_json::{Value, json};
 
-const MESH: &str = "apiVersion: fmc.functionmesh.io/v1alpha1
-kind: Mesh
-metadata: {name: shop, namespace: streams}
-spec:
-  clusters:
-    local: {brokerServiceUrl: 'pulsar://b:6650', webServiceUrl: 'http://b:8080'}
-  topics:
-    orders: {external: true}
-  functions:
-    tag: {runtime: native, jq: '.', inputs: [orders]}
-";
+fn mesh() -> String {
+    super::shop_mesh(
+        "  topics:\n    orders: {external: true}\n  functions:\n    tag: {runtime: native, jq: '.', inputs: [orders]}\n",
+    )
+}
 
 fn item(text: &str, path: &str, index: usize) -> Value {
     let mut d = fmc::diagnostics::Diagnostics::default();
@@ -54,7 +48,7 @@ fn policy(name: &str, kind: &str) -> Value {
 
 #[test]
 fn a_copied_marker_deletes_nothing_and_is_reported() {
-    let first = parsed(&run_krm(&list(vec![item(MESH, "mesh.yaml", 0)]), &Default::default()).text);
+    let first = parsed(&run_krm(&list(vec![item(&mesh(), "mesh.yaml", 0)]), &Default::default()).text);
     let mut items = first["items"].as_array().expect("items").clone();
     let generated = items.iter().filter(|i| i["metadata"]["annotations"][GENERATED_FROM] == "mesh.yaml").count();
     assert!(
@@ -108,7 +102,7 @@ fn a_copied_marker_deletes_nothing_and_is_reported() {
 
 #[test]
 fn an_edited_output_or_a_hand_written_generated_file_is_p017_and_changes_nothing() {
-    let first = parsed(&run_krm(&list(vec![item(MESH, "mesh.yaml", 0)]), &Default::default()).text);
+    let first = parsed(&run_krm(&list(vec![item(&mesh(), "mesh.yaml", 0)]), &Default::default()).text);
     let mut edited = first["items"].as_array().unwrap().clone();
     let target = edited.iter_mut().find(|i| i["kind"] == "StatefulSet").expect("a StatefulSet");
     target["spec"]["replicas"] = 9.into();
@@ -121,7 +115,7 @@ fn an_edited_output_or_a_hand_written_generated_file_is_p017_and_changes_nothing
         cm["metadata"]["annotations"]["internal.config.kubernetes.io/index"] = "0".into();
         cm
     };
-    for items in [edited, vec![item(MESH, "mesh.yaml", 0), hand]] {
+    for items in [edited, vec![item(&mesh(), "mesh.yaml", 0), hand]] {
         let out = run_krm(&list(items.clone()), &Default::default());
         assert!(out.failed, "{}", out.text);
         let parsed = parsed(&out.text);

@@ -5,24 +5,15 @@
 
 use super::{fmc, write};
 
-const MESH: &str = "apiVersion: fmc.functionmesh.io/v1alpha1
-kind: Mesh
-metadata: {name: shop, namespace: streams}
-spec:
-  clusters:
-    local: {brokerServiceUrl: 'pulsar://b:6650', webServiceUrl: 'http://b:8080'}
-  topics:
-    in: {external: true}
-    mid: {}
-    out: {}
-  functions:
-    first: {runtime: native, jq: 'PROGRAM', inputs: [in], output: mid}
-    second: {runtime: java, file: /pulsar/x.jar, className: X, inputs: [mid], output: out}
-";
+fn mesh(program: &str) -> String {
+    super::shop_mesh(&format!(
+        "  topics:\n    in: {{external: true}}\n    mid: {{}}\n    out: {{}}\n  functions:\n    first: {{runtime: native, jq: '{program}', inputs: [in], output: mid}}\n    second: {{runtime: java, file: /pulsar/x.jar, className: X, inputs: [mid], output: out}}\n"
+    ))
+}
 
 fn run_case(program: &str, stand_in: &str, predicate: &str) -> (Option<i32>, String) {
     let dir = tempfile::tempdir().expect("tempdir");
-    write(&dir.path().join("mesh.yaml"), &MESH.replace("PROGRAM", program));
+    write(&dir.path().join("mesh.yaml"), &mesh(program));
     let test = format!(
         "apiVersion: fmc.functionmesh.io/v1alpha1\nkind: MeshTest\nmetadata: {{name: t}}\nspec:\n  mesh: mesh.yaml\n  standIns:\n    second: {{jq: '{stand_in}'}}\n  tests:\n  - name: bounded\n    send:\n    - {{topic: in, value: {{n: 1}}}}\n    expect:\n      out:\n      - jq: '{predicate}'\n"
     );

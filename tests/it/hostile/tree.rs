@@ -199,20 +199,11 @@ fn objects_without_a_name_of_their_own_still_pass() {
     assert_eq!(build_into(&input, &out).status.code(), Some(1));
 }
 
-const MESH_WITH_ENVS: &str = "apiVersion: fmc.functionmesh.io/v1alpha1
-kind: Mesh
-metadata: {name: shop, namespace: streams}
-spec:
-  clusters:
-    local: {brokerServiceUrl: 'pulsar://b:6650', webServiceUrl: 'http://b:8080'}
-  topics:
-    orders: {external: true}
-  functions:
-    tag: {runtime: native, jq: '.', inputs: [orders]}
-  environments:
-    prod: {}
-    staging: {}
-";
+fn mesh_with_envs() -> String {
+    super::shop_mesh(
+        "  topics:\n    orders: {external: true}\n  functions:\n    tag: {runtime: native, jq: '.', inputs: [orders]}\n  environments:\n    prod: {}\n    staging: {}\n",
+    )
+}
 
 fn build_all_envs(input: &Path, out: &Path) -> std::process::Output {
     fmc().arg("build").arg("--all-envs").arg(input).arg("-o").arg(out).output().expect("fmc runs")
@@ -225,7 +216,7 @@ fn build_all_envs(input: &Path, out: &Path) -> std::process::Output {
 fn all_envs_never_writes_or_deletes_through_a_link_for_an_environment() {
     let dir = tempfile::tempdir().expect("tempdir");
     let input = dir.path().join("mesh.yaml");
-    write(&input, MESH_WITH_ENVS);
+    write(&input, &mesh_with_envs());
     // Another team's generated tree, and an empty folder, outside DIR.
     let other = dir.path().join("other-team/deploy");
     assert_eq!(build_into(&dir.path().join("in-other.yaml"), &other).status.code(), Some(2), "no such input");
@@ -260,7 +251,7 @@ fn all_envs_never_writes_or_deletes_through_a_link_for_an_environment() {
 fn all_envs_writes_every_environment_and_keeps_other_files() {
     let dir = tempfile::tempdir().expect("tempdir");
     let input = dir.path().join("mesh.yaml");
-    write(&input, MESH_WITH_ENVS);
+    write(&input, &mesh_with_envs());
     let out = dir.path().join("deploy");
     assert_eq!(build_all_envs(&input, &out).status.code(), Some(0));
     write(&out.join("README.yaml"), "# hand-written\n");
