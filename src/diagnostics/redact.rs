@@ -160,8 +160,13 @@ fn userinfo_password(s: &str) -> Option<(usize, usize)> {
 /// Values of `password=…`-style parameters (JDBC, query strings).
 fn param_credentials(s: &str) -> impl Iterator<Item = (usize, usize)> + '_ {
     s.match_indices('=').filter_map(move |(eq, _)| {
-        let key_start =
-            s[..eq].rfind(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == '-')).map_or(0, |i| i + 1);
+        // The key starts after the last character that cannot be in one
+        // (which may be several bytes long: never slice inside it).
+        let key_start = s[..eq]
+            .char_indices()
+            .rev()
+            .find(|(_, c)| !(c.is_ascii_alphanumeric() || *c == '_' || *c == '-'))
+            .map_or(0, |(i, c)| i + c.len_utf8());
         let key = &s[key_start..eq];
         if key.is_empty() || !is_credential_key(key) {
             return None;
