@@ -1,4 +1,6 @@
-//! Every generated Kubernetes name goes through here.
+//! Every generated Kubernetes name goes through here, and every Pulsar topic
+//! name is checked here (lower and check both need the rule: it is shared
+//! vocabulary, not a check stage's own).
 //!
 //! Names are DNS-1123 labels of at most 63 characters. A StatefulSet's name must
 //! leave room for the pod label `controller-revision-hash=<name>-<10 chars>`, so
@@ -132,6 +134,60 @@ pub fn sanitize_volume_name(name: &str) -> String {
     }
     out.truncate(MAX_LABEL);
     out.trim_matches('-').to_string()
+}
+
+/// Why `name` is not a Pulsar topic name (`[persistent|non-persistent]://t/ns/topic`,
+/// `t/ns/topic`, the legacy `t/cluster/ns/topic`, or a short `topic`).
+pub fn topic_problem(name: &str) -> Option<String> {
+    let rest = match name.split_once("://") {
+        Some(("persistent" | "non-persistent", rest)) => rest,
+        Some((domain, _)) => return Some(format!("unknown domain `{}`", domain.escape_debug())),
+        None => name,
+    };
+    let parts: Vec<&str> = rest.split('/').collect();
+    if name.contains("://") && !matches!(parts.len(), 3 | 4) {
+        return Some("expected `tenant/namespace/topic` after the domain".into());
+    }
+    if !matches!(parts.len(), 1 | 3 | 4) {
+        return Some("expected `topic`, `tenant/namespace/topic` or a full topic URL".into());
+    }
+    if parts.iter().any(|p| p.is_empty()) {
+        return Some("empty name part".into());
+    }
+    if name.chars().any(char::is_whitespace) {
+        return Some("contains white space".into());
+    }
+    let (local, entities) = parts.split_last().expect("invariant: at least one part");
+    entities.iter().find_map(|e| entity_problem(e)).or_else(|| local_name_problem(local))
+}
+
+/// Why a tenant, namespace or cluster segment is not one Pulsar accepts
+/// (its `NamedEntity` rule: letters, digits, `_`, `-`, `=`, `:` and `.`),
+/// or one that would address something else (`.`, `..`).
+fn entity_problem(segment: &str) -> Option<String> {
+    if segment == "." || segment == ".." {
+        return Some(format!("`{segment}` cannot be a tenant or namespace"));
+    }
+    let bad = segment.chars().find(|c| !(c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '=' | ':' | '.')));
+    bad.map(|c| {
+        format!(
+            "`{}` in `{}`: Pulsar's names hold letters, digits, `_`, `-`, `=`, `:` and `.`",
+            c.escape_debug(),
+            segment.escape_debug()
+        )
+    })
+}
+
+/// Why a topic's own name cannot be one: a path segment of the admin API
+/// (`.`, `..`) or a control character (NUL included).
+fn local_name_problem(local: &str) -> Option<String> {
+    if local == "." || local == ".." {
+        return Some(format!("`{local}` cannot be a topic name"));
+    }
+    local
+        .chars()
+        .find(|c| c.is_control())
+        .map(|c| format!("the topic name holds the control character `{}`", c.escape_debug()))
 }
 
 #[cfg(test)]

@@ -26,7 +26,7 @@ use crate::diagnostics::{Diagnostic, Diagnostics};
 use crate::options::BuildOptions;
 use crate::resolve::{Component, Resolved};
 use crate::source::Span;
-pub use topics::{input_topics, topic_problem};
+pub use topics::input_topics;
 
 /// What a rule sees: one component and the means to point into its YAML.
 pub struct Ctx<'a> {

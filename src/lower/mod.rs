@@ -257,7 +257,7 @@ fn topics(ctx: &mut MeshCtx, schemas: &schemas::SchemaTable) -> BTreeMap<String,
             let ns = t.namespace.as_deref().or(defaults.namespace.as_deref()).unwrap_or("default");
             format!("{domain}://{tenant}/{ns}/{}", t.name.as_deref().unwrap_or(logical))
         });
-        if let Some(problem) = crate::check::topic_problem(&address) {
+        if let Some(problem) = crate::names::topic_problem(&address) {
             let span = ctx.span(&["topics", logical]);
             ctx.diags.push(
                 crate::diagnostics::Diagnostic::error("C009", span, format!("invalid topic `{address}`: {problem}"))
