@@ -46,13 +46,13 @@ pub fn run_case(mesh: &mut Mesh, spec: &TestSpec, index: usize, case: &TestCase)
     let mut run = Run { mesh, failures: Vec::new(), arrived: BTreeMap::new(), deliveries: 0 };
     let mut queue = VecDeque::new();
     // A source has no input: its stand-in's `outputs` come out once, first.
-    for index in 0..run.mesh.components.len() {
+    for (index, behaviour) in behaviours.iter().enumerate() {
         let is_source = run.mesh.components[index].kind == crate::model::ComponentKind::Source;
-        if let (true, Behaviour::Outputs(records)) = (is_source, &behaviours[index])
+        if let (true, Behaviour::Outputs(records)) = (is_source, behaviour)
             && let Some(node) = run.mesh.component_node(index)
         {
             let outputs = records.iter().map(|(record, value)| Output { record: record.clone(), value: *value });
-            run.write(index, node, &behaviours[index], outputs.collect(), &mut queue);
+            run.write(index, node, behaviour, outputs.collect(), &mut queue);
         }
     }
     for (n, m) in case.send.iter().enumerate() {
