@@ -189,14 +189,13 @@ pub fn yaml_files(dir: &std::path::Path) -> Result<Vec<std::path::PathBuf>, Stri
             let p = entry.map_err(|e| format!("cannot read {}: {e}", d.display()))?.path();
             if p.is_dir() {
                 // A tree fmc wrote (`-o`) is output, not input.
-                if !crate::gitops::tree::is_written_tree(&p) {
+                if !crate::files::is_written_tree(&p) {
                     todo.push((p, ancestors.clone()));
                 }
             } else if p.extension().is_some_and(|e| e == "yaml" || e == "yml") && !is_mesh_test(&p) {
                 // The kustomization of a tree fmc wrote, given as the input
                 // itself (`fmc diff deploy-a deploy-b`), is fmc's: not input.
-                if p.file_name().is_some_and(|n| n == "kustomization.yaml") && crate::gitops::tree::is_written_tree(&d)
-                {
+                if p.file_name().is_some_and(|n| n == "kustomization.yaml") && crate::files::is_written_tree(&d) {
                     continue;
                 }
                 found.push(p);

@@ -27,23 +27,7 @@ pub fn diagnostics_file() -> PathBuf {
         .unwrap_or_else(|| std::env::temp_dir().join("fmc-diagnostics.log"))
 }
 
-/// Byte ranges of the documents of a YAML stream, split at `---` lines
-/// (a document marker can only stand at the start of a line).
-pub fn document_chunks(text: &str) -> Vec<Range<usize>> {
-    let mut chunks = Vec::new();
-    let mut start = 0;
-    let mut offset = 0;
-    for line in text.split_inclusive('\n') {
-        let bare = line.trim_end_matches(['\n', '\r']);
-        if bare == "---" || bare.starts_with("--- ") || bare == "..." {
-            chunks.push(start..offset);
-            start = offset + line.len();
-        }
-        offset += line.len();
-    }
-    chunks.push(start..text.len());
-    chunks
-}
+pub use crate::parse::yaml::document_chunks;
 
 pub struct PostRendered {
     pub output: String,

@@ -80,7 +80,7 @@ pub const PARALLEL_THRESHOLD: usize = 1 << 20;
 /// the result equals a sequential read: spans are shifted back to file offsets
 /// and documents renumbered in order.
 fn read_documents_parallel(file: FileId, text: &str, diags: &mut Diagnostics) -> Vec<Document> {
-    let chunks = crate::gitops::postrender::document_chunks(text);
+    let chunks = document_chunks(text);
     let parts = crate::parallel::map_chunks(&chunks, 64, |_, ranges| {
         let mut all = Diagnostics::default();
         let mut docs = Vec::new();
@@ -508,6 +508,24 @@ fn unclosed(text: &str, end: usize, open: char) -> Option<usize> {
         previous = c;
     }
     stack.into_iter().rev().find(|(c, _)| *c == open).map(|(_, i)| i)
+}
+
+/// Byte ranges of the documents of a YAML stream, split at `---` lines
+/// (a document marker can only stand at the start of a line).
+pub fn document_chunks(text: &str) -> Vec<std::ops::Range<usize>> {
+    let mut chunks = Vec::new();
+    let mut start = 0;
+    let mut offset = 0;
+    for line in text.split_inclusive('\n') {
+        let bare = line.trim_end_matches(['\n', '\r']);
+        if bare == "---" || bare.starts_with("--- ") || bare == "..." {
+            chunks.push(start..offset);
+            start = offset + line.len();
+        }
+        offset += line.len();
+    }
+    chunks.push(start..text.len());
+    chunks
 }
 
 #[cfg(test)]
