@@ -207,6 +207,34 @@ pub fn yaml_files(dir: &std::path::Path) -> Result<Vec<std::path::PathBuf>, Stri
     Ok(found.into_iter().filter(|p| seen.insert(std::fs::canonicalize(p).unwrap_or_else(|_| p.clone()))).collect())
 }
 
+/// Reads every input path into a source map (files sorted within directories).
+pub fn load_sources(paths: &[std::path::PathBuf]) -> Result<SourceMap, String> {
+    let mut sources = SourceMap::default();
+    for path in paths {
+        if path.as_os_str() == "-" {
+            let mut bytes = Vec::new();
+            std::io::Read::read_to_end(&mut std::io::stdin(), &mut bytes)
+                .map_err(|e| format!("cannot read stdin: {e}"))?;
+            sources.add_bytes("<stdin>", bytes, None);
+        } else if path.is_dir() {
+            // A directory argument is the root of every file inside it.
+            for file in yaml_files(path)? {
+                add_input_file(&mut sources, &file, path)?;
+            }
+        } else {
+            let folder = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(std::path::Path::new("."));
+            add_input_file(&mut sources, path, folder)?;
+        }
+    }
+    Ok(sources)
+}
+
+fn add_input_file(sources: &mut SourceMap, path: &std::path::Path, root: &std::path::Path) -> Result<(), String> {
+    let bytes = std::fs::read(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    sources.add_bytes(path.display().to_string(), bytes, Some(root.to_path_buf()));
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -255,7 +255,7 @@ pub fn check_file(path: &Path) -> Result<(SourceMap, Diagnostics), String> {
     let mut diags = Diagnostics::default();
     let Some(suites) = load(path, &mut sources, &mut diags)? else { return Ok((sources, diags)) };
     for suite in suites {
-        let mesh_sources = crate::cli::load_sources(&[suite.mesh_path()?])?;
+        let mesh_sources = crate::source::load_sources(&[suite.mesh_path()?])?;
         let options = crate::options::BuildOptions {
             environment: suite.spec.env.clone(),
             keep_components: true,
