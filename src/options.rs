@@ -167,13 +167,12 @@ impl BuildOptions {
     /// Applies the operator's controller config file (Helm value
     /// `controllerManager.*`, mounted as `config.yaml`). Like the operator, which
     /// parses it through JSON, keys match case-insensitively.
-    pub fn apply_controller_config(&mut self, text: &str) -> Result<(), String> {
-        let mut diags = crate::diagnostics::Diagnostics::default();
-        let docs = crate::parse::yaml::read_documents(crate::source::FileId(0), text, &mut diags);
-        if let Some(d) = diags.iter().next() {
-            return Err(format!("controller config: {}", d.message));
+    /// The controller config file's settings, from its parsed document (the
+    /// CLI reads and parses the file: options are vocabulary, not a stage).
+    pub fn apply_controller_config(&mut self, root: &serde_json::Value) -> Result<(), String> {
+        if root.is_null() {
+            return Ok(());
         }
-        let Some(root) = docs.first().map(|d| d.root.to_json()) else { return Ok(()) };
         let get = |v: &serde_json::Value, key: &str| -> Option<serde_json::Value> {
             v.as_object()?.iter().find(|(k, _)| k.eq_ignore_ascii_case(key)).map(|(_, v)| v.clone())
         };
@@ -184,7 +183,7 @@ impl BuildOptions {
                 .filter_map(|(k, v)| v.as_str().map(|s| (k, s.to_string())))
                 .collect()
         };
-        if let Some(images) = get(&root, "runnerImages") {
+        if let Some(images) = get(root, "runnerImages") {
             for key in ["java", "python", "go"] {
                 if let Some(img) =
                     get(&images, key).and_then(|v| v.as_str().map(str::to_string)).filter(|s| !s.is_empty())
@@ -196,15 +195,15 @@ impl BuildOptions {
                 self.runner_images.insert(format!("generic/{lang}"), img);
             }
         }
-        self.resource_labels.extend(strings(get(&root, "resourceLabels")));
-        self.resource_annotations.extend(strings(get(&root, "resourceAnnotations")));
-        for secret in get(&root, "runnerImagePullSecrets").and_then(|v| v.as_array().cloned()).unwrap_or_default() {
+        self.resource_labels.extend(strings(get(root, "resourceLabels")));
+        self.resource_annotations.extend(strings(get(root, "resourceAnnotations")));
+        for secret in get(root, "runnerImagePullSecrets").and_then(|v| v.as_array().cloned()).unwrap_or_default() {
             if let Some(name) = get(&secret, "name").and_then(|n| n.as_str().map(str::to_string)) {
                 self.runner_image_pull_secrets.push(name);
             }
         }
         if let Some(p) =
-            get(&root, "runnerImagePullPolicy").and_then(|v| v.as_str().map(str::to_string)).filter(|s| !s.is_empty())
+            get(root, "runnerImagePullPolicy").and_then(|v| v.as_str().map(str::to_string)).filter(|s| !s.is_empty())
         {
             self.runner_image_pull_policy = Some(p);
         }
@@ -219,8 +218,14 @@ mod tests {
     #[test]
     fn controller_config_keys_match_case_insensitively() {
         let mut o = BuildOptions::default();
-        let text = "runnerimages:\n  java: j:latest\n  python: p:latest\n  go: g:latest\n  genericRuntime: {nodejs: n:1}\nresourceLabels:\n  functionmesh.io/managedBy: function-mesh\n  foo: bar\nresourceAnnotations: {fooAnnotation: barAnnotation}\nrunnerImagePullSecrets: [{name: regcred}]\nrunnerImagePullPolicy: Always\n";
-        o.apply_controller_config(text).unwrap();
+        let config = serde_json::json!({
+            "runnerimages": {"java": "j:latest", "python": "p:latest", "go": "g:latest", "genericRuntime": {"nodejs": "n:1"}},
+            "resourceLabels": {"functionmesh.io/managedBy": "function-mesh", "foo": "bar"},
+            "resourceAnnotations": {"fooAnnotation": "barAnnotation"},
+            "runnerImagePullSecrets": [{"name": "regcred"}],
+            "runnerImagePullPolicy": "Always",
+        });
+        o.apply_controller_config(&config).unwrap();
         assert_eq!(o.runner_images["java"], "j:latest");
         assert_eq!(o.runner_images["generic/nodejs"], "n:1");
         assert_eq!(o.resource_labels["foo"], "bar");
@@ -228,7 +233,7 @@ mod tests {
         assert_eq!(o.runner_image_pull_secrets, vec!["regcred".to_string()]);
         assert_eq!(o.runner_image_pull_policy.as_deref(), Some("Always"));
         let mut empty = BuildOptions::default();
-        empty.apply_controller_config("").unwrap();
+        empty.apply_controller_config(&serde_json::Value::Null).unwrap();
         assert!(empty.runner_images.is_empty() && empty.resource_labels.is_empty());
     }
 }

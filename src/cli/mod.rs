@@ -315,7 +315,12 @@ impl OptionArgs {
         };
         if let Some(path) = &self.controller_config {
             let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-            o.apply_controller_config(&text)?;
+            let mut diags = crate::diagnostics::Diagnostics::default();
+            let docs = crate::parse::yaml::read_documents(crate::source::FileId(0), &text, &mut diags);
+            if let Some(d) = diags.iter().next() {
+                return Err(format!("controller config: {}", d.message));
+            }
+            o.apply_controller_config(&docs.first().map(|d| d.root.to_json()).unwrap_or_default())?;
         }
         for pair in &self.runner_images {
             let (k, v) =

@@ -6,7 +6,9 @@
 //! the bytes.
 
 pub mod graph;
-pub mod yaml;
+/// The YAML writer is shared vocabulary (render writes each object's text at
+/// once); here under its old path.
+pub use crate::yaml_text as yaml;
 
 use crate::render::Manifest;
 

@@ -668,8 +668,7 @@ fn refuse_reserved_secret_names(ctx: &mut MeshCtx, decl: &ComponentDecl, key: &s
     }
 }
 
-/// Where the module is mounted from a `configmap://NAME/KEY` package.
-pub const PACKAGE_DIR: &str = "/etc/fmc/package";
+pub use crate::model::PACKAGE_DIR;
 
 /// The runner's `function`, and the ConfigMap a module comes from (if any).
 fn native_function(

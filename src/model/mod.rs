@@ -291,3 +291,7 @@ pub struct Input {
     pub documents: Vec<Document>,
     pub resources: Vec<Resource>,
 }
+
+/// Where a native component's module is mounted from a `configmap://NAME/KEY`
+/// package: lower writes it into the runner's configuration, render mounts it.
+pub const PACKAGE_DIR: &str = "/etc/fmc/package";

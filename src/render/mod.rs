@@ -74,7 +74,7 @@ impl Manifest {
             kind: text("kind"),
             namespace: meta("namespace"),
             name: meta("name"),
-            yaml: crate::emit::yaml::to_yaml(&value),
+            yaml: crate::yaml_text::to_yaml(&value),
             provenance,
         }
     }

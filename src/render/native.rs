@@ -85,7 +85,7 @@ pub fn package_volume(comp: &Component) -> Option<(Volume, VolumeMount)> {
     };
     let mount = VolumeMount {
         name: PACKAGE_VOLUME.into(),
-        mount_path: crate::lower::PACKAGE_DIR.into(),
+        mount_path: crate::model::PACKAGE_DIR.into(),
         read_only: Some(true),
         ..Default::default()
     };
