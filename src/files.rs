@@ -162,7 +162,12 @@ pub fn is_written_tree(dir: &std::path::Path) -> bool {
     let Ok(file) = std::fs::File::open(dir.join("kustomization.yaml")) else { return false };
     let mut head = Vec::with_capacity(HEADER.len() + 2);
     file.take(HEADER.len() as u64 + 2).read_to_end(&mut head).is_ok()
-        && String::from_utf8_lossy(&head).lines().next() == Some(HEADER)
+        && starts_with_header(&String::from_utf8_lossy(&head))
+}
+
+/// Whether a file's text is one fmc wrote: its first line is [`HEADER`].
+pub fn starts_with_header(text: &str) -> bool {
+    text.lines().next() == Some(HEADER)
 }
 
 #[cfg(test)]

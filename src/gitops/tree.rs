@@ -112,7 +112,10 @@ pub fn plan(manifests: &[Manifest]) -> Result<Tree, String> {
         "sortOptions": {"order": "fifo"},
     });
     files.insert(PathBuf::from(KUSTOMIZATION), format!("{HEADER}\n{}", to_yaml(&kustomization)));
-    if let Some(clash) = files.keys().find(|f| files.keys().any(|other| other != *f && other.starts_with(f))) {
+    // Paths sort component by component, so a path that is another's folder
+    // sorts right before it: comparing neighbours finds every clash in one pass.
+    let mut sorted = files.keys().zip(files.keys().skip(1));
+    if let Some((clash, _)) = sorted.find(|(file, next)| next.starts_with(file)) {
         return Err(format!("{} would be both a file and a folder of the output tree", clash.display()));
     }
     Ok(Tree { files, roots: Vec::new() })
@@ -185,7 +188,7 @@ fn existing(dir: &Path) -> Result<Existing, String> {
 }
 
 fn is_ours(text: &str) -> bool {
-    text.lines().next() == Some(HEADER)
+    crate::files::starts_with_header(text)
 }
 
 /// What writing `tree` into `dir` would change, and the unified diff of it.
