@@ -11,7 +11,7 @@
 //! its first branch that fits, not Avro's `{"type": value}` wrapper); a record
 //! field left out is written as null where the field's type allows it.
 
-use crate::validate::{AvroReader, AvroTypes, PayloadSchema, Ty, json, resolve};
+use crate::validate::{AvroReader, AvroTypes, KeyValueTypes, PayloadSchema, Ty, inline_parts, json, resolve};
 use crate::varint;
 use serde_json::Value;
 
@@ -20,32 +20,149 @@ const MAX_DEPTH: usize = 64;
 impl PayloadSchema {
     /// The payload that carries `value` under this schema.
     pub fn encode(&self, value: &Value) -> Result<Vec<u8>, String> {
-        match self {
+        self.encode_message(value).map(|(payload, _)| payload)
+    }
+
+    /// The payload and, for a SEPARATED KEY_VALUE, the message key's bytes
+    /// that carry `value`.
+    pub fn encode_message(&self, value: &Value) -> Result<(Vec<u8>, Option<Vec<u8>>), String> {
+        let payload = match self {
             PayloadSchema::Avro(types) => {
                 let mut out = Vec::new();
                 Writer { out: &mut out, types }.value(value, &types.root, 0)?;
-                Ok(out)
+                out
             }
             PayloadSchema::Json(_) => {
                 let text = value.to_string().into_bytes();
                 self.check(&text)?;
-                Ok(text)
+                text
             }
-            PayloadSchema::Primitive { kind } => encode_primitive(kind, value),
-            PayloadSchema::Protobuf {} => Err("a protobuf payload is given as `base64`, not as a value".into()),
-        }
+            PayloadSchema::Primitive { kind } => encode_primitive(kind, value)?,
+            PayloadSchema::Protobuf {} => return Err("a protobuf payload is given as `base64`, not as a value".into()),
+            PayloadSchema::KeyValue(kv) => return encode_key_value(kv, value),
+        };
+        Ok((payload, None))
     }
 
     /// The value a payload carries under this schema.
     pub fn decode(&self, payload: &[u8]) -> Result<Value, String> {
+        self.decode_message(payload, None)
+    }
+
+    /// The value a message carries: its payload and, for a SEPARATED
+    /// KEY_VALUE, its key's bytes.
+    pub fn decode_message(&self, payload: &[u8], key: Option<&[u8]>) -> Result<Value, String> {
         self.check(payload)?;
         match self {
             PayloadSchema::Avro(types) => AvroReader { bytes: payload, at: 0, types }.read_value(&types.root, 0),
             PayloadSchema::Json(_) => serde_json::from_slice(payload).map_err(|e| format!("payload is not JSON: {e}")),
             PayloadSchema::Primitive { kind } => decode_primitive(kind, payload),
             PayloadSchema::Protobuf {} => Err("a protobuf payload has no value without its descriptor".into()),
+            PayloadSchema::KeyValue(kv) => decode_key_value(kv, payload, key),
         }
     }
+
+    /// A value another writer's schema gave, as this (reader's) schema reads
+    /// it: Avro's schema resolution on values. Fields the reader lacks are
+    /// dropped, fields the writer lacks take the reader's default, a field
+    /// may come under one of its aliases, an unknown enum symbol becomes the
+    /// reader's default symbol, and a union takes its first branch that fits.
+    /// Other schemas read the value as it is.
+    pub fn resolve(&self, value: Value) -> Result<Value, String> {
+        match self {
+            PayloadSchema::Avro(types) | PayloadSchema::Json(types) => resolve_value(value, &types.root, types, 0),
+            _ => Ok(value),
+        }
+    }
+}
+
+fn resolve_value(value: Value, ty: &Ty, types: &AvroTypes, depth: usize) -> Result<Value, String> {
+    if depth > MAX_DEPTH {
+        return Err("nested too deeply".into());
+    }
+    let name = match ty {
+        Ty::Ref(name) => Some(name.as_str()),
+        _ => None,
+    };
+    Ok(match (resolve(ty, types)?, value) {
+        (Ty::Record(fields), Value::Object(mut written)) => {
+            let mut read = serde_json::Map::new();
+            for f in fields {
+                let found = written.remove(&f.name).or_else(|| f.aliases.iter().find_map(|a| written.remove(a)));
+                let v = match (found, &f.default) {
+                    (Some(v), _) => {
+                        resolve_value(v, &f.ty, types, depth + 1).map_err(|e| format!("field `{}`: {e}", f.name))?
+                    }
+                    (None, Some(default)) => default.clone(),
+                    (None, None) => return Err(format!("field `{}` is not written and has no default", f.name)),
+                };
+                read.insert(f.name.clone(), v);
+            }
+            Value::Object(read)
+        }
+        (Ty::Enum(symbols), Value::String(s)) if !symbols.contains(&s) => {
+            let default = name.and_then(|n| types.enum_defaults.get(n));
+            Value::String(default.cloned().ok_or_else(|| format!("`{s}` is not a symbol the reader knows"))?)
+        }
+        (Ty::Array(item), Value::Array(items)) => {
+            Value::Array(items.into_iter().map(|v| resolve_value(v, item, types, depth + 1)).collect::<Result<_, _>>()?)
+        }
+        (Ty::Map(item), Value::Object(map)) => Value::Object(
+            map.into_iter()
+                .map(|(k, v)| Ok((k, resolve_value(v, item, types, depth + 1)?)))
+                .collect::<Result<_, String>>()?,
+        ),
+        (Ty::Union(branches), v) => branches
+            .iter()
+            .find_map(|b| {
+                let r = resolve_value(v.clone(), b, types, depth + 1).ok()?;
+                json(&r, b, types, depth + 1).is_ok().then_some(r)
+            })
+            .ok_or("the value fits no branch of the reader's union")?,
+        // Primitives: Avro's promotions (int to long, float, double; string
+        // and bytes) keep the JSON value.
+        (_, v) => v,
+    })
+}
+
+/// KEY_VALUE as the value `{"key": …, "value": …}`.
+fn encode_key_value(kv: &KeyValueTypes, value: &Value) -> Result<(Vec<u8>, Option<Vec<u8>>), String> {
+    let part = |name: &str, schema: &PayloadSchema| -> Result<Option<Vec<u8>>, String> {
+        match value.get(name) {
+            None | Some(Value::Null) => Ok(None),
+            Some(v) => schema.encode(v).map(Some).map_err(|e| format!("the {name}: {e}")),
+        }
+    };
+    let shaped = value.as_object().is_some_and(|o| o.keys().all(|k| k == "key" || k == "value"));
+    if !shaped {
+        return Err(format!("a KEY_VALUE value is {{\"key\": …, \"value\": …}}, given {value}"));
+    }
+    let (key, val) = (part("key", &kv.key)?, part("value", &kv.value)?);
+    if kv.separated {
+        return Ok((val.unwrap_or_default(), key));
+    }
+    let mut out = Vec::new();
+    for p in [key, val] {
+        match p {
+            Some(bytes) => {
+                let n = i32::try_from(bytes.len()).map_err(|_| "a KEY_VALUE part over 2 GiB")?;
+                out.extend_from_slice(&n.to_be_bytes());
+                out.extend_from_slice(&bytes);
+            }
+            None => out.extend_from_slice(&(-1i32).to_be_bytes()),
+        }
+    }
+    Ok((out, None))
+}
+
+fn decode_key_value(kv: &KeyValueTypes, payload: &[u8], key: Option<&[u8]>) -> Result<Value, String> {
+    let part = |bytes: Option<&[u8]>, schema: &PayloadSchema, name: &str| -> Result<Value, String> {
+        bytes.map_or(Ok(Value::Null), |b| schema.decode(b).map_err(|e| format!("the {name}: {e}")))
+    };
+    let (key_bytes, value_bytes) = if kv.separated { (key, Some(payload)) } else { inline_parts(payload)? };
+    let key = part(key_bytes, &kv.key, "key")?;
+    let value = part(value_bytes, &kv.value, "value")?;
+    Ok(serde_json::json!({"key": key, "value": value}))
 }
 
 /// A payload as a value when no schema says how: JSON if it parses, else its text.

@@ -82,10 +82,19 @@ pub struct Config {
     /// that caused it). 0 turns the watchdog off.
     #[serde(default = "default_processing")]
     pub max_processing_ms: u64,
-    /// What the mesh declares each input topic carries; payloads that do not
-    /// conform go to the dead-letter topic (see `validate`).
+    /// The schema each input topic's writers write with (the topic's declared
+    /// schema); payloads that do not conform go to the dead-letter topic (see
+    /// `validate`), and jq and route programs get the value they carry.
     #[serde(default)]
     pub input_schemas: BTreeMap<String, PayloadSchema>,
+    /// Where the function's end of an input topic reads with another Avro
+    /// schema than the writers': the value is resolved to it (Avro's rules).
+    #[serde(default)]
+    pub reader_schemas: BTreeMap<String, PayloadSchema>,
+    /// The schema of each topic a jq program writes: its results are encoded
+    /// with it.
+    #[serde(default)]
+    pub output_schemas: BTreeMap<String, PayloadSchema>,
     /// The function's user config (the mesh's `config`, any JSON value):
     /// `$config` in jq and route programs, `fmc_init` for modules.
     #[serde(default)]
@@ -370,14 +379,19 @@ impl Config {
     /// The declared schema of the topic a message came from (a partition of a
     /// partitioned topic has its topic's schema).
     pub fn schema_of(&self, topic: &str) -> Option<&PayloadSchema> {
-        if self.input_schemas.is_empty() {
-            return None;
-        }
-        self.input_schemas.get(topic).or_else(|| {
-            let (base, n) = topic.rsplit_once("-partition-")?;
-            n.parse::<u32>().ok().and_then(|_| self.input_schemas.get(base))
-        })
+        by_topic(&self.input_schemas, topic)
     }
+}
+
+/// A topic's entry, a partition (`…-partition-N`) taking its topic's.
+pub fn by_topic<'a, T>(map: &'a BTreeMap<String, T>, topic: &str) -> Option<&'a T> {
+    if map.is_empty() {
+        return None;
+    }
+    map.get(topic).or_else(|| {
+        let (base, n) = topic.rsplit_once("-partition-")?;
+        n.parse::<u32>().ok().and_then(|_| map.get(base))
+    })
 }
 
 /// Why `topic` is not a full Pulsar topic name, if it is not.

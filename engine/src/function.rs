@@ -15,14 +15,45 @@ use crate::config::{Config, FunctionConfig, Isolation, WasmEngine};
 pub struct Record {
     pub payload: Vec<u8>,
     pub key: Option<String>,
+    /// The key is base64 of its bytes (Pulsar's `partition_key_b64_encoded`,
+    /// as a SEPARATED KEY_VALUE's key travels).
+    pub key_base64: bool,
     pub properties: Vec<(String, String)>,
     pub event_time: Option<u64>,
     /// Where an output goes when not to the configured `output` (a route).
     pub topic: Option<String>,
+    /// The topic an input was read from: its schema says how to decode it
+    /// for a program that works on values ([`typed`]).
+    pub from: Option<String>,
+}
+
+impl Record {
+    /// The key's bytes: base64-decoded when it travels so, else its text.
+    pub fn key_bytes(&self) -> Option<Vec<u8>> {
+        use base64::Engine;
+        let key = self.key.as_deref()?;
+        if self.key_base64 {
+            return base64::engine::general_purpose::STANDARD.decode(key).ok();
+        }
+        Some(key.as_bytes().to_vec())
+    }
+
+    /// The key as text (a base64 key decoded, lossily).
+    pub fn key_text(&self) -> Option<String> {
+        self.key_bytes().map(|b| String::from_utf8_lossy(&b).into_owned())
+    }
+
+    /// Sets the key to these bytes, as Pulsar sends a binary key: base64.
+    pub fn set_key_bytes(&mut self, bytes: &[u8]) {
+        use base64::Engine;
+        self.key = Some(base64::engine::general_purpose::STANDARD.encode(bytes));
+        self.key_base64 = true;
+    }
 }
 
 pub mod context;
 pub mod isolated;
+pub mod typed;
 pub mod wasm;
 
 pub use context::Context;
@@ -137,11 +168,12 @@ fn load_unredacted(config: &Config, module: Option<&[u8]>, context: &Context) ->
     match &config.function {
         FunctionConfig::Identity {} => Ok(Box::new(Identity)),
         FunctionConfig::Jq { program, max_memory, isolation } => {
-            Ok(Box::new(evaluation(config, program, context, *max_memory, *isolation)?))
+            let jq = evaluation(config, program, context, *max_memory, *isolation)?;
+            Ok(typed::Typed::around(Box::new(jq), config, typed::Outputs::Encoded))
         }
         FunctionConfig::Route { program, topics, max_memory, isolation } => {
             let jq = evaluation(config, program, context, *max_memory, *isolation)?;
-            Ok(Box::new(Route::new(jq, topics.clone())))
+            Ok(typed::Typed::around(Box::new(Route::new(jq, topics.clone())), config, typed::Outputs::Unchanged))
         }
         FunctionConfig::Wasm { fuel, max_memory, engine, topics, .. } => {
             let bytes = module.ok_or("invariant: a WebAssembly function comes with its module")?;

@@ -16,7 +16,11 @@
 //! - `primitive`: the fixed sizes of INT8…LOCAL_DATE_TIME, UTF-8 for STRING,
 //!   0/1 for BOOLEAN;
 //! - `protobuf`: a well-formed protobuf wire encoding (tags, varints, lengths);
-//!   field types are not checked against the message.
+//!   field types are not checked against the message;
+//! - `keyValue`: Pulsar's KEY_VALUE: INLINE is the key's length (4 bytes, big
+//!   endian), the key, the value's length and the value, each part checked
+//!   with its own schema; SEPARATED carries the key in the message key, so the
+//!   payload is the value alone.
 //!
 //! Types come as a tree whose named types (records, enums, fixed) sit in a
 //! table and are referenced by name, so recursive schemas need no special case.
@@ -35,6 +39,19 @@ pub enum PayloadSchema {
     Json(AvroTypes),
     Primitive { kind: String },
     Protobuf {},
+    KeyValue(KeyValueTypes),
+}
+
+/// A KEY_VALUE schema's two parts and how they travel.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct KeyValueTypes {
+    pub key: Box<PayloadSchema>,
+    pub value: Box<PayloadSchema>,
+    /// SEPARATED: the key is the message key (base64 of its bytes), the
+    /// payload the value; otherwise both are in the payload (INLINE).
+    #[serde(default)]
+    pub separated: bool,
 }
 
 #[derive(Debug, Clone, Deserialize, PartialEq)]
@@ -43,6 +60,10 @@ pub struct AvroTypes {
     pub root: Ty,
     #[serde(default)]
     pub named: BTreeMap<String, Ty>,
+    /// The default symbol of each named enum that has one: what a reader
+    /// reads for a symbol the writer has and it does not.
+    #[serde(default)]
+    pub enum_defaults: BTreeMap<String, String>,
 }
 
 #[derive(Debug, Clone, Deserialize, PartialEq)]
@@ -75,6 +96,13 @@ pub struct Field {
     /// The schema gives a default: the field may be missing from JSON.
     #[serde(default)]
     pub optional: bool,
+    /// The default itself (Avro's JSON form): what a reader resolving another
+    /// writer's value reads when the writer has no such field.
+    #[serde(default)]
+    pub default: Option<serde_json::Value>,
+    /// Other names the writer may have given the field.
+    #[serde(default)]
+    pub aliases: Vec<String>,
 }
 
 impl PayloadSchema {
@@ -96,8 +124,34 @@ impl PayloadSchema {
             }
             PayloadSchema::Primitive { kind } => primitive(kind, payload),
             PayloadSchema::Protobuf {} => protobuf_wire(payload),
+            PayloadSchema::KeyValue(kv) if kv.separated => kv.value.check(payload),
+            PayloadSchema::KeyValue(kv) => {
+                let (key, value) = inline_parts(payload)?;
+                key.map_or(Ok(()), |k| kv.key.check(k)).map_err(|e| format!("the key: {e}"))?;
+                value.map_or(Ok(()), |v| kv.value.check(v)).map_err(|e| format!("the value: {e}"))
+            }
         }
     }
+}
+
+/// The key and value bytes of an INLINE KEY_VALUE payload (none for a null part).
+pub(crate) type Parts<'a> = (Option<&'a [u8]>, Option<&'a [u8]>);
+
+pub(crate) fn inline_parts(payload: &[u8]) -> Result<Parts<'_>, String> {
+    fn part(bytes: &[u8], at: usize) -> Result<(Option<&[u8]>, usize), String> {
+        let short = || "KEY_VALUE: the payload ends inside a length or a part".to_string();
+        let len: [u8; 4] = bytes.get(at..at + 4).ok_or_else(short)?.try_into().map_err(|_| short())?;
+        // Pulsar writes -1 for a null part.
+        let Ok(n) = usize::try_from(i32::from_be_bytes(len)) else { return Ok((None, at + 4)) };
+        let end = (at + 4).checked_add(n).filter(|&e| e <= bytes.len()).ok_or_else(short)?;
+        Ok((Some(&bytes[at + 4..end]), end))
+    }
+    let (key, next) = part(payload, 0)?;
+    let (value, end) = part(payload, next)?;
+    if end != payload.len() {
+        return Err(format!("KEY_VALUE: {} bytes left over after the value", payload.len() - end));
+    }
+    Ok((key, value))
 }
 
 fn primitive(kind: &str, payload: &[u8]) -> Result<(), String> {

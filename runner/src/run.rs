@@ -155,9 +155,11 @@ fn record(msg: &Message<Vec<u8>>) -> Record {
     Record {
         payload: msg.payload.data.clone(),
         key: meta.partition_key.clone(),
+        key_base64: meta.partition_key_b64_encoded == Some(true),
         properties: meta.properties.iter().map(|kv| (kv.key.clone(), kv.value.clone())).collect(),
         event_time: meta.event_time,
         topic: None,
+        from: Some(msg.topic.clone()),
     }
 }
 
@@ -674,9 +676,12 @@ fn origin_id(id: &MessageIdData) -> String {
 type Receipt = pulsar::producer::SendFuture;
 
 async fn send(producer: &mut Producer<TokioExecutor>, o: Record) -> Result<Receipt, String> {
+    let key = if o.key_base64 { o.key_bytes().map(Ok) } else { o.key.clone().map(Err) };
     let mut builder = producer.create_message().with_content(o.payload);
-    if let Some(k) = o.key {
-        builder = builder.with_key(k);
+    match key {
+        Some(Ok(bytes)) => builder = builder.with_key_bytes(bytes),
+        Some(Err(text)) => builder = builder.with_key(text),
+        None => {}
     }
     for (k, v) in o.properties {
         builder = builder.with_property(k, v);

@@ -525,3 +525,61 @@ async fn crash_until_recognised(
     let want: BTreeSet<u64> = (0..N).filter(|i| *i != 7).collect();
     assert_eq!(seen, want, "every good message is processed\n{}", runner.log());
 }
+
+/// A jq program on an AVRO topic: each message decoded with the writers'
+/// schema, resolved to the function's own (a renamed field, a default), the
+/// result encoded with the output's AVRO schema; a route on the same topic
+/// forwards the Avro bytes unchanged. Before typed payloads every one of these
+/// messages was "not JSON" and went to the dead-letter topic.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn jq_and_route_programs_work_on_avro_values_and_write_avro() {
+    use fmc_runner::validate::PayloadSchema;
+    let Some(bin) = pulsar_lite() else { return };
+    let cluster = Cluster::start(&bin).await;
+    let (input, output, routed, dlq) = (topic("av-in"), topic("av-out"), topic("av-big"), topic("av-dlq"));
+    let writer = json!({"format": "avro", "root": {"record": [
+        {"name": "id", "type": "long"}, {"name": "cents", "type": "long"}]}});
+    let reader = json!({"format": "avro", "root": {"record": [
+        {"name": "id", "type": "long"},
+        {"name": "amount", "type": "long", "aliases": ["cents"]},
+        {"name": "currency", "type": "string", "optional": true, "default": "EUR"}]}});
+    let written = json!({"format": "avro", "root": {"record": [
+        {"name": "id", "type": "long"}, {"name": "label", "type": "string"}]}});
+    let program = r#"{id, label: "\(.amount) \(.currency)"}"#;
+    let mut jq = config("label", &[input.as_str()], Some(&output), json!({"jq": {"program": program}}));
+    jq["inputSchemas"] = json!({&input: writer});
+    jq["readerSchemas"] = json!({&input: reader});
+    jq["outputSchemas"] = json!({&output: written});
+    jq["deadLetterTopic"] = dlq.clone().into();
+    let route = json!({"route": {"program": r#"if .cents > 100 then "big" else null end"#, "topics": {"big": routed}}});
+    let mut router = config("big", &[input.as_str()], None, route);
+    router["inputSchemas"] = json!({&input: writer});
+    let runners = [Runner::start(&cluster.url(), jq), Runner::start(&cluster.url(), router)];
+    runners.iter().for_each(|r| r.wait_ready(Duration::from_secs(20)));
+    let client = cluster.client().await;
+    let mut out = subscribe(&client, &output, "check").await;
+    let mut big = subscribe(&client, &routed, "check").await;
+    let w: PayloadSchema = serde_json::from_value(writer).unwrap();
+    let sent: Vec<Vec<u8>> = (0..200i64).map(|i| w.encode(&json!({"id": i, "cents": i * 2})).unwrap()).collect();
+    produce(&client, &input, sent.clone()).await;
+    let o: PayloadSchema = serde_json::from_value(written).unwrap();
+    let mut seen = BTreeSet::new();
+    let got = collect(&mut out, Duration::from_secs(30), |p| {
+        seen.insert(p.to_vec());
+        seen.len() >= 200
+    })
+    .await;
+    let values: BTreeSet<String> = got.iter().map(|p| o.decode(p).unwrap().to_string()).collect();
+    let want: BTreeSet<String> =
+        (0..200i64).map(|i| json!({"id": i, "label": format!("{} EUR", i * 2)}).to_string()).collect();
+    assert_eq!(values, want);
+    let mut seen = BTreeSet::new();
+    let forwarded = collect(&mut big, Duration::from_secs(30), |p| {
+        seen.insert(p.to_vec());
+        seen.len() >= 149
+    })
+    .await;
+    let forwarded: BTreeSet<Vec<u8>> = forwarded.into_iter().collect();
+    assert_eq!(forwarded, sent[51..].iter().cloned().collect(), "the route forwards the Avro bytes as written");
+    assert_eq!(runners[0].metric("user_exceptions_total"), 0, "{}", runners[0].log());
+}

@@ -690,6 +690,29 @@ Example:
     schemas:
       Purchase: {type: PROTOBUF, file: purchase.proto, message: shop.Purchase}
 ";
+"C029" "program-cannot-read-payloads" "A jq or route function reads or writes payloads it cannot have as values.
+
+Why: jq and route programs work on values. The runner decodes each input with
+the schema its topic's writers use (AVRO, JSON, the primitives, KEY_VALUE),
+gives the program the value, and encodes a jq program's results with the output
+topic's schema. A PROTOBUF or PROTOBUF_NATIVE payload cannot be decoded that
+way: the runner does not carry the message's descriptor, so every message
+would fail and go to the dead-letter topic.
+
+Fix: read the topic with a WebAssembly module (which gets the bytes), or give
+the function a topic with an AVRO or JSON schema.
+
+Example:
+    schemas:
+      Purchase: {type: PROTOBUF_NATIVE, file: purchase.proto, message: shop.Purchase}
+    topics:
+      purchases: {schema: Purchase, external: true}
+    functions:
+      big:
+        runtime: native
+        jq: 'select(.cents > 100)'      # C029: jq cannot read protobuf
+        inputs: [purchases]
+";
 "T001" "invalid-test-file" "A mesh test file says something `fmc test` cannot do.
 
 Why: a test file (`kind: MeshTest`) is typed like any input (unknown fields and

@@ -106,7 +106,8 @@ fn component(
         }
     }
     let io = DeclaredIo { cluster, ..ports(ctx, scope, kind, decl, &mut spec, list, key) };
-    let native = (decl.runtime == Some(Runtime::Native)).then(|| native_runner(ctx, kind, key, decl, &spec, &io, list));
+    let native =
+        (decl.runtime == Some(Runtime::Native)).then(|| native_runner(ctx, scope, kind, key, decl, &spec, &io, list));
     let around = super::around::around(ctx, decl, &spec, &io, &scope.partitioned, kind, [list, key]);
     refuse_foreign_fields(ctx, decl, key, list, native.is_some());
     if ctx.diags.iter().skip(errors_before).any(|d| d.is_error()) {
@@ -458,8 +459,10 @@ fn port(ctx: &mut MeshCtx, scope: &Scope, r: &TopicRef, path: &[&str], role: Por
 /// The runner's configuration for a `runtime: native` function (engine/src/config.rs).
 /// The service URL is left out: the runner reads `brokerServiceURL` from the
 /// cluster ConfigMap the pod imports, so one configuration serves every cluster.
+#[allow(clippy::too_many_arguments)]
 fn native_runner(
     ctx: &mut MeshCtx,
+    scope: &Scope,
     kind: ComponentKind,
     key: &str,
     decl: &ComponentDecl,
@@ -562,22 +565,96 @@ fn native_runner(
     {
         obj.extend(connection_settings(pulsar));
     }
+    let program = match (&decl.jq, &decl.route) {
+        (Some(_), _) => Some("jq"),
+        (_, Some(_)) => Some("route"),
+        _ => None,
+    };
+    if let Some(program) = program {
+        refuse_undecodable(ctx, scope, program, io);
+    }
     // Absent, not null: the runner's defaults apply.
     if let Some(obj) = config.as_object_mut() {
-        let schemas: serde_json::Map<String, serde_json::Value> = io
-            .inputs
-            .iter()
-            .filter_map(|p| Some((p.topic.clone(), super::payload_schemas::payload_schema(&p.schema)?)))
-            .collect();
-        if !schemas.is_empty() {
-            obj.insert("inputSchemas".into(), schemas.into());
-        }
+        obj.extend(payload_schemas(scope, io, decl.jq.is_some()));
         obj.retain(|_, v| !v.is_null());
         if let Some(f) = obj.get_mut("function").and_then(|f| f.get_mut("wasm")).and_then(|w| w.as_object_mut()) {
             f.retain(|_, v| !v.is_null());
         }
     }
     crate::model::NativeRunner { config, image: spec.image.clone(), module_config_map }
+}
+
+/// The schemas the runner decodes inputs with (`inputSchemas`: the one the
+/// topic's writers use, which is the topic's declared schema when it declares
+/// one), resolves them to (`readerSchemas`: the function's end, where it reads
+/// another Avro schema) and, for a jq program, encodes results with
+/// (`outputSchemas`).
+fn payload_schemas(
+    scope: &Scope,
+    io: &DeclaredIo,
+    encodes_outputs: bool,
+) -> serde_json::Map<String, serde_json::Value> {
+    use super::payload_schemas::{of_schema, payload_schema};
+    let (mut writers, mut readers, mut outputs) =
+        (serde_json::Map::new(), serde_json::Map::new(), serde_json::Map::new());
+    for p in &io.inputs {
+        let topic_schema = topic_facts(scope, &p.topic).and_then(|f| f.schema.as_ref()).map(|(_, s)| s.clone());
+        let end = match &p.schema {
+            SchemaInfo::Known { schema, .. } => Some(schema.clone()),
+            _ => None,
+        };
+        let Some(writer) = topic_schema.clone().or_else(|| end.clone()) else { continue };
+        if let Some(w) = of_schema(&writer) {
+            writers.insert(p.topic.clone(), w);
+        }
+        if let (Some(end), Schema::Avro(_)) = (&end, writer.as_ref())
+            && **end != *writer
+            && let Some(r) = of_schema(end)
+        {
+            readers.insert(p.topic.clone(), r);
+        }
+    }
+    if encodes_outputs {
+        for p in io.outputs.iter().filter(|p| p.role == PortRole::Output) {
+            if let Some(o) = payload_schema(&p.schema) {
+                outputs.insert(p.topic.clone(), o);
+            }
+        }
+    }
+    let named = [("inputSchemas", writers), ("readerSchemas", readers), ("outputSchemas", outputs)];
+    named.into_iter().filter(|(_, m)| !m.is_empty()).map(|(k, m)| (k.to_string(), m.into())).collect()
+}
+
+fn topic_facts<'s>(scope: &Scope<'s>, address: &str) -> Option<&'s TopicFacts> {
+    scope.topics.values().find(|f| f.address == address)
+}
+
+/// C029: a jq or route program on a topic whose payloads it cannot have as
+/// values (protobuf, alone or as a KEY_VALUE part), read or written.
+fn refuse_undecodable(ctx: &mut MeshCtx, scope: &Scope, program: &str, io: &DeclaredIo) {
+    let written = io.outputs.iter().filter(|p| p.role == PortRole::Output && program == "jq");
+    for (p, writes) in io.inputs.iter().map(|p| (p, false)).chain(written.map(|p| (p, true))) {
+        let topic_schema = topic_facts(scope, &p.topic).and_then(|f| f.schema.as_ref()).map(|(_, s)| s.as_ref());
+        let end = match &p.schema {
+            SchemaInfo::Known { schema, .. } => Some(schema.as_ref()),
+            _ => None,
+        };
+        if let Some(kind) = [topic_schema, end].into_iter().flatten().find_map(undecodable) {
+            let span = p.schema_span.unwrap_or(p.span);
+            let facts = topic_facts(scope, &p.topic);
+            let topic = (facts.map_or(p.topic.as_str(), |f| f.logical.as_str()), facts.map(|f| f.span));
+            ctx.diags.push(super::diagnostics::program_cannot_read(span, program, topic, kind, writes));
+        }
+    }
+}
+
+/// The protobuf kind inside a schema, if any: payloads no program gets as values.
+fn undecodable(schema: &Schema) -> Option<&'static str> {
+    match schema {
+        Schema::Protobuf { .. } => Some(schema.kind().name()),
+        Schema::KeyValue { key, value, .. } => undecodable(key).or_else(|| undecodable(value)),
+        _ => None,
+    }
 }
 
 /// TLS and OAuth2 of the cluster, as files the pod mounts (the same paths the

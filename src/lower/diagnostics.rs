@@ -61,3 +61,27 @@ pub fn file_refused(span: Span, why: &str) -> Diagnostic {
         .label("this file reference")
         .help("keep schema files inside the mesh's folder (or the directory given to fmc), or widen the root with `--root DIR`")
 }
+
+/// `C029`: a jq or route program on payloads it cannot have as values.
+pub fn program_cannot_read(
+    span: Span,
+    program: &str,
+    (topic, declared): (&str, Option<Span>),
+    kind: &str,
+    writes: bool,
+) -> Diagnostic {
+    let (verb, noun) = if writes { ("writes", "its results") } else { ("reads", "its messages") };
+    let d = Diagnostic::error(
+        "C029",
+        span,
+        format!("a {program} program {verb} `{topic}`, whose {kind} payloads it cannot have as values"),
+    )
+    .label(format!("{verb} {kind} payloads"))
+    .help(format!(
+        "the runner decodes AVRO, JSON, primitive and KEY_VALUE payloads for jq; {noun} would all fail: use a WebAssembly module, or an AVRO or JSON topic"
+    ));
+    match declared {
+        Some(at) => d.with_secondary(at, "declared here"),
+        None => d,
+    }
+}

@@ -38,12 +38,15 @@ struct InFlight {
     /// Sent as raw bytes by the test: not checked on the way in, so that a
     /// reader's schema check (and dead-lettering) can be tested.
     raw: bool,
+    /// Why it is a dead letter, when it is one: shown if the case fails.
+    why: Option<String>,
 }
 
 pub fn run_case(mesh: &mut Mesh, spec: &TestSpec, index: usize, case: &TestCase) -> CaseResult {
     let mut behaviours = mesh.behaviours(spec, &case.stand_ins);
     let mesh: &Mesh = mesh;
-    let mut run = Run { mesh, failures: Vec::new(), arrived: BTreeMap::new(), deliveries: 0 };
+    let mut run =
+        Run { mesh, failures: Vec::new(), arrived: BTreeMap::new(), why_dead: BTreeMap::new(), deliveries: 0 };
     let mut queue = VecDeque::new();
     // A source has no input: its stand-in's `outputs` come out once, first.
     for (index, behaviour) in behaviours.iter().enumerate() {
@@ -61,7 +64,7 @@ pub fn run_case(mesh: &mut Mesh, spec: &TestSpec, index: usize, case: &TestCase)
         match raw_record(m, run.mesh.topic_schema(topic)) {
             Ok(record) => {
                 let origin = format!("message {} sent to `{name}`", n + 1);
-                queue.push_back(InFlight { topic, record, origin, raw: m.value.is_none() });
+                queue.push_back(InFlight { topic, record, origin, raw: m.value.is_none(), why: None });
             }
             Err(e) => run.fail(Some(name), format!("message {} sent to `{name}`: {e}", n + 1)),
         }
@@ -83,6 +86,8 @@ struct Run<'m, 'a> {
     mesh: &'m Mesh<'a>,
     failures: Vec<Failure>,
     arrived: BTreeMap<NodeIndex, Vec<Record>>,
+    /// Why each dead letter that arrived is one, by topic and position.
+    why_dead: BTreeMap<(NodeIndex, usize), String>,
     deliveries: usize,
 }
 
@@ -93,7 +98,11 @@ impl Run<'_, '_> {
 
     fn deliver(&mut self, msg: InFlight, behaviours: &mut [Behaviour], queue: &mut VecDeque<InFlight>) {
         self.deliveries += 1;
-        self.arrived.entry(msg.topic).or_default().push(msg.record.clone());
+        let arrived = self.arrived.entry(msg.topic).or_default();
+        if let Some(why) = &msg.why {
+            self.why_dead.insert((msg.topic, arrived.len()), why.clone());
+        }
+        arrived.push(msg.record.clone());
         let label = self.mesh.topic_label(msg.topic);
         for (index, node) in self.mesh.readers(msg.topic) {
             let key = self.mesh.components[index].meta.name.clone();
@@ -101,7 +110,7 @@ impl Run<'_, '_> {
                 && !resolves_by_writer(schema, self.mesh.topic_schema(msg.topic))
                 && let Err(why) = schema.check(&msg.record.payload)
             {
-                if msg.raw && self.dead_letter(index, node, &behaviours[index], &msg, queue) {
+                if msg.raw && self.dead_letter(index, node, &behaviours[index], &msg, &why, queue) {
                     continue;
                 }
                 let message = format!("{} does not fit `{schema_name}`, which `{key}` reads: {why}", msg.origin);
@@ -112,17 +121,20 @@ impl Run<'_, '_> {
                 Behaviour::Native { function, config } => {
                     let attempts = 1 + config.max_retries.unwrap_or(0);
                     let mut result = Err(String::new());
+                    // The runner decodes an input by the topic it came from.
+                    let from = Some(self.mesh.topic_address(msg.topic).to_string());
+                    let input = Record { from, ..msg.record.clone() };
                     for _ in 0..attempts {
-                        result = call(function.as_mut(), &msg.record);
+                        result = call(function.as_mut(), &input);
                         if result.is_ok() {
                             break;
                         }
                     }
                     match result {
-                        Ok(out) => out.into_iter().map(Output::bytes).collect(),
+                        Ok(out) => out.into_iter().map(|r| Output::bytes(Record { from: None, ..r })).collect(),
                         Err(_) if config.processing_guarantee == Guarantee::AtmostOnce => Vec::new(),
                         Err(e) => {
-                            if !self.dead_letter(index, node, &behaviours[index], &msg, queue) {
+                            if !self.dead_letter(index, node, &behaviours[index], &msg, &e, queue) {
                                 self.fail(Some(&label), format!("`{key}` failed on {}: {e}", msg.origin));
                             }
                             continue;
@@ -133,7 +145,7 @@ impl Run<'_, '_> {
                 Behaviour::Drop | Behaviour::Consume => Vec::new(),
                 Behaviour::Jq(jq) => {
                     // A stand-in works on values: the input decoded with its schema.
-                    let value = value_of(&msg.record.payload, self.mesh.topic_schema(msg.topic));
+                    let value = value_of(&msg.record, self.mesh.topic_schema(msg.topic));
                     let input = Record { payload: value.to_string().into_bytes(), ..msg.record.clone() };
                     match jq.process(&input) {
                         Ok(out) => out.into_iter().map(Output::value).collect(),
@@ -201,7 +213,13 @@ impl Run<'_, '_> {
                 self.fail(Some(&label), format!("{origin} does not fit its schema `{schema_name}`: {why}: {shown}"));
                 continue;
             }
-            queue.push_back(InFlight { topic, record: Record { topic: None, ..record }, origin, raw: false });
+            queue.push_back(InFlight {
+                topic,
+                record: Record { topic: None, ..record },
+                origin,
+                raw: false,
+                why: None,
+            });
         }
     }
 
@@ -211,7 +229,11 @@ impl Run<'_, '_> {
         if value && let Some(schema) = self.mesh.topic_schema(topic) {
             let value: serde_json::Value =
                 serde_json::from_slice(&record.payload).map_err(|e| format!("not a value: {e}"))?;
-            record.payload = schema.encode(&value)?;
+            let (payload, key) = schema.encode_message(&value)?;
+            record.payload = payload;
+            if let Some(key) = key {
+                record.set_key_bytes(&key);
+            }
         }
         Ok(record)
     }
@@ -224,6 +246,7 @@ impl Run<'_, '_> {
         node: NodeIndex,
         behaviour: &Behaviour,
         msg: &InFlight,
+        why: &str,
         queue: &mut VecDeque<InFlight>,
     ) -> bool {
         let Behaviour::Native { config, .. } = behaviour else { return false };
@@ -234,7 +257,7 @@ impl Run<'_, '_> {
         record.properties.push(("REAL_TOPIC".into(), real_topic));
         let key = &self.mesh.components[index].meta.name;
         let origin = format!("the dead letter of `{key}` for {}", msg.origin);
-        queue.push_back(InFlight { topic, record, origin, raw: false });
+        queue.push_back(InFlight { topic, record, origin, raw: false, why: Some(why.to_string()) });
         true
     }
 
@@ -244,7 +267,10 @@ impl Run<'_, '_> {
             let schema = self.mesh.topic_schema(topic);
             let got = self.arrived.get(&topic).cloned().unwrap_or_default();
             if got.len() != wanted.len() {
-                let shown: Vec<String> = got.iter().map(|r| format!("\n    + {}", describe(r, schema))).collect();
+                let why =
+                    |n| self.why_dead.get(&(topic, n)).map(|w| format!(" (dead-lettered: {w})")).unwrap_or_default();
+                let shown: Vec<String> =
+                    got.iter().enumerate().map(|(n, r)| format!("\n    + {}{}", describe(r, schema), why(n))).collect();
                 let message = format!(
                     "`{name}`: expected {} message{}, {} arrived{}",
                     wanted.len(),

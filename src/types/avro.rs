@@ -32,6 +32,8 @@ pub struct Field {
     pub aliases: Vec<String>,
     pub ty: Avro,
     pub has_default: bool,
+    /// The default as written (Avro's JSON form).
+    pub default: Option<serde_json::Value>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -220,7 +222,8 @@ impl Parser {
             let ty = self.ty(f.get("type").ok_or(format!("field `{name}` has no `type`"))?, &inner_ns)?;
             let aliases = f.get("aliases").and_then(|a| a.as_array());
             let aliases = aliases.into_iter().flatten().filter_map(|a| a.as_str()).map(str::to_string).collect();
-            fields.push(Field { name: name.to_string(), aliases, ty, has_default: f.get("default").is_some() });
+            let default = f.get("default").cloned();
+            fields.push(Field { name: name.to_string(), aliases, ty, has_default: default.is_some(), default });
         }
         if let Some(n) = self.named.get_mut(&full) {
             n.def = NamedDef::Record { fields };

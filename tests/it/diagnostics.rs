@@ -18,8 +18,9 @@ fn fixtures() -> Vec<(String, PathBuf)> {
         let dir = dir.unwrap().path();
         for f in std::fs::read_dir(&dir).unwrap() {
             let f = f.unwrap().path();
-            // A mesh a test-file fixture (T codes) names: not a fixture itself.
-            if f.to_string_lossy().ends_with(".mesh.yaml") {
+            // A mesh a test-file fixture (T codes) names, or a schema file a
+            // mesh names: not a fixture itself.
+            if f.to_string_lossy().ends_with(".mesh.yaml") || f.extension().is_some_and(|e| e != "yaml") {
                 continue;
             }
             let name =

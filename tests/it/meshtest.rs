@@ -152,7 +152,10 @@ fn a_message_that_breaks_a_schema_at_an_edge_fails_naming_topic_message_and_fiel
     let out = fmc_test(folder(&bad, TESTS).path(), &[]);
     let shown = text(&out);
     assert_eq!(out.status.code(), Some(1), "{shown}");
-    assert!(shown.contains("output 1 of `price` to `priced` does not fit its schema `Priced`: JSON does not match the schema: field `euros`: a string where the schema wants a number"), "{shown}");
+    // The function's result is checked against the output's schema as the
+    // runner checks it: it fails, and the message is dead-lettered, saying why.
+    assert!(shown.contains("`rejects`: expected 0 messages, 1 arrived"), "{shown}");
+    assert!(shown.contains("(dead-lettered: the result does not fit the output's schema: JSON does not match the schema: field `euros`: a string where the schema wants a number)"), "{shown}");
     // A sent value that does not fit the topic's schema is refused as it is encoded.
     let wrong_value = TESTS.replace("{id: a, cents: 250}", "{id: a, cents: many}");
     let shown = text(&fmc_test(folder(MESH, &wrong_value).path(), &[]));
@@ -323,4 +326,91 @@ spec:
         folder(&mesh, &second.replace("feed: {outputs: [{value: {id: s, cents: 500}}]}", "feed: {passThrough: true}"));
     let out = fmc_test(dir.path(), &[]);
     assert!(text(&out).contains("`feed` is a source: it has no input"), "{}", text(&out));
+}
+
+/// Issue 25: a jq function on an AVRO topic dead-lettered every message. Now
+/// it reads the value (resolved from the writers' schema to the one its end
+/// names: a renamed field, a default), and its results are AVRO on an AVRO
+/// topic and a KEY_VALUE on a KEY_VALUE one; a route on AVRO decides on the
+/// value and forwards the bytes.
+#[test]
+fn jq_and_route_functions_work_on_avro_and_key_value_values() {
+    let mesh = "apiVersion: fmc.functionmesh.io/v1alpha1
+kind: Mesh
+metadata: {name: risk, namespace: risk}
+spec:
+  clusters:
+    local: {brokerServiceUrl: 'pulsar://pulsar:6650', webServiceUrl: 'http://pulsar:8080'}
+  schemas:
+    Payment:
+      type: AVRO
+      definition: {type: record, name: Payment, fields: [{name: id, type: string}, {name: cents, type: long}]}
+    PaymentView:
+      type: AVRO
+      definition:
+        type: record
+        name: Payment
+        fields:
+          - {name: id, type: string}
+          - {name: amount, type: long, aliases: [cents]}
+          - {name: currency, type: string, default: EUR}
+    Flag:
+      type: AVRO
+      definition: {type: record, name: Flag, fields: [{name: id, type: string}, {name: reason, type: string}]}
+    Id: {type: STRING}
+    FlagById: {type: KEY_VALUE, key: Id, value: Flag, encoding: SEPARATED}
+  topics:
+    payments: {schema: Payment, external: true}
+    flags: {schema: Flag, external: true}
+    keyed-flags: {schema: FlagById, external: true}
+    large: {schema: Payment, external: true}
+    risk-dlq: {external: true}
+  functions:
+    flag:
+      runtime: native
+      jq: 'select(.amount >= $config.min) | {id, reason: \"\\(.amount) \\(.currency) over \\($config.min)\"}'
+      config: {min: 1000}
+      inputs: [{topic: payments, schema: PaymentView}]
+      output: flags
+      retries: {max: 1, deadLetterTopic: risk-dlq}
+    key-flags:
+      runtime: native
+      jq: '{key: .id, value: .}'
+      inputs: [flags]
+      output: keyed-flags
+    large:
+      runtime: native
+      route:
+        jq: 'if .cents >= 5000 then \"large\" else null end'
+        topics: {large: large}
+      inputs: [payments]
+";
+    let tests = "apiVersion: fmc.functionmesh.io/v1alpha1
+kind: MeshTest
+metadata: {name: risk}
+spec:
+  tests:
+    - name: a large payment is flagged, keyed and routed
+      send:
+        - {topic: payments, value: {id: p1, cents: 7000}}
+        - {topic: payments, value: {id: p2, cents: 10}}
+      expect:
+        flags:
+          - value: {id: p1, reason: 7000 EUR over 1000}
+        keyed-flags:
+          - {key: p1, value: {key: p1, value: {id: p1, reason: 7000 EUR over 1000}}}
+        large:
+          - value: {id: p1, cents: 7000}
+        risk-dlq: []
+";
+    let out = fmc_test(folder(mesh, tests).path(), &[]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert!(stdout(&out).ends_with("1 passed, 0 failed\n"), "{}", text(&out));
+    // And the runner is configured to do the same in the pod.
+    let dir = folder(mesh, tests);
+    let built = Command::new(fmc_bin()).arg("build").arg(dir.path().join("mesh.yaml")).output().unwrap();
+    let yaml = String::from_utf8(built.stdout).unwrap();
+    for key in ["inputSchemas", "readerSchemas", "outputSchemas", "\"keyValue\"", "\"aliases\"", "\"EUR\""] {
+        assert!(yaml.contains(key), "{key} missing from the runner configuration:\n{yaml}");
+    }
 }

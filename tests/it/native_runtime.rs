@@ -265,12 +265,25 @@ metadata: {name: dev, namespace: streaming}
 spec:
   clusters:
     prod: {brokerServiceUrl: 'pulsar://pulsar.prod.svc:6650', webServiceUrl: 'http://pulsar.prod.svc:8080'}
+  schemas:
+    Reading:
+      type: AVRO
+      definition: {type: record, name: Reading, fields: [{name: id, type: long}, {name: v, type: string}]}
+    Line: {type: STRING}
   topics:
     raw: {external: true}
     mid: {}
     out: {external: true}
     shouted: {external: true}
+    readings: {schema: Reading, external: true}
+    lines: {schema: Line, external: true}
   functions:
+    typed:
+      runtime: native
+      jq: '(.id | tostring) + \":\" + .v'
+      inputs: [readings]
+      output: lines
+      subscription: {position: earliest}
     upper:
       runtime: native
       jq: '{id, v: (.v | ascii_upcase)}'
@@ -345,7 +358,8 @@ spec:
             .filter(|o| o.status.success())
     };
     let start = Instant::now();
-    while ready("upper-function").is_none() || ready("count-function").is_none() || ready("shout-function").is_none() {
+    let names = ["upper-function", "count-function", "shout-function", "typed-function"];
+    while names.iter().any(|n| ready(n).is_none()) {
         assert!(start.elapsed() < Duration::from_secs(20), "runners not ready");
         std::thread::sleep(Duration::from_millis(50));
     }
@@ -364,6 +378,21 @@ while len(got) < 1000:
     m = out.receive(timeout_millis=20000)
     d = json.loads(m.data()); got[d["id"]] = d["n"]; out.acknowledge(m)
 assert all(got[i] == i % 7 for i in range(1000))
+# `typed` reads AVRO and writes STRING: Avro binary in, the jq string's text out.
+def zigzag(n):
+    n, out = (n << 1) ^ (n >> 63), b""
+    while n > 0x7f:
+        out += bytes([(n & 0x7f) | 0x80]); n >>= 7
+    return out + bytes([n])
+lines = c.subscribe("persistent://public/default/lines", "check", initial_position=pulsar.InitialPosition.Earliest)
+avro = c.create_producer("persistent://public/default/readings", batching_enabled=False)
+for i in range(100):
+    v = "r" * (i % 5)
+    avro.send(zigzag(i) + zigzag(len(v)) + v.encode())
+seen = set()
+while len(seen) < 100:
+    m = lines.receive(timeout_millis=20000); seen.add(m.data()); lines.acknowledge(m)
+assert seen == {{f"{{i}}:{{'r' * (i % 5)}}".encode() for i in range(100)}}, seen
 print("ok")
 "#
     );

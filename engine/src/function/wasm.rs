@@ -245,7 +245,7 @@ impl Reader<'_> {
                 })
                 .collect::<Result<_, String>>()?,
         };
-        Ok(Record { payload, key, properties, event_time, topic: None })
+        Ok(Record { payload, key, properties, event_time, ..Record::default() })
     }
 }
 
