@@ -401,4 +401,34 @@ mod tests {
         assert!(j.decode(br#"{"n":"x"}"#).is_err(), "decoding checks first");
         assert_eq!(decode_schemaless(b"plain"), json!("plain"));
     }
+
+    #[test]
+    fn a_reader_resolves_enum_symbols_unions_and_missing_fields_as_avro_does() {
+        let reader = schema(
+            r#"{"format":"avro","root":{"ref":"R"},"named":{
+            "R":{"record":[{"name":"kind","type":{"ref":"K"}},{"name":"n","type":{"union":["null","long"]}},
+                           {"name":"tags","type":{"array":"string"},"optional":true,"default":[]}]},
+            "K":{"enum":["A","OTHER"]}},"enumDefaults":{"K":"OTHER"}}"#,
+        );
+        let written = json!({"kind": "B", "n": 3, "dropped": true});
+        assert_eq!(reader.resolve(written).unwrap(), json!({"kind": "OTHER", "n": 3, "tags": []}));
+        let err = reader.resolve(json!({"n": 1})).unwrap_err();
+        assert!(err.contains("field `kind` is not written and has no default"), "{err}");
+    }
+
+    #[test]
+    fn key_value_inline_carries_both_lengths_and_a_null_part_as_minus_one() {
+        let kv = schema(
+            r#"{"format":"keyValue","key":{"format":"primitive","kind":"STRING"},
+            "value":{"format":"primitive","kind":"INT32"}}"#,
+        );
+        let bytes = kv.encode(&json!({"key": "ab", "value": 1})).unwrap();
+        assert_eq!(bytes, [0, 0, 0, 2, b'a', b'b', 0, 0, 0, 4, 0, 0, 0, 1]);
+        assert_eq!(kv.decode(&bytes).unwrap(), json!({"key": "ab", "value": 1}));
+        let tombstone = kv.encode(&json!({"key": "ab", "value": null})).unwrap();
+        assert_eq!(&tombstone[6..], &[0xff; 4], "Pulsar writes -1 for a null part");
+        assert_eq!(kv.decode(&tombstone).unwrap(), json!({"key": "ab", "value": null}));
+        assert!(kv.check(&bytes[..9]).is_err(), "cut short");
+        assert!(kv.encode(&json!({"key": "ab", "other": 1})).is_err(), "a KEY_VALUE value is {{key, value}}");
+    }
 }
