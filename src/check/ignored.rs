@@ -43,7 +43,7 @@ pub fn check(ctx: &Ctx) -> Vec<Diagnostic> {
     if kind != ComponentKind::Function && s.log_topic_agent == Some(LogTopicAgent::Runtime) && s.log_topic.is_some() {
         out.push(ignored(ctx, &["logTopic"], "Sources and Sinks ship logs only with `logTopicAgent: sidecar`"));
     }
-    if crate::render::cleanup::wants_cleanup(ctx.comp) && !ctx.options.cleanup_hooks {
+    if ctx.comp.wants_cleanup() && !ctx.options.cleanup_hooks {
         let field = if kind == ComponentKind::Source { "batchSourceConfig" } else { "cleanupSubscription" };
         out.push(
             Diagnostic::warning("C016", ctx.key(&[field]), "subscription cleanup on deletion needs a delete hook")
@@ -65,7 +65,7 @@ pub fn filebeat_auth(ctx: &Ctx) -> Vec<Diagnostic> {
     match generic {
         Some(g)
             if sidecar
-                && g.client_authentication_plugin == crate::render::connection::OAUTH2_PLUGIN
+                && g.client_authentication_plugin == crate::model::connection::OAUTH2_PLUGIN
                 && serde_json::from_str::<serde_json::Value>(&g.client_authentication_parameters).is_err() =>
         {
             vec![
@@ -85,7 +85,7 @@ pub fn filebeat_auth(ctx: &Ctx) -> Vec<Diagnostic> {
 /// Pod labels that change a selector label break the StatefulSet (its selector
 /// must match its template); the operator lets that through.
 pub fn selector_labels(ctx: &Ctx) -> Vec<Diagnostic> {
-    let selector = crate::render::labels::component_labels(ctx.comp);
+    let selector = crate::resolve::labels::component_labels(ctx.comp);
     let labels = ctx.comp.spec.pod.as_ref().and_then(|p| p.labels.clone()).unwrap_or_default();
     labels
         .iter()

@@ -3,7 +3,7 @@
 use super::Ctx;
 use crate::diagnostics::Diagnostic;
 use crate::model::ComponentKind;
-use crate::render::download::{is_http_url, is_package_url};
+use crate::model::{is_http_url, is_package_url};
 
 pub fn check(ctx: &Ctx) -> Vec<Diagnostic> {
     let mut out = Vec::new();

@@ -13,8 +13,8 @@ use super::diagnostics as diag;
 use super::{Lowered, MeshCtx};
 use crate::model::common::{AuthConfig, GenericAuth, OAuth2Config, PulsarMessaging, TlsConfig};
 use crate::model::dsl::{ClusterDecl, Credential, SecretKeyRef};
+use crate::model::reference::{RefKind, Reference};
 use crate::model::*;
-use crate::resolve::references::{RefKind, Reference};
 use k8s_openapi::api::core::v1::{KeyToPath, SecretVolumeSource, Volume, VolumeMount};
 use std::collections::BTreeMap;
 
@@ -32,7 +32,7 @@ pub struct ClusterUse {
 /// `reference.path` is relative to `origin` (`spec.clusters.<name>`).
 #[derive(Debug, Clone)]
 pub struct ClusterReference {
-    pub reference: crate::resolve::references::Reference,
+    pub reference: Reference,
     pub origin: Origin,
     pub namespace: String,
 }
@@ -165,7 +165,7 @@ fn config_map(ctx: &MeshCtx, cluster: &str, name: &str, broker: &str, web: &str)
         "kind": "ConfigMap",
         "metadata": {
             "name": name,
-            "labels": {"app.kubernetes.io/managed-by": "fmc", crate::resolve::CLUSTER_LABEL: cluster},
+            "labels": {"app.kubernetes.io/managed-by": "fmc", crate::model::CLUSTER_LABEL: cluster},
         },
         "data": {"brokerServiceURL": broker, "webServiceURL": web},
     });

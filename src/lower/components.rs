@@ -558,7 +558,7 @@ fn native_runner(
         "secrets": decl.secrets.as_ref().map(|s| s.keys().collect::<Vec<_>>()),
         "httpAddr": "0.0.0.0:9094",
         // The crash journal, on the pod's `emptyDir` (render/native.rs).
-        "journalDir": crate::render::native::STATE_DIR,
+        "journalDir": crate::model::RUNNER_STATE_DIR,
     });
     if let Some(obj) = config.as_object_mut()
         && let Some(pulsar) = &spec.pulsar
@@ -660,7 +660,7 @@ fn undecodable(schema: &Schema) -> Option<&'static str> {
 /// TLS and OAuth2 of the cluster, as files the pod mounts (the same paths the
 /// operator's runtimes read).
 fn connection_settings(pulsar: &crate::model::common::PulsarMessaging) -> serde_json::Map<String, serde_json::Value> {
-    use crate::render::connection::Connection;
+    use crate::model::connection::Connection;
     let conn = Connection::runtime(pulsar);
     let mut out = serde_json::Map::new();
     if let Some(o) = conn.oauth2() {

@@ -5,7 +5,9 @@
 //! diagnostic at the exact YAML node without keeping spans in the typed structs.
 
 pub mod common;
+pub mod connection;
 pub mod dsl;
+pub mod reference;
 pub mod spec;
 pub mod streams;
 
@@ -295,3 +297,23 @@ pub struct Input {
 /// Where a native component's module is mounted from a `configmap://NAME/KEY`
 /// package: lower writes it into the runner's configuration, render mounts it.
 pub const PACKAGE_DIR: &str = "/etc/fmc/package";
+
+/// The label a generated cluster ConfigMap carries: the mesh's name for the
+/// cluster (lower sets it, resolve reads it back to name the cluster).
+pub const CLUSTER_LABEL: &str = "fmc.functionmesh.io/cluster";
+
+/// The native runner's state folder (its crash journal), on an `emptyDir`
+/// that survives container restarts: lower names it in the runner's
+/// configuration, render mounts the volume there.
+pub const RUNNER_STATE_DIR: &str = "/var/lib/fmc-runner";
+
+/// A package location the Pulsar packages API serves (`function://`,
+/// `sink://`, `source://`): check validates it, render downloads it.
+pub fn is_package_url(location: &str) -> bool {
+    ["function://", "sink://", "source://"].iter().any(|p| location.starts_with(p))
+}
+
+/// A package location fetched over HTTP(S).
+pub fn is_http_url(location: &str) -> bool {
+    location.starts_with("http://") || location.starts_with("https://")
+}

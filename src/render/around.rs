@@ -14,7 +14,7 @@
 //!   their Secrets.
 //!   KEDA makes the HPA itself; lowering refused a second one (R017).
 
-use super::{Manifest, labels, object_meta};
+use super::{Manifest, object_meta};
 use crate::model::{BacklogTrigger, Provenance};
 use crate::options::{BuildOptions, MonitorKind};
 use crate::resolve::Component;
@@ -65,7 +65,7 @@ fn push(comp: &Component, options: &BuildOptions, value: Value, out: &mut Vec<Ma
 }
 
 fn selector(comp: &Component) -> LabelSelector {
-    LabelSelector { match_labels: Some(labels::component_labels(comp)), match_expressions: None }
+    LabelSelector { match_labels: Some(crate::resolve::labels::component_labels(comp)), match_expressions: None }
 }
 
 fn metadata(comp: &Component, options: &BuildOptions, name: String) -> Value {
@@ -84,7 +84,7 @@ fn monitor(comp: &Component, options: &BuildOptions, kind: MonitorKind) -> Value
         "honorLabels": true,
         "relabelings": relabelings,
     });
-    let selector = json!({"matchLabels": labels::component_labels(comp)});
+    let selector = json!({"matchLabels": crate::resolve::labels::component_labels(comp)});
     let (kind, spec) = match kind {
         MonitorKind::Service => ("ServiceMonitor", json!({"selector": selector, "endpoints": [endpoint]})),
         _ => ("PodMonitor", json!({"selector": selector, "podMetricsEndpoints": [endpoint]})),

@@ -21,19 +21,6 @@ use k8s_openapi::api::core::v1::{Container, PodSpec, PodTemplateSpec};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use std::collections::BTreeMap;
 
-/// Whether the component asks for subscription cleanup on deletion.
-pub fn wants_cleanup(comp: &Component) -> bool {
-    let opted_out = comp.meta.annotations.get("compute.functionmesh.io/need-cleanup").map(String::as_str)
-        == Some("false")
-        || comp.meta.labels.contains_key("compute.functionmesh.io/pulsar-cluster")
-        || comp.meta.labels.contains_key("pulsar-cluster");
-    let asked = match comp.kind {
-        ComponentKind::Source => comp.spec.batch_source_config.is_some(),
-        _ => comp.spec.cleanup_subscription == Some(true),
-    };
-    asked && !opted_out
-}
-
 pub(crate) fn subscription(comp: &Component) -> String {
     let s = &comp.spec;
     s.subscription_name.clone().filter(|n| !n.is_empty()).unwrap_or_else(|| {
@@ -97,7 +84,7 @@ fn namespace_of_pattern(pattern: &str) -> Option<String> {
 }
 
 pub fn cleanup_job(comp: &Component, options: &BuildOptions, mut meta: ObjectMeta) -> Option<Job> {
-    if !options.cleanup_hooks || !wants_cleanup(comp) {
+    if !options.cleanup_hooks || !comp.wants_cleanup() {
         return None;
     }
     let messaging = comp.spec.pulsar.clone()?;

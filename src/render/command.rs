@@ -7,7 +7,7 @@
 
 use super::connection::Connection;
 use super::details::{self, dead_letter_topic};
-use super::download::{self, download_args, join};
+use super::download::{download_args, join};
 use super::logconfig;
 use super::shell;
 use crate::model::common::{Log4jFileType, RuntimeLogConfig};
@@ -79,7 +79,7 @@ pub fn image(comp: &Component, options: &BuildOptions) -> String {
         }
         ComponentKind::Source | ComponentKind::Sink => {
             let pkg = spec.java.as_ref().and_then(|j| j.jar_location.as_deref()).unwrap_or("");
-            if spec.java.as_ref().is_some_and(|j| !j.jar.is_empty()) && download::is_package_url(pkg) {
+            if spec.java.as_ref().is_some_and(|j| !j.jar.is_empty()) && crate::model::is_package_url(pkg) {
                 runner("java", JAVA_RUNNER)
             } else {
                 PULSAR_ALL.into()
@@ -286,7 +286,7 @@ fn shared_args(comp: &Component) -> Vec<String> {
         format!("--cluster_name {}", shell::word(comp.spec.cluster_name.as_deref().unwrap_or(""))),
     ];
     if let Some(p) = &comp.spec.pulsar {
-        a.extend(Connection::runtime(p).instance_args());
+        a.extend(super::connection::instance_args(&Connection::runtime(p)));
     } else {
         a.push("--use_tls false".into());
     }

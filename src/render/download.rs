@@ -8,16 +8,9 @@
 
 use super::connection::{Connection, OAUTH2_PLUGIN};
 use super::shell;
+use crate::model::{is_http_url, is_package_url};
 
 pub const PULSARCTL_PREFIX: &str = "export PATH=$PATH:/pulsar/bin && ";
-
-pub fn is_package_url(location: &str) -> bool {
-    ["function://", "sink://", "source://"].iter().any(|p| location.starts_with(p))
-}
-
-pub fn is_http_url(location: &str) -> bool {
-    location.starts_with("http://") || location.starts_with("https://")
-}
 
 /// The download command for `location` into `dest`.
 pub fn download_args(location: &str, dest: &str, conn: &Connection, pulsarctl: bool, wget: bool) -> Vec<String> {

@@ -16,7 +16,6 @@ pub mod connection;
 pub mod details;
 pub mod download;
 pub mod env;
-pub mod labels;
 pub mod logconfig;
 pub mod native;
 pub mod operator;
@@ -190,7 +189,7 @@ fn object_meta(comp: &Component, options: &BuildOptions, name: String) -> Object
     ObjectMeta {
         name: Some(name),
         namespace: (comp.explicit_namespace || options.write_default_namespace).then(|| comp.namespace.clone()),
-        labels: Some(labels::component_labels(comp)),
+        labels: Some(crate::resolve::labels::component_labels(comp)),
         annotations: Some(annotations).filter(|a| !a.is_empty()),
         ..Default::default()
     }
@@ -228,7 +227,7 @@ fn network_policy(comp: &Component, options: &BuildOptions) -> NetworkPolicy {
         metadata: object_meta(comp, options, comp.workload_name()),
         spec: Some(NetworkPolicySpec {
             pod_selector: Some(LabelSelector {
-                match_labels: Some(labels::component_labels(comp)),
+                match_labels: Some(crate::resolve::labels::component_labels(comp)),
                 match_expressions: None,
             }),
             policy_types: Some(vec!["Ingress".into()]),
@@ -254,7 +253,10 @@ fn statefulset(comp: &Component, options: &BuildOptions) -> StatefulSet {
         metadata: object_meta(comp, options, name.clone()),
         spec: Some(StatefulSetSpec {
             replicas: replicas(comp, options),
-            selector: LabelSelector { match_labels: Some(labels::component_labels(comp)), match_expressions: None },
+            selector: LabelSelector {
+                match_labels: Some(crate::resolve::labels::component_labels(comp)),
+                match_expressions: None,
+            },
             service_name: Some(format!("{name}-headless")),
             pod_management_policy: Some("Parallel".into()),
             update_strategy: Some(StatefulSetUpdateStrategy {
@@ -292,7 +294,7 @@ fn service(comp: &Component, options: &BuildOptions) -> Service {
         metadata: object_meta(comp, options, name),
         spec: Some(ServiceSpec {
             cluster_ip: Some("None".into()),
-            selector: Some(labels::component_labels(comp)),
+            selector: Some(crate::resolve::labels::component_labels(comp)),
             ports: Some(vec![port("tcp-grpc", pod::GRPC_PORT), port("http-metrics", pod::METRICS_PORT)]),
             ..Default::default()
         }),

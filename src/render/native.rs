@@ -27,7 +27,7 @@ pub const CONFIG_FILE: &str = "runner.json";
 /// The runner's crash journal (`journalDir`): an `emptyDir`, which survives a
 /// container restart, so a message that stopped the runner is recognised.
 pub const STATE_VOLUME: &str = "fmc-runner-state";
-pub const STATE_DIR: &str = "/var/lib/fmc-runner";
+pub use crate::model::RUNNER_STATE_DIR as STATE_DIR;
 pub const RUNNER_CONFIG_HASH_ANNOTATION: &str = "fmc.functionmesh.io/runner-config-hash";
 
 pub fn config_map_name(comp: &Component) -> String {

@@ -5,7 +5,7 @@
 use super::command::{self, image, main_command};
 use super::connection::{Connection, OAUTH2_PLUGIN};
 use super::download::{download_args, join};
-use super::{env, labels, logconfig, shell, volumes};
+use super::{env, logconfig, shell, volumes};
 use crate::model::spec::LogTopicAgent;
 use crate::options::BuildOptions;
 use crate::resolve::Component;
@@ -31,7 +31,7 @@ pub fn container_name(comp: &Component) -> String {
 /// Template labels: component labels, then the controller config's resource
 /// labels, then `pod.labels` (later wins).
 pub fn template_labels(comp: &Component, options: &BuildOptions) -> BTreeMap<String, String> {
-    let mut l = labels::component_labels(comp);
+    let mut l = crate::resolve::labels::component_labels(comp);
     l.extend(options.resource_labels.clone());
     l.extend(comp.spec.pod.as_ref().and_then(|p| p.labels.clone()).unwrap_or_default());
     l
@@ -220,7 +220,7 @@ fn downloader(comp: &Component) -> Option<Container> {
     let location = pkg.location.as_deref()?;
     let cmd = join(&download_args(location, &dest, &conn, true, true));
     let mut mounts = vec![volumes::mount(volumes::DOWNLOADER_VOLUME, command::DOWNLOAD_DIR)];
-    if !super::download::is_http_url(location) {
+    if !crate::model::is_http_url(location) {
         mounts.extend(volumes::connection_volumes(&conn).into_iter().map(|(_, m)| m));
     }
     mounts.extend(spec.volume_mounts.clone().unwrap_or_default());

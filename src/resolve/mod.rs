@@ -11,6 +11,7 @@
 mod around;
 pub mod defaults;
 mod diagnostics;
+pub mod labels;
 pub mod references;
 
 use crate::ast::{Document, PathSeg};
@@ -66,6 +67,21 @@ pub struct ClusterRef {
 }
 
 impl Component {
+    /// Whether the component asks for subscription cleanup on deletion (the
+    /// operator's `cleanupSubscription`, a batch source's config), unless it
+    /// opts out: render makes the hook Job, check says when none will be.
+    pub fn wants_cleanup(&self) -> bool {
+        let opted_out = self.meta.annotations.get("compute.functionmesh.io/need-cleanup").map(String::as_str)
+            == Some("false")
+            || self.meta.labels.contains_key("compute.functionmesh.io/pulsar-cluster")
+            || self.meta.labels.contains_key("pulsar-cluster");
+        let asked = match self.kind {
+            ComponentKind::Source => self.spec.batch_source_config.is_some(),
+            _ => self.spec.cleanup_subscription == Some(true),
+        };
+        asked && !opted_out
+    }
+
     /// `<base>-<component>`: the StatefulSet, HPA and VPA name.
     pub fn workload_name(&self) -> String {
         format!("{}-{}", self.base_name, self.kind.component())
@@ -266,7 +282,7 @@ fn resolve_in(
 }
 
 /// The label on a cluster ConfigMap fmc generates: the mesh's name for the cluster.
-pub const CLUSTER_LABEL: &str = "fmc.functionmesh.io/cluster";
+pub use crate::model::CLUSTER_LABEL;
 
 /// The cluster of `comp`'s `pulsar.pulsarConfig` (see [`ClusterRef`]); a
 /// component without one is on the one unnamed cluster.

@@ -9,21 +9,7 @@
 use crate::model::ComponentSpec;
 use crate::model::common::{AuthConfig, PulsarMessaging, RuntimeLogConfig};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub enum RefKind {
-    ConfigMap,
-    Secret,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Reference {
-    pub kind: RefKind,
-    pub name: String,
-    /// A key that must exist in the object, when the component needs one.
-    pub required_keys: Vec<String>,
-    /// Path of the referencing field, relative to the spec.
-    pub path: Vec<String>,
-}
+pub use crate::model::reference::{RefKind, Reference};
 
 fn r(kind: RefKind, name: &str, path: &[&str]) -> Reference {
     Reference {

@@ -13,6 +13,7 @@ mod environments;
 mod fuzz_regressions;
 mod gitops;
 mod hostile;
+mod layering;
 mod meshtest;
 mod modes;
 mod native_runtime;

@@ -1,8 +1,12 @@
 //! The component labels (reference §2.1): ten for a Function, eight for a Source
 //! or Sink. `<name>` is the (possibly shortened) base name, never the Pulsar name.
+//!
+//! Here, beside the resolved component, because render puts them on every
+//! object and check reads them (a selector that would not match): both stages
+//! come after resolve.
 
+use super::Component;
 use crate::model::ComponentKind;
-use crate::resolve::Component;
 use std::collections::BTreeMap;
 
 pub fn component_labels(comp: &Component) -> BTreeMap<String, String> {
