@@ -40,6 +40,8 @@ command -v protoc >/dev/null || need+=(protobuf-compiler)
 command -v openssl >/dev/null || need+=(openssl)
 [ -d /usr/lib/rustlib/wasm32-unknown-unknown ] || need+=(rustc libstd-rust-dev-wasm32)
 command -v npm >/dev/null || need+=(npm)
+# The runner's Python engine (python/, PyO3) builds against Debian's CPython.
+[ -f /usr/include/python3.11/Python.h ] && [ -x /usr/bin/python3.11 ] || need+=(python3.11-dev)
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
     apt-get update -qq >/dev/null && apt-get install -y -qq "${need[@]}" >/dev/null

@@ -16,12 +16,14 @@ fi
 cargo fmt --all -- --check
 # The image test (runner/tests/image.rs) runs this static build alone in an empty root.
 RUSTFLAGS='-C target-feature=+crt-static' cargo build --locked --target x86_64-unknown-linux-gnu -p fmc-runner --bin fmc-runner
-# The runner's optional wasmtime engine is built and tested too (its ABI
-# tests run on every engine the build has).
-cargo clippy --workspace --all-targets --locked --features fmc-engine/wasmtime -- -D warnings
+# The runner's optional engines are built and tested too: wasmtime (its ABI
+# tests run on every engine the build has) and Python (fmc-python, CPython
+# embedded; python3.11-dev from setup.sh, PYO3_PYTHON in .cargo/config.toml).
+features=fmc-engine/wasmtime,fmc-runner/python
+cargo clippy --workspace --all-targets --locked --features "$features" -- -D warnings
 # Every example mesh's own tests (`fmc test`, docs/testing.md), as a user runs them.
 cargo run --locked --quiet --features fmc-engine/wasmtime --bin fmc -- test examples
-cargo test --workspace --locked --no-fail-fast --features fmc-engine/wasmtime
+cargo test --workspace --locked --no-fail-fast --features "$features"
 # The README's first command on this clone: fmc alone builds with the Rust
 # toolchain (PROTOC pointing nowhere proves no protoc is needed), then
 # compiles the shipped example. Timed: README states how long it takes.

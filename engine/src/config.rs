@@ -196,6 +196,36 @@ pub enum FunctionConfig {
         #[serde(default)]
         topics: BTreeMap<String, String>,
     },
+    /// A Python function, as Pulsar's Python instance runs it.
+    Python(PythonConfig),
+}
+
+/// A Python function's code and how its topics' payloads become values
+/// (fmc-runner built with the `python` feature; the `fmc-python` crate).
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct PythonConfig {
+    /// `module.Class` (a `pulsar.Function` subclass, or any class with a
+    /// `process` method), or `module` whose `process(input)` is the function.
+    pub class_name: String,
+    /// The user's code: a `.py` file (its folder goes on `sys.path`), or a
+    /// `.zip` or `.whl` (the archive goes on `sys.path`: pure-Python
+    /// dependencies packed with it import from there; nothing is installed).
+    pub path: String,
+    /// Per input topic: a SerDe class (`serde.IdentitySerDe` by default).
+    #[serde(default)]
+    pub input_serde: BTreeMap<String, String>,
+    /// Per input topic: STRING, BYTES, JSON or AVRO (then the topic's values
+    /// are records of `inputTypeClasses`, or dicts for JSON without one).
+    #[serde(default)]
+    pub input_schema_types: BTreeMap<String, String>,
+    #[serde(default)]
+    pub input_type_classes: BTreeMap<String, String>,
+    pub output_serde: Option<String>,
+    pub output_schema_type: Option<String>,
+    pub output_type_class: Option<String>,
+    /// Where the function's log lines go besides the runner's log.
+    pub log_topic: Option<String>,
 }
 
 /// Where a jq or route program is evaluated (see `function::isolated`).

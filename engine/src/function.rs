@@ -25,6 +25,8 @@ pub struct Record {
     /// The topic an input was read from: its schema says how to decode it
     /// for a program that works on values ([`typed`]).
     pub from: Option<String>,
+    /// An input's message id as the runner names it (`ledger:entry:batch:partition`).
+    pub message_id: Option<String>,
 }
 
 impl Record {
@@ -112,10 +114,17 @@ pub enum Outcome {
 pub fn load(config: &Config, module: Option<&[u8]>, context: &Context) -> Result<Box<dyn UserFunction>, String> {
     let redactor = context.redactor();
     let function = load_unredacted(config, module, context).map_err(|e| redactor.redact(&e))?;
+    Ok(redacted(function, context))
+}
+
+/// `function` with every error it gives redacted against the context's
+/// secrets (for engines loaded outside this crate, such as Python's).
+pub fn redacted(function: Box<dyn UserFunction>, context: &Context) -> Box<dyn UserFunction> {
+    let redactor = context.redactor();
     if redactor.is_empty() {
-        return Ok(function);
+        return function;
     }
-    Ok(Box::new(Redacted { function, redactor }))
+    Box::new(Redacted { function, redactor })
 }
 
 /// A function whose errors pass through the [`context::Redactor`] of its
@@ -174,6 +183,9 @@ fn load_unredacted(config: &Config, module: Option<&[u8]>, context: &Context) ->
         FunctionConfig::Route { program, topics, max_memory, isolation } => {
             let jq = evaluation(config, program, context, *max_memory, *isolation)?;
             Ok(typed::Typed::around(Box::new(Route::new(jq, topics.clone())), config, typed::Outputs::Unchanged))
+        }
+        FunctionConfig::Python(_) => {
+            Err("this runner was built without the `python` feature (use the Python runner image)".into())
         }
         FunctionConfig::Wasm { fuel, max_memory, engine, topics, .. } => {
             let bytes = module.ok_or("invariant: a WebAssembly function comes with its module")?;

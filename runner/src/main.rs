@@ -16,6 +16,20 @@ fn config_path() -> PathBuf {
     std::env::var_os("FMC_RUNNER_CONFIG").map_or_else(|| PathBuf::from("/etc/fmc/runner.json"), PathBuf::from)
 }
 
+/// The user function: a Python one by the Python engine (feature `python`),
+/// any other by the engines of `fmc-engine`.
+fn load_function(
+    config: &Config,
+    module: Option<&[u8]>,
+    context: &function::Context,
+) -> Result<Box<dyn function::UserFunction>, String> {
+    #[cfg(feature = "python")]
+    if let fmc_runner::config::FunctionConfig::Python(python) = &config.function {
+        return fmc_python::load(config, python, context);
+    }
+    function::load(config, module, context)
+}
+
 fn main() -> std::process::ExitCode {
     // The jq evaluator child (function/isolated.rs): no configuration, no runtime.
     if std::env::args_os().nth(1).is_some_and(|a| a == function::isolated::EVALUATE_ARG) {
@@ -32,7 +46,7 @@ fn main() -> std::process::ExitCode {
     let Ok(runtime) = runtime else { return std::process::ExitCode::from(1) };
     let loaded = runtime.block_on(package::module_bytes(&config));
     let context = function::Context::from_config(&config, |name| std::env::var(name).ok());
-    let function = match loaded.and_then(|module| function::load(&config, module.as_deref(), &context?)) {
+    let function = match loaded.and_then(|module| load_function(&config, module.as_deref(), &context?)) {
         Ok(f) => f,
         Err(e) => {
             ops::log("error", "cannot load the function", &[("error", e)]);

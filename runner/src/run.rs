@@ -160,6 +160,7 @@ fn record(msg: &Message<Vec<u8>>) -> Record {
         event_time: meta.event_time,
         topic: None,
         from: Some(msg.topic.clone()),
+        message_id: Some(origin_id(&msg.message_id.id)),
     }
 }
 

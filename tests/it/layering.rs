@@ -100,3 +100,21 @@ fn a_forward_import_is_seen() {
     let found: Vec<String> = imports(text).into_iter().map(|(_, m)| m).collect();
     assert_eq!(found, ["model", "render"]);
 }
+
+/// The compiler links no Pulsar client and no Python (ARCHITECTURE.md): its
+/// dependency tree has neither the `pulsar` crate, tokio, PyO3 nor the
+/// runner's crates.
+#[test]
+fn the_compiler_links_no_pulsar_client_no_async_runtime_and_no_python() {
+    let out = std::process::Command::new(env!("CARGO"))
+        .args(["tree", "--locked", "--offline", "-p", "fmc", "-e", "normal", "--prefix", "none", "--format", "{p}"])
+        .current_dir(project_root())
+        .output()
+        .unwrap();
+    let tree = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success() && tree.contains("fmc-engine"), "{tree}{}", String::from_utf8_lossy(&out.stderr));
+    let names: Vec<&str> = tree.lines().filter_map(|l| l.split_whitespace().next()).collect();
+    for banned in ["pulsar", "tokio", "pyo3", "fmc-runner", "fmc-python"] {
+        assert!(!names.contains(&banned), "fmc depends on {banned}:\n{tree}");
+    }
+}

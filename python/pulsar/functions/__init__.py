@@ -1,0 +1,1 @@
+"""The Pulsar Functions API: `Function`, `Context` and the SerDe classes."""

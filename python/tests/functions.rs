@@ -1,0 +1,131 @@
+//! Python functions as Pulsar's examples write them, run by the engine one
+//! message at a time: each API area with a function of its own.
+
+use fmc_engine::config::Config;
+use fmc_engine::function::{Context, Record, UserFunction};
+use serde_json::{Value, json};
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+const INPUT: &str = "persistent://public/default/in";
+
+fn fixture(file: &str) -> String {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/functions").join(file).display().to_string()
+}
+
+fn config(class_name: &str, file: &str, extra: Value) -> Config {
+    let mut python = json!({"className": class_name, "path": fixture(file)});
+    python.as_object_mut().unwrap().extend(extra.as_object().unwrap().clone());
+    serde_json::from_value(json!({
+        "tenant": "public", "namespace": "default", "name": "f",
+        "inputs": [INPUT], "output": "persistent://public/default/out",
+        "function": {"python": python},
+    }))
+    .unwrap()
+}
+
+fn load(config: &Config, user_config: Value, secrets: &[(&str, &str)]) -> Box<dyn UserFunction> {
+    let secrets: BTreeMap<String, String> = secrets.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+    let fmc_engine::config::FunctionConfig::Python(python) = &config.function else { panic!() };
+    fmc_python::load(config, python, &Context::new(user_config, secrets)).unwrap()
+}
+
+fn message(payload: &[u8]) -> Record {
+    Record {
+        payload: payload.to_vec(),
+        key: Some("k1".into()),
+        from: Some(INPUT.into()),
+        message_id: Some("7:1:-1".into()),
+        ..Record::default()
+    }
+}
+
+fn payloads(records: &[Record]) -> Vec<(Option<&str>, String)> {
+    records.iter().map(|r| (r.topic.as_deref(), String::from_utf8_lossy(&r.payload).into_owned())).collect()
+}
+
+#[test]
+fn a_function_subclass_gets_its_input_through_identity_serde() {
+    let mut f = load(&config("exclamation.ExclamationFunction", "exclamation.py", json!({})), json!(null), &[]);
+    let out = f.process(&message(b"hello")).unwrap();
+    assert_eq!(payloads(&out), [(None, "hello!".to_string())]);
+    assert_eq!(out[0].key.as_deref(), Some("k1"), "the output keeps the input's key");
+    // IdentitySerDe reads b"5" as the int 5, as upstream does: int + str fails.
+    let err = f.process(&message(b"5")).unwrap_err();
+    assert!(err.starts_with("TypeError: unsupported operand") && err.contains("exclamation.py:7 in process"), "{err}");
+}
+
+#[test]
+fn user_config_and_secrets_come_from_the_context_and_errors_never_show_a_secret() {
+    let c = config("config_append.ConfigAppend", "config_append.py", json!({}));
+    let mut f = load(&c, json!({"suffix": "!!"}), &[("API_TOKEN", "s3cr3t-value")]);
+    assert_eq!(payloads(&f.process(&message(b"hi")).unwrap()), [(None, "hi!! (12)".to_string())]);
+    let err = f.process(&message(b"leak")).unwrap_err();
+    assert!(err.starts_with("ValueError: the token is ") && !err.contains("s3cr3t-value"), "{err}");
+}
+
+#[test]
+fn a_module_process_and_a_custom_serde_run_unchanged() {
+    let mut f = load(&config("pure", "pure.py", json!({})), json!(null), &[]);
+    assert_eq!(payloads(&f.process(&message(b"abc")).unwrap()), [(None, "ABC".to_string())]);
+    let serde = json!({"inputSerde": {INPUT: "custom_serde.PointSerDe"}, "outputSerde": "custom_serde.PointSerDe"});
+    let mut f = load(&config("custom_serde.Mirror", "custom_serde.py", serde), json!(null), &[]);
+    assert_eq!(payloads(&f.process(&message(b"1,2")).unwrap()), [(None, "2,1".to_string())]);
+}
+
+#[test]
+fn logs_publishes_and_a_void_result() {
+    let c =
+        config("logging_publish.Audit", "logging_publish.py", json!({"logTopic": "persistent://public/default/logs"}));
+    let mut f = load(&c, json!(null), &[]);
+    let out = f.process(&message(b"x")).unwrap();
+    assert_eq!(
+        payloads(&out),
+        [
+            (Some("persistent://public/default/audit"), "seen x".to_string()),
+            (Some("persistent://public/default/logs"), format!("audit x from {INPUT} key k1")),
+        ],
+        "no output of its own (it returns None)"
+    );
+    assert_eq!(out[0].properties, [("by".to_string(), "f".to_string())]);
+}
+
+#[test]
+fn a_user_exception_is_the_messages_error_and_the_next_message_goes_on() {
+    let mut f = load(&config("fails.Fails", "fails.py", json!({})), json!(null), &[]);
+    let results = f.process_batch(&[message(b"ok"), message(b"bad"), message(b"fine")]);
+    assert_eq!(results[0].as_ref().map(|r| payloads(r)), Ok(vec![(None, "ok".to_string())]));
+    assert!(results[1].as_ref().unwrap_err().starts_with("ValueError: cannot take bad"), "{:?}", results[1]);
+    assert!(results[2].is_ok());
+}
+
+#[test]
+fn an_avro_input_reaches_a_record_and_a_json_output_is_written_from_one() {
+    let typed = json!({
+        "inputSchemaTypes": {INPUT: "AVRO"}, "inputTypeClasses": {INPUT: "typed.Payment"},
+        "outputSchemaType": "JSON", "outputTypeClass": "typed.Priced",
+    });
+    let mut f = load(&config("typed.Price", "typed.py", typed), json!(null), &[]);
+    // Avro binary of {id: "p1", cents: 250}: string "p1", long 250.
+    let avro = [vec![4, b'p', b'1'], vec![0xf4, 0x03]].concat();
+    let out = f.process(&message(&avro)).unwrap();
+    assert_eq!(payloads(&out), [(None, r#"{"id":"p1","euros":2.5}"#.to_string())]);
+}
+
+#[test]
+fn state_is_refused_with_a_clear_error() {
+    let mut f = load(&config("stateful.Count", "stateful.py", json!({})), json!(null), &[]);
+    let err = f.process(&message(b"x")).unwrap_err();
+    assert!(err.contains("needs BookKeeper's table service"), "{err}");
+}
+
+#[test]
+fn a_missing_class_refuses_to_load() {
+    let c = config("exclamation.Nope", "exclamation.py", json!({}));
+    let fmc_engine::config::FunctionConfig::Python(python) = &c.function else { panic!() };
+    let err = fmc_python::load(&c, python, &Context::default()).err().unwrap();
+    assert!(
+        err.contains("cannot load the Python function exclamation.Nope") && err.contains("AttributeError"),
+        "{err}"
+    );
+}

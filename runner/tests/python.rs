@@ -1,0 +1,100 @@
+//! Python functions in the runner (feature `python`) against a broker: the
+//! functions of the engine's own tests (python/tests/functions/), unchanged,
+//! under the runner's loop — outputs, publishes, the log topic, retries and
+//! the dead-letter topic.
+#![cfg(feature = "python")]
+
+mod support;
+
+use serde_json::{Value, json};
+use std::collections::BTreeSet;
+use std::time::Duration;
+use support::*;
+
+fn python(name: &str, class_name: &str, file: &str, inputs: &[&str], output: Option<&str>) -> Value {
+    let path = project_root().join("python/tests/functions").join(file);
+    json!({
+        "tenant": "public", "namespace": "default", "name": name,
+        "serviceUrl": "", "inputs": inputs, "output": output,
+        "subscriptionPosition": "earliest",
+        "function": {"python": {"className": class_name, "path": path.display().to_string()}},
+    })
+}
+
+fn texts(payloads: &[Vec<u8>]) -> BTreeSet<String> {
+    payloads.iter().map(|p| String::from_utf8_lossy(p).into_owned()).collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_exclamation_function_runs_unchanged_and_every_message_flows() {
+    let Some(bin) = pulsar_lite() else { return };
+    let cluster = Cluster::start(&bin).await;
+    let (input, output) = (topic("py-in"), topic("py-out"));
+    let config = python("exclaim", "exclamation.ExclamationFunction", "exclamation.py", &[&input], Some(&output));
+    let runner = Runner::start(&cluster.url(), config);
+    runner.wait_ready(Duration::from_secs(20));
+    let client = cluster.client().await;
+    let mut out = subscribe(&client, &output, "check").await;
+    produce(&client, &input, (0..1000).map(|i| format!("m{i}").into_bytes())).await;
+    let mut seen = BTreeSet::new();
+    let got = collect(&mut out, Duration::from_secs(60), |p| {
+        seen.insert(p.to_vec());
+        seen.len() >= 1000
+    })
+    .await;
+    assert_eq!(texts(&got), (0..1000).map(|i| format!("m{i}!")).collect::<BTreeSet<_>>(), "{}", runner.log());
+    assert_eq!(runner.metric("user_exceptions_total"), 0, "{}", runner.log());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_user_exception_is_retried_then_dead_lettered_and_publishes_and_logs_reach_their_topics() {
+    let Some(bin) = pulsar_lite() else { return };
+    let cluster = Cluster::start(&bin).await;
+    let (input, output, dlq) = (topic("pyf-in"), topic("pyf-out"), topic("pyf-dlq"));
+    let mut fails = python("fails", "fails.Fails", "fails.py", &[&input], Some(&output));
+    fails["maxRetries"] = 2.into();
+    fails["deadLetterTopic"] = dlq.clone().into();
+    fails["retryBackoffMs"] = 20.into();
+    let (audit, logs) = ("persistent://public/default/audit", topic("pyf-logs"));
+    let mut auditor = python("audit", "logging_publish.Audit", "logging_publish.py", &[&input], None);
+    auditor["function"]["python"]["logTopic"] = logs.clone().into();
+    let runners = [Runner::start(&cluster.url(), fails), Runner::start(&cluster.url(), auditor)];
+    runners.iter().for_each(|r| r.wait_ready(Duration::from_secs(20)));
+    let client = cluster.client().await;
+    let mut out = subscribe(&client, &output, "check").await;
+    let mut dead = subscribe(&client, &dlq, "check").await;
+    let mut published = subscribe(&client, audit, "check").await;
+    let mut logged = subscribe(&client, &logs, "check").await;
+    let sent: Vec<String> = (0..50).map(|i| if i % 10 == 3 { "bad".to_string() } else { format!("ok{i}") }).collect();
+    produce(&client, &input, sent.iter().map(|s| s.clone().into_bytes())).await;
+    let good = collect(&mut out, Duration::from_secs(60), |_| true).await;
+    let mut all_good = texts(&good);
+    while all_good.len() < 45 {
+        all_good.extend(texts(&collect(&mut out, Duration::from_secs(30), |_| true).await));
+    }
+    assert_eq!(all_good, sent.iter().filter(|s| *s != "bad").cloned().collect::<BTreeSet<_>>());
+    let mut letters = 0;
+    let _ = collect(&mut dead, Duration::from_secs(60), |p| {
+        assert_eq!(p, b"bad");
+        letters += 1;
+        letters >= 5
+    })
+    .await;
+    assert_eq!(letters, 5, "{}", runners[0].log());
+    assert!(runners[0].metric("user_exceptions_total") >= 15, "1 + maxRetries attempts each");
+    assert!(runners[0].log().contains("ValueError: cannot take bad"), "{}", runners[0].log());
+    let mut seen = BTreeSet::new();
+    let got = collect(&mut published, Duration::from_secs(60), |p| {
+        seen.insert(p.to_vec());
+        seen.len() >= 45
+    })
+    .await;
+    assert!(texts(&got).contains("seen ok0"), "publish reaches its topic");
+    let mut seen = BTreeSet::new();
+    let lines = collect(&mut logged, Duration::from_secs(60), |p| {
+        seen.insert(p.to_vec());
+        seen.len() >= 45
+    })
+    .await;
+    assert!(texts(&lines).iter().any(|l| l.starts_with("audit ok0 from ")), "log lines reach the log topic");
+}
