@@ -99,6 +99,12 @@ pub trait UserFunction: Send {
     fn set_aside(&self) -> usize {
         0
     }
+
+    /// What the function measured itself since the runner last asked
+    /// (a Python function's `context.record_metric`): name and value.
+    fn user_metrics(&mut self) -> Vec<(String, f64)> {
+        Vec::new()
+    }
 }
 
 /// One input's outcome: now, or later under a ticket ([`UserFunction::finished`]).
@@ -170,6 +176,10 @@ impl UserFunction for Redacted {
 
     fn set_aside(&self) -> usize {
         self.function.set_aside()
+    }
+
+    fn user_metrics(&mut self) -> Vec<(String, f64)> {
+        self.function.user_metrics()
     }
 }
 

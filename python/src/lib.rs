@@ -231,11 +231,8 @@ impl UserFunction for PythonFunction {
     fn acknowledged(&self) -> Option<&[bool]> {
         self.manual.then_some(self.acked.as_slice())
     }
-}
 
-impl PythonFunction {
-    /// The metrics `context.record_metric` recorded since the last call.
-    pub fn take_metrics(&mut self) -> Vec<(String, f64)> {
+    fn user_metrics(&mut self) -> Vec<(String, f64)> {
         std::mem::take(&mut self.metrics)
     }
 }

@@ -28,6 +28,9 @@ pub struct Stats {
     pub ready: AtomicBool,
     /// Recent processing latencies in milliseconds (a bounded window for quantiles).
     latencies: Mutex<Latencies>,
+    /// What the function measured itself (`context.record_metric`): count and
+    /// sum per name, Pulsar's `pulsar_function_user_metric_` summary.
+    user_metrics: Mutex<std::collections::BTreeMap<String, (u64, f64)>>,
 }
 
 #[derive(Default)]
@@ -52,6 +55,13 @@ impl Stats {
         l.next = (l.next + 1) % WINDOW;
         l.count += 1;
         l.sum += ms;
+    }
+
+    pub fn record_user_metric(&self, name: &str, value: f64) {
+        let mut m = self.user_metrics.lock().expect("invariant: no panics while holding the lock");
+        let entry = m.entry(name.to_string()).or_default();
+        entry.0 += 1;
+        entry.1 += value;
     }
 
     /// The Prometheus text exposition.
@@ -97,8 +107,23 @@ impl Stats {
         }
         out.push_str(&format!("pulsar_function_process_latency_ms_sum{{{labels}}} {}\n", l.sum));
         out.push_str(&format!("pulsar_function_process_latency_ms_count{{{labels}}} {}\n", l.count));
+        // Pulsar's name and label for user metrics: one summary, `metric` says which.
+        let user = self.user_metrics.lock().expect("invariant: no panics while holding the lock");
+        if !user.is_empty() {
+            out.push_str("# TYPE pulsar_function_user_metric_ summary\n");
+        }
+        for (name, (count, sum)) in user.iter() {
+            let metric = label_value(name);
+            out.push_str(&format!("pulsar_function_user_metric__sum{{{labels},metric=\"{metric}\"}} {sum}\n"));
+            out.push_str(&format!("pulsar_function_user_metric__count{{{labels},metric=\"{metric}\"}} {count}\n"));
+        }
         out
     }
+}
+
+/// A Prometheus label value: backslash, quote and newline escaped.
+fn label_value(text: &str) -> String {
+    text.replace('\\', "\\\\").replace('"', "\\\"").replace('\n', "\\n")
 }
 
 /// Serves `/metrics`, `/healthz` and `/readyz` until the process ends.
@@ -148,5 +173,17 @@ mod tests {
             "{text}"
         );
         assert!(text.contains("pulsar_function_process_latency_ms_count{tenant=\"t\",name=\"f\"} 3\n"));
+    }
+
+    #[test]
+    fn user_metrics_are_one_summary_labelled_by_metric() {
+        let s = Stats::default();
+        s.record_user_metric("len", 2.0);
+        s.record_user_metric("len", 3.0);
+        s.record_user_metric("odd \"name\"", 1.0);
+        let text = s.render("name=\"f\"");
+        assert!(text.contains("pulsar_function_user_metric__sum{name=\"f\",metric=\"len\"} 5\n"), "{text}");
+        assert!(text.contains("pulsar_function_user_metric__count{name=\"f\",metric=\"len\"} 2\n"), "{text}");
+        assert!(text.contains("metric=\"odd \\\"name\\\"\"} 1\n"), "{text}");
     }
 }

@@ -486,6 +486,9 @@ impl Worker<'_> {
             w.store(0, Ordering::Relaxed);
         }
         self.journal.end();
+        for (name, value) in self.function.user_metrics() {
+            self.stats.record_user_metric(&name, value);
+        }
         let per_message = started.elapsed().as_secs_f64() * 1000.0 / inputs.len() as f64;
         self.stats.last_invocation.store(epoch_ms(), Ordering::Relaxed);
         // Under MANUAL the function says which inputs it acknowledges.

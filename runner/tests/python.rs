@@ -97,4 +97,11 @@ async fn a_user_exception_is_retried_then_dead_lettered_and_publishes_and_logs_r
     })
     .await;
     assert!(texts(&lines).iter().any(|l| l.starts_with("audit ok0 from ")), "log lines reach the log topic");
+    // context.record_metric, under Pulsar's name and label.
+    let (_, metrics) = runners[1].get("/metrics").unwrap();
+    let count = metrics
+        .lines()
+        .find(|l| l.starts_with("pulsar_function_user_metric__count{") && l.contains("metric=\"input_length\""));
+    let count: u64 = count.and_then(|l| l.rsplit(' ').next()?.parse().ok()).unwrap_or(0);
+    assert!(count >= 50, "every message recorded its metric:\n{metrics}");
 }
