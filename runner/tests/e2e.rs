@@ -334,8 +334,10 @@ async fn a_message_that_loops_or_exhausts_memory_is_retried_then_dead_lettered_i
     let (input, output, dlq) = (topic("bound-in"), topic("bound-out"), topic("bound-dlq"));
     let program =
         "if .loop then (reduce range(1e15) as $i (0; . + 1)) elif .alloc then ([range(3e8)] | length) else . end";
+    // 32 MiB (the least an evaluator child starts with): the allocating message
+    // meets it long before the deadline, even in a debug build on a loaded machine.
     let mut conf =
-        config("bounded", &[input.as_str()], Some(&output), json!({"jq": {"program": program, "maxMemory": 64 << 20}}));
+        config("bounded", &[input.as_str()], Some(&output), json!({"jq": {"program": program, "maxMemory": 32 << 20}}));
     conf["deadLetterTopic"] = dlq.clone().into();
     conf["maxRetries"] = 2.into();
     conf["retryBackoffMs"] = 20.into();
@@ -360,8 +362,16 @@ async fn a_message_that_loops_or_exhausts_memory_is_retried_then_dead_lettered_i
     let dead = ids(&collect(&mut dead, Duration::from_secs(60), distinct(2, "id")).await, "id");
     assert_eq!(dead, BTreeSet::from([7, 31]), "{}", runner.log());
     let log = runner.log();
-    assert_eq!(log.matches("ran past maxProcessingMs (2000 ms)").count(), 3, "1 + maxRetries attempts\n{log}");
-    assert_eq!(log.matches("more than maxMemory (64 MiB)").count(), 3, "1 + maxRetries attempts\n{log}");
+    // 1 + maxRetries attempts each. The looping message always runs past the
+    // deadline; the allocating one meets maxMemory, except that once set aside
+    // (at the lowest CPU priority) on a machine busy elsewhere it may reach the
+    // deadline first: either bound fails it in place.
+    let (late, large) = (
+        log.matches("ran past maxProcessingMs (2000 ms)").count(),
+        log.matches("more than maxMemory (32 MiB)").count(),
+    );
+    assert_eq!(late + large, 6, "1 + maxRetries attempts each\n{log}");
+    assert!(late >= 3 && large >= 1, "both bounds stopped a message\n{log}");
     assert!(runner.metric("user_exceptions_total") >= 6);
     // The counter `fmc dev` shows moves once the broker has confirmed each letter.
     let deadline = Instant::now() + Duration::from_secs(20);
@@ -441,7 +451,7 @@ async fn a_message_that_stops_the_runner_is_dead_lettered_after_the_restart_and_
         assert_eq!(status.code(), Some(70), "{}", runner.log());
         assert!(runner.log().contains("maxProcessingMs"), "{}", runner.log());
     };
-    crash_until_recognised(&bin, "phoenix-loop", program, None, exited).await;
+    crash_until_recognised(&bin, "phoenix-loop", jq_inline(program), None, exited).await;
 }
 
 /// The kubelet's out-of-memory kill, played by the test: SIGKILL once the
@@ -454,76 +464,7 @@ async fn a_runner_killed_for_memory_is_restarted_and_only_the_message_that_did_i
         use std::os::unix::process::ExitStatusExt;
         assert_eq!(status.signal(), Some(9), "killed by the stand-in OOM killer\n{}", runner.log());
     };
-    crash_until_recognised(&bin, "phoenix-oom", program, Some(300 << 20), exited).await;
-}
-
-/// Runs a jq program in the runner's own process (`isolation: none`, where
-/// the watchdog and the crash journal are the backstop) on 40 messages, of
-/// which message 7 (`"poison": true`) stops the process. Like the kubelet,
-/// starts the runner again whenever it exits (`exited` checks how), until the
-/// journal recognises the message; then only that message is dead-lettered
-/// and every other one is processed.
-async fn crash_until_recognised(
-    bin: &std::path::Path,
-    name: &str,
-    program: &str,
-    memory_limit: Option<u64>,
-    exited: impl Fn(&Runner, std::process::ExitStatus),
-) {
-    let mut cluster = Cluster::start(bin).await;
-    let (input, output, dlq) =
-        (topic(&format!("{name}-in")), topic(&format!("{name}-out")), topic(&format!("{name}-dlq")));
-    let state = tempfile::tempdir().expect("tempdir");
-    let function = json!({"jq": {"program": program, "isolation": "none"}});
-    let mut conf = config(name, &[input.as_str()], Some(&output), function);
-    conf["deadLetterTopic"] = dlq.clone().into();
-    conf["journalDir"] = state.path().display().to_string().into();
-    // With a memory limit the watchdog is off: only the memory kill stops the process.
-    conf["maxProcessingMs"] = if memory_limit.is_some() { 0 } else { 300 }.into();
-    const N: u64 = 40;
-    let client = cluster.client().await;
-    let payload = |i: u64| if i == 7 { format!(r#"{{"id":{i},"poison":true}}"#) } else { format!(r#"{{"id":{i}}}"#) };
-    produce(&client, &input, (0..N).map(|i| payload(i).into_bytes())).await;
-    drop(client);
-    let url = cluster.url();
-    let start = |conf: &Value| {
-        let runner = Runner::start(&url, conf.clone());
-        if let Some(limit) = memory_limit {
-            oom_killer(runner.child.id(), limit);
-        }
-        runner
-    };
-    // The broker restarts too: it keeps a dead consumer's messages until it
-    // restarts (runner-spike.md §3; Apache Pulsar redelivers them at once).
-    let mut exits = 0;
-    let mut runner = start(&conf);
-    let deadline = Instant::now() + Duration::from_secs(120);
-    loop {
-        assert!(Instant::now() < deadline, "runner still crashing after {exits} exits\n{}", runner.log());
-        if let Some(status) = runner.child.try_wait().expect("status") {
-            exited(&runner, status);
-            exits += 1;
-            assert!(exits <= 3, "the same message keeps stopping the runner\n{}", runner.log());
-            cluster.broker.crash_and_restart(Duration::from_millis(300));
-            cluster.relay.cut_all();
-            runner = start(&conf);
-            continue;
-        }
-        if runner.log().contains("stopped the runner last time") {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    assert!(exits >= 1, "the message never stopped the runner");
-    eprintln!("the runner stopped {exits} time(s) before the message was recognised");
-    let client = cluster.client().await;
-    let mut dead = subscribe(&client, &dlq, "check").await;
-    let dead: Vec<u64> = ids(&collect(&mut dead, Duration::from_secs(20), |_| true).await, "id").into_iter().collect();
-    assert_eq!(dead, vec![7], "only the message that stopped the runner is dead-lettered");
-    let mut out = subscribe(&client, &output, "check").await;
-    let seen = ids(&collect(&mut out, Duration::from_secs(30), distinct(N - 1, "id")).await, "id");
-    let want: BTreeSet<u64> = (0..N).filter(|i| *i != 7).collect();
-    assert_eq!(seen, want, "every good message is processed\n{}", runner.log());
+    crash_until_recognised(&bin, "phoenix-oom", jq_inline(program), Some(300 << 20), exited).await;
 }
 
 /// A jq program on an AVRO topic: each message decoded with the writers'
@@ -582,4 +523,10 @@ async fn jq_and_route_programs_work_on_avro_values_and_write_avro() {
     let forwarded: BTreeSet<Vec<u8>> = forwarded.into_iter().collect();
     assert_eq!(forwarded, sent[51..].iter().cloned().collect(), "the route forwards the Avro bytes as written");
     assert_eq!(runners[0].metric("user_exceptions_total"), 0, "{}", runners[0].log());
+}
+
+/// A jq program in the runner's own process (no evaluator child): what stops
+/// it stops the runner.
+fn jq_inline(program: &str) -> Value {
+    json!({"jq": {"program": program, "isolation": "none"}})
 }

@@ -105,3 +105,44 @@ async fn a_user_exception_is_retried_then_dead_lettered_and_publishes_and_logs_r
     let count: u64 = count.and_then(|l| l.rsplit(' ').next()?.parse().ok()).unwrap_or(0);
     assert!(count >= 50, "every message recorded its metric:\n{metrics}");
 }
+
+fn poison(class: &str) -> Value {
+    let path = project_root().join("python/tests/functions/poison.py");
+    json!({"python": {"className": format!("poison.{class}"), "path": path.display().to_string()}})
+}
+
+/// A Python message that loops forever: the watchdog ends the runner after
+/// `maxProcessingMs`; after the restart the crash journal dead-letters it and
+/// every other message is processed.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_python_message_that_loops_is_dead_lettered_after_the_restart_and_nothing_good_is() {
+    let Some(bin) = pulsar_lite() else { return };
+    let exited = |runner: &Runner, status: std::process::ExitStatus| {
+        assert_eq!(status.code(), Some(70), "{}", runner.log());
+        assert!(runner.log().contains("maxProcessingMs"), "{}", runner.log());
+    };
+    crash_until_recognised(&bin, "py-loop", poison("Loops"), None, exited).await;
+}
+
+/// A Python message that crashes the interpreter (a segmentation fault in C).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_python_message_that_segfaults_the_interpreter_is_dead_lettered_after_the_restart() {
+    use std::os::unix::process::ExitStatusExt;
+    let Some(bin) = pulsar_lite() else { return };
+    let exited = |runner: &Runner, status: std::process::ExitStatus| {
+        assert_eq!(status.signal(), Some(libc::SIGSEGV), "{}", runner.log());
+    };
+    crash_until_recognised(&bin, "py-segv", poison("Crashes"), None, exited).await;
+}
+
+/// A Python message that exhausts memory: killed as the kubelet would, then
+/// recognised.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_python_message_that_exhausts_memory_is_dead_lettered_after_the_restart() {
+    use std::os::unix::process::ExitStatusExt;
+    let Some(bin) = pulsar_lite() else { return };
+    let exited = |runner: &Runner, status: std::process::ExitStatus| {
+        assert_eq!(status.signal(), Some(libc::SIGKILL), "{}", runner.log());
+    };
+    crash_until_recognised(&bin, "py-oom", poison("Allocates"), Some(300 << 20), exited).await;
+}

@@ -437,3 +437,86 @@ impl Drop for PyServer {
         let _ = self.child.wait();
     }
 }
+
+/// Runs `function` in the runner's own process (a jq program with
+/// `isolation: none`, a Python function: the watchdog and the crash journal
+/// are the backstop) on 40 JSON messages `{"id": i}`, of which message 7
+/// (`"poison": true`) stops the process. Like the kubelet, starts the runner
+/// again whenever it exits (`exited` checks how), until the journal
+/// recognises the message; then only that message is dead-lettered and every
+/// other one is processed.
+pub async fn crash_until_recognised(
+    bin: &std::path::Path,
+    name: &str,
+    function: serde_json::Value,
+    memory_limit: Option<u64>,
+    exited: impl Fn(&Runner, std::process::ExitStatus),
+) {
+    let mut cluster = Cluster::start(bin).await;
+    let (input, output, dlq) =
+        (topic(&format!("{name}-in")), topic(&format!("{name}-out")), topic(&format!("{name}-dlq")));
+    let state = tempfile::tempdir().expect("tempdir");
+    let mut conf = serde_json::json!({
+        "tenant": "public", "namespace": "default", "name": name,
+        "serviceUrl": "", "inputs": [input], "output": output,
+        "subscriptionPosition": "earliest", "function": function,
+    });
+    conf["deadLetterTopic"] = dlq.clone().into();
+    conf["journalDir"] = state.path().display().to_string().into();
+    // With a memory limit the watchdog is off: only the memory kill stops the process.
+    conf["maxProcessingMs"] = if memory_limit.is_some() { 0 } else { 300 }.into();
+    const N: u64 = 40;
+    let client = cluster.client().await;
+    let payload = |i: u64| if i == 7 { format!(r#"{{"id":{i},"poison":true}}"#) } else { format!(r#"{{"id":{i}}}"#) };
+    produce(&client, &input, (0..N).map(|i| payload(i).into_bytes())).await;
+    drop(client);
+    let url = cluster.url();
+    let start = |conf: &serde_json::Value| {
+        let runner = Runner::start(&url, conf.clone());
+        if let Some(limit) = memory_limit {
+            oom_killer(runner.child.id(), limit);
+        }
+        runner
+    };
+    // The broker restarts too: it keeps a dead consumer's messages until it
+    // restarts (runner-spike.md §3; Apache Pulsar redelivers them at once).
+    let mut exits = 0;
+    let mut runner = start(&conf);
+    let deadline = Instant::now() + Duration::from_secs(120);
+    loop {
+        assert!(Instant::now() < deadline, "runner still crashing after {exits} exits\n{}", runner.log());
+        if let Some(status) = runner.child.try_wait().expect("status") {
+            exited(&runner, status);
+            exits += 1;
+            assert!(exits <= 3, "the same message keeps stopping the runner\n{}", runner.log());
+            cluster.broker.crash_and_restart(Duration::from_millis(300));
+            cluster.relay.cut_all();
+            runner = start(&conf);
+            continue;
+        }
+        if runner.log().contains("stopped the runner last time") {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(exits >= 1, "the message never stopped the runner");
+    eprintln!("the runner stopped {exits} time(s) before the message was recognised");
+    let client = cluster.client().await;
+    let mut dead = subscribe(&client, &dlq, "check").await;
+    let dead: Vec<u64> =
+        collect(&mut dead, Duration::from_secs(20), |_| true).await.iter().filter_map(|p| id(p)).collect();
+    assert_eq!(dead, vec![7], "only the message that stopped the runner is dead-lettered");
+    let mut out = subscribe(&client, &output, "check").await;
+    let mut seen = std::collections::BTreeSet::new();
+    let _ = collect(&mut out, Duration::from_secs(30), |p| {
+        seen.extend(id(p));
+        seen.len() as u64 >= N - 1
+    })
+    .await;
+    let want: std::collections::BTreeSet<u64> = (0..N).filter(|i| *i != 7).collect();
+    assert_eq!(seen, want, "every good message is processed\n{}", runner.log());
+}
+
+fn id(payload: &[u8]) -> Option<u64> {
+    serde_json::from_slice::<serde_json::Value>(payload).ok()?.get("id")?.as_u64()
+}
