@@ -129,3 +129,35 @@ fn a_missing_class_refuses_to_load() {
         "{err}"
     );
 }
+
+/// Code shipped as a `.zip` or a `.whl`: the archive goes on `sys.path`, so
+/// the function and the pure-Python dependency packed beside it import from
+/// it, with nothing installed. (Module names differ per archive: one process
+/// imports a module once.)
+#[test]
+fn a_function_and_its_dependency_import_from_a_zip_and_a_wheel() {
+    let dir = tempfile::tempdir().unwrap();
+    for (archive, module) in [("shouter-1.0.zip", "zipped"), ("shouter-1.0-py3-none-any.whl", "wheeled")] {
+        let path = dir.path().join(archive);
+        let pack = "import sys, zipfile\n\
+                    m = sys.argv[2]\n\
+                    with zipfile.ZipFile(sys.argv[1], 'w') as z:\n\
+                    \x20   z.writestr(m + '_loudness/__init__.py', 'def loud(s):\\n    return s.upper() + \"!\"\\n')\n\
+                    \x20   z.writestr(m + '.py', 'from pulsar import Function\\nfrom ' + m + '_loudness import loud\\n\\nclass Shout(Function):\\n    def process(self, input, context):\\n        return loud(input)\\n')\n";
+        let status = std::process::Command::new("/usr/bin/python3.11")
+            .arg("-c")
+            .arg(pack)
+            .arg(&path)
+            .arg(module)
+            .status()
+            .unwrap();
+        assert!(status.success());
+        let c: Config = serde_json::from_value(json!({
+            "tenant": "public", "namespace": "default", "name": "shout", "inputs": [INPUT],
+            "function": {"python": {"className": format!("{module}.Shout"), "path": path.display().to_string()}},
+        }))
+        .unwrap();
+        let mut f = load(&c, json!(null), &[]);
+        assert_eq!(payloads(&f.process(&message(b"hey")).unwrap()), [(None, "HEY!".to_string())], "{archive}");
+    }
+}
