@@ -8,6 +8,12 @@ project's venv).
                                   default) or "off"; prints "ready", runs until killed
   paced URL IN OUT RATE SECONDS   sends RATE msg/s stamped with the send time, reads
                                   OUT, prints "p50_ms p99_ms received sent"
+  preload-text URL TOPIC N        N text messages of 100 B (for Python functions)
+  function-loop URL IN OUT SUB DIR MODULE.CLASS
+                                  the upstream Python instance's shape at its floor:
+                                  consume, IdentitySerDe, process(input, context),
+                                  IdentitySerDe, produce (unbatched), ack on the
+                                  receipt; prints "ready", runs until killed
 """
 import json, struct, sys, threading, time
 
@@ -66,6 +72,44 @@ def loop(url, inp, out, sub, batching):
         producer.send_async(msg.data(), settle)
 
 
+def preload_text(url, topic, n):
+    c = client(url)
+    p = c.create_producer(topic, batching_enabled=False, block_if_queue_full=True, max_pending_messages=1000)
+    done = threading.Semaphore(0)
+    for i in range(n):
+        p.send_async(f"msg-{i:08d}-".ljust(100, "x").encode(), lambda res, mid: done.release())
+    for _ in range(n):
+        done.acquire()
+    p.flush()
+    c.close()
+
+
+def function_loop(url, inp, out, sub, folder, class_name):
+    import importlib
+    from pulsar.functions.serde import IdentitySerDe
+
+    sys.path.insert(0, folder)
+    module, _, name = class_name.rpartition(".")
+    function = getattr(importlib.import_module(module), name)()
+    serde = IdentitySerDe()
+    c = client(url)
+    consumer = c.subscribe(inp, sub, consumer_type=pulsar.ConsumerType.Shared, receiver_queue_size=1000,
+                           initial_position=pulsar.InitialPosition.Earliest)
+    producer = c.create_producer(out, batching_enabled=False, block_if_queue_full=True, max_pending_messages=1000)
+    print("ready", flush=True)
+    while True:
+        msg = consumer.receive()
+        result = function.process(serde.deserialize(msg.data()), None)
+
+        def settle(res, _mid, msg=msg):
+            if res == pulsar.Result.Ok:
+                consumer.acknowledge(msg)
+            else:
+                consumer.negative_acknowledge(msg)
+
+        producer.send_async(serde.serialize(result), settle)
+
+
 def paced(url, inp, out, rate, seconds):
     c = client(url)
     consumer = c.subscribe(out, "latency", initial_position=pulsar.InitialPosition.Latest, receiver_queue_size=1000)
@@ -109,6 +153,10 @@ if __name__ == "__main__":
         preload_json(args[0], args[1], int(args[2]))
     elif mode == "loop":
         loop(*args[:5])
+    elif mode == "preload-text":
+        preload_text(args[0], args[1], int(args[2]))
+    elif mode == "function-loop":
+        function_loop(*args[:6])
     elif mode == "paced":
         paced(args[0], args[1], args[2], float(args[3]), float(args[4]))
     else:

@@ -1,0 +1,133 @@
+#!/usr/bin/env python3
+"""Issue 26: a Python function in fmc-runner (the `python` feature) against
+the same function in a Python loop over the official pulsar-client, in one
+run, on one pulsar-lite behind the relay (bench/runner.py's harness).
+
+The function is Pulsar's exclamation example as the engine's tests hold it
+(python/tests/functions/exclamation.py). The loop is the upstream Python
+instance's shape at its floor: consume, IdentitySerDe, process(input,
+context), IdentitySerDe, produce unbatched, ack on the receipt — the upstream
+instance adds a queue, threads, gRPC and metrics on top.
+
+  throughput  draining a backlog of N 100-byte text messages at least once,
+              median of REPEAT runs (msg/s, and CPU µs per message of the
+              contender, the broker and the relay)
+  start       process start to /readyz 200 (runner), median of 10
+  idle RSS    connected and subscribed, no traffic
+
+usage: bench/python_function.py [--n N] [--repeat R] [--no-build]
+"""
+import argparse, json, os, statistics, subprocess, sys, tempfile, time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import runner as rb  # noqa: E402
+
+ROOT = rb.ROOT
+RUNNER = os.path.join(ROOT, "target", "runner-image", "fmc-runner")
+FUNCTIONS = os.path.join(ROOT, "python", "tests", "functions")
+CLASS = "exclamation.ExclamationFunction"
+
+
+def build():
+    # Dynamic (libpython), so not the static image build of bench/runner.py.
+    cmd = ["cargo", "build", "--locked", "--quiet", "--profile", "runner-image", "-p", "fmc-runner",
+           "--features", "python", "--bin", "fmc-runner"]
+    subprocess.run(cmd, cwd=ROOT, check=True)
+
+
+def start_runner(work, url, name, inp, out):
+    http = rb.free_port()
+    conf = {"tenant": "public", "namespace": "default", "name": name, "serviceUrl": url, "inputs": [rb.topic(inp)],
+            "output": rb.topic(out), "subscriptionPosition": "earliest", "httpAddr": f"127.0.0.1:{http}",
+            "function": {"python": {"className": CLASS, "path": os.path.join(FUNCTIONS, "exclamation.py")}}}
+    path = os.path.join(work, f"{name}.json")
+    with open(path, "w") as f:
+        json.dump(conf, f)
+    started = time.perf_counter()
+    proc = subprocess.Popen([RUNNER, "--config", path], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    end = started + 30
+    while rb.http_status(http, "/readyz") != 200:
+        if time.perf_counter() > end:
+            sys.exit("runner not ready")
+        time.sleep(0.001)
+    return proc, (time.perf_counter() - started) * 1000
+
+
+def throughput(broker, work, contender, run, n):
+    out, sub = f"out-{contender}-{run}", f"sub-{contender}-{run}"
+    if contender == "fmc-runner":
+        proc, _ = start_runner(work, broker.url, sub, "backlog", out)
+    else:
+        proc = rb.start_line_process([rb.PY, rb.CLIENTS, "function-loop", broker.url, rb.topic("backlog"),
+                                      rb.topic(out), sub, FUNCTIONS, CLASS])
+    cpu0 = [rb.cpu_seconds(p.pid) for p in (proc, broker.proc, broker.relay)]
+    t0 = time.perf_counter()
+    seconds = rb.drain(broker, out, n, t0)
+    cpu1 = [rb.cpu_seconds(p.pid) for p in (proc, broker.proc, broker.relay)]
+    proc.kill()
+    proc.wait()
+    used = [(b - a) * 1e6 / n for a, b in zip(cpu0, cpu1)]
+    return n / seconds, used
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--n", type=int, default=50_000)
+    ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--no-build", action="store_true")
+    args = ap.parse_args()
+    if not args.no_build:
+        build()
+    work = tempfile.mkdtemp(prefix="fmc-python-bench-")
+    broker = rb.Broker(work)
+    try:
+        report(broker, work, args)
+    finally:
+        broker.stop()
+
+
+def report(broker, work, args):
+    subprocess.run([rb.PY, rb.CLIENTS, "preload-text", broker.url, rb.topic("backlog"), str(args.n)], check=True)
+    contenders = ["fmc-runner", "python-loop"]
+    runs = {c: [] for c in contenders}
+    for run in range(args.repeat):
+        for c in contenders:
+            rate, used = throughput(broker, work, c, run, args.n)
+            runs[c].append((rate, used))
+            print(f"  run {run + 1}: {c:12} {rate:>8,.0f} msg/s  CPU/msg {used[0]:5.1f} µs, broker {used[1]:5.1f} µs, "
+                  f"relay {used[2]:5.1f} µs", file=sys.stderr)
+    med = {c: (statistics.median(r for r, _ in v), statistics.median(u[0] for _, u in v),
+               statistics.median(u[1] for _, u in v), statistics.median(u[2] for _, u in v)) for c, v in runs.items()}
+    starts, rss = [], []
+    for i in range(10):
+        proc, ms = start_runner(work, f"pulsar://127.0.0.1:{broker.port}", f"start-{i}", "start-in", "start-out")
+        starts.append(ms)
+        if i == 0:
+            time.sleep(2)
+            rss.append(rb.rss_mb(proc.pid))
+        proc.kill()
+        proc.wait()
+    loop = rb.start_line_process([rb.PY, rb.CLIENTS, "function-loop", broker.url, rb.topic("idle-in"),
+                                  rb.topic("idle-out"), "idle", FUNCTIONS, CLASS])
+    time.sleep(2)
+    loop_rss = rb.rss_mb(loop.pid)
+    loop.kill()
+    loop.wait()
+    print(f"\n### Python exclamation ({time.strftime('%Y-%m-%d')}, {os.cpu_count()} cores shared by broker, relay "
+          f"and clients; {args.n:,} x 100 B, median of {args.repeat})\n")
+    print("| contender | msg/s | runner ÷ contender | its CPU µs/msg | broker CPU µs/msg | relay CPU µs/msg |")
+    print("|---|---:|---:|---:|---:|---:|")
+    for c in contenders:
+        rate, cpu, brk, rel = med[c]
+        ratio = "" if c == "fmc-runner" else f"{med['fmc-runner'][0] / rate:.2f}×"
+        print(f"| {c} | {rate:,.0f} | {ratio} | {cpu:.1f} | {brk:.1f} | {rel:.1f} |")
+    cpu_ratio = med["fmc-runner"][1] / med["python-loop"][1]
+    print(f"\nCPU per message, runner ÷ loop: {cpu_ratio:.2f}")
+    print(f"start → ready (/readyz 200), median of 10, straight to the broker: {statistics.median(starts):.1f} ms "
+          f"(min {min(starts):.1f}, max {max(starts):.1f})")
+    print(f"idle RSS, connected and subscribed: runner {rss[0]:.1f} MB, Python loop {loop_rss:.1f} MB")
+    print("\nper run (msg/s): " + "; ".join(f"{c} " + ", ".join(f"{r:,.0f}" for r, _ in v) for c, v in runs.items()))
+
+
+if __name__ == "__main__":
+    main()
