@@ -210,8 +210,13 @@ pub struct PythonConfig {
     pub class_name: String,
     /// The user's code: a `.py` file (its folder goes on `sys.path`), or a
     /// `.zip` or `.whl` (the archive goes on `sys.path`: pure-Python
-    /// dependencies packed with it import from there; nothing is installed).
-    pub path: String,
+    /// dependencies packed with it import from there; nothing is installed);
+    /// in the image or a mounted ConfigMap.
+    pub path: Option<String>,
+    /// Or `http(s)://…` (needs `sha256`), downloaded at start.
+    pub url: Option<String>,
+    /// Hex SHA-256 the code must have; a mismatch refuses to start.
+    pub sha256: Option<String>,
     /// Per input topic: a SerDe class (`serde.IdentitySerDe` by default).
     #[serde(default)]
     pub input_serde: BTreeMap<String, String>,
@@ -339,10 +344,15 @@ impl Config {
         {
             return Err(format!("`maxMemory` of a jq or route function must be at least {} MiB", MIN_JQ_MEMORY >> 20));
         }
-        if let FunctionConfig::Wasm { path, url, sha256, .. } = &self.function {
+        let source = match &self.function {
+            FunctionConfig::Wasm { path, url, sha256, .. } => Some(("a WebAssembly function", path, url, sha256)),
+            FunctionConfig::Python(p) => Some(("a Python function", &p.path, &p.url, &p.sha256)),
+            _ => None,
+        };
+        if let Some((what, path, url, sha256)) = source {
             match (path, url, sha256) {
                 (Some(_), Some(_), _) | (None, None, _) => {
-                    return Err("a WebAssembly function needs exactly one of `path` and `url`".into());
+                    return Err(format!("{what} needs exactly one of `path` and `url`"));
                 }
                 (None, Some(u), None) => return Err(format!("`url` {u} needs a `sha256` to pin what is downloaded")),
                 _ => {}

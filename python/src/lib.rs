@@ -62,7 +62,10 @@ struct Called {
 /// Loads the function `python` names, with the context's config and secrets
 /// (errors redacted against them, as for every engine).
 pub fn load(config: &Config, python: &PythonConfig, context: &Context) -> Result<Box<dyn UserFunction>, String> {
-    let spec = spec(config, python, context);
+    let Some(path) = python.path.as_deref() else {
+        return Err("invariant: the runner fetches a Python function's `url` to a `path` first".into());
+    };
+    let spec = spec(config, python, path, context);
     Python::initialize();
     let instance = Python::attach(|py| -> PyResult<Py<PyAny>> {
         install(py)?;
@@ -82,8 +85,8 @@ pub fn load(config: &Config, python: &PythonConfig, context: &Context) -> Result
 }
 
 /// The instance's specification (`_fmc_instance.Instance`).
-fn spec(config: &Config, python: &PythonConfig, context: &Context) -> serde_json::Value {
-    let path = std::path::Path::new(&python.path);
+fn spec(config: &Config, python: &PythonConfig, path: &str, context: &Context) -> serde_json::Value {
+    let path = std::path::Path::new(path);
     let on_path = match path.extension().and_then(|e| e.to_str()) {
         Some("zip" | "whl") => path.to_path_buf(),
         _ => path.parent().map(std::path::Path::to_path_buf).unwrap_or_default(),

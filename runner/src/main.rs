@@ -16,6 +16,15 @@ fn config_path() -> PathBuf {
     std::env::var_os("FMC_RUNNER_CONFIG").map_or_else(|| PathBuf::from("/etc/fmc/runner.json"), PathBuf::from)
 }
 
+/// The configuration with the Python code's local path, once fetched.
+fn with_python_path(mut config: Config, path: Option<String>) -> Config {
+    if let (fmc_runner::config::FunctionConfig::Python(python), Some(p)) = (&mut config.function, path) {
+        python.path = Some(p);
+        python.url = None;
+    }
+    config
+}
+
 /// The user function: a Python one by the Python engine (feature `python`),
 /// any other by the engines of `fmc-engine`.
 fn load_function(
@@ -44,6 +53,16 @@ fn main() -> std::process::ExitCode {
     };
     let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(worker_threads()).enable_all().build();
     let Ok(runtime) = runtime else { return std::process::ExitCode::from(1) };
+    // A Python function's code fetched first (to the journal's emptyDir, the
+    // pod's writable folder, or the temporary folder).
+    let folder = config.journal_dir.clone().map_or_else(std::env::temp_dir, PathBuf::from);
+    let config = match runtime.block_on(package::python_code(&config, &folder)) {
+        Ok(path) => with_python_path(config, path),
+        Err(e) => {
+            ops::log("error", "cannot load the function", &[("error", e)]);
+            return std::process::ExitCode::from(2);
+        }
+    };
     let loaded = runtime.block_on(package::module_bytes(&config));
     let context = function::Context::from_config(&config, |name| std::env::var(name).ok());
     let function = match loaded.and_then(|module| load_function(&config, module.as_deref(), &context?)) {

@@ -96,6 +96,44 @@ async fn a_module_downloaded_over_https_runs_and_a_wrong_pin_refuses_to_start() 
     assert!(refused.log().contains("TLS"), "{}", refused.log());
 }
 
+/// A Python function's code over https, pinned: fetched into the pod's
+/// writable folder (the journal's emptyDir), run; another pin refuses to start.
+#[cfg(feature = "python")]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn python_code_downloaded_over_https_runs_and_a_wrong_pin_refuses_to_start() {
+    let Some(bin) = pulsar_lite() else { return };
+    let dir = tempfile::tempdir().expect("tempdir");
+    let certs = certificates(dir.path());
+    let files = dir.path().join("files");
+    std::fs::create_dir_all(&files).expect("dir");
+    let code = std::fs::read(project_root().join("python/tests/functions/exclamation.py")).expect("code");
+    std::fs::write(files.join("exclamation.py"), &code).expect("write");
+    let pin: String = sha2::Sha256::digest(&code).iter().map(|b| format!("{b:02x}")).collect();
+    let server = PyServer::start(
+        HTTPS_FILES,
+        &[&files.display().to_string(), &certs.cert.display().to_string(), &certs.key.display().to_string()],
+    );
+    let url = format!("https://127.0.0.1:{}/exclamation.py", server.port);
+    let cluster = Cluster::start(&bin).await;
+    let (input, output) = (topic("hp-in"), topic("hp-out"));
+    let python = json!({"python": {"className": "exclamation.ExclamationFunction", "url": url, "sha256": pin}});
+    let mut c = config("fetched-py", &input, &output, python);
+    c["tlsTrustCertsFile"] = certs.ca.display().to_string().into();
+    let state = dir.path().join("state");
+    c["journalDir"] = state.display().to_string().into();
+    let runner = Runner::start(&cluster.url(), c.clone());
+    runner.wait_ready(Duration::from_secs(20));
+    let got = round_trip(&cluster, &input, &output, 100).await;
+    assert!(got.len() == 100 && got.contains("msg-42!"), "{got:?}\n{}", runner.log());
+    assert!(state.join("python-code/exclamation.py").is_file(), "fetched into the writable folder");
+
+    let mut wrong = c.clone();
+    wrong["function"]["python"]["sha256"] = "ab".repeat(32).into();
+    let mut refused = Runner::start(&cluster.url(), wrong);
+    assert_eq!(wait_exit(&mut refused), Some(2));
+    assert!(refused.log().contains("refusing to start"), "{}", refused.log());
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_runner_reaches_the_broker_over_tls_with_a_private_ca() {
     let Some(bin) = pulsar_lite() else { return };
