@@ -24,6 +24,8 @@ struct Scope<'s> {
     clusters: &'s BTreeMap<String, ClusterUse>,
     /// Addresses of the partitioned topics (KEDA's `isPartitionedTopic`).
     partitioned: std::collections::BTreeSet<String>,
+    /// The declared topics by address (ports name topics by address).
+    by_address: BTreeMap<&'s str, &'s TopicFacts>,
 }
 
 pub fn lower(
@@ -34,7 +36,8 @@ pub fn lower(
     out: &mut Lowered,
 ) {
     let partitioned = topics.values().filter(|t| t.partitions.unwrap_or(0) > 0).map(|t| t.address.clone()).collect();
-    let scope = Scope { schemas, topics, clusters, partitioned };
+    let by_address = topics.values().map(|t| (t.address.as_str(), t)).collect();
+    let scope = Scope { schemas, topics, clusters, partitioned, by_address };
     // Lowering is the last use of the declarations: move them out.
     let lists = [
         ("functions", ComponentKind::Function, ctx.spec.functions.take()),
@@ -598,17 +601,13 @@ fn payload_schemas(
     let (mut writers, mut readers, mut outputs) =
         (serde_json::Map::new(), serde_json::Map::new(), serde_json::Map::new());
     for p in &io.inputs {
-        let topic_schema = topic_facts(scope, &p.topic).and_then(|f| f.schema.as_ref()).map(|(_, s)| s.clone());
-        let end = match &p.schema {
-            SchemaInfo::Known { schema, .. } => Some(schema.clone()),
-            _ => None,
-        };
-        let Some(writer) = topic_schema.clone().or_else(|| end.clone()) else { continue };
-        if let Some(w) = of_schema(&writer) {
+        let (topic_schema, end) = schemas_at(scope, p);
+        let Some(writer) = topic_schema.or(end) else { continue };
+        if let Some(w) = of_schema(writer) {
             writers.insert(p.topic.clone(), w);
         }
-        if let (Some(end), Schema::Avro(_)) = (&end, writer.as_ref())
-            && **end != *writer
+        if let (Some(end), Schema::Avro(_)) = (end, writer)
+            && end != writer
             && let Some(r) = of_schema(end)
         {
             readers.insert(p.topic.clone(), r);
@@ -626,7 +625,18 @@ fn payload_schemas(
 }
 
 fn topic_facts<'s>(scope: &Scope<'s>, address: &str) -> Option<&'s TopicFacts> {
-    scope.topics.values().find(|f| f.address == address)
+    scope.by_address.get(address).copied()
+}
+
+/// At one port: the schema its topic declares, and the one its end reads or
+/// writes with (the same unless the end names another).
+fn schemas_at<'a>(scope: &Scope<'a>, p: &'a Port) -> (Option<&'a Schema>, Option<&'a Schema>) {
+    let topic = topic_facts(scope, &p.topic).and_then(|f| f.schema.as_ref()).map(|(_, s)| s.as_ref());
+    let end = match &p.schema {
+        SchemaInfo::Known { schema, .. } => Some(schema.as_ref()),
+        _ => None,
+    };
+    (topic, end)
 }
 
 /// C029: a jq or route program on a topic whose payloads it cannot have as
@@ -634,11 +644,7 @@ fn topic_facts<'s>(scope: &Scope<'s>, address: &str) -> Option<&'s TopicFacts> {
 fn refuse_undecodable(ctx: &mut MeshCtx, scope: &Scope, program: &str, io: &DeclaredIo) {
     let written = io.outputs.iter().filter(|p| p.role == PortRole::Output && program == "jq");
     for (p, writes) in io.inputs.iter().map(|p| (p, false)).chain(written.map(|p| (p, true))) {
-        let topic_schema = topic_facts(scope, &p.topic).and_then(|f| f.schema.as_ref()).map(|(_, s)| s.as_ref());
-        let end = match &p.schema {
-            SchemaInfo::Known { schema, .. } => Some(schema.as_ref()),
-            _ => None,
-        };
+        let (topic_schema, end) = schemas_at(scope, p);
         if let Some(kind) = [topic_schema, end].into_iter().flatten().find_map(undecodable) {
             let span = p.schema_span.unwrap_or(p.span);
             let facts = topic_facts(scope, &p.topic);
