@@ -19,8 +19,11 @@ for name in ["pulsar.functions.function", "pulsar.functions.context", "pulsar.fu
         value = getattr(module, attr)
         print("%s.%s" % (name, attr))
         if inspect.isclass(value):
-            for method, member in sorted(vars(value).items()):
-                if callable(member) and (not method.startswith("_") or method == "__init__"):
+            # Own or inherited: what user code can call is what counts.
+            for method in sorted(dir(value)):
+                member = getattr(value, method)
+                own_init = method == "__init__" and member is not object.__init__
+                if callable(member) and (not method.startswith("_") or own_init):
                     sig = inspect.signature(member)
                     # Annotations name the wheel's C types (`_pulsar.Client`): compared without.
                     bare = [p.replace(annotation=inspect.Parameter.empty) for p in sig.parameters.values()]

@@ -13,7 +13,10 @@ class Field(object):
     """One field's type; `default`, `required` and `required_default` as in
     the public API."""
 
+    # What `python_type()` says, what `validate_type` takes (the Python type
+    # unless wider: a float field takes an int) and what `type()` says.
     _python_type = None
+    _accepts = None
     _avro_type = None
 
     def __init__(self, default=None, required=False, required_default=False):
@@ -38,7 +41,8 @@ class Field(object):
     def validate_type(self, name, val):
         if val is None and not self._required:
             return None
-        if self._python_type is not None and not isinstance(val, self._python_type):
+        accepts = self._accepts or self._python_type
+        if accepts is not None and not isinstance(val, accepts):
             raise TypeError("field %s: %r is not a %s" % (name, val, self._python_type.__name__))
         return val
 
@@ -48,22 +52,10 @@ class Field(object):
     def schema_info(self, defined_names):
         return self.schema()
 
-    def _avro(self, defined_names):
-        """This field's Avro type, nullable unless required."""
-        inner = self.schema_info(defined_names)
-        if self._required:
-            return inner
-        return ["null", inner]
-
 
 class Null(Field):
+    _python_type = type(None)
     _avro_type = "null"
-
-    def python_type(self):
-        return type(None)
-
-    def type(self):
-        return "null"
 
     def validate_type(self, name, val):
         if val is not None:
@@ -75,84 +67,32 @@ class Boolean(Field):
     _python_type = bool
     _avro_type = "boolean"
 
-    def type(self):
-        return "boolean"
-
-    def python_type(self):
-        return bool
-
-    def default(self):
-        return self._default
-
 
 class Integer(Field):
     _python_type = int
     _avro_type = "int"
-
-    def type(self):
-        return "int"
-
-    def python_type(self):
-        return int
-
-    def default(self):
-        return self._default
 
 
 class Long(Field):
     _python_type = int
     _avro_type = "long"
 
-    def type(self):
-        return "long"
-
-    def python_type(self):
-        return int
-
-    def default(self):
-        return self._default
-
 
 class Float(Field):
-    _python_type = (int, float)
+    _python_type = float
+    _accepts = (int, float)
     _avro_type = "float"
-
-    def type(self):
-        return "float"
-
-    def python_type(self):
-        return float
-
-    def default(self):
-        return self._default
 
 
 class Double(Field):
-    _python_type = (int, float)
+    _python_type = float
+    _accepts = (int, float)
     _avro_type = "double"
-
-    def type(self):
-        return "double"
-
-    def python_type(self):
-        return float
-
-    def default(self):
-        return self._default
 
 
 class Bytes(Field):
     _python_type = bytes
     _avro_type = "bytes"
-
-    def type(self):
-        return "bytes"
-
-    def python_type(self):
-        return bytes
-
-    def default(self):
-        return self._default
 
     def validate_type(self, name, val):
         if isinstance(val, str):
@@ -164,15 +104,6 @@ class String(Field):
     _python_type = str
     _avro_type = "string"
 
-    def type(self):
-        return "string"
-
-    def python_type(self):
-        return str
-
-    def default(self):
-        return self._default
-
     def validate_type(self, name, val):
         if isinstance(val, bytes):
             return val.decode("utf-8")
@@ -182,20 +113,16 @@ class String(Field):
 class CustomEnum(Field):
     """A field whose values are the members of a Python `Enum`."""
 
+    _avro_type = "enum"
+
     def __init__(self, enum_type, default=None, required=False, required_default=False):
         if not isinstance(enum_type, EnumMeta):
             raise TypeError("CustomEnum takes an Enum class")
         self.enum_type = enum_type
         Field.__init__(self, default, required, required_default)
 
-    def type(self):
-        return "enum"
-
     def python_type(self):
         return self.enum_type
-
-    def default(self):
-        return self._default
 
     def validate_type(self, name, val):
         if val is None and not self._required:
@@ -217,18 +144,12 @@ class CustomEnum(Field):
 
 
 class Array(Field):
+    _python_type = list
+    _avro_type = "array"
+
     def __init__(self, array_type, default=None, required=False, required_default=False):
         self.array_type = _as_field(array_type)
         Field.__init__(self, default, required, required_default)
-
-    def type(self):
-        return "array"
-
-    def python_type(self):
-        return list
-
-    def default(self):
-        return self._default
 
     def validate_type(self, name, val):
         if val is None and not self._required:
@@ -245,18 +166,12 @@ class Array(Field):
 
 
 class Map(Field):
+    _python_type = dict
+    _avro_type = "map"
+
     def __init__(self, value_type, default=None, required=False, required_default=False):
         self.value_type = _as_field(value_type)
         Field.__init__(self, default, required, required_default)
-
-    def type(self):
-        return "map"
-
-    def python_type(self):
-        return dict
-
-    def default(self):
-        return self._default
 
     def validate_type(self, name, val):
         if val is None and not self._required:
