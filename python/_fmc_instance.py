@@ -265,8 +265,9 @@ class Instance(object):
                 sys.path.insert(0, path)
         self.handler = _Collect()
         self.handler.setFormatter(logging.Formatter("%(message)s"))
-        logger = logging.getLogger("fmc.function." + spec["name"])
-        logger.setLevel(logging.DEBUG)
+        # Its own logger, not the registry's: a second instance in one process
+        # (tests) must not share the first one's handler.
+        logger = logging.Logger("fmc.function." + spec["name"], logging.DEBUG)
         logger.propagate = False
         logger.addHandler(self.handler)
         self.context = RunnerContext(spec, logger)

@@ -47,6 +47,8 @@ pub struct PythonFunction {
     acked: Vec<bool>,
     /// What `context.record_metric` recorded since the runner last asked.
     metrics: Vec<(String, f64)>,
+    /// The function's secrets, kept out of its log lines as out of its errors.
+    redactor: fmc_engine::function::context::Redactor,
 }
 
 /// What one call gave back.
@@ -80,6 +82,7 @@ pub fn load(config: &Config, python: &PythonConfig, context: &Context) -> Result
         manual: config.processing_guarantee == fmc_engine::config::Guarantee::Manual,
         acked: Vec::new(),
         metrics: Vec::new(),
+        redactor: context.redactor(),
     };
     Ok(fmc_engine::function::redacted(Box::new(function), context))
 }
@@ -213,7 +216,11 @@ impl PythonFunction {
 
 impl UserFunction for PythonFunction {
     fn process(&mut self, input: &Record) -> Result<Vec<Record>, String> {
-        let called = self.call(input)?;
+        let mut called = self.call(input)?;
+        // A line that prints a secret reaches neither the log nor the log topic.
+        for (_, line) in &mut called.logs {
+            *line = self.redactor.redact(line);
+        }
         for (level, line) in &called.logs {
             fmc_engine::log::log(level, line, &[("function", self.name.clone())]);
         }

@@ -62,6 +62,17 @@ fn user_config_and_secrets_come_from_the_context_and_errors_never_show_a_secret(
     assert_eq!(payloads(&f.process(&message(b"hi")).unwrap()), [(None, "hi!! (12)".to_string())]);
     let err = f.process(&message(b"leak")).unwrap_err();
     assert!(err.starts_with("ValueError: the token is ") && !err.contains("s3cr3t-value"), "{err}");
+    // Nor does a log line (here on the log topic; the runner's log gets the same line).
+    let mut c = config(
+        "config_append.ConfigAppend",
+        "config_append.py",
+        json!({"logTopic": "persistent://public/default/logs"}),
+    );
+    c.name = "logs".into();
+    let mut f = load(&c, json!({"suffix": "!!"}), &[("API_TOKEN", "s3cr3t-value")]);
+    let out = f.process(&message(b"log")).unwrap();
+    let line = out.iter().find(|r| r.topic.as_deref() == Some("persistent://public/default/logs")).expect("a log line");
+    assert_eq!(String::from_utf8_lossy(&line.payload), "using token <redacted:API_TOKEN>");
 }
 
 #[test]

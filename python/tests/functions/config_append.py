@@ -8,4 +8,6 @@ class ConfigAppend(Function):
         token = context.get_secret("API_TOKEN")
         if input == "leak":
             raise ValueError("the token is %s" % token)
+        if input == "log":
+            context.get_logger().warning("using token %s", token)
         return "%s%s (%d)" % (input, suffix, len(token or ""))
