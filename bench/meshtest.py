@@ -17,7 +17,7 @@ in a test.
 
 usage: bench/meshtest.py [--n N] [--repeat R] [--no-build]
 """
-import argparse, json, os, statistics, subprocess, sys, tempfile, time
+import argparse, os, statistics, subprocess, sys, tempfile, time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import runner as rb  # noqa: E402  (bench/runner.py: broker, relay, runner binaries)
@@ -83,24 +83,10 @@ def time_fmc_test(folder, repeat):
 def runner_stage(broker, work, n, run):
     """One jq stage as fmc-runner runs it in a pod, draining the backlog: msg/s."""
     out, sub = f"out-jq-{run}", f"sub-jq-{run}"
-    http = rb.free_port()
-    conf = {"tenant": "public", "namespace": "default", "name": sub, "serviceUrl": broker.url,
-            "inputs": [rb.topic("backlog")], "output": rb.topic(out), "subscriptionPosition": "earliest",
-            "function": {"jq": {"program": PROGRAM}}, "httpAddr": f"127.0.0.1:{http}"}
-    path = os.path.join(work, f"{sub}.json")
-    with open(path, "w") as f:
-        json.dump(conf, f)
-    proc = subprocess.Popen([rb.RUNNER, "--config", path], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    end = time.perf_counter() + 20
-    while rb.http_status(http, "/readyz") != 200:
-        if time.perf_counter() > end:
-            sys.exit("runner not ready")
-        time.sleep(0.001)
-    t0 = time.perf_counter()
-    seconds = rb.drain(broker, out, n, t0)
-    proc.kill()
-    proc.wait()
-    return n / seconds
+    runner = rb.Runner(work, broker.url, sub, "backlog", out, function={"jq": {"program": PROGRAM}})
+    runner.wait_ready()
+    rate, _ = rb.drain_measured(broker, runner.proc, out, n)
+    return rate
 
 
 def main():

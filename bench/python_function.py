@@ -17,7 +17,7 @@ instance adds a queue, threads, gRPC and metrics on top.
 
 usage: bench/python_function.py [--n N] [--repeat R] [--no-build]
 """
-import argparse, json, os, statistics, subprocess, sys, tempfile, time
+import argparse, os, statistics, subprocess, sys, tempfile, time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import runner as rb  # noqa: E402
@@ -36,21 +36,10 @@ def build():
 
 
 def start_runner(work, url, name, inp, out):
-    http = rb.free_port()
-    conf = {"tenant": "public", "namespace": "default", "name": name, "serviceUrl": url, "inputs": [rb.topic(inp)],
-            "output": rb.topic(out), "subscriptionPosition": "earliest", "httpAddr": f"127.0.0.1:{http}",
-            "function": {"python": {"className": CLASS, "path": os.path.join(FUNCTIONS, "exclamation.py")}}}
-    path = os.path.join(work, f"{name}.json")
-    with open(path, "w") as f:
-        json.dump(conf, f)
-    started = time.perf_counter()
-    proc = subprocess.Popen([RUNNER, "--config", path], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    end = started + 30
-    while rb.http_status(http, "/readyz") != 200:
-        if time.perf_counter() > end:
-            sys.exit("runner not ready")
-        time.sleep(0.001)
-    return proc, (time.perf_counter() - started) * 1000
+    """The runner with the exclamation function, ready: (process, ms to ready)."""
+    python = {"python": {"className": CLASS, "path": os.path.join(FUNCTIONS, "exclamation.py")}}
+    runner = rb.Runner(work, url, name, inp, out, function=python, binary=RUNNER)
+    return runner.proc, runner.wait_ready(timeout=30) * 1000
 
 
 def throughput(broker, work, contender, run, n):
@@ -60,14 +49,7 @@ def throughput(broker, work, contender, run, n):
     else:
         proc = rb.start_line_process([rb.PY, rb.CLIENTS, "function-loop", broker.url, rb.topic("backlog"),
                                       rb.topic(out), sub, FUNCTIONS, CLASS])
-    cpu0 = [rb.cpu_seconds(p.pid) for p in (proc, broker.proc, broker.relay)]
-    t0 = time.perf_counter()
-    seconds = rb.drain(broker, out, n, t0)
-    cpu1 = [rb.cpu_seconds(p.pid) for p in (proc, broker.proc, broker.relay)]
-    proc.kill()
-    proc.wait()
-    used = [(b - a) * 1e6 / n for a, b in zip(cpu0, cpu1)]
-    return n / seconds, used
+    return rb.drain_measured(broker, proc, out, n)
 
 
 def main():

@@ -110,16 +110,16 @@ def http_status(port, path):
 class Runner:
     """fmc-runner with a configuration as `fmc build` renders it."""
 
-    def __init__(self, work, url, name, inp, out, position="earliest"):
+    def __init__(self, work, url, name, inp, out, position="earliest", function=None, binary=RUNNER):
         self.http = free_port()
         conf = {"tenant": "public", "namespace": "default", "name": name, "serviceUrl": url, "inputs": [topic(inp)],
-                "output": topic(out), "subscriptionPosition": position, "function": {"identity": {}},
+                "output": topic(out), "subscriptionPosition": position, "function": function or {"identity": {}},
                 "httpAddr": f"127.0.0.1:{self.http}"}
         path = os.path.join(work, f"{name}.json")
         with open(path, "w") as f:
             json.dump(conf, f)
         self.started = time.perf_counter()
-        self.proc = subprocess.Popen([RUNNER, "--config", path], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        self.proc = subprocess.Popen([binary, "--config", path], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
     def wait_ready(self, timeout=20):
         end = time.perf_counter() + timeout
@@ -169,14 +169,20 @@ def throughput(broker, work, contender, run, n):
             batching = "on" if contender.endswith("batched") else "off"
             cmd = [PY, CLIENTS, "loop", broker.url, topic("backlog"), topic(out), sub, batching]
         proc = start_line_process(cmd)
+    rate, used = drain_measured(broker, proc, out, n)
+    return rate, used[0], used[1], used[2]
+
+
+def drain_measured(broker, proc, out, n):
+    """Runs the ready contender `proc` until the broker counted n messages on
+    `out`, then ends it: (msg/s, [its, the broker's, the relay's CPU µs per
+    message])."""
     cpu0 = [cpu_seconds(p.pid) for p in (proc, broker.proc, broker.relay)]
-    t0 = time.perf_counter()
-    seconds = drain(broker, out, n, t0)
+    seconds = drain(broker, out, n, time.perf_counter())
     cpu1 = [cpu_seconds(p.pid) for p in (proc, broker.proc, broker.relay)]
     proc.kill()
     proc.wait()
-    used = [(b - a) * 1e6 / n for a, b in zip(cpu0, cpu1)]
-    return n / seconds, used[0], used[1], used[2]
+    return n / seconds, [(b - a) * 1e6 / n for a, b in zip(cpu0, cpu1)]
 
 
 def rss_mb(pid):
