@@ -55,21 +55,29 @@ server.socket = context.wrap_socket(server.socket, server_side=True)
 server.serve_forever()
 "#;
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_module_downloaded_over_https_runs_and_a_wrong_pin_refuses_to_start() {
-    let Some(bin) = pulsar_lite() else { return };
-    let dir = tempfile::tempdir().expect("tempdir");
-    let certs = certificates(dir.path());
-    let files = dir.path().join("files");
+/// `bytes` served as `name` over https by a server with a private CA under
+/// `dir`: the server (it stops when dropped), the URL, the bytes' SHA-256 and
+/// the certificates.
+fn pinned_over_https(dir: &std::path::Path, name: &str, bytes: &[u8]) -> (PyServer, String, String, Certificates) {
+    let certs = certificates(dir);
+    let files = dir.join("files");
     std::fs::create_dir_all(&files).expect("dir");
-    let module = std::fs::read(upper_wat()).expect("module");
-    std::fs::write(files.join("upper.wat"), &module).expect("write");
-    let pin: String = sha2::Sha256::digest(&module).iter().map(|b| format!("{b:02x}")).collect();
+    std::fs::write(files.join(name), bytes).expect("write");
+    let pin: String = sha2::Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect();
     let server = PyServer::start(
         HTTPS_FILES,
         &[&files.display().to_string(), &certs.cert.display().to_string(), &certs.key.display().to_string()],
     );
-    let url = format!("https://127.0.0.1:{}/upper.wat", server.port);
+    let url = format!("https://127.0.0.1:{}/{name}", server.port);
+    (server, url, pin, certs)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_module_downloaded_over_https_runs_and_a_wrong_pin_refuses_to_start() {
+    let Some(bin) = pulsar_lite() else { return };
+    let dir = tempfile::tempdir().expect("tempdir");
+    let module = std::fs::read(upper_wat()).expect("module");
+    let (_server, url, pin, certs) = pinned_over_https(dir.path(), "upper.wat", &module);
     let cluster = Cluster::start(&bin).await;
     let (input, output) = (topic("h-in"), topic("h-out"));
 
@@ -103,17 +111,8 @@ async fn a_module_downloaded_over_https_runs_and_a_wrong_pin_refuses_to_start() 
 async fn python_code_downloaded_over_https_runs_and_a_wrong_pin_refuses_to_start() {
     let Some(bin) = pulsar_lite() else { return };
     let dir = tempfile::tempdir().expect("tempdir");
-    let certs = certificates(dir.path());
-    let files = dir.path().join("files");
-    std::fs::create_dir_all(&files).expect("dir");
     let code = std::fs::read(project_root().join("python/tests/functions/exclamation.py")).expect("code");
-    std::fs::write(files.join("exclamation.py"), &code).expect("write");
-    let pin: String = sha2::Sha256::digest(&code).iter().map(|b| format!("{b:02x}")).collect();
-    let server = PyServer::start(
-        HTTPS_FILES,
-        &[&files.display().to_string(), &certs.cert.display().to_string(), &certs.key.display().to_string()],
-    );
-    let url = format!("https://127.0.0.1:{}/exclamation.py", server.port);
+    let (_server, url, pin, certs) = pinned_over_https(dir.path(), "exclamation.py", &code);
     let cluster = Cluster::start(&bin).await;
     let (input, output) = (topic("hp-in"), topic("hp-out"));
     let python = json!({"python": {"className": "exclamation.ExclamationFunction", "url": url, "sha256": pin}});
