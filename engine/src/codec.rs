@@ -54,7 +54,7 @@ impl PayloadSchema {
     pub fn decode_message(&self, payload: &[u8], key: Option<&[u8]>) -> Result<Value, String> {
         self.check(payload)?;
         match self {
-            PayloadSchema::Avro(types) => AvroReader { bytes: payload, at: 0, types }.read_value(&types.root, 0),
+            PayloadSchema::Avro(types) => AvroReader::new(payload, types).read_value(&types.root, 0),
             PayloadSchema::Json(_) => serde_json::from_slice(payload).map_err(|e| format!("payload is not JSON: {e}")),
             PayloadSchema::Primitive { kind } => decode_primitive(kind, payload),
             PayloadSchema::Protobuf {} => Err("a protobuf payload has no value without its descriptor".into()),
@@ -345,14 +345,11 @@ impl AvroReader<'_> {
     ) -> Result<Vec<Value>, String> {
         let mut out = Vec::new();
         loop {
-            let count = self.long()?;
+            let count = self.block_count()?;
             if count == 0 {
                 return Ok(out);
             }
-            if count < 0 {
-                self.long()?;
-            }
-            for _ in 0..count.unsigned_abs() {
+            for _ in 0..count {
                 out.push(item(self, depth + 1)?);
             }
         }

@@ -110,7 +110,7 @@ impl PayloadSchema {
     pub fn check(&self, payload: &[u8]) -> Result<(), String> {
         match self {
             PayloadSchema::Avro(types) => {
-                let mut reader = AvroReader { bytes: payload, at: 0, types };
+                let mut reader = AvroReader::new(payload, types);
                 reader.value(&types.root, 0)?;
                 match payload.len() - reader.at {
                     0 => Ok(()),
@@ -187,9 +187,36 @@ pub(crate) struct AvroReader<'a> {
     pub(crate) bytes: &'a [u8],
     pub(crate) at: usize,
     pub(crate) types: &'a AvroTypes,
+    /// Array and map items still allowed (see [`AvroReader::block_count`]).
+    items_left: u64,
 }
 
-impl AvroReader<'_> {
+/// Items of zero bytes (nulls, empty records) an array or map may hold in
+/// all, beyond one item per byte of the payload.
+const ZERO_SIZE_ITEMS: u64 = 1 << 16;
+
+impl<'a> AvroReader<'a> {
+    pub(crate) fn new(bytes: &'a [u8], types: &'a AvroTypes) -> AvroReader<'a> {
+        AvroReader { bytes, at: 0, types, items_left: bytes.len() as u64 + ZERO_SIZE_ITEMS }
+    }
+
+    /// The next block's item count (0 ends the array or map; a negative count
+    /// is followed by the block's byte size). Every item but a zero-size one
+    /// takes a byte, so a count beyond the payload's bytes (and a small
+    /// allowance) is refused before any item is read: a few bytes claiming
+    /// 2^60 nulls would otherwise loop, and grow a decoded array, for ever.
+    pub(crate) fn block_count(&mut self) -> Result<u64, String> {
+        let count = self.long()?;
+        if count < 0 {
+            self.long()?;
+        }
+        let count = count.unsigned_abs();
+        self.items_left = self.items_left.checked_sub(count).ok_or_else(|| {
+            format!("an array or map block of {count} items in a payload of {} bytes", self.bytes.len())
+        })?;
+        Ok(count)
+    }
+
     pub(crate) fn take(&mut self, n: usize) -> Result<&[u8], String> {
         let end = self.at.checked_add(n).filter(|&e| e <= self.bytes.len()).ok_or("the payload ends too early")?;
         let out = &self.bytes[self.at..end];
@@ -263,14 +290,11 @@ impl AvroReader<'_> {
         mut item: impl FnMut(&mut Self, usize) -> Result<(), String>,
     ) -> Result<(), String> {
         loop {
-            let count = self.long()?;
+            let count = self.block_count()?;
             if count == 0 {
                 return Ok(());
             }
-            if count < 0 {
-                self.long()?;
-            }
-            for _ in 0..count.unsigned_abs() {
+            for _ in 0..count {
                 item(self, depth + 1)?;
             }
         }
@@ -457,5 +481,22 @@ mod tests {
         let deep = format!("{}{}", "[".repeat(200), "]".repeat(200));
         assert!(s.check(deep.as_bytes()).is_err());
         assert_eq!(s.check(b"[[null],[]]"), Ok(()));
+    }
+
+    #[test]
+    fn a_block_claiming_more_items_than_the_payload_can_hold_is_refused_at_once() {
+        let nulls = schema(r#"{"format":"avro","root":{"array":"null"}}"#);
+        // 2^40 nulls claimed in seven bytes: refused before a single item.
+        let zigzag = |n: u64| {
+            let mut out = Vec::new();
+            varint::write(&mut out, n << 1);
+            out.push(0);
+            out
+        };
+        let claim = zigzag(1 << 40);
+        assert!(nulls.check(&claim).unwrap_err().contains("block of 1099511627776 items"));
+        // A real array of nulls still reads.
+        let hundred = zigzag(100);
+        assert_eq!(nulls.check(&hundred), Ok(()));
     }
 }

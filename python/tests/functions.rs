@@ -172,3 +172,38 @@ fn a_function_and_its_dependency_import_from_a_zip_and_a_wheel() {
         assert_eq!(payloads(&f.process(&message(b"hey")).unwrap()), [(None, "HEY!".to_string())], "{archive}");
     }
 }
+
+/// The Avro reader of `pulsar.schema` (AVRO inputs of Python functions) bounds
+/// array and map blocks as the runner's own reader does: seven bytes claiming
+/// 2^40 nulls are refused at once instead of looping.
+#[test]
+fn an_avro_block_claiming_more_items_than_its_bytes_is_refused() {
+    let check = r#"
+from pulsar.schema import _avro
+s = _avro.Schema({"type": "array", "items": "null"})
+def claim(n):
+    n, out = n << 1, b""
+    while n > 0x7f:
+        out += bytes([(n & 0x7f) | 0x80]); n >>= 7
+    return out + bytes([n]) + b"\x00"
+try:
+    s.read(claim(1 << 40))
+    print("read")
+except ValueError as e:
+    print(e)
+print(len(s.read(claim(100))))
+"#;
+    let out = std::process::Command::new("/usr/bin/python3.11")
+        .arg("-c")
+        .arg(check)
+        .env("PYTHONPATH", PathBuf::from(env!("CARGO_MANIFEST_DIR")))
+        .output()
+        .unwrap();
+    let said = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(
+        said,
+        "an array or map block of 1099511627776 items in a payload of 7 bytes\n100\n",
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}

@@ -122,10 +122,16 @@ def _write(out, s, v):
         raise ValueError("unknown Avro type %r" % (kind,))
 
 
+# Items of zero bytes (nulls, empty records) arrays and maps may hold in all,
+# beyond one item per byte of the payload (as the runner's own reader).
+ZERO_SIZE_ITEMS = 1 << 16
+
+
 class _Reader(object):
     def __init__(self, data):
         self.data = bytes(data)
         self.at = 0
+        self.items_left = len(self.data) + ZERO_SIZE_ITEMS
 
     def take(self, n):
         if self.at + n > len(self.data):
@@ -152,6 +158,11 @@ class _Reader(object):
             if count < 0:
                 count = -count
                 self.long()
+            # A count the payload cannot hold is refused before any item is
+            # read: a few bytes claiming 2**60 nulls would loop for ever.
+            if count > self.items_left:
+                raise ValueError("an array or map block of %d items in a payload of %d bytes" % (count, len(self.data)))
+            self.items_left -= count
             for _ in range(count):
                 out.append(item())
 
