@@ -170,6 +170,18 @@ pub fn starts_with_header(text: &str) -> bool {
     text.lines().next() == Some(HEADER)
 }
 
+/// A program beside `beside` (fmc's own folder), else on PATH.
+pub fn find_program(name: &str, beside: Option<&Path>) -> Result<PathBuf, String> {
+    let on_path = std::env::var_os("PATH").into_iter().flat_map(|p| std::env::split_paths(&p).collect::<Vec<_>>());
+    beside
+        .map(Path::to_path_buf)
+        .into_iter()
+        .chain(on_path)
+        .map(|d| d.join(name))
+        .find(|p| p.is_file())
+        .ok_or_else(|| format!("`{name}` not found beside fmc or on PATH (build it: cargo build -p fmc-runner)"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

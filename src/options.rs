@@ -56,6 +56,9 @@ pub struct BuildOptions {
     /// KEDA scales (left out by default, so that applying the committed
     /// manifest does not reset the autoscaler's choice).
     pub keep_autoscaled_replicas: bool,
+    /// `--python-runner fmc`: run every Python function in fmc's runner
+    /// instead of the upstream Python instance (a component may still choose).
+    pub python_runner: PythonRunner,
     /// `--env NAME`: the environment of native meshes whose overrides apply.
     pub environment: Option<String>,
     /// `--target operator`: emit Function Mesh resources, not plain manifests.
@@ -93,6 +96,7 @@ impl Default for BuildOptions {
             disruption_budgets: false,
             monitor: None,
             keep_autoscaled_replicas: false,
+            python_runner: PythonRunner::Operator,
             read_root: None,
         }
     }
@@ -137,6 +141,27 @@ pub enum Provisioner {
 impl Provisioner {
     pub fn parse(text: &str) -> Option<Self> {
         (text == "resources-operator").then_some(Provisioner::ResourcesOperator)
+    }
+}
+
+/// What runs a Python function: the upstream Python instance in the
+/// operator's runner image (operator-exact, the default), or fmc's runner
+/// with its Python engine (`runner/`, `python/`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize, schemars::JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum PythonRunner {
+    #[default]
+    Operator,
+    Fmc,
+}
+
+impl PythonRunner {
+    pub fn parse(text: &str) -> Option<Self> {
+        match text {
+            "operator" => Some(PythonRunner::Operator),
+            "fmc" => Some(PythonRunner::Fmc),
+            _ => None,
+        }
     }
 }
 

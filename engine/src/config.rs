@@ -363,9 +363,10 @@ impl Config {
                 "EFFECTIVELY_ONCE needs broker-side deduplication, which the runner cannot rely on; use ATLEAST_ONCE"
                     .into(),
             ),
-            Guarantee::Manual if !matches!(self.function, FunctionConfig::Wasm { .. }) => {
+            Guarantee::Manual if !matches!(self.function, FunctionConfig::Wasm { .. } | FunctionConfig::Python(_)) => {
                 Err("MANUAL needs a function that acknowledges inputs itself: a WebAssembly module of the batch ABI \
-                     (built-in functions are acknowledged by the runner; use ATLEAST_ONCE)"
+                     or a Python function calling `context.ack` (built-in functions are acknowledged by the runner; \
+                     use ATLEAST_ONCE)"
                     .into())
             }
             _ => Ok(()),

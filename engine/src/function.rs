@@ -55,6 +55,7 @@ impl Record {
 
 pub mod context;
 pub mod isolated;
+pub mod served;
 pub mod typed;
 pub mod wasm;
 

@@ -7,8 +7,9 @@ use crate::model::{is_http_url, is_package_url};
 
 pub fn check(ctx: &Ctx) -> Vec<Diagnostic> {
     let mut out = Vec::new();
-    if ctx.comp.native.is_some() {
-        // fmc's runner: no Pulsar runtime block, class or package to check.
+    if ctx.comp.native.is_some() && ctx.comp.spec.python.is_none() {
+        // fmc's runner: no Pulsar runtime block, class or package to check
+        // (a Python function on it keeps its `python` block, class and package).
         return out;
     }
     runtimes(ctx, &mut out);

@@ -100,14 +100,14 @@ fn run(args: &DevArgs, stdout: &mut dyn Write, stderr: &mut dyn Write) -> Result
     }
     let native: Vec<_> = out.components.iter().filter(|c| c.native.is_some()).collect();
     for c in out.components.iter().filter(|c| c.native.is_none()) {
-        let _ = writeln!(stderr, "fmc dev: {} {} is not `runtime: native`; not run", c.kind.component(), c.cr_name);
+        let _ = writeln!(stderr, "fmc dev: {} {} does not run on fmc's runner; not run", c.kind.component(), c.cr_name);
     }
     if native.is_empty() {
-        return Err("no `runtime: native` function to run".into());
+        return Err("no function on fmc's runner to run (`runtime: native`, or Python with `runner: fmc`)".into());
     }
     let work = work_dir(args)?;
     let bin_dir = args.runner_dir.clone().or_else(|| std::env::current_exe().ok()?.parent().map(Path::to_path_buf));
-    let runner = find_binary("fmc-runner", bin_dir.as_deref())?;
+    let runner = crate::files::find_program("fmc-runner", bin_dir.as_deref())?;
     let mut processes = Vec::new();
     let url = match &args.broker {
         Some(url) => url.clone(),
@@ -122,7 +122,9 @@ fn run(args: &DevArgs, stdout: &mut dyn Write, stderr: &mut dyn Write) -> Result
     for comp in &native {
         let name = comp.workload_name();
         let module = modules.get(comp.meta.name.as_str()).map(PathBuf::as_path);
-        let config = dev_config(&comp.native.as_ref().expect("filtered").config, &url, base_dir, module)
+        let python_file = comp.spec.python.as_ref().map(|p| p.py.as_str());
+        let rendered = &comp.native.as_ref().expect("filtered").config;
+        let config = dev_config(rendered, &url, base_dir, module, python_file)
             .map_err(|e| format!("`{}`: {e}", comp.meta.name))?;
         processes.push(start_runner(&runner, &work, &name, config)?);
     }
@@ -139,17 +141,6 @@ fn work_dir(args: &DevArgs) -> Result<PathBuf, String> {
     };
     std::fs::create_dir_all(&dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
     Ok(dir)
-}
-
-fn find_binary(name: &str, beside: Option<&Path>) -> Result<PathBuf, String> {
-    let on_path = std::env::var_os("PATH").into_iter().flat_map(|p| std::env::split_paths(&p).collect::<Vec<_>>());
-    beside
-        .map(Path::to_path_buf)
-        .into_iter()
-        .chain(on_path)
-        .map(|d| d.join(name))
-        .find(|p| p.is_file())
-        .ok_or_else(|| format!("`{name}` not found beside fmc or on PATH (build it: cargo build -p fmc-runner)"))
 }
 
 fn free_addr() -> Result<SocketAddr, String> {
@@ -179,7 +170,7 @@ fn pulsar_lite(args: &DevArgs) -> Result<PathBuf, String> {
             Err(format!("--pulsar-lite {} is no file", path.display()))
         };
     }
-    if let Ok(path) = find_binary("pulsar-lite", None) {
+    if let Ok(path) = crate::files::find_program("pulsar-lite", None) {
         return Ok(path);
     }
     let script = "import os, pulsar_lite; print(os.path.dirname(pulsar_lite.__file__))";
@@ -205,7 +196,7 @@ fn start_local_broker(
     bin_dir: Option<&Path>,
     processes: &mut Vec<Process>,
 ) -> Result<String, String> {
-    let relay = find_binary("fmc-pulsar-relay", bin_dir)?;
+    let relay = crate::files::find_program("fmc-pulsar-relay", bin_dir)?;
     let (broker_addr, metrics_addr, relay_addr) = (free_addr()?, free_addr()?, free_addr()?);
     let config = work.join("pulsar-lite.toml");
     std::fs::write(&config, format!("[metrics]\naddr = \"{metrics_addr}\"\n")).map_err(|e| e.to_string())?;
@@ -259,6 +250,7 @@ fn dev_config(
     url: &str,
     base_dir: &Path,
     module: Option<&Path>,
+    python_file: Option<&str>,
 ) -> Result<serde_json::Value, String> {
     let mut config = rendered.clone();
     let obj = config.as_object_mut().ok_or("invariant: the runner configuration is an object")?;
@@ -269,6 +261,28 @@ fn dev_config(
     // Nothing restarts a runner here, so there is no crash to recognise (and
     // the pod's journal folder does not exist on a workstation).
     obj.remove("journalDir");
+    // A Python function's code: the given file, else the mesh's when it is
+    // on this machine (relative to the mesh), else a pinned URL the runner fetches.
+    if let Some(python) = obj.get_mut("function").and_then(|f| f.get_mut("python")).and_then(|p| p.as_object_mut()) {
+        let given = python_file.unwrap_or_default();
+        let local = match module {
+            Some(file) => Some(file.to_path_buf()),
+            None if Path::new(given).is_relative() => Some(base_dir.join(given)),
+            None => Some(PathBuf::from(given)).filter(|p| p.is_file()),
+        };
+        match local {
+            Some(file) => {
+                python.remove("url");
+                python.insert("path".into(), file.display().to_string().into());
+            }
+            None if python.contains_key("url") => {}
+            None => {
+                return Err(format!(
+                    "its code {given} lives in an image; give this machine's file with `--module KEY=FILE`"
+                ));
+            }
+        }
+    }
     if let Some(path) = obj.get_mut("function").and_then(|f| f.get_mut("wasm")).and_then(|w| w.get_mut("path")) {
         let given = path.as_str().unwrap_or_default().to_string();
         *path = match module {

@@ -252,6 +252,10 @@ pub struct OptionArgs {
     /// a sync of the committed manifest would reset the autoscaler's choice).
     #[arg(long, env = "FMC_KEEP_AUTOSCALED_REPLICAS", value_parser = clap::builder::BoolishValueParser::new())]
     pub keep_autoscaled_replicas: bool,
+    /// What runs Python functions: `operator` (the upstream instance, the
+    /// default) or `fmc` (fmc's runner; a component may still choose).
+    #[arg(long, value_name = "RUNNER", value_parser = ["operator", "fmc"], env = "FMC_PYTHON_RUNNER")]
+    pub python_runner: Option<String>,
     /// Apply the overrides of this environment of native meshes (`spec.environments`).
     #[arg(long = "env", value_name = "NAME", env = "FMC_ENV")]
     pub environment: Option<String>,
@@ -309,6 +313,11 @@ impl OptionArgs {
             monitor: self.monitor.as_deref().and_then(crate::options::MonitorKind::parse),
             environment: self.environment.clone(),
             keep_autoscaled_replicas: self.keep_autoscaled_replicas,
+            python_runner: self
+                .python_runner
+                .as_deref()
+                .and_then(crate::options::PythonRunner::parse)
+                .unwrap_or_default(),
             target_operator: self.target == TargetArg::Operator,
             read_root: self.root.clone(),
             ..BuildOptions::default()

@@ -416,6 +416,36 @@ Example:
     sources:
       ingest: {autoscaling: {maxParallelism: 4, backlog: {msgBacklogThreshold: 100}}}
 ";
+"R019" "fmc-python-runner-unsupported" "A Python function set to run on fmc's runner asks for something the runner does not do.
+
+Why: `fmc build --python-runner fmc`, the annotation `fmc.functionmesh.io/runner: fmc`
+or `runner: fmc` in a native mesh run a Python function in fmc's runner (its Python
+engine) instead of the upstream Python instance. The runner reads the function's
+operator spec, and refuses what it cannot honour rather than dropping it: state
+(`statefulConfig`, which needs the BookKeeper table service), windows,
+EFFECTIVELY_ONCE (broker-side deduplication) and MANUAL (Java's; a Python
+function acknowledges with `context.ack` when `autoAck` is false), interpreter
+flags, the log sidecar and the instance's log config, `skipToLatest`, topic
+patterns, encryption and consumer or producer properties, legacy `authSecret` and
+`tlsSecret`, and auth plug-ins other than token files and OAuth2. It loads a
+`.py`, `.zip` or `.whl`. A code pin (`sha256`, or the annotation
+`fmc.functionmesh.io/code-sha256`) is checked only by fmc's runner, so it is
+refused on a function the operator's runner runs, and the runner choice applies to
+Python functions only.
+
+Fix: change the setting the message names, or run the function on the operator's
+Python runner (`runner: operator`, or annotation `fmc.functionmesh.io/runner:
+operator`).
+
+Example:
+    functions:
+      counter:
+        runtime: python
+        runner: fmc
+        file: /code/counter.py
+        className: counter.Counter
+        state: {pulsar: {serviceUrl: bk://bookie:4181}}   # R019
+";
 "C001" "name-shortened" "A derived Kubernetes name was too long and was shortened with a hash.
 
 Why: the StatefulSet name `<name>-<component>` must leave room for the pod label

@@ -123,7 +123,9 @@ fn component(
         annotations: decl.annotations.clone().unwrap_or_default(),
     };
     let origin = ctx.component_origin(list, key);
-    Some(ComponentDoc { kind, meta, spec, origin, io: Some(io), native, around: Some(around) })
+    let (python_runner, code_sha256) = (decl.runner, decl.sha256.clone().filter(|_| native.is_none()));
+    let around = Some(around);
+    Some(ComponentDoc { kind, meta, spec, origin, io: Some(io), native, around, python_runner, code_sha256 })
 }
 
 /// Native fields with the operator's own names and types.
@@ -532,13 +534,7 @@ fn native_runner(
         Some(SubscriptionPosition::Earliest) => "earliest",
         _ => "latest",
     };
-    let token = spec
-        .pulsar
-        .as_ref()
-        .and_then(|p| p.auth_config.as_ref())
-        .and_then(|a| a.generic_auth.as_ref())
-        .filter(|g| g.client_authentication_plugin == super::clusters::TOKEN_PLUGIN)
-        .and_then(|g| g.client_authentication_parameters.strip_prefix("file://").map(str::to_string));
+    let token = token_file(spec);
     let mut config = serde_json::json!({
         "tenant": spec.tenant.as_deref().unwrap_or("public"),
         "namespace": spec.namespace.as_deref().unwrap_or("default"),
@@ -584,7 +580,7 @@ fn native_runner(
             f.retain(|_, v| !v.is_null());
         }
     }
-    crate::model::NativeRunner { config, image: spec.image.clone(), module_config_map }
+    crate::model::NativeRunner { config, image: spec.image.clone(), module_config_map, code: None }
 }
 
 /// The schemas the runner decodes inputs with (`inputSchemas`: the one the
@@ -663,9 +659,22 @@ fn undecodable(schema: &Schema) -> Option<&'static str> {
     }
 }
 
+/// The file a token cluster's JWT is mounted at (`file://…` parameters of
+/// the token plug-in), for the runner's `tokenFile`.
+pub(crate) fn token_file(spec: &ComponentSpec) -> Option<String> {
+    spec.pulsar
+        .as_ref()
+        .and_then(|p| p.auth_config.as_ref())
+        .and_then(|a| a.generic_auth.as_ref())
+        .filter(|g| g.client_authentication_plugin == super::clusters::TOKEN_PLUGIN)
+        .and_then(|g| g.client_authentication_parameters.strip_prefix("file://").map(str::to_string))
+}
+
 /// TLS and OAuth2 of the cluster, as files the pod mounts (the same paths the
 /// operator's runtimes read).
-fn connection_settings(pulsar: &crate::model::common::PulsarMessaging) -> serde_json::Map<String, serde_json::Value> {
+pub(crate) fn connection_settings(
+    pulsar: &crate::model::common::PulsarMessaging,
+) -> serde_json::Map<String, serde_json::Value> {
     use crate::model::connection::Connection;
     let conn = Connection::runtime(pulsar);
     let mut out = serde_json::Map::new();
@@ -719,7 +728,8 @@ fn refuse_foreign_fields(ctx: &mut MeshCtx, decl: &ComponentDecl, key: &str, lis
         [
             ("jq", decl.jq.is_some()),
             ("route", decl.route.is_some()),
-            ("sha256", decl.sha256.is_some()),
+            // A Python function's code on fmc's runner may be pinned too (resolve checks).
+            ("sha256", decl.sha256.is_some() && decl.runtime != Some(Runtime::Python)),
             ("topics", decl.topics.is_some()),
         ]
         .into_iter()

@@ -8,14 +8,17 @@
 //! will run in the cluster. Every jq program (a function's, a stand-in's) is
 //! evaluated in a bounded child, as the runner's `isolation: process` does
 //! ([`super::bounded`]): a program from a pull request cannot hang or abort
-//! the run. Components fmc does not run — Java, Python and Go functions,
-//! connectors — take the test's stand-in.
+//! the run. Python functions on fmc's runner run in the runner binary, one
+//! child per function (`fmc_engine::function::served`): `fmc` links no
+//! Python. Components fmc does not run — Java and Go functions, Python ones
+//! on the operator's runner, connectors — take the test's stand-in.
 
 use super::file::{StandIn, TestSpec};
 use crate::check::graph::{Node, StreamGraph};
 use crate::files::{ReadError, read_confined_bytes};
 use crate::resolve::Component;
 use fmc_engine::config::Config;
+use fmc_engine::function::served::Served;
 use fmc_engine::function::{Context, Evaluation, Record, UserFunction};
 use fmc_engine::validate::PayloadSchema;
 use petgraph::Direction;
@@ -23,6 +26,7 @@ use petgraph::graph::NodeIndex;
 use petgraph::visit::EdgeRef;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 /// What a component does with one message in a test.
 pub enum Behaviour {
@@ -55,6 +59,8 @@ pub struct Mesh<'a> {
     /// worked out once: every delivery needs them.
     topic_schemas: BTreeMap<NodeIndex, Option<PayloadSchema>>,
     end_schemas: BTreeMap<petgraph::graph::EdgeIndex, Option<(String, PayloadSchema)>>,
+    /// Where Python functions' code is copied for their children.
+    code: Option<tempfile::TempDir>,
 }
 
 impl<'a> Mesh<'a> {
@@ -69,7 +75,7 @@ impl<'a> Mesh<'a> {
                 (e, schema.map(|s| (port.schema.label(), s)))
             })
             .collect();
-        Mesh { graph, components, root, mesh_folder, modules: BTreeMap::new(), topic_schemas, end_schemas }
+        Mesh { graph, components, root, mesh_folder, modules: BTreeMap::new(), topic_schemas, end_schemas, code: None }
     }
 
     /// The graph node of the component at `index`.
@@ -202,6 +208,7 @@ impl<'a> Mesh<'a> {
     fn native(&mut self, index: usize, rendered: &serde_json::Value, spec: &TestSpec) -> Result<Behaviour, String> {
         let mut rendered = rendered.clone();
         super::bounded::isolate(&mut rendered);
+        let rendered_for_child = rendered.clone();
         let config: Config =
             serde_json::from_value(rendered).map_err(|e| format!("invariant: the rendered configuration: {e}"))?;
         let mut secrets = BTreeMap::new();
@@ -210,6 +217,10 @@ impl<'a> Mesh<'a> {
                 format!("it reads the secret `{name}`; give the test a value for it (`secrets.{name}`)")
             })?;
             secrets.insert(name.clone(), value.clone());
+        }
+        if let fmc_engine::config::FunctionConfig::Python(python) = &config.function {
+            let served = self.python(index, &rendered_for_child, python, &config, spec, &secrets)?;
+            return Ok(Behaviour::Native { function: Box::new(served), config: Box::new(config) });
         }
         let context = Context::new(config.user_config.clone(), secrets);
         let module = match &config.function {
@@ -226,6 +237,64 @@ impl<'a> Mesh<'a> {
         let function = fmc_engine::function::load(&config, module.as_deref(), &context)?;
         Ok(Behaviour::Native { function, config: Box::new(config) })
     }
+}
+
+impl Mesh<'_> {
+    /// A Python function in a `fmc-runner --serve-function` child: the code
+    /// is the test's `modules.KEY`, else the mesh's file when relative to it,
+    /// copied to a folder of the run's own (the child reads exactly the bytes
+    /// read here, inside the root), under the rendered configuration.
+    fn python(
+        &mut self,
+        index: usize,
+        rendered: &serde_json::Value,
+        python: &fmc_engine::config::PythonConfig,
+        config: &Config,
+        spec: &TestSpec,
+        secrets: &BTreeMap<String, String>,
+    ) -> Result<Served, String> {
+        let comp = &self.components[index];
+        let key = comp.meta.name.clone();
+        let file = comp.spec.python.as_ref().map(|p| p.py.clone()).unwrap_or_default();
+        let bytes = module_bytes(&key, Some(&file), spec, &self.root, &self.mesh_folder)
+            .and_then(|b| pinned(b, python.sha256.as_deref()))?;
+        let name = Path::new(&file).file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        let dir = self.code_dir()?.join(index.to_string());
+        std::fs::create_dir_all(&dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+        let path = dir.join(&name);
+        std::fs::write(&path, bytes).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+        let mut rendered = rendered.clone();
+        // The child connects to no broker; the configuration still needs one.
+        rendered["serviceUrl"] = "pulsar://fmc-test.invalid:6650".into();
+        if let Some(p) = rendered.pointer_mut("/function/python").and_then(|p| p.as_object_mut()) {
+            p.remove("url");
+            p.remove("sha256");
+            p.insert("path".into(), path.display().to_string().into());
+        }
+        let runner = crate::files::find_program("fmc-runner", own_folder().as_deref()).map_err(|e| {
+            format!("it is a Python function, which fmc test runs in fmc-runner built with the `python` feature: {e}")
+        })?;
+        let per_message =
+            Duration::from_millis(if config.max_processing_ms > 0 { config.max_processing_ms } else { 10_000 });
+        let bounds = fmc_engine::function::served::Bounds { max_memory: PYTHON_MEMORY, per_message };
+        Served::start(runner, &rendered, secrets, bounds)
+    }
+
+    /// The run's folder for Python code, made once.
+    fn code_dir(&mut self) -> Result<PathBuf, String> {
+        if self.code.is_none() {
+            self.code = Some(tempfile::tempdir().map_err(|e| format!("cannot make a folder for Python code: {e}"))?);
+        }
+        Ok(self.code.as_ref().expect("invariant: made above").path().to_path_buf())
+    }
+}
+
+/// The address space of a Python function's child under `fmc test`.
+const PYTHON_MEMORY: usize = 1 << 30;
+
+/// The folder of the running `fmc`, where `fmc-runner` is installed beside it.
+fn own_folder() -> Option<PathBuf> {
+    std::env::current_exe().ok()?.parent().map(Path::to_path_buf)
 }
 
 fn declared_schema(graph: &StreamGraph, node: NodeIndex) -> Option<PayloadSchema> {

@@ -405,6 +405,9 @@ pub struct ComponentDecl {
     /// Pulsar name; defaults to the key. The key names the Kubernetes objects.
     pub name: Option<String>,
     pub runtime: Option<Runtime>,
+    /// What runs a `python` function: `operator` (the upstream Python
+    /// instance) or `fmc` (fmc's runner); `fmc build --python-runner` otherwise.
+    pub runner: Option<crate::options::PythonRunner>,
     /// The package file inside the image (a jar, a `.py`/`.zip`/`.whl`, a Go binary).
     pub file: Option<String>,
     /// Where to download the package from (`function://`, `sink://`, `source://`, `http(s)://`).

@@ -74,11 +74,13 @@ impl Origin {
             ["replicas", ..] => vec!["parallelism"],
             ["minReplicas", ..] => vec!["autoscaling", "minParallelism"],
             ["maxReplicas", ..] => vec!["autoscaling", "maxParallelism"],
+            ["output", "producerConf", ..] => vec!["producer"],
             ["input", "topics", i, ..] => vec!["inputs", i],
             ["input", ..] => vec!["inputs"],
             ["output", ..] => vec!["output"],
             ["java" | "python" | "golang", "jar" | "py" | "go", ..] => vec!["file"],
             ["java" | "python" | "golang", "jarLocation" | "pyLocation" | "goLocation", ..] => vec!["package"],
+            ["python", "log", ..] => vec!["log"],
             ["java" | "python" | "golang", ..] => vec!["runtime"],
             ["secretsMap", name, ..] => vec!["secrets", name],
             ["funcConfig" | "sourceConfig" | "sinkConfig", rest @ ..] => {
@@ -89,12 +91,23 @@ impl Origin {
             ["deadLetterTopic", ..] => vec!["retries", "deadLetterTopic"],
             ["maxMessageRetry", ..] => vec!["retries", "max"],
             ["timeout", ..] => vec!["timeoutMs"],
+            ["statefulConfig", ..] => vec!["state"],
+            ["windowConfig", ..] => vec!["window"],
             ["pulsar", ..] => vec!["cluster"],
             ["pod", rest @ ..] => std::iter::once("pod").chain(rest.iter().copied()).collect(),
             [field, rest @ ..]
                 if matches!(
                     *field,
-                    "image" | "resources" | "processingGuarantee" | "logTopic" | "tenant" | "namespace"
+                    "image"
+                        | "resources"
+                        | "processingGuarantee"
+                        | "logTopic"
+                        | "tenant"
+                        | "namespace"
+                        | "runtimeFlags"
+                        | "logTopicAgent"
+                        | "skipToLatest"
+                        | "autoAck"
                 ) =>
             {
                 std::iter::once(*field).chain(rest.iter().copied()).collect()
@@ -154,6 +167,11 @@ pub struct ComponentDoc {
     /// What a native mesh asks to be rendered around the workload; operator
     /// resources get theirs from the build options and annotations in resolve.
     pub around: Option<Around>,
+    /// What a native mesh's Python function runs on, when it says (`runner:`);
+    /// operator resources say it by annotation, read in resolve.
+    pub python_runner: Option<crate::options::PythonRunner>,
+    /// The hex SHA-256 a native mesh pins a Python function's code with.
+    pub code_sha256: Option<String>,
 }
 
 /// What fmc renders around a component's workload, each opt-in
@@ -196,7 +214,30 @@ pub struct NativeRunner {
     pub image: Option<String>,
     /// `package: configmap://NAME/KEY`: the ConfigMap the pod mounts the module from.
     pub module_config_map: Option<(String, String)>,
+    /// A Python function's code, when an init container puts it in
+    /// [`DOWNLOAD_DIR`] for the runner (render/native.rs).
+    pub code: Option<PythonCode>,
 }
+
+/// How a Python function's code reaches fmc's runner, which runs in its own
+/// image: downloaded as the operator downloads packages, or copied out of the
+/// image the operator would have run (where `python.py` names it). A pinned
+/// `http(s)` URL needs neither: the runner fetches and checks it itself.
+#[derive(Debug, Clone, PartialEq)]
+pub enum PythonCode {
+    /// The operator's downloader init container fetches `python.pyLocation`.
+    Download,
+    /// An init container of `image` copies `path` out of it.
+    Copy { image: String, path: String },
+}
+
+/// The operator's default Python runner image: where a Python function's
+/// `python.py` is when the resource names no `image`.
+pub const PYTHON_RUNNER_IMAGE: &str = "streamnative/pulsar-functions-python-runner:2.10.0.0-rc10";
+
+/// Where init containers leave a package for the main container (the
+/// operator's download volume, mounted at the same path).
+pub const DOWNLOAD_DIR: &str = "/pulsar/download";
 
 /// A native `Mesh` document (lowered into components by the `lower` stage).
 #[derive(Debug, Clone)]

@@ -137,6 +137,8 @@ fn classify(doc: &Document, index: usize, file_name: &str, diags: &mut Diagnosti
                 io: None,
                 native: None,
                 around: None,
+                python_runner: None,
+                code_sha256: None,
             })))
         }
         (FM_API_VERSION, "FunctionMesh") => {

@@ -18,13 +18,13 @@ use crate::quantity::Quantity;
 use crate::resolve::Component;
 
 pub const JAVA_RUNNER: &str = "streamnative/pulsar-functions-java-runner:2.10.0.0-rc10";
-pub const PYTHON_RUNNER: &str = "streamnative/pulsar-functions-python-runner:2.10.0.0-rc10";
+pub use crate::model::PYTHON_RUNNER_IMAGE as PYTHON_RUNNER;
 pub const GO_RUNNER: &str = "streamnative/pulsar-functions-go-runner:2.10.0.0-rc10";
 pub const PULSAR_ALL: &str = "streamnative/pulsar-all:2.10.0.0-rc10";
 pub const JAVA_LOG_DIR: &str = "/pulsar/conf/java-log/";
 pub const PYTHON_LOG_DIR: &str = "/pulsar/conf/python-log/";
 pub const PYTHON_LOG_FILE: &str = "/pulsar/conf/python-log/python_instance_logging.ini";
-pub const DOWNLOAD_DIR: &str = "/pulsar/download";
+pub use crate::model::DOWNLOAD_DIR;
 const SHARD: &str = "SHARD_ID=${POD_NAME##*-} && echo shardId=${SHARD_ID}";
 
 /// The runtime's package: local path and optional download location.

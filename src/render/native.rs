@@ -30,6 +30,46 @@ pub const STATE_VOLUME: &str = "fmc-runner-state";
 pub use crate::model::RUNNER_STATE_DIR as STATE_DIR;
 pub const RUNNER_CONFIG_HASH_ANNOTATION: &str = "fmc.functionmesh.io/runner-config-hash";
 
+/// The default image of the runner with its Python engine
+/// (`--runner-image fmc-python=IMAGE` replaces it).
+pub const PYTHON_RUNNER_IMAGE: &str = "fmc/runner-python:0.1.0";
+
+/// The runner's image: a native mesh's `image`, else the build's or the
+/// default one for the function's engine.
+fn runner_image(comp: &Component, options: &BuildOptions) -> String {
+    let native = comp.native.as_ref();
+    if let Some(image) = native.and_then(|n| n.image.clone()) {
+        return image;
+    }
+    let (key, default) = match comp.spec.python.is_some() {
+        true => ("fmc-python", PYTHON_RUNNER_IMAGE),
+        false => ("native", RUNNER_IMAGE),
+    };
+    options.runner_images.get(key).cloned().unwrap_or_else(|| default.into())
+}
+
+/// The init container that copies a Python function's code out of the
+/// image the operator would have run, into the download volume the runner
+/// reads it from (`PythonCode::Copy`; a download uses the operator's
+/// downloader, see `pod::downloader`). No shell: the path is one argument.
+pub fn code_copier(comp: &Component) -> Option<Container> {
+    let Some(crate::model::PythonCode::Copy { image, path }) = comp.native.as_ref()?.code.clone() else {
+        return None;
+    };
+    let dest = format!("{}/{}", crate::model::DOWNLOAD_DIR, super::command::basename(&path));
+    let mut security = pod::container_security();
+    security.read_only_root_filesystem = Some(true);
+    Some(Container {
+        name: "fmc-code".into(),
+        image: Some(image),
+        image_pull_policy: Some("IfNotPresent".into()),
+        command: Some(vec!["cp".into(), path, dest]),
+        volume_mounts: Some(vec![super::volumes::mount(super::volumes::DOWNLOADER_VOLUME, crate::model::DOWNLOAD_DIR)]),
+        security_context: Some(security),
+        ..Default::default()
+    })
+}
+
 pub fn config_map_name(comp: &Component) -> String {
     format!("{}-runner", comp.workload_name())
 }
@@ -108,12 +148,7 @@ fn probe(path: &str, period: i32) -> Probe {
 
 pub fn container(comp: &Component, options: &BuildOptions, mut mounts: Vec<VolumeMount>) -> Container {
     let spec = &comp.spec;
-    let image = comp
-        .native
-        .as_ref()
-        .and_then(|n| n.image.clone())
-        .or_else(|| options.runner_images.get("native").cloned())
-        .unwrap_or_else(|| RUNNER_IMAGE.into());
+    let image = runner_image(comp, options);
     mounts.push(VolumeMount {
         name: CONFIG_VOLUME.into(),
         mount_path: CONFIG_DIR.into(),
@@ -121,6 +156,9 @@ pub fn container(comp: &Component, options: &BuildOptions, mut mounts: Vec<Volum
         ..Default::default()
     });
     mounts.push(VolumeMount { name: STATE_VOLUME.into(), mount_path: STATE_DIR.into(), ..Default::default() });
+    if comp.native.as_ref().is_some_and(|n| n.code.is_some()) {
+        mounts.push(super::volumes::mount(super::volumes::DOWNLOADER_VOLUME, crate::model::DOWNLOAD_DIR));
+    }
     let mut security = pod::container_security();
     // A static binary that writes nothing: the root filesystem can be read-only.
     security.read_only_root_filesystem = Some(true);

@@ -284,7 +284,13 @@ fn pull_secrets(pod: &crate::model::common::PodPolicy, options: &BuildOptions) -
 pub fn pod_template(comp: &Component, options: &BuildOptions) -> PodTemplateSpec {
     let spec = &comp.spec;
     let pod = spec.pod.clone().unwrap_or_default();
-    let init_mode = options.enable_init_containers && spec.generic_runtime.is_none();
+    let code = comp.native.as_ref().and_then(|n| n.code.clone());
+    // A Python function on fmc's runner always gets its code from an init container.
+    let init_mode = match &code {
+        Some(crate::model::PythonCode::Download) => true,
+        Some(crate::model::PythonCode::Copy { .. }) => false,
+        None => options.enable_init_containers && spec.generic_runtime.is_none() && comp.native.is_none(),
+    };
     let vols = volumes::pod_volumes(spec, init_mode);
     let labels = template_labels(comp, options);
     let mut containers = secured(pod.sidecars.clone().unwrap_or_default());
@@ -295,9 +301,14 @@ pub fn pod_template(comp: &Component, options: &BuildOptions) -> PodTemplateSpec
             volumes.push(volume);
             mounts.push(mount);
         }
+        // The runner reads a downloaded package from the download volume itself.
+        mounts.retain(|m| m.name != volumes::DOWNLOADER_VOLUME);
         containers.push(super::native::container(comp, options, mounts));
         volumes.push(super::native::config_volume(comp));
         volumes.push(super::native::state_volume());
+        if matches!(code, Some(crate::model::PythonCode::Copy { .. })) {
+            volumes.push(volumes::empty_dir(volumes::DOWNLOADER_VOLUME));
+        }
     } else {
         containers.push(main_container(comp, options, vols.main_mounts));
     }
@@ -306,6 +317,7 @@ pub fn pod_template(comp: &Component, options: &BuildOptions) -> PodTemplateSpec
     if init_mode {
         init.extend(downloader(comp));
     }
+    init.extend(super::native::code_copier(comp));
     PodTemplateSpec {
         metadata: Some(ObjectMeta {
             labels: Some(labels.clone()),

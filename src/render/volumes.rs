@@ -40,7 +40,7 @@ fn configmap_volume(name: &str, cm: &str, key: &str, path: &str) -> Volume {
     }
 }
 
-fn empty_dir(name: &str) -> Volume {
+pub fn empty_dir(name: &str) -> Volume {
     Volume { name: name.into(), empty_dir: Some(EmptyDirVolumeSource::default()), ..Default::default() }
 }
 

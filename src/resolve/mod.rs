@@ -12,6 +12,7 @@ mod around;
 pub mod defaults;
 mod diagnostics;
 pub mod labels;
+pub mod python_runner;
 pub mod references;
 
 use crate::ast::{Document, PathSeg};
@@ -246,16 +247,30 @@ fn resolve_in(
                 if c.around.is_none() {
                     around::check_annotations(&c.meta, c.origin.doc, docs, &mut diags);
                 }
+                let choice = match c.around {
+                    // A native mesh says it in its own words.
+                    Some(_) => python_runner::Choice {
+                        runner: c.python_runner.unwrap_or(options.python_runner),
+                        explicit: c.python_runner.is_some(),
+                        sha256: c.code_sha256.clone(),
+                    },
+                    None => {
+                        python_runner::check_annotations(&c.meta, c.origin.doc, docs, &mut diags);
+                        python_runner::of_operator_resource(&c.meta, options)
+                    }
+                };
                 let mut comp = component(c.kind, &c.meta.name, &c.meta, c.spec, c.origin, options);
                 comp.io = c.io;
                 comp.native = c.native;
                 if let Some(around) = c.around {
                     comp.around = around;
                 }
+                on_python_runner(&mut comp, &choice, options, docs, &mut diags);
                 resolved.components.push(comp);
             }
             Resource::Mesh(m) => {
                 around::check_annotations(&m.meta, m.origin.doc, docs, &mut diags);
+                python_runner::check_annotations(&m.meta, m.origin.doc, docs, &mut diags);
                 expand_mesh(&m, options, docs, &mut resolved, &mut diags)
             }
             Resource::Passthrough(p) => resolved.passthrough.push(p),
@@ -347,6 +362,20 @@ fn component(
     }
 }
 
+/// A Python function asked to run on fmc's runner gets the runner's
+/// configuration (see [`python_runner`]).
+fn on_python_runner(
+    comp: &mut Component,
+    choice: &python_runner::Choice,
+    options: &BuildOptions,
+    docs: &[Document],
+    diags: &mut Diagnostics,
+) {
+    if comp.native.is_none() {
+        comp.native = python_runner::native(comp.kind, &comp.spec, &comp.origin, choice, options, docs, diags);
+    }
+}
+
 /// Members become components named `<mesh>-<member name>`; the member's `name`
 /// stays the Pulsar name, exactly as the operator's child resources.
 fn expand_mesh(m: &MeshDoc, options: &BuildOptions, docs: &[Document], out: &mut Resolved, diags: &mut Diagnostics) {
@@ -387,6 +416,8 @@ fn expand_mesh(m: &MeshDoc, options: &BuildOptions, docs: &[Document], out: &mut
             let mut comp = component(kind, &cr_name, &meta, spec.clone(), origin, options);
             // Members have no metadata of their own: the mesh's annotations choose.
             comp.around = around::of_operator_resource(&m.meta, options);
+            let choice = python_runner::of_operator_resource(&m.meta, options);
+            on_python_runner(&mut comp, &choice, options, docs, diags);
             out.components.push(comp);
         }
     }

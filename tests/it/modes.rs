@@ -16,8 +16,11 @@ use std::process::{Command, Output};
 /// The inputs of the matrix: one per input language, each with the
 /// documents fmc consumes (ClusterProvided) besides the components. The
 /// Mesh reads its Avro and protobuf schemas from files beside it.
-const INPUTS: [(&str, &str); 2] =
-    [("native Mesh", "fixtures/modes/mesh.yaml"), ("operator resources", "examples/operator/java-function.yaml")];
+const INPUTS: [(&str, &str); 3] = [
+    ("native Mesh", "fixtures/modes/mesh.yaml"),
+    ("operator resources", "examples/operator/java-function.yaml"),
+    ("Python functions", "examples/operator/python-functions.yaml"),
+];
 
 /// A mode: how to run it on `pkg/input.yaml` (the input's folder copied, so
 /// its schema files are beside it); `None` when its tool is missing (outside
@@ -134,6 +137,27 @@ fn every_mode_renders_the_environment_it_is_given() {
     let text = String::from_utf8_lossy(&staging.stdout);
     assert!(staging.status.success(), "{}", String::from_utf8_lossy(&staging.stderr));
     assert!(text.contains("replicas: 3"), "the staging override shows: {text}");
+}
+
+/// Python functions on fmc's runner chosen the way each mode takes options
+/// (`FMC_PYTHON_RUNNER`, a MeshBuild's or KRM config's `pythonRunner`, Argo
+/// CD's plugin.env): every mode renders the runner's workload for every
+/// Python function, as `fmc build --python-runner fmc` does.
+#[test]
+fn every_mode_renders_python_functions_on_the_runner_it_is_given() {
+    matrix(&[("FMC_PYTHON_RUNNER", "fmc")]);
+    let out = Command::new(fmc_bin())
+        .args(["build", "--python-runner", "fmc"])
+        .arg(project_root().join("examples/operator/python-functions.yaml"))
+        .output()
+        .unwrap();
+    let objects = documents(&ok(out, "fmc build --python-runner fmc"));
+    let images: Vec<&str> = objects
+        .iter()
+        .filter(|o| o["kind"] == "StatefulSet")
+        .map(|o| o["spec"]["template"]["spec"]["containers"][0]["image"].as_str().unwrap())
+        .collect();
+    assert_eq!(images, ["fmc/runner-python:0.1.0"; 2], "both Python functions run on fmc's runner");
 }
 
 /// Runs every mode over every input with `env` and returns the kinds built.
@@ -455,6 +479,7 @@ fn kustomize(pkg: &Pkg) -> Option<Vec<Value>> {
                 "FMC_DISRUPTION_BUDGETS" => format!("disruptionBudgets: \"{v}\""),
                 "FMC_MONITOR" => format!("monitor: {v}"),
                 "FMC_ENV" => format!("env: {v}"),
+                "FMC_PYTHON_RUNNER" => format!("pythonRunner: {v}"),
                 other => panic!("no MeshBuild option for {other}"),
             })
             .collect()

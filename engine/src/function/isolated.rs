@@ -547,7 +547,7 @@ pub fn serve() -> std::process::ExitCode {
 /// SIGKILL for this child when the runner dies, even in the middle of a
 /// message (a killed runner must not leave a looping evaluator behind). The
 /// runner spawns children from its main thread, whose end is the process's.
-fn die_with_parent() -> Result<(), String> {
+pub(crate) fn die_with_parent() -> Result<(), String> {
     // SAFETY: prctl(PR_SET_PDEATHSIG) and getppid take and return plain integers.
     let rc = unsafe { libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL as libc::c_ulong) };
     if rc != 0 {
@@ -562,7 +562,7 @@ fn die_with_parent() -> Result<(), String> {
 
 /// `RLIMIT_AS` for this (single-threaded, child) process: past it an
 /// allocation fails and the process aborts, which the parent reports.
-fn limit_address_space(bytes: usize) -> Result<(), String> {
+pub(crate) fn limit_address_space(bytes: usize) -> Result<(), String> {
     let limit = libc::rlimit { rlim_cur: bytes as libc::rlim_t, rlim_max: bytes as libc::rlim_t };
     // SAFETY: setrlimit only reads the struct passed by reference.
     let rc = unsafe { libc::setrlimit(libc::RLIMIT_AS, &limit) };
