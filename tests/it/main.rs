@@ -21,6 +21,7 @@ mod operator_parity;
 mod operator_unit;
 mod plugins;
 mod provision;
+mod python_runner;
 mod schema;
 mod schema_rules;
 mod security;

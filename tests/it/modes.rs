@@ -318,10 +318,13 @@ fn post_render(pkg: &Pkg) -> Option<Vec<Value>> {
 fn krm_direct(pkg: &Pkg) -> Option<Vec<Value>> {
     let mut items: Vec<Value> = documents(&pkg.text);
     for (i, item) in items.iter_mut().enumerate() {
-        item["metadata"]["annotations"] = serde_json::json!({
-            "internal.config.kubernetes.io/path": "input.yaml",
-            "internal.config.kubernetes.io/index": i.to_string(),
-        });
+        // kpt adds its own annotations to the resource's.
+        let annotations = &mut item["metadata"]["annotations"];
+        if annotations.is_null() {
+            *annotations = serde_json::json!({});
+        }
+        annotations["internal.config.kubernetes.io/path"] = "input.yaml".into();
+        annotations["internal.config.kubernetes.io/index"] = i.to_string().into();
     }
     let list = serde_json::json!({"apiVersion": "config.kubernetes.io/v1", "kind": "ResourceList", "items": items});
     let out = ok(run_with_stdin(command(fmc_bin()).args(["krm", &pkg.root_arg()]), &list.to_string()), "krm");

@@ -26,7 +26,10 @@ fn workspace_binary(name: &str) -> PathBuf {
     let profile_dir = exe.parent().and_then(Path::parent).expect("target/<profile>");
     let path = profile_dir.join(name);
     if !path.exists() {
-        let status = Command::new(env!("CARGO")).args(["build", "-p", "fmc-runner", "--bins"]).status().expect("cargo");
+        let status = Command::new(env!("CARGO"))
+            .args(["build", "-p", "fmc-runner", "--bins", "--features", "python"])
+            .status()
+            .expect("cargo");
         assert!(status.success());
     }
     path
@@ -275,6 +278,7 @@ spec:
     mid: {}
     out: {external: true}
     shouted: {external: true}
+    exclaimed: {external: true}
     readings: {schema: Reading, external: true}
     lines: {schema: Line, external: true}
   functions:
@@ -302,7 +306,22 @@ spec:
       inputs: [raw]
       output: shouted
       subscription: {position: earliest}
+    exclaim:
+      runtime: python
+      runner: fmc
+      file: exclaim.py
+      className: exclaim.Exclaim
+      inputs: [raw]
+      output: exclaimed
+      subscription: {position: earliest}
 ",
+    )
+    .unwrap();
+    // A Python function on fmc's runner: its code beside the mesh (in the pod,
+    // copied out of an image), run by the runner's Python engine.
+    std::fs::write(
+        dir.path().join("exclaim.py"),
+        "from pulsar import Function\n\nclass Exclaim(Function):\n    def process(self, input, context):\n        return input + '!'\n",
     )
     .unwrap();
     // The module lives in the image; --module gives this machine's file.
@@ -358,7 +377,7 @@ spec:
             .filter(|o| o.status.success())
     };
     let start = Instant::now();
-    let names = ["upper-function", "count-function", "shout-function", "typed-function"];
+    let names = ["upper-function", "count-function", "shout-function", "typed-function", "exclaim-function"];
     while names.iter().any(|n| ready(n).is_none()) {
         assert!(start.elapsed() < Duration::from_secs(20), "runners not ready");
         std::thread::sleep(Duration::from_millis(50));
@@ -378,6 +397,12 @@ while len(got) < 1000:
     m = out.receive(timeout_millis=20000)
     d = json.loads(m.data()); got[d["id"]] = d["n"]; out.acknowledge(m)
 assert all(got[i] == i % 7 for i in range(1000))
+# `exclaim` is Python: every message comes out with its "!".
+exclaimed = c.subscribe("persistent://public/default/exclaimed", "check", initial_position=pulsar.InitialPosition.Earliest)
+loud = set()
+while len(loud) < 1001:
+    m = exclaimed.receive(timeout_millis=20000); loud.add(m.data()); exclaimed.acknowledge(m)
+assert all(x.endswith(b"}}!") for x in loud), loud
 # `typed` reads AVRO and writes STRING: Avro binary in, the jq string's text out.
 def zigzag(n):
     n, out = (n << 1) ^ (n >> 63), b""
