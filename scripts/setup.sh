@@ -40,6 +40,13 @@ command -v protoc >/dev/null || need+=(protobuf-compiler)
 command -v openssl >/dev/null || need+=(openssl)
 [ -d /usr/lib/rustlib/wasm32-unknown-unknown ] || need+=(rustc libstd-rust-dev-wasm32)
 command -v npm >/dev/null || need+=(npm)
+# The runner images (scripts/images.sh, tests/it/images.rs): runc runs the
+# rendered pods from them, skopeo pushes them to docker-registry on loopback,
+# busybox's cp is the test's code image.
+command -v runc >/dev/null || need+=(runc)
+command -v skopeo >/dev/null || need+=(skopeo)
+command -v docker-registry >/dev/null || need+=(docker-registry)
+[ -x /bin/busybox ] || need+=(busybox-static)
 # The runner's Python engine (python/, PyO3) builds against Debian's CPython.
 [ -f /usr/include/python3.11/Python.h ] && [ -x /usr/bin/python3.11 ] || need+=(python3.11-dev)
 if [ ${#need[@]} -gt 0 ]; then

@@ -18,8 +18,9 @@ use crate::options::BuildOptions;
 use crate::pipeline::CompileOutput;
 use crate::source::SourceMap;
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use std::collections::BTreeMap;
 use std::io::{IsTerminal, Write};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 pub const EXIT_OK: u8 = 0;
@@ -225,6 +226,11 @@ pub struct OptionArgs {
     /// Default runner image, as KEY=IMAGE with KEY java, python, go or generic/<language>.
     #[arg(long = "runner-image", value_name = "KEY=IMAGE")]
     pub runner_images: Vec<String>,
+    /// The runner images `scripts/images.sh` built (its `runner-images.json`):
+    /// rendered pods name them by digest. Default: `runner-images.json` beside
+    /// the fmc binary, when there is one.
+    #[arg(long, value_name = "FILE", env = "FMC_RUNNER_IMAGES_FILE")]
+    pub runner_images_file: Option<PathBuf>,
     /// Render subscription cleanup as a Helm pre-delete / Argo CD PostDelete Job.
     #[arg(long)]
     pub cleanup_hooks: bool,
@@ -331,6 +337,9 @@ impl OptionArgs {
             }
             o.apply_controller_config(&docs.first().map(|d| d.root.to_json()).unwrap_or_default())?;
         }
+        if let Some(images) = built_runner_images(self.runner_images_file.as_deref())? {
+            o.runner_images.extend(images);
+        }
         for pair in &self.runner_images {
             let (k, v) =
                 pair.split_once('=').ok_or_else(|| format!("--runner-image expects KEY=IMAGE, got `{pair}`"))?;
@@ -412,9 +421,46 @@ pub fn run_with(cli: Cli, stdout: &mut dyn Write, stderr: &mut dyn Write) -> u8 
 }
 
 /// The options, or the usage exit code after saying what is wrong.
+/// The runner images' references by digest from `scripts/images.sh`'s
+/// `runner-images.json`: the file given, else the one beside the fmc binary.
+fn built_runner_images(given: Option<&Path>) -> Result<Option<BTreeMap<String, String>>, String> {
+    let beside =
+        || std::env::current_exe().ok()?.parent().map(|d| d.join("runner-images.json")).filter(|p| p.is_file());
+    let Some(path) = given.map(Path::to_path_buf).or_else(beside) else { return Ok(None) };
+    let text = std::fs::read_to_string(&path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    let images: BTreeMap<String, String> =
+        serde_json::from_str(&text).map_err(|e| format!("{}: not a runner-images.json: {e}", path.display()))?;
+    for (key, image) in &images {
+        if !["native", "fmc-python"].contains(&key.as_str()) || !image.contains("@sha256:") {
+            return Err(format!("{}: `{key}: {image}` is not a runner image by digest", path.display()));
+        }
+    }
+    Ok(Some(images))
+}
+
+/// A warning for a runner image named by a tag alone: a tag can move under a
+/// committed manifest, a digest cannot.
+pub fn tag_only_runner_images(options: &BuildOptions) -> Vec<String> {
+    ["native", "fmc-python"]
+        .iter()
+        .filter_map(|k| options.runner_images.get(*k).map(|image| (k, image)))
+        .filter(|(_, image)| !image.contains("@sha256:"))
+        .map(|(k, image)| {
+            format!(
+                "warning: --runner-image {k}={image} names a tag, which can change under a committed manifest; \
+                 name it by digest (REPO@sha256:…, printed by scripts/images.sh)"
+            )
+        })
+        .collect()
+}
+
 fn options_or_usage(options: &OptionArgs, stderr: &mut dyn Write) -> Result<BuildOptions, u8> {
-    options.options().map_err(|e| {
+    let options = options.options().map_err(|e| {
         let _ = writeln!(stderr, "fmc: {e}");
         EXIT_USAGE
-    })
+    })?;
+    for warning in tag_only_runner_images(&options) {
+        let _ = writeln!(stderr, "fmc: {warning}");
+    }
+    Ok(options)
 }

@@ -446,6 +446,26 @@ Example:
         className: counter.Counter
         state: {pulsar: {serviceUrl: bk://bookie:4181}}   # R019
 ";
+"R020" "runner-image-by-tag" "A native function names its runner image by a tag, not a digest.
+
+Why: fmc promises that what runs is what was reviewed in Git. A tag
+(`registry.example.com/fmc/runner:0.1.0`) can be pushed again with other
+contents under a manifest committed long ago; a digest
+(`registry.example.com/fmc/runner@sha256:…`) names exactly one image.
+`scripts/images.sh` builds the runner images reproducibly and prints their
+digests (`runner-images.json`, which `fmc build --runner-images-file` reads).
+The same holds for `--runner-image native=…` and `fmc-python=…`, which fmc
+warns about on stderr.
+
+Fix: name the image by digest.
+
+Example:
+    functions:
+      filter:
+        runtime: native
+        image: registry.example.com/fmc/runner:0.1.0   # R020
+        jq: 'select(.amount > 100)'
+";
 "C001" "name-shortened" "A derived Kubernetes name was too long and was shortened with a hash.
 
 Why: the StatefulSet name `<name>-<component>` must leave room for the pod label

@@ -580,6 +580,9 @@ fn native_runner(
             f.retain(|_, v| !v.is_null());
         }
     }
+    if let Some(image) = spec.image.as_ref().filter(|i| !i.contains("@sha256:")) {
+        ctx.diags.push(diag::runner_image_by_tag(ctx.span(&[list, key, "image"]), image));
+    }
     crate::model::NativeRunner { config, image: spec.image.clone(), module_config_map, code: None }
 }
 

@@ -45,6 +45,12 @@ pub fn native_runtime(span: Span, what: &str) -> Diagnostic {
         .help("use the `java`, `python` or `go` runtime for this component, or change it to fit the runner")
 }
 
+pub fn runner_image_by_tag(span: Span, image: &str) -> Diagnostic {
+    Diagnostic::warning("R020", span, format!("the runner image `{image}` is named by a tag"))
+        .label("a tag can change under a committed manifest")
+        .help("name it by digest, `REPO@sha256:…` (scripts/images.sh prints the digests of the images it builds)")
+}
+
 pub fn file_not_found(span: Span, rel: &str, missing: &crate::files::Missing) -> Diagnostic {
     let name = std::path::Path::new(rel).file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default();
     let close = crate::diagnostics::did_you_mean(&name, missing.siblings.iter().map(String::as_str));

@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-fn venv_tool(rel: &str) -> Option<PathBuf> {
+pub(crate) fn venv_tool(rel: &str) -> Option<PathBuf> {
     let lib = project_root().join(".venv/lib");
     let found =
         std::fs::read_dir(&lib).ok()?.flatten().map(|e| e.path().join("site-packages").join(rel)).find(|p| p.exists());
@@ -21,7 +21,7 @@ fn venv_tool(rel: &str) -> Option<PathBuf> {
 }
 
 /// `target/<profile>/<name>` of the workspace, built if `cargo test` did not build it yet.
-fn workspace_binary(name: &str) -> PathBuf {
+pub(crate) fn workspace_binary(name: &str) -> PathBuf {
     let exe = std::env::current_exe().expect("test binary path");
     let profile_dir = exe.parent().and_then(Path::parent).expect("target/<profile>");
     let path = profile_dir.join(name);
@@ -38,7 +38,7 @@ fn workspace_binary(name: &str) -> PathBuf {
 /// A free port below the kernel's ephemeral range (32768+), so no port-0 bind
 /// or outgoing connection of a parallel test takes it before the broker binds
 /// it (runner/tests/support has the same helper for the runner's tests).
-fn free_port() -> u16 {
+pub(crate) fn free_port() -> u16 {
     use std::sync::atomic::{AtomicU16, Ordering};
     static NEXT: AtomicU16 = AtomicU16::new(0);
     let start = (std::process::id() % 600) as u16 * 20 + 6_000;
@@ -56,7 +56,7 @@ fn wait_port(port: u16) {
     }
 }
 
-struct Killed(Child);
+pub(crate) struct Killed(pub(crate) Child);
 
 impl Drop for Killed {
     fn drop(&mut self) {
@@ -66,14 +66,14 @@ impl Drop for Killed {
 }
 
 /// pulsar-lite with its data in `dir`, behind the checksum relay; both ended on drop.
-struct LocalBroker {
-    port: u16,
-    relay_port: u16,
+pub(crate) struct LocalBroker {
+    pub(crate) port: u16,
+    pub(crate) relay_port: u16,
     _processes: [Killed; 2],
 }
 
 impl LocalBroker {
-    fn start(broker_bin: &Path, dir: &Path) -> LocalBroker {
+    pub(crate) fn start(broker_bin: &Path, dir: &Path) -> LocalBroker {
         let (port, relay_port) = (free_port(), free_port());
         std::fs::write(dir.join("lite.toml"), format!("[metrics]\naddr = \"127.0.0.1:{}\"\n", free_port())).unwrap();
         let broker = Killed(

@@ -44,6 +44,9 @@ use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
+/// The variable a child is told its parent's process id in (see `die_with_parent`).
+pub(crate) const PARENT_VAR: &str = "FMC_RUNNER_PARENT_PID";
+
 /// The argument that makes `fmc-runner` an evaluator child.
 pub const EVALUATE_ARG: &str = "--evaluate-jq";
 
@@ -309,6 +312,7 @@ impl Evaluator {
     fn spawn(&self) -> Result<Running, String> {
         let mut process = Command::new(&self.executable)
             .arg(EVALUATE_ARG)
+            .env(PARENT_VAR, std::process::id().to_string())
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
@@ -553,8 +557,11 @@ pub(crate) fn die_with_parent() -> Result<(), String> {
     if rc != 0 {
         return Err(format!("cannot tie the evaluator to the runner: {}", std::io::Error::last_os_error()));
     }
-    // The runner may have died before prctl took effect.
-    if unsafe { libc::getppid() } == 1 {
+    // The runner may have died before prctl took effect: then this process
+    // has another parent than the one that started it. (Not "parent is 1":
+    // in a pod's own PID namespace the runner itself is process 1.)
+    let started_by = std::env::var(PARENT_VAR).ok().and_then(|p| p.parse::<libc::pid_t>().ok());
+    if started_by.is_some_and(|p| p != unsafe { libc::getppid() }) {
         return Err("the runner has gone".into());
     }
     Ok(())

@@ -93,6 +93,7 @@ impl Served {
         let what = format!("{} {SERVE_ARG}", self.executable.display());
         let mut process = Command::new(&self.executable)
             .arg(SERVE_ARG)
+            .env(super::isolated::PARENT_VAR, std::process::id().to_string())
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
