@@ -42,7 +42,9 @@ native=$($images native --binary "$native_bin" --out "$out/native" \
   --revision "$revision" --source "$source")
 python=$($images python --binary "$python_bin" --out "$out/python" \
   --revision "$revision" --source "$source")
-ref() { echo "$1" | awk '{split($1, r, ":"); print r[1] ":" r[2] "@" $2}'; }
+# FMC_IMAGE_REGISTRY: where the images are pushed (the references then name it).
+registry=${FMC_IMAGE_REGISTRY:+$FMC_IMAGE_REGISTRY/}
+ref() { echo "$1" | awk -v reg="$registry" '{split($1, r, ":"); print reg r[1] ":" r[2] "@" $2}'; }
 printf '{"native": "%s", "fmc-python": "%s"}\n' "$(ref "$native")" "$(ref "$python")" > "$out/runner-images.json"
 echo "images: $native"
 echo "images: $python"

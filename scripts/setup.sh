@@ -46,7 +46,7 @@ command -v npm >/dev/null || need+=(npm)
 command -v runc >/dev/null || need+=(runc)
 command -v skopeo >/dev/null || need+=(skopeo)
 command -v docker-registry >/dev/null || need+=(docker-registry)
-[ -x /bin/busybox ] || need+=(busybox-static)
+dpkg -s busybox-static >/dev/null 2>&1 || need+=(busybox-static)
 # The runner's Python engine (python/, PyO3) builds against Debian's CPython.
 [ -f /usr/include/python3.11/Python.h ] && [ -x /usr/bin/python3.11 ] || need+=(python3.11-dev)
 if [ ${#need[@]} -gt 0 ]; then

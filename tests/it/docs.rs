@@ -9,7 +9,9 @@ use crate::support::project_root;
 use std::process::Command;
 
 /// Placeholder → what stands in for it. `{tmp}` is a fresh folder per document.
-const PLACEHOLDERS: [(&str, &str); 10] = [
+const PLACEHOLDERS: [(&str, &str); 11] = [
+    // What `bash scripts/images.sh out/` writes (tests/it/images.rs builds the real one).
+    ("out/runner-images.json", "fixtures/images/runner-images.json"),
     ("[PATH…]", "examples/dsl/clickstream-analytics/mesh.yaml"),
     ("PATH…", "examples/dsl/clickstream-analytics/mesh.yaml"),
     ("CODE", "C018"),
@@ -98,7 +100,8 @@ fn every_fmc_command_in_the_docs_runs() {
 /// Shell lines that run another tool (Helm, kpt, kubectl), each with the
 /// test that runs that invocation for real (with a scratch chart, package or
 /// kustomization in place of the placeholder).
-const TOOL_LINES: [(&str, &str); 8] = [
+const TOOL_LINES: [(&str, &str); 9] = [
+    ("skopeo copy --preserve-digests oci:", "the_images_push_to_a_registry_and_pull_back_by_digest"),
     (
         "helm template r examples/helm/pulsar-function --post-renderer fmc --post-renderer-args post-render",
         "helm3_post_renderer",
@@ -119,7 +122,7 @@ const TOOL_LINES: [(&str, &str); 8] = [
 /// scripts exist, and each Helm, kpt or kubectl line has its test.
 #[test]
 fn every_other_command_in_the_docs_has_its_test() {
-    let sources: String = ["plugins.rs", "modes.rs"]
+    let sources: String = ["plugins.rs", "modes.rs", "images.rs"]
         .iter()
         .map(|f| std::fs::read_to_string(project_root().join("tests/it").join(f)).unwrap())
         .collect();
