@@ -314,7 +314,7 @@ fn rendered_native_and_python_pods_run_from_the_images_under_runc() {
     ]);
     let work = dir.path().join("pods");
     std::fs::create_dir_all(&work).unwrap();
-    let world = World { objects: &objects, images: &images, secrets, work };
+    let world = World { objects: &objects, images: &images, secrets, work, loopback_names: Vec::new() };
     // One pod at a time: on the host network they all listen on 9094.
     let native = pods::run_statefulset(&world, "big-spenders-function");
     exchange(
@@ -344,12 +344,18 @@ fn rendered_native_and_python_pods_run_from_the_images_under_runc() {
 
 /// Sends `inputs` to one topic and expects `outputs` on another, in order.
 fn exchange(broker: u16, input: &str, inputs: &[&str], output: &str, outputs: &[&str], pod: &pods::Pod) {
+    let (input, output) =
+        (format!("persistent://public/default/{input}"), format!("persistent://public/default/{output}"));
+    exchange_on(broker, &input, inputs, &output, outputs, pod);
+}
+
+fn exchange_on(broker: u16, input: &str, inputs: &[&str], output: &str, outputs: &[&str], pod: &pods::Pod) {
     let script = format!(
         r#"
 import json, sys, pulsar
 c = pulsar.Client("pulsar://127.0.0.1:{broker}", logger=pulsar.ConsoleLogger(pulsar.LoggerLevel.Error))
-out = c.subscribe("persistent://public/default/{output}", "check", initial_position=pulsar.InitialPosition.Earliest)
-p = c.create_producer("persistent://public/default/{input}", batching_enabled=False)
+out = c.subscribe("{output}", "check", initial_position=pulsar.InitialPosition.Earliest)
+p = c.create_producer("{input}", batching_enabled=False)
 for text in json.loads(sys.argv[1]):
     p.send(text.encode())
 got = []
@@ -373,5 +379,65 @@ print(json.dumps(got))
         values(outputs.to_vec()),
         "{} (pod log:\n{log})",
         pod.name
+    );
+}
+
+/// The shipped example's native jq function, from `fmc build` output as it
+/// is: its cluster is `pulsar-broker.pulsar.svc:6650` with a token from a
+/// Secret, so the pod resolves that name to loopback (as the cluster's DNS
+/// would resolve it to the broker) and the broker listens on 6650. Its other
+/// function, `normalise`, is a module inside the team's image, which no test
+/// has: it is not run.
+#[test]
+fn the_examples_native_function_runs_as_rendered_under_runc() {
+    if !pods::available() {
+        assert!(std::env::var_os("CI").is_none(), "CI runs as root with runc (scripts/setup.sh)");
+        return;
+    }
+    let (Some(broker_bin), Some(_)) = (venv_tool("pulsar_lite/bin/pulsar-lite"), venv_tool("pulsar")) else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let broker = LocalBroker::start(&broker_bin, dir.path());
+    if std::net::TcpListener::bind("127.0.0.1:6650").is_err() {
+        assert!(std::env::var_os("CI").is_none(), "port 6650 is taken");
+        return;
+    }
+    let _relay = Killed(
+        Command::new(workspace_binary("fmc-pulsar-relay"))
+            .args(["127.0.0.1:6650".to_string(), format!("127.0.0.1:{}", broker.port)])
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    wait_port(6650);
+    let mut images = Images::default();
+    images.add(&built().0.join("native"));
+    let options = BuildOptions { runner_images: references(&built().0), ..BuildOptions::default() };
+    let out = crate::support::build_file(&project_root().join("examples/dsl/native-filters/mesh.yaml"), &options);
+    assert!(!out.has_errors(), "{:#?}", out.diagnostics);
+    let objects: Vec<Value> = out.manifests.iter().map(|m| m.value()).collect();
+    let token = BTreeMap::from([("token".to_string(), "any-jwt".to_string())]);
+    let work = dir.path().join("pods");
+    std::fs::create_dir_all(&work).unwrap();
+    let world = World {
+        objects: &objects,
+        images: &images,
+        secrets: BTreeMap::from([("shop-pulsar-token".to_string(), token)]),
+        work,
+        loopback_names: vec!["pulsar-broker.pulsar.svc".into()],
+    };
+    let pod = pods::run_statefulset(&world, "big-orders-function");
+    let orders = [
+        r#"{"id": "o-1", "cents": 150000, "country": "de"}"#,
+        r#"{"id": "o-2", "cents": 99, "country": "fr"}"#,
+        r#"{"id": "o-3", "cents": 100000, "country": "nl"}"#,
+    ];
+    let big = [r#"{"id": "o-1", "euros": 1500.0, "country": "de"}"#, r#"{"id": "o-3", "euros": 1000.0, "country": "nl"}"#];
+    exchange_on(
+        broker.port,
+        "persistent://shop/orders/orders",
+        &orders,
+        "persistent://shop/orders/big-orders",
+        &big,
+        &pod,
     );
 }

@@ -49,6 +49,9 @@ pub struct World<'a> {
     /// Secret name → key → value (the cluster's Secrets, which fmc never renders).
     pub secrets: BTreeMap<String, BTreeMap<String, String>>,
     pub work: PathBuf,
+    /// Host names the cluster's DNS would resolve, here to loopback (the
+    /// broker's Service name of a mesh written for a real cluster).
+    pub loopback_names: Vec<String>,
 }
 
 /// A running pod's main container, ended (and deleted) on drop.
@@ -241,7 +244,8 @@ fn bundle(
     let drops_all = security["capabilities"]["drop"].as_array().is_some_and(|d| d.contains(&json!("ALL")));
     assert!(drops_all, "the harness runs containers that drop every capability");
     let hosts = world.work.join("hosts");
-    std::fs::write(&hosts, format!("127.0.0.1 localhost\n127.0.0.1 {pod}\n")).unwrap();
+    let names = world.loopback_names.join(" ");
+    std::fs::write(&hosts, format!("127.0.0.1 localhost {names}\n127.0.0.1 {pod}\n")).unwrap();
     let mut mounts = vec![
         json!({"destination": "/proc", "type": "proc", "source": "proc"}),
         json!({"destination": "/dev", "type": "tmpfs", "source": "tmpfs", "options": ["nosuid", "strictatime", "mode=755", "size=65536k"]}),
