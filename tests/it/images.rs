@@ -295,6 +295,7 @@ fn rendered_native_and_python_pods_run_from_the_images_under_runc() {
         return;
     }
     let (Some(broker_bin), Some(_)) = (venv_tool("pulsar_lite/bin/pulsar-lite"), venv_tool("pulsar")) else { return };
+    let _pods = pods::one_at_a_time();
     let dir = tempfile::tempdir().unwrap();
     let broker = LocalBroker::start(&broker_bin, dir.path());
     let mut images = Images::default();
@@ -395,6 +396,7 @@ fn the_examples_native_function_runs_as_rendered_under_runc() {
         return;
     }
     let (Some(broker_bin), Some(_)) = (venv_tool("pulsar_lite/bin/pulsar-lite"), venv_tool("pulsar")) else { return };
+    let _pods = pods::one_at_a_time();
     let dir = tempfile::tempdir().unwrap();
     let broker = LocalBroker::start(&broker_bin, dir.path());
     if std::net::TcpListener::bind("127.0.0.1:6650").is_err() {

@@ -73,6 +73,13 @@ impl Drop for Pod {
     }
 }
 
+/// Pods share the host's network, where every runner listens on 9094: one
+/// test runs pods at a time (hold this while they run).
+pub fn one_at_a_time() -> std::sync::MutexGuard<'static, ()> {
+    static LOCK: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    LOCK.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
 /// Whether runc can run containers here (root, runc installed).
 pub fn available() -> bool {
     let root = unsafe { libc_geteuid() } == 0;
