@@ -373,8 +373,10 @@ print(json.dumps(got))
     let log = std::fs::read_to_string(pod.log.with_extension("stderr")).unwrap_or_default();
     assert!(result.status.success(), "{}\npod log:\n{log}", String::from_utf8_lossy(&result.stderr));
     let got: Vec<String> = serde_json::from_slice(&result.stdout).unwrap();
-    let values =
-        |texts: Vec<&str>| texts.into_iter().map(|t| serde_json::from_str::<Value>(t).unwrap()).collect::<Vec<_>>();
+    // JSON compares as values (key order is the writer's), anything else as text.
+    let values = |texts: Vec<&str>| {
+        texts.into_iter().map(|t| serde_json::from_str::<Value>(t).unwrap_or_else(|_| t.into())).collect::<Vec<_>>()
+    };
     assert_eq!(
         values(got.iter().map(String::as_str).collect()),
         values(outputs.to_vec()),
@@ -383,14 +385,16 @@ print(json.dumps(got))
     );
 }
 
-/// The shipped example's native jq function, from `fmc build` output as it
-/// is: its cluster is `pulsar-broker.pulsar.svc:6650` with a token from a
-/// Secret, so the pod resolves that name to loopback (as the cluster's DNS
-/// would resolve it to the broker) and the broker listens on 6650. Its other
-/// function, `normalise`, is a module inside the team's image, which no test
-/// has: it is not run.
+/// The shipped examples' runner functions, from `fmc build` output as it is:
+/// native-filters' jq function (its cluster is `pulsar-broker.pulsar.svc:6650`
+/// with a token from a Secret: the pod resolves that name to loopback, as the
+/// cluster's DNS would to the broker, and the broker listens on 6650), and
+/// python-functions' `exclaim` on fmc's runner, its code copied out of the
+/// image the resource names — which this test serves under that tag, with an
+/// exclamation function of its own at the resource's path. native-filters'
+/// `normalise` is a module inside the team's image, which no test has: not run.
 #[test]
-fn the_examples_native_function_runs_as_rendered_under_runc() {
+fn the_examples_runner_functions_run_as_rendered_under_runc() {
     if !pods::available() {
         assert!(std::env::var_os("CI").is_none(), "CI runs as root with runc (scripts/setup.sh)");
         return;
@@ -413,10 +417,20 @@ fn the_examples_native_function_runs_as_rendered_under_runc() {
     wait_port(6650);
     let mut images = Images::default();
     images.add(&built().0.join("native"));
+    images.add(&built().0.join("python"));
+    let mut code = fmc_images::Image::default();
+    code.add_file(Path::new("/bin/busybox"), "/bin/busybox").unwrap();
+    code.add_symlink("/bin/cp", "/bin/busybox");
+    code.add_bytes("/pulsar/examples/python-examples/exclamation_function.py", EXCLAMATION.as_bytes().to_vec(), 0o644);
+    fmc_images::write_layout(&code, &dir.path().join("upstream"), "3.2.2.1", &BTreeMap::new()).unwrap();
+    images.add_tagged("streamnative/pulsar-functions-python-runner:3.2.2.1", &dir.path().join("upstream"));
     let options = BuildOptions { runner_images: references(&built().0), ..BuildOptions::default() };
-    let out = crate::support::build_file(&project_root().join("examples/dsl/native-filters/mesh.yaml"), &options);
-    assert!(!out.has_errors(), "{:#?}", out.diagnostics);
-    let objects: Vec<Value> = out.manifests.iter().map(|m| m.value()).collect();
+    let mut objects: Vec<Value> = Vec::new();
+    for example in ["examples/dsl/native-filters/mesh.yaml", "examples/operator/python-functions.yaml"] {
+        let out = crate::support::build_file(&project_root().join(example), &options);
+        assert!(!out.has_errors(), "{example}: {:#?}", out.diagnostics);
+        objects.extend(out.manifests.iter().map(|m| m.value()));
+    }
     let token = BTreeMap::from([("token".to_string(), "any-jwt".to_string())]);
     let work = dir.path().join("pods");
     std::fs::create_dir_all(&work).unwrap();
@@ -433,7 +447,8 @@ fn the_examples_native_function_runs_as_rendered_under_runc() {
         r#"{"id": "o-2", "cents": 99, "country": "fr"}"#,
         r#"{"id": "o-3", "cents": 100000, "country": "nl"}"#,
     ];
-    let big = [r#"{"id": "o-1", "euros": 1500.0, "country": "de"}"#, r#"{"id": "o-3", "euros": 1000.0, "country": "nl"}"#];
+    let big =
+        [r#"{"id": "o-1", "euros": 1500.0, "country": "de"}"#, r#"{"id": "o-3", "euros": 1000.0, "country": "nl"}"#];
     exchange_on(
         broker.port,
         "persistent://shop/orders/orders",
@@ -442,4 +457,16 @@ fn the_examples_native_function_runs_as_rendered_under_runc() {
         &big,
         &pod,
     );
+    drop(pod);
+    let pod = pods::run_statefulset(&world, "exclaim-function");
+    exchange(broker.port, "words", &["fmc", "runs"], "exclaimed", &["fmc!", "runs!"], &pod);
 }
+
+/// The test's own exclamation function, where the upstream image keeps its example.
+const EXCLAMATION: &str = "from pulsar import Function
+
+
+class ExclamationFunction(Function):
+    def process(self, input, context):
+        return input + '!'
+";
