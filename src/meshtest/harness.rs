@@ -208,7 +208,9 @@ impl<'a> Mesh<'a> {
     fn native(&mut self, index: usize, rendered: &serde_json::Value, spec: &TestSpec) -> Result<Behaviour, String> {
         let mut rendered = rendered.clone();
         super::bounded::isolate(&mut rendered);
-        let rendered_for_child = rendered.clone();
+        // A Python function's child gets the configuration as rendered (a copy
+        // only for it: the engines here take the typed one).
+        let for_child = rendered.pointer("/function/python").is_some().then(|| rendered.clone());
         let config: Config =
             serde_json::from_value(rendered).map_err(|e| format!("invariant: the rendered configuration: {e}"))?;
         let mut secrets = BTreeMap::new();
@@ -218,8 +220,8 @@ impl<'a> Mesh<'a> {
             })?;
             secrets.insert(name.clone(), value.clone());
         }
-        if let fmc_engine::config::FunctionConfig::Python(python) = &config.function {
-            let served = self.python(index, &rendered_for_child, python, &config, spec, &secrets)?;
+        if let (fmc_engine::config::FunctionConfig::Python(python), Some(rendered)) = (&config.function, &for_child) {
+            let served = self.python(index, rendered, python, &config, spec, &secrets)?;
             return Ok(Behaviour::Native { function: Box::new(served), config: Box::new(config) });
         }
         let context = Context::new(config.user_config.clone(), secrets);

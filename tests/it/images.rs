@@ -286,18 +286,33 @@ spec:
     )
 }
 
+/// What a pod test runs in: runc (root; CI has both), pulsar-lite on loopback,
+/// and the pods of no other test; `None` where runc or the broker is missing.
+struct PodBed {
+    _one_at_a_time: std::sync::MutexGuard<'static, ()>,
+    dir: tempfile::TempDir,
+    broker: LocalBroker,
+}
+
+fn pod_bed() -> Option<PodBed> {
+    if !pods::available() {
+        assert!(std::env::var_os("CI").is_none(), "CI runs as root with runc (scripts/setup.sh)");
+        return None;
+    }
+    let (Some(broker_bin), Some(_)) = (venv_tool("pulsar_lite/bin/pulsar-lite"), venv_tool("pulsar")) else {
+        return None;
+    };
+    let one_at_a_time = pods::one_at_a_time();
+    let dir = tempfile::tempdir().unwrap();
+    let broker = LocalBroker::start(&broker_bin, dir.path());
+    Some(PodBed { _one_at_a_time: one_at_a_time, dir, broker })
+}
+
 /// `fmc build` output, run as rendered: each pod under runc from the images
 /// by digest, against pulsar-lite on loopback; messages in, messages out.
 #[test]
 fn rendered_native_and_python_pods_run_from_the_images_under_runc() {
-    if !pods::available() {
-        assert!(std::env::var_os("CI").is_none(), "CI runs as root with runc (scripts/setup.sh)");
-        return;
-    }
-    let (Some(broker_bin), Some(_)) = (venv_tool("pulsar_lite/bin/pulsar-lite"), venv_tool("pulsar")) else { return };
-    let _pods = pods::one_at_a_time();
-    let dir = tempfile::tempdir().unwrap();
-    let broker = LocalBroker::start(&broker_bin, dir.path());
+    let Some(PodBed { _one_at_a_time, dir, broker }) = pod_bed() else { return };
     let mut images = Images::default();
     let code = format!("registry.example.com/shop/functions@{}", images.add(&code_image(dir.path())));
     images.add(&built().0.join("native"));
@@ -395,14 +410,7 @@ print(json.dumps(got))
 /// `normalise` is a module inside the team's image, which no test has: not run.
 #[test]
 fn the_examples_runner_functions_run_as_rendered_under_runc() {
-    if !pods::available() {
-        assert!(std::env::var_os("CI").is_none(), "CI runs as root with runc (scripts/setup.sh)");
-        return;
-    }
-    let (Some(broker_bin), Some(_)) = (venv_tool("pulsar_lite/bin/pulsar-lite"), venv_tool("pulsar")) else { return };
-    let _pods = pods::one_at_a_time();
-    let dir = tempfile::tempdir().unwrap();
-    let broker = LocalBroker::start(&broker_bin, dir.path());
+    let Some(PodBed { _one_at_a_time, dir, broker }) = pod_bed() else { return };
     if std::net::TcpListener::bind("127.0.0.1:6650").is_err() {
         assert!(std::env::var_os("CI").is_none(), "port 6650 is taken");
         return;

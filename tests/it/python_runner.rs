@@ -26,16 +26,6 @@ spec:
     SHOP_TOKEN: {path: shop, key: token}
   pulsar: {pulsarConfig: pulsar}
   python: {py: /pulsar/functions/exclaim.py}
----
-apiVersion: v1
-kind: ConfigMap
-metadata: {name: pulsar, namespace: default}
-data: {webServiceURL: 'http://pulsar:8080', brokerServiceURL: 'pulsar://pulsar:6650'}
----
-apiVersion: fmc.functionmesh.io/v1alpha1
-kind: ClusterProvided
-metadata: {name: cluster}
-spec: {secrets: [default/shop]}
 ";
 
 const MESH: &str = "apiVersion: compute.functionmesh.io/v1alpha1
@@ -53,7 +43,10 @@ spec:
       output: {topic: persistent://public/default/exclaimed}
       pulsar: {pulsarConfig: pulsar}
       python: {py: /pulsar/functions/exclaim.py}
----
+";
+
+/// The cluster both inputs run on: its ConfigMap, and the Secret it provides.
+const CLUSTER: &str = "---
 apiVersion: v1
 kind: ConfigMap
 metadata: {name: pulsar, namespace: default}
@@ -66,7 +59,11 @@ spec: {secrets: [default/shop]}
 ";
 
 fn function(annotations: &str) -> String {
-    FUNCTION.replace("ANNOTATIONS", annotations)
+    FUNCTION.replace("ANNOTATIONS", annotations) + CLUSTER
+}
+
+fn mesh() -> String {
+    MESH.to_string() + CLUSTER
 }
 
 fn statefulset(out: &fmc::pipeline::CompileOutput) -> &'static Value {
@@ -122,7 +119,7 @@ fn every_way_to_choose_fmcs_runner_renders_the_runners_workload() {
     let options = BuildOptions { python_runner: PythonRunner::Fmc, ..BuildOptions::default() };
     let by_option = fmc::pipeline::compile(&crate::support::sources_from_text("f.yaml", &function("")), &options);
     assert_on_fmc_runner(&by_option, "--python-runner fmc");
-    assert_on_fmc_runner(&build_text(MESH), "the annotation on a FunctionMesh");
+    assert_on_fmc_runner(&build_text(&mesh()), "the annotation on a FunctionMesh");
 
     let dsl = build_file(&project_root().join("fixtures/python-runner/mesh.yaml"), &BuildOptions::default());
     assert_on_fmc_runner(&dsl, "runner: fmc in a native mesh");

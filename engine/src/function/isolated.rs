@@ -404,7 +404,7 @@ pub fn own_executable() -> Result<PathBuf, String> {
     }
 }
 
-fn frame(bytes: &[u8]) -> Vec<u8> {
+pub(crate) fn frame(bytes: &[u8]) -> Vec<u8> {
     let mut out = Vec::with_capacity(4 + bytes.len());
     out.extend_from_slice(&(bytes.len() as u32).to_le_bytes());
     out.extend_from_slice(bytes);
@@ -436,7 +436,7 @@ fn encode_results(results: &Results, out: &mut Vec<u8>) {
     }
 }
 
-fn read_frame(input: &mut impl Read) -> std::io::Result<Vec<u8>> {
+pub(crate) fn read_frame(input: &mut impl Read) -> std::io::Result<Vec<u8>> {
     let mut len = [0u8; 4];
     input.read_exact(&mut len)?;
     let mut bytes = vec![0u8; u32::from_le_bytes(len) as usize];
@@ -444,7 +444,7 @@ fn read_frame(input: &mut impl Read) -> std::io::Result<Vec<u8>> {
     Ok(bytes)
 }
 
-fn read_text(input: &mut impl Read) -> std::io::Result<String> {
+pub(crate) fn read_text(input: &mut impl Read) -> std::io::Result<String> {
     Ok(String::from_utf8_lossy(&read_frame(input)?).into_owned())
 }
 
@@ -457,6 +457,19 @@ fn read_results(input: &mut impl Read) -> std::io::Result<Results> {
     let mut count = [0u8; 4];
     input.read_exact(&mut count)?;
     (0..u32::from_le_bytes(count)).map(|_| read_text(input)).collect::<std::io::Result<Vec<_>>>().map(Ok)
+}
+
+/// A child's first answer: `[0]` (ready), or `[1]` and why it is not; `what`
+/// names the child when its output ends first.
+pub(crate) fn read_ready(stdout: &mut impl Read, what: &str) -> Result<(), String> {
+    let mut tag = [0u8; 1];
+    if stdout.read_exact(&mut tag).is_err() {
+        return Err(format!("{what} ended before it was ready"));
+    }
+    if tag[0] != 0 {
+        return Err(read_text(stdout).unwrap_or_default());
+    }
+    Ok(())
 }
 
 /// The parent's writer thread: a full pipe must not block the runner while a
@@ -478,17 +491,12 @@ fn read_replies(
     replies: mpsc::Sender<Option<Results>>,
 ) {
     let mut stdout = BufReader::new(stdout);
-    let mut tag = [0u8; 1];
-    if stdout.read_exact(&mut tag).is_err() {
-        let _ = ready.send(Err("the jq evaluator ended before it was ready".into()));
+    let answer = read_ready(&mut stdout, "the jq evaluator");
+    let failed = answer.is_err();
+    let _ = ready.send(answer);
+    if failed {
         return;
     }
-    if tag[0] != 0 {
-        let why = read_text(&mut stdout).unwrap_or_default();
-        let _ = ready.send(Err(why));
-        return;
-    }
-    let _ = ready.send(Ok(()));
     while let Ok(results) = read_results(&mut stdout) {
         if replies.send(Some(results)).is_err() {
             return;

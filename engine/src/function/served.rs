@@ -18,6 +18,7 @@
 //!   and a JSON frame `{"records": […], "metrics": [[name, value]…],
 //!   "acked": bool}`, or `[1]` and a frame with the error.
 
+use super::isolated::{frame, read_frame};
 use super::{Context, Record, UserFunction};
 use crate::config::Config;
 use base64::Engine;
@@ -238,21 +239,6 @@ pub fn record_from_json(v: &Value) -> Result<Record, String> {
     })
 }
 
-fn frame(bytes: &[u8]) -> Vec<u8> {
-    let mut out = Vec::with_capacity(4 + bytes.len());
-    out.extend_from_slice(&(bytes.len() as u32).to_le_bytes());
-    out.extend_from_slice(bytes);
-    out
-}
-
-fn read_frame(input: &mut impl Read) -> std::io::Result<Vec<u8>> {
-    let mut len = [0u8; 4];
-    input.read_exact(&mut len)?;
-    let mut bytes = vec![0u8; u32::from_le_bytes(len) as usize];
-    input.read_exact(&mut bytes)?;
-    Ok(bytes)
-}
-
 fn read_tagged(input: &mut impl Read) -> std::io::Result<(u8, Vec<u8>)> {
     let mut tag = [0u8; 1];
     input.read_exact(&mut tag)?;
@@ -266,17 +252,12 @@ fn read_replies(
     replies: mpsc::Sender<Result<Reply, String>>,
 ) {
     let mut stdout = BufReader::new(stdout);
-    let mut tag = [0u8; 1];
-    if stdout.read_exact(&mut tag).is_err() {
-        let _ = ready.send(Err("the function's process ended before it was ready".into()));
+    let answer = super::isolated::read_ready(&mut stdout, "the function's process");
+    let failed = answer.is_err();
+    let _ = ready.send(answer);
+    if failed {
         return;
     }
-    if tag[0] != 0 {
-        let why = read_frame(&mut stdout).map(|b| String::from_utf8_lossy(&b).into_owned()).unwrap_or_default();
-        let _ = ready.send(Err(why));
-        return;
-    }
-    let _ = ready.send(Ok(()));
     loop {
         let reply = match read_tagged(&mut stdout) {
             Ok((0, bytes)) => parse_done(&bytes),
