@@ -33,3 +33,4 @@ PROTOC=/nonexistent FMC_INSTALL_RUNNER=0 FMC_INSTALL_ROOT="$install_root" bash s
 "$install_root/bin/fmc" build examples/dsl/cdc-pipeline/mesh.yaml >/dev/null
 echo "test: scripts/install.sh (fmc alone, release, no protoc) and the README's first build took $(( $(date +%s) - start )) s"
 rm -rf "$install_root"
+echo "test: target/ holds $(du -sh target 2>/dev/null | cut -f1) after the run; / has $(df -h --output=avail / | tail -1 | tr -d ' ') free"
