@@ -10,6 +10,7 @@ publishes, logs and measures is handed back to the runner, which sends it.
 
 import importlib
 import inspect
+import itertools
 import json
 import logging
 import os
@@ -130,6 +131,9 @@ class RunnerContext(Context):
         self._logger = logger
         self._message = {}
         self._publish_codecs = {}
+        # `publish` callbacks by ticket, until the broker answers (`Instance.receipts`).
+        self.waiting = {}
+        self._tickets = itertools.count(1)
         self.reset()
 
     def reset(self, message=None):
@@ -137,7 +141,6 @@ class RunnerContext(Context):
         self.published = []
         self.metrics = []
         self.acked = []
-        self.callbacks = []
 
     # The message.
     def get_message_id(self):
@@ -221,9 +224,12 @@ class RunnerContext(Context):
         props.update(properties or {})
         key = conf.get("partition_key")
         event_time = conf.get("event_timestamp")
-        self.published.append((str(topic_name), payload, {str(k): str(v) for k, v in props.items()}, key, event_time))
+        ticket = None
         if callback is not None:
-            self.callbacks.append(callback)
+            ticket = next(self._tickets)
+            self.waiting[ticket] = callback
+        properties = {str(k): str(v) for k, v in props.items()}
+        self.published.append((str(topic_name), payload, properties, key, event_time, ticket))
 
     def _publish_encoder(self, serde, message):
         if not isinstance(serde, str) and hasattr(serde, "encode"):
@@ -314,13 +320,41 @@ class Instance(object):
             value = self.codec_of(message.get("topic") or "").decode(payload)
             result = self.call(value, self.context)
             output = None if result is None else self.output.encode(result)
-            for callback in self.context.callbacks:
-                callback("Ok", None)
         except Exception as e:
             error = _describe(e)
+        if error is not None:
+            # Nothing of a failed call is sent: its callbacks hear so now.
+            unsent = [(p[5], False) for p in self.context.published if p[5]]
+            for e in self._answer(unsent):
+                self.handler.lines.append(("error", "a publish callback failed: " + e))
         logs, self.handler.lines = self.handler.lines, []
         c = self.context
         return (output, c.published, logs, c.metrics, c.acked, error)
+
+    def receipts(self, answers):
+        """Calls the `publish` callbacks the broker has answered for, as the
+        pulsar-client calls a `send_async` callback: `(pulsar.Result,
+        MessageId)`, the id None when the send failed. Returns (log lines the
+        callbacks wrote, their exceptions described)."""
+        self.handler.lines = []
+        errors = self._answer(answers)
+        logs, self.handler.lines = self.handler.lines, []
+        return (logs, errors)
+
+    def _answer(self, answers):
+        errors = []
+        for answer in answers:
+            callback = self.context.waiting.pop(answer[0], None)
+            if callback is None:
+                continue
+            try:
+                if answer[1]:
+                    callback(pulsar.Result.Ok, MessageId(answer[2]))
+                else:
+                    callback(pulsar.Result.UnknownError, None)
+            except Exception as e:
+                errors.append(_describe(e))
+        return errors
 
 
 def _describe(e):

@@ -27,6 +27,10 @@ pub struct Record {
     pub from: Option<String>,
     /// An input's message id as the runner names it (`ledger:entry:batch:partition`).
     pub message_id: Option<String>,
+    /// A ticket for the broker's receipt of this output (Python's
+    /// `context.publish(..., callback=...)`): the runner hands the send's
+    /// outcome back through [`UserFunction::receipts`] once the broker answers.
+    pub receipt: Option<u64>,
 }
 
 impl Record {
@@ -100,6 +104,11 @@ pub trait UserFunction: Send {
     fn set_aside(&self) -> usize {
         0
     }
+
+    /// The broker's answers for outputs that carried a [`Record::receipt`]
+    /// ticket: the message id it stored the output under, or why the send
+    /// failed. Called after the broker answers, never before.
+    fn receipts(&mut self, _receipts: Vec<(u64, Result<String, String>)>) {}
 
     /// What the function measured itself since the runner last asked
     /// (a Python function's `context.record_metric`): name and value.

@@ -8,6 +8,8 @@ pulsar-client wheel's; a test compares them). It needs no pulsar-client wheel,
 no gRPC and no BookKeeper client.
 """
 
+import enum
+
 from pulsar.functions.function import Function
 from pulsar.schema import (
     Array,
@@ -29,3 +31,16 @@ from pulsar.schema import (
     String,
     StringSchema,
 )
+
+
+class Result(enum.IntEnum):
+    """What a send came to, as a `publish` callback's first argument: the
+    pulsar-client's result codes (the same names and numbers) for the
+    outcomes the runner reports."""
+
+    Ok = 0
+    UnknownError = 1
+    InvalidConfiguration = 2
+    Timeout = 3
+    LookupError = 4
+    ConnectError = 5

@@ -172,6 +172,7 @@ impl PythonFunction {
                     properties: properties.into_iter().collect(),
                     event_time: item.get_item(4)?.extract()?,
                     topic: Some(topic),
+                    receipt: item.get_item(5)?.extract()?,
                     ..Record::default()
                 });
             }
@@ -214,6 +215,9 @@ impl PythonFunction {
     }
 }
 
+/// What `publish` callbacks did: (level, line) logged, exceptions described.
+type CallbacksRan = (Vec<(String, String)>, Vec<String>);
+
 impl UserFunction for PythonFunction {
     fn process(&mut self, input: &Record) -> Result<Vec<Record>, String> {
         let mut called = self.call(input)?;
@@ -244,5 +248,33 @@ impl UserFunction for PythonFunction {
 
     fn user_metrics(&mut self) -> Vec<(String, f64)> {
         std::mem::take(&mut self.metrics)
+    }
+
+    fn receipts(&mut self, receipts: Vec<(u64, Result<String, String>)>) {
+        let answers: Vec<(u64, bool, String)> = receipts
+            .into_iter()
+            .map(|(ticket, answer)| match answer {
+                Ok(id) => (ticket, true, id),
+                Err(why) => (ticket, false, why),
+            })
+            .collect();
+        let called = Python::attach(|py| -> PyResult<CallbacksRan> {
+            self.instance.call_method1(py, "receipts", (answers,))?.extract(py)
+        });
+        let (logs, errors) = match called {
+            Ok(called) => called,
+            Err(e) => (Vec::new(), vec![format!("the Python engine failed: {}", described(e))]),
+        };
+        let function = [("function", self.name.clone())];
+        for (level, line) in logs {
+            fmc_engine::log::log(&level, &self.redactor.redact(&line), &function);
+        }
+        for error in errors {
+            fmc_engine::log::log(
+                "warn",
+                "a publish callback failed",
+                &[("function", self.name.clone()), ("error", self.redactor.redact(&error))],
+            );
+        }
     }
 }

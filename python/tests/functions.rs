@@ -102,6 +102,27 @@ fn logs_publishes_and_a_void_result() {
 }
 
 #[test]
+fn publish_callbacks_run_when_the_broker_answers_and_a_failed_call_tells_them_at_once() {
+    let c = config("publish_callback.Confirmed", "publish_callback.py", json!({}));
+    let mut f = load(&c, json!(null), &[]);
+    let first = f.process(&message(b"a")).unwrap();
+    assert_eq!(payloads(&first)[0], (None, String::new()), "no callback before the broker answers");
+    let ticket = first[1].receipt.expect("the published record carries the callback's ticket");
+    assert_eq!(first[0].receipt, None, "the function's own output has no callback");
+    f.receipts(vec![(ticket, Ok("7:0:-1".into()))]);
+    let second = f.process(&message(b"b")).unwrap();
+    assert_eq!(payloads(&second)[0].1, "Ok 7:0:-1");
+    f.receipts(vec![(second[1].receipt.unwrap(), Err("producer closed".into()))]);
+    assert!(f.process(&message(b"raise")).is_err());
+    let last = f.process(&message(b"c")).unwrap();
+    assert_eq!(
+        payloads(&last)[0].1,
+        "Ok 7:0:-1,UnknownError None,UnknownError None",
+        "a failed send and a call that raised (nothing sent) each answer their callback once"
+    );
+}
+
+#[test]
 fn a_user_exception_is_the_messages_error_and_the_next_message_goes_on() {
     let mut f = load(&config("fails.Fails", "fails.py", json!({})), json!(null), &[]);
     let results = f.process_batch(&[message(b"ok"), message(b"bad"), message(b"fine")]);

@@ -161,6 +161,7 @@ fn record(msg: &Message<Vec<u8>>) -> Record {
         topic: None,
         from: Some(msg.topic.clone()),
         message_id: Some(origin_id(&msg.message_id.id)),
+        receipt: None,
     }
 }
 
@@ -189,7 +190,13 @@ struct Worker<'a> {
     watchdog: Option<Arc<std::sync::atomic::AtomicU64>>,
     /// Messages the function set aside, by ticket, with their consumer's generation.
     set_aside: std::collections::BTreeMap<u64, (String, MessageIdData, Record, u64)>,
+    /// The broker's answers for outputs the function wants to hear about
+    /// ([`Record::receipt`]), handed back to it by the loop.
+    receipts: mpsc::UnboundedSender<(u64, Result<String, String>)>,
 }
+
+/// An output sent, with the ticket of a function waiting for its receipt.
+type Sent = (Option<u64>, Receipt);
 
 /// Runs until `stop` resolves (then drains) or the input ends.
 pub async fn run(
@@ -210,6 +217,7 @@ pub async fn run(
     stats.ready.store(true, Ordering::Relaxed);
     log("info", "ready", &[("fqfn", config.fqfn()), ("inputs", config.inputs.join(","))]);
     let (done_tx, mut done_rx) = mpsc::unbounded_channel::<Done>();
+    let (receipts_tx, mut receipts_rx) = mpsc::unbounded_channel();
     let mut worker = Worker {
         config: &config,
         pulsar: &pulsar,
@@ -225,6 +233,7 @@ pub async fn run(
         journal: crate::journal::Journal::open(config.journal_dir.as_deref().map(std::path::Path::new))?,
         watchdog: None,
         set_aside: Default::default(),
+        receipts: receipts_tx,
     };
     // A function that bounds each message itself fails that message in place.
     if !worker.function.bounds_each_message() {
@@ -273,6 +282,9 @@ pub async fn run(
                 if stopping.is_some() && in_flight == 0 {
                     break;
                 }
+            }
+            Some(receipt) = receipts_rx.recv() => {
+                worker.function.receipts(vec![receipt]);
             }
             () = &mut stop, if stopping.is_none() => {
                 log("info", "stopping: draining in-flight messages", &[("in_flight", in_flight.to_string())]);
@@ -540,9 +552,10 @@ impl Worker<'_> {
             }
         };
         self.attempts.forget(&topic, &id);
-        let mut receipts = Vec::with_capacity(outputs.len());
-        for o in outputs {
-            let destination = o.topic.clone();
+        let mut receipts: Vec<Sent> = Vec::with_capacity(outputs.len());
+        let mut outputs = outputs.into_iter();
+        while let Some(o) = outputs.next() {
+            let (destination, ticket) = (o.topic.clone(), o.receipt);
             let sent = match self.producer_for(destination.as_deref()).await {
                 Ok(Some(producer)) => send(producer, o).await,
                 // No output topic: the function only consumes.
@@ -550,9 +563,11 @@ impl Worker<'_> {
                 Err(e) => Err(e),
             };
             match sent {
-                Ok(receipt) => receipts.push(receipt),
+                Ok(receipt) => receipts.push((ticket, receipt)),
                 Err(e) => {
                     stats.sink_exceptions.fetch_add(1, Ordering::Relaxed);
+                    let unsent = ticket.into_iter().chain(outputs.filter_map(|o| o.receipt)).collect();
+                    self.answer_receipts(receipts, unsent, &e);
                     log("warn", "send failed; the input will be processed again", &[("error", e)]);
                     self.producer_broken(destination.as_deref());
                     return self.report(topic, id, false);
@@ -569,13 +584,19 @@ impl Worker<'_> {
         }
         if self.config.processing_guarantee == Guarantee::AtmostOnce {
             stats.processed.fetch_add(1, Ordering::Relaxed);
+            self.answer_receipts(receipts, Vec::new(), "");
             return self.report(topic, id, true);
         }
         let (tx, delay, generation) = (self.done.clone(), backoff(self.config), self.generation);
+        let answers = self.receipts.clone();
         tokio::spawn(async move {
             let mut ok = true;
-            for r in receipts {
-                ok &= r.await.is_ok();
+            for (ticket, r) in receipts {
+                let answer = r.await;
+                ok &= answer.is_ok();
+                if let Some(ticket) = ticket {
+                    let _ = answers.send((ticket, stored_id(answer)));
+                }
             }
             if ok {
                 stats.processed.fetch_add(1, Ordering::Relaxed);
@@ -584,6 +605,24 @@ impl Worker<'_> {
                 tokio::time::sleep(delay).await;
             }
             let _ = tx.send(Done { topic, id, ok, leave: ok && !acknowledged, generation });
+        });
+    }
+
+    /// Tells the function what became of its ticketed outputs: those sent
+    /// once the broker answers, those never sent (`why`) at once.
+    fn answer_receipts(&self, sent: Vec<Sent>, unsent: Vec<u64>, why: &str) {
+        let answers = self.receipts.clone();
+        for ticket in unsent {
+            let _ = answers.send((ticket, Err(format!("not sent: {why}"))));
+        }
+        let sent: Vec<_> = sent.into_iter().filter_map(|(t, r)| Some((t?, r))).collect();
+        if sent.is_empty() {
+            return;
+        }
+        tokio::spawn(async move {
+            for (ticket, r) in sent {
+                let _ = answers.send((ticket, stored_id(r.await)));
+            }
         });
     }
 
@@ -678,6 +717,14 @@ fn origin_id(id: &MessageIdData) -> String {
 }
 
 type Receipt = pulsar::producer::SendFuture;
+
+/// The id the broker stored a message under (as the runner names ids), or why it did not.
+fn stored_id(answer: Result<pulsar::proto::CommandSendReceipt, pulsar::Error>) -> Result<String, String> {
+    match answer {
+        Ok(receipt) => Ok(receipt.message_id.as_ref().map(origin_id).unwrap_or_default()),
+        Err(e) => Err(e.to_string()),
+    }
+}
 
 async fn send(producer: &mut Producer<TokioExecutor>, o: Record) -> Result<Receipt, String> {
     let key = if o.key_base64 { o.key_bytes().map(Ok) } else { o.key.clone().map(Err) };

@@ -106,6 +106,44 @@ async fn a_user_exception_is_retried_then_dead_lettered_and_publishes_and_logs_r
     assert!(count >= 50, "every message recorded its metric:\n{metrics}");
 }
 
+/// `context.publish(..., callback=...)`: the callback runs once the broker has
+/// stored the message, with the id the broker gave it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn publish_callbacks_hear_the_ids_the_broker_stored_the_messages_under() {
+    use futures::StreamExt;
+    let Some(bin) = pulsar_lite() else { return };
+    let cluster = Cluster::start(&bin).await;
+    let (input, output, audit) = (topic("pycb-in"), topic("pycb-out"), "persistent://public/default/audit");
+    let config = python("confirmed", "publish_callback.Confirmed", "publish_callback.py", &[&input], Some(&output));
+    let runner = Runner::start(&cluster.url(), config);
+    runner.wait_ready(Duration::from_secs(20));
+    let client = cluster.client().await;
+    let mut out = subscribe(&client, &output, "check").await;
+    let mut published = subscribe(&client, audit, "check").await;
+    produce(&client, &input, (0..20).map(|i| format!("m{i}").into_bytes())).await;
+    let mut stored = BTreeSet::new();
+    while stored.len() < 20 {
+        let msg = tokio::time::timeout(Duration::from_secs(30), published.next()).await;
+        let msg = msg.expect("published in time").expect("a message").expect("no error");
+        let id = &msg.message_id.id;
+        stored.insert(format!("{}:{}:{}", id.ledger_id, id.entry_id, id.partition.unwrap_or(-1)));
+    }
+    let mut outputs = 0;
+    let _ = collect(&mut out, Duration::from_secs(30), |_| {
+        outputs += 1;
+        outputs == 20
+    })
+    .await;
+    assert_eq!(outputs, 20, "{}", runner.log());
+    // The 21st call sees every earlier callback answered.
+    produce(&client, &input, [b"last".to_vec()]).await;
+    let last = collect(&mut out, Duration::from_secs(30), |_| true).await;
+    let heard = String::from_utf8(last.concat()).unwrap();
+    let heard: BTreeSet<String> =
+        heard.split(',').map(|h| h.strip_prefix("Ok ").unwrap_or_else(|| panic!("not Ok: {h}")).to_string()).collect();
+    assert_eq!(heard, stored, "{}", runner.log());
+}
+
 fn poison(class: &str) -> Value {
     let path = project_root().join("python/tests/functions/poison.py");
     json!({"python": {"className": format!("poison.{class}"), "path": path.display().to_string()}})

@@ -313,6 +313,7 @@ impl Evaluator {
         let mut process = Command::new(&self.executable)
             .arg(EVALUATE_ARG)
             .env(PARENT_VAR, std::process::id().to_string())
+            .envs(CHILD_ENV)
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
@@ -575,10 +576,14 @@ pub(crate) fn die_with_parent() -> Result<(), String> {
     Ok(())
 }
 
-/// `RLIMIT_AS` for this (single-threaded, child) process: past it an
-/// allocation fails and the process aborts, which the parent reports.
+/// `RLIMIT_AS` for this (single-threaded, child) process: `bytes` beyond
+/// what it maps before its first message (binary, libraries, the
+/// allocator's start), so the bound means the same for every binary that
+/// serves as the child. Past it an allocation fails and the process aborts,
+/// which the parent reports.
 pub(crate) fn limit_address_space(bytes: usize) -> Result<(), String> {
-    let limit = libc::rlimit { rlim_cur: bytes as libc::rlim_t, rlim_max: bytes as libc::rlim_t };
+    let limit = mapped_bytes().saturating_add(bytes);
+    let limit = libc::rlimit { rlim_cur: limit as libc::rlim_t, rlim_max: limit as libc::rlim_t };
     // SAFETY: setrlimit only reads the struct passed by reference.
     let rc = unsafe { libc::setrlimit(libc::RLIMIT_AS, &limit) };
     if rc == 0 {
@@ -587,6 +592,25 @@ pub(crate) fn limit_address_space(bytes: usize) -> Result<(), String> {
         Err(format!("cannot limit the evaluator's memory: {}", std::io::Error::last_os_error()))
     }
 }
+
+/// The address space this process maps now (`/proc/self/statm`'s first
+/// field, in pages); 0 when it cannot be read.
+fn mapped_bytes() -> usize {
+    let pages = std::fs::read_to_string("/proc/self/statm")
+        .ok()
+        .and_then(|s| s.split_whitespace().next().and_then(|p| p.parse::<usize>().ok()))
+        .unwrap_or(0);
+    // SAFETY: sysconf takes and returns plain integers.
+    let page = unsafe { libc::sysconf(libc::_SC_PAGESIZE) };
+    pages.saturating_mul(usize::try_from(page).unwrap_or(4096))
+}
+
+/// The environment every bounded child gets. `MIMALLOC_ARENA_RESERVE=0`: a
+/// binary built with mimalloc (`fmc`, whose children evaluate `fmc test`'s
+/// programs) would otherwise reserve 1 GiB of address space before `main`,
+/// inside which `RLIMIT_AS` cannot see its allocations, and from which a
+/// later mapping fails at random under the limit (seen: `fmc test` under load).
+pub(crate) const CHILD_ENV: [(&str, &str); 1] = [("MIMALLOC_ARENA_RESERVE", "0")];
 
 #[cfg(test)]
 mod tests {

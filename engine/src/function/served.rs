@@ -95,6 +95,7 @@ impl Served {
         let mut process = Command::new(&self.executable)
             .arg(SERVE_ARG)
             .env(super::isolated::PARENT_VAR, std::process::id().to_string())
+            .envs(super::isolated::CHILD_ENV)
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
@@ -236,6 +237,7 @@ pub fn record_from_json(v: &Value) -> Result<Record, String> {
         topic: text("topic"),
         from: text("from"),
         message_id: text("messageId"),
+        receipt: None,
     })
 }
 
@@ -323,6 +325,14 @@ pub fn serve(load: impl FnOnce(&Config, &Context) -> Result<Box<dyn UserFunction
         let result =
             record.and_then(|r| function.process_batch(std::slice::from_ref(&r)).pop().unwrap_or(Ok(Vec::new())));
         let acked = !manual || function.acknowledged().is_some_and(|a| a.first() == Some(&true));
+        // No broker here: what the harness takes is received (`publish` callbacks run).
+        if let Ok(records) = &result {
+            let tickets: Vec<_> =
+                records.iter().filter_map(|r| r.receipt).map(|t| (t, Ok(format!("fmc-test:{t}")))).collect();
+            if !tickets.is_empty() {
+                function.receipts(tickets);
+            }
+        }
         let mut reply = Vec::new();
         match result {
             Ok(records) => {
@@ -357,6 +367,7 @@ mod tests {
             topic: Some("persistent://t/n/x".into()),
             from: Some("persistent://t/n/in".into()),
             message_id: Some("1:2:-1:0".into()),
+            receipt: None,
         };
         assert_eq!(record_from_json(&record_json(&r)).unwrap(), r);
         assert!(record_from_json(&json!({"payload": "%%"})).is_err());
