@@ -10,7 +10,8 @@
 # runner's `pulsar` crate generates its protocol code with protoc at build
 # time: without protoc, the runner is installed only when this script can
 # install protoc itself (as root with apt-get); otherwise it says so and fmc
-# alone is installed. FMC_INSTALL_RUNNER=0 skips the runner.
+# alone is installed. FMC_INSTALL_RUNNER=0 skips the runner. The runner runs
+# Python functions when Debian's python3.11-dev is there.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -30,7 +31,15 @@ if [ "${FMC_INSTALL_RUNNER:-1}" != 0 ]; then
     apt-get update -qq >/dev/null && apt-get install -y -qq protobuf-compiler >/dev/null || true
   fi
   if command -v protoc >/dev/null; then
-    cargo install --locked --quiet "${root[@]}" --path runner --bin fmc-runner --bin fmc-pulsar-relay
+    # Python functions (`fmc test`, `fmc dev`, the Python runner) need the
+    # runner's Python engine, which embeds Debian's CPython 3.11 (python3.11-dev).
+    features=()
+    if [ -f /usr/include/python3.11/Python.h ] && [ -x /usr/bin/python3.11 ]; then
+      features=(--features python)
+    else
+      echo "install: python3.11-dev not found, so fmc-runner runs no Python functions (Debian: apt-get install python3.11-dev, then run this again)" >&2
+    fi
+    cargo install --locked --quiet "${root[@]}" "${features[@]}" --path runner --bin fmc-runner --bin fmc-pulsar-relay
     installed="fmc, fmc-runner and fmc-pulsar-relay"
   else
     echo "install: protoc not found, so fmc-runner (for \`fmc dev\`) was not built; install protoc (Debian: apt-get install protobuf-compiler) and run this again" >&2

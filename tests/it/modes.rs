@@ -104,6 +104,15 @@ fn command(program: impl AsRef<std::ffi::OsStr>) -> Command {
 #[test]
 fn every_mode_renders_every_input_kind_to_the_objects_build_gives() {
     matrix(&[]);
+    // The mesh's own choice (`runner: fmc`) holds in every mode with no option.
+    let out =
+        Command::new(fmc_bin()).arg("build").arg(project_root().join("fixtures/modes/mesh.yaml")).output().unwrap();
+    let objects = documents(&ok(out, "fmc build"));
+    let notes = objects
+        .iter()
+        .find(|o| o["kind"] == "StatefulSet" && o["metadata"]["name"] == "order-notes-function")
+        .expect("the mesh's Python function has its workload");
+    assert_eq!(notes["spec"]["template"]["spec"]["containers"][0]["image"], "fmc/runner-python:0.1.0");
 }
 
 /// The same matrix with provisioning and every object around the workloads
