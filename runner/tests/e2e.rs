@@ -1,6 +1,8 @@
-//! End-to-end: the runner binary against a real broker (pulsar-lite through the
-//! checksum relay), configured as `fmc build` configures it. Each test owns its
-//! broker, so they run in parallel without sharing topics.
+//! End-to-end: the runner binary against a broker, configured as `fmc build`
+//! configures it. Most tests run twice (`on_both_brokers!`): on a pulsar-lite
+//! of their own (through the checksum relay) and on the Apache Pulsar
+//! standalone (`scripts/pulsar-standalone.sh`), where each names its topics
+//! with a suffix of its own.
 
 mod support;
 
@@ -68,11 +70,9 @@ async fn a_wasm_then_jq_chain_processes_100_000_messages() {
     assert!(cluster.relay.checksummed.load(std::sync::atomic::Ordering::Relaxed) > 0, "the relay restored checksums");
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn poison_messages_reach_the_dead_letter_topic_while_the_rest_flows() {
-    let Some(bin) = pulsar_lite() else { return };
-    let cluster = Cluster::start(&bin).await;
-    let (input, output, dlq) = (topic("p-in"), topic("p-out"), topic("p-dlq"));
+on_both_brokers!(poison_messages_reach_the_dead_letter_topic_while_the_rest_flows);
+async fn poison_messages_reach_the_dead_letter_topic_while_the_rest_flows(cluster: Bed) {
+    let (input, output, dlq) = (cluster.topic("p-in"), cluster.topic("p-out"), cluster.topic("p-dlq"));
     let mut c = config("parse", &[input.as_str()], Some(&output), json!({"jq": {"program": "{id: .id}"}}));
     c["maxRetries"] = 2.into();
     c["deadLetterTopic"] = dlq.clone().into();
@@ -101,11 +101,9 @@ async fn poison_messages_reach_the_dead_letter_topic_while_the_rest_flows() {
     assert!(runner.metric("user_exceptions_total") >= 15, "each poison message failed 1 + maxRetries times");
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_batch_with_one_poison_message_is_not_acknowledged_by_its_good_messages() {
-    let Some(bin) = pulsar_lite() else { return };
-    let cluster = Cluster::start(&bin).await;
-    let (input, output, dlq) = (topic("b-in"), topic("b-out"), topic("b-dlq"));
+on_both_brokers!(a_batch_with_one_poison_message_is_not_acknowledged_by_its_good_messages);
+async fn a_batch_with_one_poison_message_is_not_acknowledged_by_its_good_messages(cluster: Bed) {
+    let (input, output, dlq) = (cluster.topic("b-in"), cluster.topic("b-out"), cluster.topic("b-dlq"));
     let mut c = config("batched", &[input.as_str()], Some(&output), json!({"jq": {"program": "{id: .id}"}}));
     c["maxRetries"] = 1.into();
     c["deadLetterTopic"] = dlq.clone().into();
@@ -134,11 +132,9 @@ async fn a_batch_with_one_poison_message_is_not_acknowledged_by_its_good_message
     assert!(runner.metric("received_total") > 1000, "poisoned batches were delivered again");
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_route_function_sends_each_message_to_the_topic_its_program_names() {
-    let Some(bin) = pulsar_lite() else { return };
-    let cluster = Cluster::start(&bin).await;
-    let (input, de, rest) = (topic("rt-in"), topic("rt-de"), topic("rt-rest"));
+on_both_brokers!(a_route_function_sends_each_message_to_the_topic_its_program_names);
+async fn a_route_function_sends_each_message_to_the_topic_its_program_names(cluster: Bed) {
+    let (input, de, rest) = (cluster.topic("rt-in"), cluster.topic("rt-de"), cluster.topic("rt-rest"));
     let route = json!({"route": {
         "program": r#"if .country == "DE" then "de" elif .country == "??" then null else "rest" end"#,
         "topics": {"de": de, "rest": rest},
@@ -229,11 +225,36 @@ async fn a_broker_restart_mid_stream_loses_nothing_and_the_runner_recovers() {
     assert!(runner.get("/readyz").map(|r| r.0) == Some(200), "the same process recovered");
 }
 
+/// Apache Pulsar killed with `kill -9` (broker, bookie and metadata store:
+/// one process) mid-stream and started again on its data: the runner
+/// reconnects and every message comes out, at least once.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_runner_killed_mid_stream_and_restarted_loses_nothing() {
-    let Some(bin) = pulsar_lite() else { return };
-    let mut cluster = Cluster::start(&bin).await;
-    let (input, output) = (topic("k-in"), topic("k-out"));
+async fn apache_pulsar_killed_mid_stream_loses_nothing_and_the_runner_recovers() {
+    let Some(pulsar) = OwnPulsar::start() else { return };
+    let (input, output) = (topic("crash-in"), topic("crash-out"));
+    let client = pulsar.client().await;
+    const N: u64 = 20_000;
+    produce(&client, &input, (0..N).map(|i| format!(r#"{{"id":{i}}}"#).into_bytes())).await;
+    drop(client);
+    let runner =
+        Runner::start(&pulsar.url, config("survivor", &[input.as_str()], Some(&output), json!({"identity": {}})));
+    runner.wait_ready(Duration::from_secs(20));
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while runner.metric("processed_successfully_total") < N / 4 {
+        assert!(Instant::now() < deadline, "{}", runner.log());
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    pulsar.crash_and_restart();
+    let client = pulsar.client().await;
+    let mut out = subscribe(&client, &output, "check").await;
+    let got = collect(&mut out, Duration::from_secs(120), distinct(N, "id")).await;
+    assert_eq!(ids(&got, "id").len() as u64, N, "messages lost across the broker's kill -9\n{}", runner.log());
+    assert!(runner.get("/readyz").map(|r| r.0) == Some(200), "the same process recovered\n{}", runner.log());
+}
+
+on_both_brokers!(a_runner_killed_mid_stream_and_restarted_loses_nothing);
+async fn a_runner_killed_mid_stream_and_restarted_loses_nothing(mut cluster: Bed) {
+    let (input, output) = (cluster.topic("k-in"), cluster.topic("k-out"));
     const N: u64 = 20_000;
     let client = cluster.client().await;
     produce(&client, &input, (0..N).map(|i| format!(r#"{{"id":{i}}}"#).into_bytes())).await;
@@ -254,14 +275,15 @@ async fn a_runner_killed_mid_stream_and_restarted_loses_nothing() {
     for p in collect(&mut out, Duration::from_secs(30), distinct(N, "id")).await {
         seen.extend(id(&p, "id"));
     }
-    if (seen.len() as u64) < N {
+    if let Some(lite) = cluster.lite.as_mut().filter(|_| (seen.len() as u64) < N) {
         // pulsar-lite keeps a killed consumer's unacknowledged messages until it
         // restarts (runner-spike.md §3; Apache Pulsar redelivers them when the
-        // connection drops). Restart the broker, as an operator would, and go on.
+        // connection drops, and gets no second chance here). Restart the
+        // broker, as an operator would, and go on.
         drop(out);
         drop(client);
-        cluster.broker.crash_and_restart(Duration::from_millis(500));
-        cluster.relay.cut_all();
+        lite.broker.crash_and_restart(Duration::from_millis(500));
+        lite.relay.cut_all();
         let client = cluster.client().await;
         let mut out = subscribe(&client, &output, "check2").await;
         for p in collect(&mut out, Duration::from_secs(60), distinct(N, "id")).await {
@@ -271,11 +293,9 @@ async fn a_runner_killed_mid_stream_and_restarted_loses_nothing() {
     assert_eq!(seen.len() as u64, N, "messages lost after kill -9\n{}", second.log());
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn under_manual_only_what_the_module_acknowledges_is_acknowledged() {
-    let Some(bin) = pulsar_lite() else { return };
-    let cluster = Cluster::start(&bin).await;
-    let (input, output) = (topic("m-in"), topic("m-out"));
+on_both_brokers!(under_manual_only_what_the_module_acknowledges_is_acknowledged);
+async fn under_manual_only_what_the_module_acknowledges_is_acknowledged(cluster: Bed) {
+    let (input, output) = (cluster.topic("m-in"), cluster.topic("m-out"));
     let mut c = config("manual", &[input.as_str()], Some(&output), json!({"wasm": {"path": upper_wat()}}));
     c["processingGuarantee"] = "manual".into();
     c["ackTimeoutMs"] = 1000.into();
@@ -324,14 +344,12 @@ async fn under_manual_only_what_the_module_acknowledges_is_acknowledged() {
     assert_eq!(status.code(), Some(2), "{}", refused.log());
 }
 
+on_both_brokers!(a_message_that_loops_or_exhausts_memory_is_retried_then_dead_lettered_in_place);
 /// The default: jq in an evaluator child. A message that loops or allocates
 /// without bound is a user error in place — retried, then dead-lettered — and
 /// the runner never stops.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_message_that_loops_or_exhausts_memory_is_retried_then_dead_lettered_in_place() {
-    let Some(bin) = pulsar_lite() else { return };
-    let cluster = Cluster::start(&bin).await;
-    let (input, output, dlq) = (topic("bound-in"), topic("bound-out"), topic("bound-dlq"));
+async fn a_message_that_loops_or_exhausts_memory_is_retried_then_dead_lettered_in_place(cluster: Bed) {
+    let (input, output, dlq) = (cluster.topic("bound-in"), cluster.topic("bound-out"), cluster.topic("bound-dlq"));
     let program =
         "if .loop then (reduce range(1e15) as $i (0; . + 1)) elif .alloc then ([range(3e8)] | length) else . end";
     // 64 MiB: a debug runner with the wasmtime and python features maps more
@@ -382,6 +400,7 @@ async fn a_message_that_loops_or_exhausts_memory_is_retried_then_dead_lettered_i
     assert!(runner.child.try_wait().expect("status").is_none(), "the runner never stopped\n{log}");
 }
 
+on_both_brokers!(spinning_messages_do_not_hold_good_ones_and_secrets_never_reach_a_log);
 /// N10 and N11 against the broker. Messages that spin until `maxProcessingMs`
 /// are set aside in their own evaluator children, so every good message sent
 /// after them is processed *before* any of them is dead-lettered (with the
@@ -389,11 +408,8 @@ async fn a_message_that_loops_or_exhausts_memory_is_retried_then_dead_lettered_i
 /// errors a program makes of a secret — `error`, arithmetic, interpolation,
 /// `tostring` of an object — never show the value: not in the log, the
 /// metrics or a dead-letter message.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn spinning_messages_do_not_hold_good_ones_and_secrets_never_reach_a_log() {
-    let Some(bin) = pulsar_lite() else { return };
-    let cluster = Cluster::start(&bin).await;
-    let (input, output, dlq) = (topic("spin-in"), topic("spin-out"), topic("spin-dlq"));
+async fn spinning_messages_do_not_hold_good_ones_and_secrets_never_reach_a_log(cluster: Bed) {
+    let (input, output, dlq) = (cluster.topic("spin-in"), cluster.topic("spin-out"), cluster.topic("spin-dlq"));
     const SECRET: &str = "s1gn-\"k3y\\value";
     let program = r#"if .spin then last(range(1e12))
         elif .k == "error" then error($secrets.SIGNING_KEY)
@@ -442,42 +458,39 @@ async fn spinning_messages_do_not_hold_good_ones_and_secrets_never_reach_a_log()
     assert!(runner.child.try_wait().expect("status").is_none(), "the runner never stopped\n{log}");
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_message_that_stops_the_runner_is_dead_lettered_after_the_restart_and_nothing_good_is() {
-    let Some(bin) = pulsar_lite() else { return };
+on_both_brokers!(a_message_that_stops_the_runner_is_dead_lettered_after_the_restart_and_nothing_good_is);
+async fn a_message_that_stops_the_runner_is_dead_lettered_after_the_restart_and_nothing_good_is(cluster: Bed) {
     // Message 7 makes the program loop: the watchdog ends the process.
     let program = "if .poison then (reduce range(1e15) as $i (0; . + 1)) else . end";
     let exited = |runner: &Runner, status: std::process::ExitStatus| {
         assert_eq!(status.code(), Some(70), "{}", runner.log());
         assert!(runner.log().contains("maxProcessingMs"), "{}", runner.log());
     };
-    crash_until_recognised(&bin, "phoenix-loop", jq_inline(program), None, exited).await;
+    crash_until_recognised(cluster, "phoenix-loop", jq_inline(program), None, exited).await;
 }
 
+on_both_brokers!(a_runner_killed_for_memory_is_restarted_and_only_the_message_that_did_it_is_dead_lettered);
 /// The kubelet's out-of-memory kill, played by the test: SIGKILL once the
 /// runner's resident memory passes 300 MiB, as a pod memory limit would.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_runner_killed_for_memory_is_restarted_and_only_the_message_that_did_it_is_dead_lettered() {
-    let Some(bin) = pulsar_lite() else { return };
+async fn a_runner_killed_for_memory_is_restarted_and_only_the_message_that_did_it_is_dead_lettered(cluster: Bed) {
     let program = "if .poison then ([range(3e8)] | length) else . end";
     let exited = |runner: &Runner, status: std::process::ExitStatus| {
         use std::os::unix::process::ExitStatusExt;
         assert_eq!(status.signal(), Some(9), "killed by the stand-in OOM killer\n{}", runner.log());
     };
-    crash_until_recognised(&bin, "phoenix-oom", jq_inline(program), Some(300 << 20), exited).await;
+    crash_until_recognised(cluster, "phoenix-oom", jq_inline(program), Some(300 << 20), exited).await;
 }
 
+on_both_brokers!(jq_and_route_programs_work_on_avro_values_and_write_avro);
 /// A jq program on an AVRO topic: each message decoded with the writers'
 /// schema, resolved to the function's own (a renamed field, a default), the
 /// result encoded with the output's AVRO schema; a route on the same topic
 /// forwards the Avro bytes unchanged. Before typed payloads every one of these
 /// messages was "not JSON" and went to the dead-letter topic.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn jq_and_route_programs_work_on_avro_values_and_write_avro() {
+async fn jq_and_route_programs_work_on_avro_values_and_write_avro(cluster: Bed) {
     use fmc_runner::validate::PayloadSchema;
-    let Some(bin) = pulsar_lite() else { return };
-    let cluster = Cluster::start(&bin).await;
-    let (input, output, routed, dlq) = (topic("av-in"), topic("av-out"), topic("av-big"), topic("av-dlq"));
+    let (input, output, routed, dlq) =
+        (cluster.topic("av-in"), cluster.topic("av-out"), cluster.topic("av-big"), cluster.topic("av-dlq"));
     let writer = json!({"format": "avro", "root": {"record": [
         {"name": "id", "type": "long"}, {"name": "cents", "type": "long"}]}});
     let reader = json!({"format": "avro", "root": {"record": [

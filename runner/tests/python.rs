@@ -1,7 +1,7 @@
-//! Python functions in the runner (feature `python`) against a broker: the
-//! functions of the engine's own tests (python/tests/functions/), unchanged,
-//! under the runner's loop — outputs, publishes, the log topic, retries and
-//! the dead-letter topic.
+//! Python functions in the runner (feature `python`) against a broker — each
+//! test on pulsar-lite and on Apache Pulsar: the functions of the engine's own
+//! tests (python/tests/functions/), unchanged, under the runner's loop —
+//! outputs, publishes, the log topic, retries and the dead-letter topic.
 #![cfg(feature = "python")]
 
 mod support;
@@ -25,11 +25,9 @@ fn texts(payloads: &[Vec<u8>]) -> BTreeSet<String> {
     payloads.iter().map(|p| String::from_utf8_lossy(p).into_owned()).collect()
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_exclamation_function_runs_unchanged_and_every_message_flows() {
-    let Some(bin) = pulsar_lite() else { return };
-    let cluster = Cluster::start(&bin).await;
-    let (input, output) = (topic("py-in"), topic("py-out"));
+on_both_brokers!(the_exclamation_function_runs_unchanged_and_every_message_flows);
+async fn the_exclamation_function_runs_unchanged_and_every_message_flows(cluster: Bed) {
+    let (input, output) = (cluster.topic("py-in"), cluster.topic("py-out"));
     let config = python("exclaim", "exclamation.ExclamationFunction", "exclamation.py", &[&input], Some(&output));
     let runner = Runner::start(&cluster.url(), config);
     runner.wait_ready(Duration::from_secs(20));
@@ -46,24 +44,23 @@ async fn the_exclamation_function_runs_unchanged_and_every_message_flows() {
     assert_eq!(runner.metric("user_exceptions_total"), 0, "{}", runner.log());
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_user_exception_is_retried_then_dead_lettered_and_publishes_and_logs_reach_their_topics() {
-    let Some(bin) = pulsar_lite() else { return };
-    let cluster = Cluster::start(&bin).await;
-    let (input, output, dlq) = (topic("pyf-in"), topic("pyf-out"), topic("pyf-dlq"));
+on_both_brokers!(a_user_exception_is_retried_then_dead_lettered_and_publishes_and_logs_reach_their_topics);
+async fn a_user_exception_is_retried_then_dead_lettered_and_publishes_and_logs_reach_their_topics(cluster: Bed) {
+    let (input, output, dlq) = (cluster.topic("pyf-in"), cluster.topic("pyf-out"), cluster.topic("pyf-dlq"));
     let mut fails = python("fails", "fails.Fails", "fails.py", &[&input], Some(&output));
     fails["maxRetries"] = 2.into();
     fails["deadLetterTopic"] = dlq.clone().into();
     fails["retryBackoffMs"] = 20.into();
-    let (audit, logs) = ("persistent://public/default/audit", topic("pyf-logs"));
+    let (audit, logs) = (cluster.topic("pyf-audit"), cluster.topic("pyf-logs"));
     let mut auditor = python("audit", "logging_publish.Audit", "logging_publish.py", &[&input], None);
     auditor["function"]["python"]["logTopic"] = logs.clone().into();
+    auditor["userConfig"] = json!({"audit": audit});
     let runners = [Runner::start(&cluster.url(), fails), Runner::start(&cluster.url(), auditor)];
     runners.iter().for_each(|r| r.wait_ready(Duration::from_secs(20)));
     let client = cluster.client().await;
     let mut out = subscribe(&client, &output, "check").await;
     let mut dead = subscribe(&client, &dlq, "check").await;
-    let mut published = subscribe(&client, audit, "check").await;
+    let mut published = subscribe(&client, &audit, "check").await;
     let mut logged = subscribe(&client, &logs, "check").await;
     let sent: Vec<String> = (0..50).map(|i| if i % 10 == 3 { "bad".to_string() } else { format!("ok{i}") }).collect();
     produce(&client, &input, sent.iter().map(|s| s.clone().into_bytes())).await;
@@ -106,20 +103,19 @@ async fn a_user_exception_is_retried_then_dead_lettered_and_publishes_and_logs_r
     assert!(count >= 50, "every message recorded its metric:\n{metrics}");
 }
 
+on_both_brokers!(publish_callbacks_hear_the_ids_the_broker_stored_the_messages_under);
 /// `context.publish(..., callback=...)`: the callback runs once the broker has
 /// stored the message, with the id the broker gave it.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn publish_callbacks_hear_the_ids_the_broker_stored_the_messages_under() {
+async fn publish_callbacks_hear_the_ids_the_broker_stored_the_messages_under(cluster: Bed) {
     use futures::StreamExt;
-    let Some(bin) = pulsar_lite() else { return };
-    let cluster = Cluster::start(&bin).await;
-    let (input, output, audit) = (topic("pycb-in"), topic("pycb-out"), "persistent://public/default/audit");
-    let config = python("confirmed", "publish_callback.Confirmed", "publish_callback.py", &[&input], Some(&output));
+    let (input, output, audit) = (cluster.topic("pycb-in"), cluster.topic("pycb-out"), cluster.topic("pycb-audit"));
+    let mut config = python("confirmed", "publish_callback.Confirmed", "publish_callback.py", &[&input], Some(&output));
+    config["userConfig"] = json!({"audit": audit});
     let runner = Runner::start(&cluster.url(), config);
     runner.wait_ready(Duration::from_secs(20));
     let client = cluster.client().await;
     let mut out = subscribe(&client, &output, "check").await;
-    let mut published = subscribe(&client, audit, "check").await;
+    let mut published = subscribe(&client, &audit, "check").await;
     produce(&client, &input, (0..20).map(|i| format!("m{i}").into_bytes())).await;
     let mut stored = BTreeSet::new();
     while stored.len() < 20 {
@@ -149,38 +145,35 @@ fn poison(class: &str) -> Value {
     json!({"python": {"className": format!("poison.{class}"), "path": path.display().to_string()}})
 }
 
+on_both_brokers!(a_python_message_that_loops_is_dead_lettered_after_the_restart_and_nothing_good_is);
 /// A Python message that loops forever: the watchdog ends the runner after
 /// `maxProcessingMs`; after the restart the crash journal dead-letters it and
 /// every other message is processed.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_python_message_that_loops_is_dead_lettered_after_the_restart_and_nothing_good_is() {
-    let Some(bin) = pulsar_lite() else { return };
+async fn a_python_message_that_loops_is_dead_lettered_after_the_restart_and_nothing_good_is(bed: Bed) {
     let exited = |runner: &Runner, status: std::process::ExitStatus| {
         assert_eq!(status.code(), Some(70), "{}", runner.log());
         assert!(runner.log().contains("maxProcessingMs"), "{}", runner.log());
     };
-    crash_until_recognised(&bin, "py-loop", poison("Loops"), None, exited).await;
+    crash_until_recognised(bed, "py-loop", poison("Loops"), None, exited).await;
 }
 
+on_both_brokers!(a_python_message_that_segfaults_the_interpreter_is_dead_lettered_after_the_restart);
 /// A Python message that crashes the interpreter (a segmentation fault in C).
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_python_message_that_segfaults_the_interpreter_is_dead_lettered_after_the_restart() {
+async fn a_python_message_that_segfaults_the_interpreter_is_dead_lettered_after_the_restart(bed: Bed) {
     use std::os::unix::process::ExitStatusExt;
-    let Some(bin) = pulsar_lite() else { return };
     let exited = |runner: &Runner, status: std::process::ExitStatus| {
         assert_eq!(status.signal(), Some(libc::SIGSEGV), "{}", runner.log());
     };
-    crash_until_recognised(&bin, "py-segv", poison("Crashes"), None, exited).await;
+    crash_until_recognised(bed, "py-segv", poison("Crashes"), None, exited).await;
 }
 
+on_both_brokers!(a_python_message_that_exhausts_memory_is_dead_lettered_after_the_restart);
 /// A Python message that exhausts memory: killed as the kubelet would, then
 /// recognised.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_python_message_that_exhausts_memory_is_dead_lettered_after_the_restart() {
+async fn a_python_message_that_exhausts_memory_is_dead_lettered_after_the_restart(bed: Bed) {
     use std::os::unix::process::ExitStatusExt;
-    let Some(bin) = pulsar_lite() else { return };
     let exited = |runner: &Runner, status: std::process::ExitStatus| {
         assert_eq!(status.signal(), Some(libc::SIGKILL), "{}", runner.log());
     };
-    crash_until_recognised(&bin, "py-oom", poison("Allocates"), Some(300 << 20), exited).await;
+    crash_until_recognised(bed, "py-oom", poison("Allocates"), Some(300 << 20), exited).await;
 }

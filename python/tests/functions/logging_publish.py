@@ -7,7 +7,7 @@ class Audit(Function):
         log = context.get_logger()
         log.info("audit %s from %s key %s", input, context.get_current_message_topic_name(), context.get_message_key())
         context.publish(
-            "persistent://public/default/audit",
+            context.get_user_config_value("audit") or "persistent://public/default/audit",
             "seen " + input,
             properties={"by": context.get_function_name()},
         )

@@ -10,7 +10,8 @@ class Confirmed(Function):
         def sent(result, message_id):
             self.heard.append("%s %s" % (Result(result).name, message_id))
 
-        context.publish("persistent://public/default/audit", input, callback=sent)
+        audit = context.get_user_config_value("audit") or "persistent://public/default/audit"
+        context.publish(audit, input, callback=sent)
         if input == "raise":
             raise ValueError("after publishing")
         return ",".join(self.heard)

@@ -149,6 +149,165 @@ pub fn topic(name: &str) -> String {
     format!("persistent://public/default/{name}")
 }
 
+/// Which broker a test runs against: its own pulsar-lite (through the
+/// checksum relay), or the Apache Pulsar standalone that
+/// `scripts/pulsar-standalone.sh start` runs (shared by every test, so each
+/// bed names its topics with a suffix of its own).
+pub struct Bed {
+    /// pulsar-lite's broker and relay; `None` on Apache Pulsar.
+    pub lite: Option<Cluster>,
+    url: String,
+    suffix: String,
+    pub name: &'static str,
+}
+
+impl Bed {
+    /// A pulsar-lite of this test's own; `None` (skip) outside CI without it.
+    pub async fn lite() -> Option<Bed> {
+        let bin = pulsar_lite()?;
+        let cluster = Cluster::start(&bin).await;
+        Some(Bed { url: cluster.url(), lite: Some(cluster), suffix: String::new(), name: "pulsar-lite" })
+    }
+
+    /// The running Apache Pulsar standalone; `None` (skip) outside CI when
+    /// none runs. Under CI (`scripts/test.sh` starts it) a missing one fails.
+    pub async fn apache() -> Option<Bed> {
+        let Some((url, _admin)) = apache_pulsar() else {
+            assert!(
+                std::env::var_os("CI").is_none(),
+                "no Apache Pulsar standalone: run `bash scripts/pulsar-standalone.sh start`"
+            );
+            eprintln!("skipping: no Apache Pulsar standalone (bash scripts/pulsar-standalone.sh start)");
+            return None;
+        };
+        use std::sync::atomic::{AtomicU32, Ordering};
+        static NEXT: AtomicU32 = AtomicU32::new(0);
+        let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.subsec_nanos());
+        let suffix = format!("-{}-{}-{nanos}", std::process::id(), NEXT.fetch_add(1, Ordering::Relaxed));
+        Some(Bed { lite: None, url, suffix, name: "Apache Pulsar" })
+    }
+
+    pub fn url(&self) -> String {
+        self.url.clone()
+    }
+
+    pub async fn client(&self) -> Pulsar<TokioExecutor> {
+        Pulsar::builder(self.url(), TokioExecutor).build().await.expect("client connects")
+    }
+
+    /// A topic of this bed's own.
+    pub fn topic(&self, name: &str) -> String {
+        format!("persistent://public/default/{name}{}", self.suffix)
+    }
+}
+
+/// The Apache Pulsar standalone's broker and admin URLs: `FMC_PULSAR_URL` and
+/// `FMC_PULSAR_ADMIN_URL`, else the `env` file `scripts/pulsar-standalone.sh
+/// start` writes for its default instance.
+pub fn apache_pulsar() -> Option<(String, String)> {
+    if let (Ok(url), Ok(admin)) = (std::env::var("FMC_PULSAR_URL"), std::env::var("FMC_PULSAR_ADMIN_URL")) {
+        return Some((url, admin));
+    }
+    let file = std::fs::read_to_string(project_root().join(".pulsar/run/default/env")).ok()?;
+    let value = |key: &str| file.lines().find_map(|l| l.strip_prefix(key)?.strip_prefix('=').map(str::to_string));
+    let (url, admin) = (value("FMC_PULSAR_URL")?, value("FMC_PULSAR_ADMIN_URL")?);
+    // The file outlives a broker that was killed: only a live one counts.
+    let addr = url.strip_prefix("pulsar://")?.parse::<SocketAddr>().ok()?;
+    TcpStream::connect_timeout(&addr, Duration::from_secs(1)).ok()?;
+    Some((url, admin))
+}
+
+/// An Apache Pulsar standalone of one test's own, for a test that kills it:
+/// `scripts/pulsar-standalone.sh` with an instance name and ports of its own
+/// (the shared standalone serves every other test). Stopped on drop.
+pub struct OwnPulsar {
+    env: Vec<(String, String)>,
+    pid_file: PathBuf,
+    pub url: String,
+}
+
+impl OwnPulsar {
+    /// `None` (skip) outside CI when the jars are not installed.
+    pub fn start() -> Option<OwnPulsar> {
+        if !project_root().join(".pulsar/lib/.version").is_file() {
+            assert!(std::env::var_os("CI").is_none(), "no Apache Pulsar jars (scripts/setup.sh)");
+            eprintln!("skipping: no Apache Pulsar jars (bash scripts/pulsar-standalone.sh install)");
+            return None;
+        }
+        let instance = format!("test-{}-{}", std::process::id(), free_port());
+        let (broker, web, bookie) = (free_port(), free_port(), free_port());
+        let env = vec![
+            ("FMC_PULSAR_INSTANCE".to_string(), instance.clone()),
+            ("FMC_PULSAR_BROKER_PORT".to_string(), broker.to_string()),
+            ("FMC_PULSAR_WEB_PORT".to_string(), web.to_string()),
+            ("FMC_PULSAR_BOOKIE_PORT".to_string(), bookie.to_string()),
+            ("FMC_PULSAR_HEAP".to_string(), "256m".to_string()),
+        ];
+        let pid_file = project_root().join(".pulsar/run").join(&instance).join("pid");
+        let own = OwnPulsar { env, pid_file, url: format!("pulsar://127.0.0.1:{broker}") };
+        own.script(&["start"]);
+        Some(own)
+    }
+
+    fn script(&self, args: &[&str]) {
+        let out = Command::new("bash")
+            .arg(project_root().join("scripts/pulsar-standalone.sh"))
+            .args(args)
+            .envs(self.env.iter().map(|(k, v)| (k, v)))
+            .output()
+            .expect("bash runs");
+        assert!(out.status.success(), "pulsar-standalone.sh {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    }
+
+    /// `kill -9` of the broker (bookie and metadata store with it: one JVM),
+    /// then the same data again.
+    pub fn crash_and_restart(&self) {
+        let pid = std::fs::read_to_string(&self.pid_file).expect("pid file");
+        let status = Command::new("kill").args(["-9", pid.trim()]).status().expect("kill");
+        assert!(status.success());
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while Path::new(&format!("/proc/{}", pid.trim())).exists() && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        self.script(&["start", "--keep-data"]);
+    }
+
+    pub async fn client(&self) -> Pulsar<TokioExecutor> {
+        Pulsar::builder(self.url.clone(), TokioExecutor).build().await.expect("client connects")
+    }
+}
+
+impl Drop for OwnPulsar {
+    fn drop(&mut self) {
+        let _ = Command::new("bash")
+            .arg(project_root().join("scripts/pulsar-standalone.sh"))
+            .arg("stop")
+            .envs(self.env.iter().map(|(k, v)| (k, v)))
+            .output();
+    }
+}
+
+/// One test body, run twice: on pulsar-lite and on Apache Pulsar
+/// (`mod NAME { fn pulsar_lite; fn apache_pulsar }`).
+#[macro_export]
+macro_rules! on_both_brokers {
+    ($body:ident) => {
+        mod $body {
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn pulsar_lite() {
+                let Some(bed) = super::Bed::lite().await else { return };
+                super::$body(bed).await
+            }
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn apache_pulsar() {
+                let Some(bed) = super::Bed::apache().await else { return };
+                super::$body(bed).await
+            }
+        }
+    };
+}
+
 /// Sends `payloads` with at most 1,000 in flight; returns when all are confirmed.
 pub async fn produce(client: &Pulsar<TokioExecutor>, topic: &str, payloads: impl IntoIterator<Item = Vec<u8>>) {
     let mut producer = client
@@ -446,15 +605,17 @@ impl Drop for PyServer {
 /// recognises the message; then only that message is dead-lettered and every
 /// other one is processed.
 pub async fn crash_until_recognised(
-    bin: &std::path::Path,
+    mut cluster: Bed,
     name: &str,
     function: serde_json::Value,
     memory_limit: Option<u64>,
     exited: impl Fn(&Runner, std::process::ExitStatus),
 ) {
-    let mut cluster = Cluster::start(bin).await;
-    let (input, output, dlq) =
-        (topic(&format!("{name}-in")), topic(&format!("{name}-out")), topic(&format!("{name}-dlq")));
+    let (input, output, dlq) = (
+        cluster.topic(&format!("{name}-in")),
+        cluster.topic(&format!("{name}-out")),
+        cluster.topic(&format!("{name}-dlq")),
+    );
     let state = tempfile::tempdir().expect("tempdir");
     let mut conf = serde_json::json!({
         "tenant": "public", "namespace": "default", "name": name,
@@ -478,8 +639,8 @@ pub async fn crash_until_recognised(
         }
         runner
     };
-    // The broker restarts too: it keeps a dead consumer's messages until it
-    // restarts (runner-spike.md §3; Apache Pulsar redelivers them at once).
+    // pulsar-lite restarts too: it keeps a dead consumer's messages until it
+    // restarts (runner-spike.md §3); Apache Pulsar redelivers them at once.
     let mut exits = 0;
     let mut runner = start(&conf);
     let deadline = Instant::now() + Duration::from_secs(120);
@@ -489,8 +650,10 @@ pub async fn crash_until_recognised(
             exited(&runner, status);
             exits += 1;
             assert!(exits <= 3, "the same message keeps stopping the runner\n{}", runner.log());
-            cluster.broker.crash_and_restart(Duration::from_millis(300));
-            cluster.relay.cut_all();
+            if let Some(lite) = &mut cluster.lite {
+                lite.broker.crash_and_restart(Duration::from_millis(300));
+                lite.relay.cut_all();
+            }
             runner = start(&conf);
             continue;
         }
