@@ -2,6 +2,7 @@
 
 mod support;
 
+mod broker_schemas;
 mod cli;
 mod clusters;
 mod corpus;
