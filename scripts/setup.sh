@@ -13,6 +13,8 @@ PACKAGES=(
   "checkov==3.3.30"
   "pulsar-lite==0.2.0"
   "pulsar-client==3.13.0"
+  # pulsar-client's Avro support (its `avro` extra): the provisioning test's producers.
+  "fastavro==1.12.1"
 )
 
 if [ ! -x "$VENV/bin/python" ]; then

@@ -35,7 +35,7 @@ pub(crate) const STRATEGIES: [&str; 8] = [
 
 /// The standalone's admin address (`host:port`): `FMC_PULSAR_ADMIN_URL`, else
 /// the `env` file of its default instance. `None` (skip) outside CI.
-fn admin_address() -> Option<String> {
+pub(crate) fn admin_address() -> Option<String> {
     let url = std::env::var("FMC_PULSAR_ADMIN_URL").ok().or_else(|| {
         let file = std::fs::read_to_string(project_root().join(".pulsar/run/default/env")).ok()?;
         file.lines().find_map(|l| l.strip_prefix("FMC_PULSAR_ADMIN_URL=").map(str::to_string))
@@ -54,7 +54,7 @@ fn admin_address() -> Option<String> {
 }
 
 /// One admin REST call (HTTP/1.0: the answer is the rest of the stream).
-fn call(admin: &str, method: &str, path: &str, body: Option<&Value>) -> (u16, String) {
+pub(crate) fn call(admin: &str, method: &str, path: &str, body: Option<&Value>) -> (u16, String) {
     let body = body.map(Value::to_string).unwrap_or_default();
     let mut stream = std::net::TcpStream::connect(admin).expect("the admin API answers");
     let request = format!(
@@ -70,7 +70,7 @@ fn call(admin: &str, method: &str, path: &str, body: Option<&Value>) -> (u16, St
     (status, body.to_string())
 }
 
-fn ok(admin: &str, method: &str, path: &str, body: Option<&Value>) -> String {
+pub(crate) fn ok(admin: &str, method: &str, path: &str, body: Option<&Value>) -> String {
     let (status, text) = call(admin, method, path, body);
     assert!((200..300).contains(&status), "{method} {path}: {status} {text}");
     text

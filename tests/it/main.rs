@@ -24,6 +24,7 @@ mod operator_unit;
 mod plugins;
 mod pods;
 mod provision;
+mod provision_applied;
 mod python_runner;
 mod schema;
 mod schema_rules;

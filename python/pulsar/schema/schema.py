@@ -80,15 +80,20 @@ class JsonSchema(Schema):
 
 
 class AvroSchema(Schema):
-    """A record as Avro binary. Without a record class, `_schema_definition`
-    (a dict) says the schema and values are dicts."""
+    """A record as Avro binary. Without a record class, `schema_definition`
+    (a dict) says the schema and values are dicts. (The names are those of
+    the pulsar-client wheel with its Avro support, `pulsar-client[avro]`.)"""
 
-    def __init__(self, _record_cls, _schema_definition=None):
-        if _record_cls is None and _schema_definition is None:
+    def __init__(self, record_cls, schema_definition=None):
+        if record_cls is None and schema_definition is None:
             raise ValueError("AvroSchema needs a record class or a schema definition")
-        definition = _record_cls.schema() if _record_cls is not None else _schema_definition
+        definition = record_cls.schema() if record_cls is not None else schema_definition
         self._avro = _avro.Schema(definition)
-        Schema.__init__(self, _record_cls, "AVRO", json.dumps(definition), "AVRO")
+        Schema.__init__(self, record_cls, "AVRO", json.dumps(definition), "AVRO")
+
+    def encode_dict(self, d):
+        """A dict's values as Avro takes them: records as dicts, enums by name."""
+        return {k: _to_plain(v) for k, v in d.items()}
 
     def encode(self, obj):
         value = _to_plain(obj) if isinstance(obj, Record) else obj
