@@ -44,6 +44,58 @@ async fn the_exclamation_function_runs_unchanged_and_every_message_flows(cluster
     assert_eq!(runner.metric("user_exceptions_total"), 0, "{}", runner.log());
 }
 
+on_both_brokers!(config_secrets_a_custom_serde_and_typed_avro_records_run_unchanged);
+/// The rest of the API areas, each function unchanged under the runner: user
+/// config and a secret (from the environment, as `secretKeyRef` gives it;
+/// never in a log line), a custom SerDe on both ends, and an Avro input read
+/// as a `Record` with a JSON output written from one.
+async fn config_secrets_a_custom_serde_and_typed_avro_records_run_unchanged(cluster: Bed) {
+    let topics: Vec<String> = ["cfg-in", "cfg-out", "serde-in", "serde-out", "typed-in", "typed-out"]
+        .iter()
+        .map(|t| cluster.topic(t))
+        .collect();
+    let mut append =
+        python("append", "config_append.ConfigAppend", "config_append.py", &[&topics[0]], Some(&topics[1]));
+    append["userConfig"] = json!({"suffix": "!!"});
+    append["secrets"] = json!(["API_TOKEN"]);
+    let mut mirror = python("mirror", "custom_serde.Mirror", "custom_serde.py", &[&topics[2]], Some(&topics[3]));
+    mirror["function"]["python"]["inputSerde"] = json!({&topics[2]: "custom_serde.PointSerDe"});
+    mirror["function"]["python"]["outputSerde"] = "custom_serde.PointSerDe".into();
+    let mut price = python("price", "typed.Price", "typed.py", &[&topics[4]], Some(&topics[5]));
+    price["function"]["python"]["inputSchemaTypes"] = json!({&topics[4]: "AVRO"});
+    price["function"]["python"]["inputTypeClasses"] = json!({&topics[4]: "typed.Payment"});
+    price["function"]["python"]["outputSchemaType"] = "JSON".into();
+    price["function"]["python"]["outputTypeClass"] = "typed.Priced".into();
+    let runners = [
+        Runner::start_with_env(&cluster.url(), append, &[("API_TOKEN", "s3cr3t-value")]),
+        Runner::start(&cluster.url(), mirror),
+        Runner::start(&cluster.url(), price),
+    ];
+    runners.iter().for_each(|r| r.wait_ready(Duration::from_secs(20)));
+    let client = cluster.client().await;
+    let mut outs = Vec::new();
+    for t in [&topics[1], &topics[3], &topics[5]] {
+        outs.push(subscribe(&client, t, "check").await);
+    }
+    produce(&client, &topics[0], [b"hi".to_vec(), b"log".to_vec()]).await;
+    produce(&client, &topics[2], [b"1,2".to_vec()]).await;
+    // Avro binary of {id: "p1", cents: 250}: string "p1", long 250.
+    produce(&client, &topics[4], [[vec![4, b'p', b'1'], vec![0xf4, 0x03]].concat()]).await;
+    let mut seen = BTreeSet::new();
+    let appended = collect(&mut outs[0], Duration::from_secs(30), |p| {
+        seen.insert(p.to_vec());
+        seen.len() >= 2
+    })
+    .await;
+    assert_eq!(texts(&appended), BTreeSet::from(["hi!! (12)".to_string(), "log!! (12)".to_string()]));
+    assert!(runners[0].log().contains("using token <redacted:API_TOKEN>"), "{}", runners[0].log());
+    assert!(!runners[0].log().contains("s3cr3t-value"), "{}", runners[0].log());
+    let mirrored = collect(&mut outs[1], Duration::from_secs(30), |_| true).await;
+    assert_eq!(texts(&mirrored), BTreeSet::from(["2,1".to_string()]), "{}", runners[1].log());
+    let priced = collect(&mut outs[2], Duration::from_secs(30), |_| true).await;
+    assert_eq!(texts(&priced), BTreeSet::from([r#"{"id":"p1","euros":2.5}"#.to_string()]), "{}", runners[2].log());
+}
+
 on_both_brokers!(a_user_exception_is_retried_then_dead_lettered_and_publishes_and_logs_reach_their_topics);
 async fn a_user_exception_is_retried_then_dead_lettered_and_publishes_and_logs_reach_their_topics(cluster: Bed) {
     let (input, output, dlq) = (cluster.topic("pyf-in"), cluster.topic("pyf-out"), cluster.topic("pyf-dlq"));
