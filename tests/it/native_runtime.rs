@@ -255,6 +255,22 @@ print("ok", len(got))
 /// count them.
 #[test]
 fn fmc_dev_runs_a_native_mesh_against_a_local_pulsar_lite() {
+    dev_runs_the_mesh(None);
+}
+
+/// The same mesh with `fmc dev --broker` on Apache Pulsar (the standalone of
+/// `scripts/pulsar-standalone.sh`).
+#[test]
+fn fmc_dev_runs_the_mesh_against_apache_pulsar() {
+    if crate::broker_schemas::admin_address().is_none() {
+        return;
+    }
+    dev_runs_the_mesh(Some(crate::provision_applied::broker_url()));
+}
+
+/// `fmc dev` on a mesh of every runner function kind, against `broker` or,
+/// without one, the pulsar-lite it finds on PATH.
+fn dev_runs_the_mesh(broker: Option<String>) {
     use std::io::BufRead;
     let (Some(broker_bin), Some(_)) = (venv_tool("pulsar_lite/bin/pulsar-lite"), venv_tool("pulsar")) else { return };
     let runner_dir = workspace_binary("fmc-runner").parent().unwrap().to_path_buf();
@@ -353,6 +369,7 @@ spec:
             .arg(format!("shout={}", module.display()))
             .arg("--work-dir")
             .arg(dir.path().join("work"))
+            .args(broker.iter().flat_map(|url| ["--broker", url.as_str()]))
             .env("PATH", path)
             .stdout(std::fs::File::create(dir.path().join("stdout")).unwrap())
             .stderr(Stdio::piped())
