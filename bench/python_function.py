@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Issue 26: a Python function in fmc-runner (the `python` feature) against
 the same function in a Python loop over the official pulsar-client, in one
-run, on one pulsar-lite behind the relay (bench/runner.py's harness).
+run, on one pulsar-lite behind the relay or (`--broker apache`) on Apache
+Pulsar's standalone (bench/runner.py's harness).
 
 The function is Pulsar's exclamation example as the engine's tests hold it
 (python/tests/functions/exclamation.py). The loop is the upstream Python
@@ -15,7 +16,7 @@ instance adds a queue, threads, gRPC and metrics on top.
   start       process start to /readyz 200 (runner), median of 10
   idle RSS    connected and subscribed, no traffic
 
-usage: bench/python_function.py [--n N] [--repeat R] [--no-build]
+usage: bench/python_function.py [--n N] [--repeat R] [--broker lite|apache] [--no-build]
 """
 import argparse, os, statistics, subprocess, sys, tempfile, time
 
@@ -57,11 +58,12 @@ def main():
     ap.add_argument("--n", type=int, default=50_000)
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--no-build", action="store_true")
+    ap.add_argument("--broker", choices=["lite", "apache"], default="lite")
     args = ap.parse_args()
     if not args.no_build:
         build()
     work = tempfile.mkdtemp(prefix="fmc-python-bench-")
-    broker = rb.Broker(work)
+    broker = rb.start_broker(args.broker, work)
     try:
         report(broker, work, args)
     finally:
@@ -95,7 +97,7 @@ def report(broker, work, args):
     loop_rss = rb.rss_mb(loop.pid)
     loop.kill()
     loop.wait()
-    print(f"\n### Python exclamation ({time.strftime('%Y-%m-%d')}, {os.cpu_count()} cores shared by broker, relay "
+    print(f"\n### Python exclamation on {broker.name} ({time.strftime('%Y-%m-%d')}, {os.cpu_count()} cores shared by broker, relay "
           f"and clients; {args.n:,} x 100 B, median of {args.repeat})\n")
     print("| contender | msg/s | runner ÷ contender | its CPU µs/msg | broker CPU µs/msg | relay CPU µs/msg |")
     print("|---|---:|---:|---:|---:|---:|")

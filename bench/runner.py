@@ -1,9 +1,11 @@
 #!/usr/bin/env python3
 """Benchmark of fmc-runner against the baselines issue 5 names, in one run.
 
-Everything runs on loopback against one pulsar-lite broker (from the project's
+Everything runs on loopback against one broker: pulsar-lite (from the project's
 venv, scripts/setup.sh) behind fmc-pulsar-relay (the `pulsar` crate needs the
-checksums pulsar-lite leaves out; every contender goes through the relay).
+checksums pulsar-lite leaves out; every contender goes through the relay), or
+with `--broker apache` Apache Pulsar's standalone (scripts/pulsar-standalone.sh,
+an instance of the benchmark's own), reached directly.
 Binaries are the image build: static (crt-static), profile `runner-image`.
 
   throughput  an identity function draining a backlog of N 100-byte messages,
@@ -21,7 +23,7 @@ Binaries are the image build: static (crt-static), profile `runner-image`.
   start       process start to /readyz = 200 (broker up), median of 10
   size        the static binary
 
-usage: bench/runner.py [--n N] [--repeat R] [--rate MSG_PER_S] [--no-build]
+usage: bench/runner.py [--n N] [--repeat R] [--rate MSG_PER_S] [--broker lite|apache] [--no-build]
 """
 import argparse, json, os, re, signal, socket, statistics, subprocess, sys, tempfile, time, urllib.request
 
@@ -83,6 +85,8 @@ class Broker:
         wait_port(relay_port)
         self.url = f"pulsar://127.0.0.1:{relay_port}"
 
+    name = "pulsar-lite"
+
     def in_messages(self, topic):
         text = urllib.request.urlopen(f"http://127.0.0.1:{self.metrics}/metrics", timeout=5).read().decode()
         m = re.search(r'^pulsar_in_messages_total\{[^}]*topic="' + re.escape(topic) + r'"[^}]*\} (\d+)', text, re.M)
@@ -92,6 +96,45 @@ class Broker:
         for p in (self.relay, self.proc):
             p.terminate()
             p.wait()
+
+
+class ApachePulsar:
+    """Apache Pulsar's standalone (one JVM: broker, bookie, metadata store),
+    started by scripts/pulsar-standalone.sh as an instance of the benchmark's
+    own; no relay (it checksums its frames). Its counter: the topic's stats."""
+
+    name = "Apache Pulsar"
+
+    def __init__(self, work):
+        self.port, self.web = free_port(), free_port()
+        self.env = dict(os.environ, FMC_PULSAR_INSTANCE="bench", FMC_PULSAR_BROKER_PORT=str(self.port),
+                        FMC_PULSAR_WEB_PORT=str(self.web), FMC_PULSAR_BOOKIE_PORT=str(free_port()))
+        subprocess.run(["bash", os.path.join(ROOT, "scripts", "pulsar-standalone.sh"), "start"], env=self.env,
+                       check=True, stdout=subprocess.DEVNULL)
+        with open(os.path.join(ROOT, ".pulsar", "run", "bench", "pid")) as f:
+            self.proc = Pid(int(f.read()))
+        self.relay = None
+        self.url = f"pulsar://127.0.0.1:{self.port}"
+
+    def in_messages(self, topic):
+        url = f"http://127.0.0.1:{self.web}/admin/v2/persistent/public/default/{topic}/stats"
+        try:
+            return json.load(urllib.request.urlopen(url, timeout=5)).get("msgInCounter", 0)
+        except urllib.error.HTTPError:
+            return 0
+
+    def stop(self):
+        subprocess.run(["bash", os.path.join(ROOT, "scripts", "pulsar-standalone.sh"), "stop"], env=self.env,
+                       check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+class Pid:
+    def __init__(self, pid):
+        self.pid = pid
+
+
+def start_broker(kind, work):
+    return ApachePulsar(work) if kind == "apache" else Broker(work)
 
 
 def topic(name):
@@ -149,7 +192,10 @@ def drain(broker, out, n, start):
 
 
 def cpu_seconds(pid):
-    """User + system CPU time of a process (all its threads), in seconds."""
+    """User + system CPU time of a process (all its threads), in seconds (0
+    for none: no relay in front of Apache Pulsar)."""
+    if pid is None:
+        return 0.0
     with open(f"/proc/{pid}/stat") as f:
         fields = f.read().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
@@ -177,9 +223,10 @@ def drain_measured(broker, proc, out, n):
     """Runs the ready contender `proc` until the broker counted n messages on
     `out`, then ends it: (msg/s, [its, the broker's, the relay's CPU µs per
     message])."""
-    cpu0 = [cpu_seconds(p.pid) for p in (proc, broker.proc, broker.relay)]
+    pids = [proc.pid, broker.proc.pid, broker.relay.pid if broker.relay else None]
+    cpu0 = [cpu_seconds(p) for p in pids]
     seconds = drain(broker, out, n, time.perf_counter())
-    cpu1 = [cpu_seconds(p.pid) for p in (proc, broker.proc, broker.relay)]
+    cpu1 = [cpu_seconds(p) for p in pids]
     proc.kill()
     proc.wait()
     return n / seconds, [(b - a) * 1e6 / n for a, b in zip(cpu0, cpu1)]
@@ -199,12 +246,13 @@ def main():
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--rate", type=float, default=1000)
     ap.add_argument("--seconds", type=float, default=10)
+    ap.add_argument("--broker", choices=["lite", "apache"], default="lite")
     ap.add_argument("--no-build", action="store_true")
     args = ap.parse_args()
     if not args.no_build:
         build()
     work = tempfile.mkdtemp(prefix="fmc-runner-bench-")
-    broker = Broker(work)
+    broker = start_broker(args.broker, work)
     try:
         report(broker, work, args)
     finally:
@@ -259,7 +307,7 @@ def report(broker, work, args):
     static = "static" in kind
 
     cores = os.cpu_count()
-    print(f"\n### Runner ({time.strftime('%Y-%m-%d')}, {cores} cores shared by broker, relay and clients; "
+    print(f"\n### Runner on {broker.name} ({time.strftime('%Y-%m-%d')}, {cores} cores shared by broker, relay and clients; "
           f"{args.n:,} x 100 B, median of {args.repeat})\n")
     print("| contender | msg/s | runner ÷ contender | goal | its CPU µs/msg | broker CPU µs/msg | relay CPU µs/msg |")
     print("|---|---:|---:|---|---:|---:|---:|")

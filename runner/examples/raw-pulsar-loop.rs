@@ -41,6 +41,8 @@ async fn main() -> Result<(), String> {
         .build()
         .await
         .map_err(|e| e.to_string())?;
+    // The runner's setting: TCP_NODELAY on the broker connection (runner/src/nodelay.rs).
+    fmc_runner::nodelay::sweep();
     println!("ready");
     let (tx, mut rx) = mpsc::unbounded_channel::<(String, MessageIdData)>();
     let mut in_flight = 0usize;

@@ -11,6 +11,7 @@ pub use fmc_engine::{codec, config, function, validate, varint};
 pub mod fuzzing;
 pub mod http;
 pub mod journal;
+pub mod nodelay;
 pub mod oauth2;
 pub mod ops;
 pub mod package;

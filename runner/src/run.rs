@@ -206,6 +206,7 @@ pub async fn run(
     stop: impl std::future::Future<Output = ()>,
 ) -> Result<(), String> {
     let pulsar = connect_with_retries(&config).await?;
+    crate::nodelay::keep_sweeping();
     // The producer first: subscribing ends with a FLOW command the broker does
     // not answer, and the crate's socket has Nagle on, so a request right after
     // it waits for the broker's delayed ACK (~40 ms on Linux) — start-up time.
