@@ -88,10 +88,7 @@ fn eventually(admin: &str, path: &str, want: &Value) {
 
 /// The broker URL of the standalone the admin address belongs to.
 pub(crate) fn broker_url() -> String {
-    std::env::var("FMC_PULSAR_URL").ok().unwrap_or_else(|| {
-        let file = std::fs::read_to_string(project_root().join(".pulsar/run/default/env")).expect("env file");
-        file.lines().find_map(|l| l.strip_prefix("FMC_PULSAR_URL=").map(str::to_string)).expect("FMC_PULSAR_URL")
-    })
+    standalone_url("FMC_PULSAR_URL").expect("FMC_PULSAR_URL, or a running standalone's env file")
 }
 
 /// Creates a producer with `schema` (an Avro definition) on `topic` with the

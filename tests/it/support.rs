@@ -205,3 +205,13 @@ pub fn crd_json_schema(dir: &Path, crd: &Path) -> PathBuf {
     std::fs::write(&path, schema.to_string()).unwrap();
     path
 }
+
+/// A URL of the Apache Pulsar standalone the tests use (`FMC_PULSAR_URL`,
+/// `FMC_PULSAR_ADMIN_URL`): the variable, else the `env` file
+/// `bash scripts/pulsar-standalone.sh start` writes for its default instance.
+pub fn standalone_url(key: &str) -> Option<String> {
+    std::env::var(key).ok().or_else(|| {
+        let file = std::fs::read_to_string(project_root().join(".pulsar/run/default/env")).ok()?;
+        file.lines().find_map(|l| l.strip_prefix(key)?.strip_prefix('=').map(str::to_string))
+    })
+}
