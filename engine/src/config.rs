@@ -95,6 +95,12 @@ pub struct Config {
     /// with it.
     #[serde(default)]
     pub output_schemas: BTreeMap<String, PayloadSchema>,
+    /// The schema declared to the broker for each topic the runner reads or
+    /// writes, as Pulsar's admin API shows it: the broker checks it against
+    /// the topic's (and a namespace with `schemaValidationEnforced` refuses
+    /// clients that declare none). Topics without an entry are BYTES.
+    #[serde(default)]
+    pub declared_schemas: BTreeMap<String, DeclaredSchema>,
     /// The function's user config (the mesh's `config`, any JSON value):
     /// `$config` in jq and route programs, `fmc_init` for modules.
     #[serde(default)]
@@ -104,6 +110,21 @@ pub struct Config {
     /// names are here, never a value (see `function::context`).
     #[serde(default)]
     pub secrets: Vec<String>,
+}
+
+/// A schema as Pulsar's admin API takes and returns it (`SchemaInfo`): its
+/// type name (`AVRO`, `STRING`, `KEY_VALUE`, …), its definition (the Avro or
+/// JSON definition, the PROTOBUF_NATIVE descriptor document, a KEY_VALUE's
+/// `{"key": …, "value": …}`; empty for a primitive) and properties.
+#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct DeclaredSchema {
+    #[serde(rename = "type")]
+    pub kind: String,
+    #[serde(default)]
+    pub schema: String,
+    #[serde(default)]
+    pub properties: BTreeMap<String, String>,
 }
 
 /// Pulsar's OAuth2 client-credentials flow: the token endpoint comes from the
@@ -415,6 +436,24 @@ impl Config {
         self.dead_letter_topic
             .clone()
             .unwrap_or_else(|| format!("{}-{}-DLQ", self.inputs[0], self.subscription_name().replace('/', "-")))
+    }
+
+    /// The schema the runner declares for `topic` (a partition takes its topic's).
+    pub fn declared_schema(&self, topic: &str) -> Option<&DeclaredSchema> {
+        by_topic(&self.declared_schemas, topic)
+    }
+
+    /// The schema the input consumer declares: the inputs' one when they all
+    /// declare the same (one consumer subscribes to every input, with one
+    /// schema); `Err` with why when they differ.
+    pub fn inputs_declared_schema(&self) -> Result<Option<&DeclaredSchema>, String> {
+        let mut each = self.inputs.iter().map(|t| self.declared_schema(t));
+        let first = each.next().flatten();
+        if each.all(|s| s == first) {
+            Ok(first)
+        } else {
+            Err("the inputs declare different schemas, and one consumer reads them all: it declares none".into())
+        }
     }
 
     /// The declared schema of the topic a message came from (a partition of a

@@ -8,6 +8,7 @@
 //! with `fmc test`) and are re-exported here under their old paths.
 
 pub use fmc_engine::{codec, config, function, validate, varint};
+pub mod declared;
 pub mod fuzzing;
 pub mod http;
 pub mod journal;

@@ -108,9 +108,17 @@ async fn consumer(pulsar: &Pulsar<TokioExecutor>, config: &Config) -> Result<Con
         Position::Latest => InitialPosition::Latest,
         Position::Earliest => InitialPosition::Earliest,
     };
+    let schema = match config.inputs_declared_schema() {
+        Ok(declared) => declared.map(|s| crate::declared::wire_schema(&config.inputs[0], s)).transpose()?,
+        Err(why) => {
+            log("warn", "the input consumer declares no schema", &[("why", why)]);
+            None
+        }
+    };
     let options = ConsumerOptions {
         receiver_queue_size: Some(config.receiver_queue_size),
         initial_position,
+        schema,
         ..Default::default()
     };
     // A fresh consumer id per process: after a crash, a broker that still holds
@@ -137,10 +145,15 @@ async fn consumer(pulsar: &Pulsar<TokioExecutor>, config: &Config) -> Result<Con
     builder.build().await.map_err(|e| format!("cannot subscribe to {:?}: {e}", config.inputs))
 }
 
-async fn producer(pulsar: &Pulsar<TokioExecutor>, topic: &str) -> Result<Producer<TokioExecutor>, String> {
+async fn producer(
+    pulsar: &Pulsar<TokioExecutor>,
+    config: &Config,
+    topic: &str,
+) -> Result<Producer<TokioExecutor>, String> {
+    let schema = config.declared_schema(topic).map(|s| crate::declared::wire_schema(topic, s)).transpose()?;
     // Unbatched with many sends in flight: the crate's batching keeps one batch
     // in flight at a time, which cuts throughput (runner-spike.md §2b).
-    let options = ProducerOptions { block_queue_if_full: true, ..Default::default() };
+    let options = ProducerOptions { block_queue_if_full: true, schema, ..Default::default() };
     pulsar
         .producer()
         .with_topic(topic)
@@ -211,7 +224,7 @@ pub async fn run(
     // not answer, and the crate's socket has Nagle on, so a request right after
     // it waits for the broker's delayed ACK (~40 ms on Linux) — start-up time.
     let output = match &config.output {
-        Some(t) => Some(producer(&pulsar, t).await?),
+        Some(t) => Some(producer(&pulsar, &config, t).await?),
         None => None,
     };
     let mut consumer = consumer(&pulsar, &config).await?;
@@ -648,7 +661,7 @@ impl Worker<'_> {
     async fn dead_letter(&mut self, dlq_topic: String, topic: String, id: MessageIdData, input: Record, why: &str) {
         // One dead-letter topic per runner (`Config::dead_letter_or_default`).
         if self.dead_letter.is_none() {
-            match producer(self.pulsar, &dlq_topic).await {
+            match producer(self.pulsar, self.config, &dlq_topic).await {
                 Ok(p) => self.dead_letter = Some(p),
                 Err(e) => {
                     log("warn", "dead-letter producer not ready; retrying later", &[("error", e)]);
@@ -685,13 +698,13 @@ impl Worker<'_> {
             if self.output_broken
                 && let Some(topic) = &self.config.output
             {
-                self.output = Some(producer(self.pulsar, topic).await?);
+                self.output = Some(producer(self.pulsar, self.config, topic).await?);
                 self.output_broken = false;
             }
             return Ok(self.output.as_mut());
         };
         if !self.routes.contains_key(topic) {
-            let p = producer(self.pulsar, topic).await?;
+            let p = producer(self.pulsar, self.config, topic).await?;
             self.routes.insert(topic.to_string(), p);
         }
         Ok(self.routes.get_mut(topic))

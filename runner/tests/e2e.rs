@@ -536,3 +536,99 @@ async fn jq_and_route_programs_work_on_avro_values_and_write_avro(cluster: Bed) 
 fn jq_inline(program: &str) -> Value {
     json!({"jq": {"program": program, "isolation": "none"}})
 }
+
+const ORDER: &str =
+    r#"{"type":"record","name":"Order","fields":[{"name":"id","type":"long"},{"name":"cents","type":"long"}]}"#;
+const LABEL: &str =
+    r#"{"type":"record","name":"Label","fields":[{"name":"id","type":"long"},{"name":"label","type":"string"}]}"#;
+
+/// An AVRO schema as the admin API takes it and as `declaredSchemas` carries it.
+fn avro_info(definition: &str) -> Value {
+    json!({"type": "AVRO", "schema": definition, "properties": {}})
+}
+
+/// The same schema as a client declares it on the wire.
+fn avro_wire(definition: &str) -> pulsar::message::proto::Schema {
+    pulsar::message::proto::Schema {
+        name: "test".into(),
+        schema_data: definition.as_bytes().to_vec(),
+        r#type: pulsar::message::proto::schema::Type::Avro as i32,
+        properties: vec![],
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+/// A namespace that enforces schemas (`schemaValidationEnforced`), its topics
+/// with AVRO schemas: Apache Pulsar refuses a runner that declares none (as
+/// the runner did before `declaredSchemas`), and accepts the one whose
+/// configuration declares the topics' schemas as `fmc build` renders them;
+/// the output is what its schema says, and the runner's declarations add no
+/// schema version. pulsar-lite has no schema registry: Apache Pulsar only.
+async fn apache_pulsar_enforcing_schemas_refuses_an_undeclared_runner_and_accepts_a_declared_one() {
+    use fmc_runner::validate::PayloadSchema;
+    let Some(bed) = Bed::apache().await else { return };
+    let admin = bed.admin.clone().expect("Apache Pulsar has an admin API");
+    let ns = bed.unique("enforced");
+    admin_ok(&admin, "PUT", &format!("/admin/v2/namespaces/public/{ns}"), None);
+    admin_ok(&admin, "POST", &format!("/admin/v2/namespaces/public/{ns}/schemaValidationEnforced"), Some("true"));
+    let (input, output) = (format!("persistent://public/{ns}/orders"), format!("persistent://public/{ns}/labels"));
+    for (topic, definition) in [("orders", ORDER), ("labels", LABEL)] {
+        let path = format!("/admin/v2/schemas/public/{ns}/{topic}/schema");
+        admin_ok(&admin, "POST", &path, Some(&avro_info(definition).to_string()));
+    }
+    let writer = json!({"format": "avro", "root": {"record": [
+        {"name": "id", "type": "long"}, {"name": "cents", "type": "long"}]}});
+    let written = json!({"format": "avro", "root": {"record": [
+        {"name": "id", "type": "long"}, {"name": "label", "type": "string"}]}});
+    let mut undeclared = config(
+        "labeller",
+        &[input.as_str()],
+        Some(&output),
+        json!({"jq": {"program": r#"{id, label: "\(.cents)c"}"#}}),
+    );
+    undeclared["inputSchemas"] = json!({&input: writer});
+    undeclared["outputSchemas"] = json!({&output: written});
+    let mut refused = Runner::start(&bed.url(), undeclared.clone());
+    let status = wait_exit(&mut refused, Duration::from_secs(60));
+    assert_ne!(status, Some(0), "the broker refuses a producer without a schema:\n{}", refused.log());
+    let log = refused.log();
+    assert!(log.contains("cannot produce to") && log.contains("IncompatibleSchema"), "{log}");
+
+    let mut declared = undeclared;
+    declared["declaredSchemas"] = json!({&input: avro_info(ORDER), &output: avro_info(LABEL)});
+    let runner = Runner::start(&bed.url(), declared);
+    runner.wait_ready(Duration::from_secs(30));
+    let client = bed.client().await;
+    let mut out = subscribe_as(&client, &output, "check", Some(avro_wire(LABEL))).await;
+    let w: PayloadSchema = serde_json::from_value(writer).unwrap();
+    let sent = (0..50i64).map(|i| w.encode(&json!({"id": i, "cents": i * 3})).unwrap());
+    produce_as(&client, &input, Some(avro_wire(ORDER)), sent).await;
+    let o: PayloadSchema = serde_json::from_value(written).unwrap();
+    let mut seen = BTreeSet::new();
+    let got = collect(&mut out, Duration::from_secs(30), |p| {
+        seen.insert(p.to_vec());
+        seen.len() >= 50
+    })
+    .await;
+    let values: BTreeSet<String> = got.iter().map(|p| o.decode(p).unwrap().to_string()).collect();
+    let want: BTreeSet<String> =
+        (0..50i64).map(|i| json!({"id": i, "label": format!("{}c", i * 3)}).to_string()).collect();
+    assert_eq!(values, want, "{}", runner.log());
+    for topic in ["orders", "labels"] {
+        let latest = admin_ok(&admin, "GET", &format!("/admin/v2/schemas/public/{ns}/{topic}/schema"), None);
+        let latest: Value = serde_json::from_str(&latest).expect("JSON");
+        assert_eq!(latest["version"], 0, "{topic}: the runner declared the schema already there: {latest}");
+    }
+}
+
+/// The runner's exit status, once it exits within `timeout`.
+fn wait_exit(runner: &mut Runner, timeout: Duration) -> Option<i32> {
+    let start = std::time::Instant::now();
+    loop {
+        if let Some(status) = runner.child.try_wait().expect("wait") {
+            return status.code();
+        }
+        assert!(start.elapsed() < timeout, "runner still running:\n{}", runner.log());
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}

@@ -575,6 +575,9 @@ fn native_runner(
     // Absent, not null: the runner's defaults apply.
     if let Some(obj) = config.as_object_mut() {
         obj.extend(payload_schemas(scope, io, decl.jq.is_some()));
+        if let Some(declared) = declared_schemas(ctx, io) {
+            obj.insert("declaredSchemas".into(), declared);
+        }
         obj.retain(|_, v| !v.is_null());
         if let Some(f) = obj.get_mut("function").and_then(|f| f.get_mut("wasm")).and_then(|w| w.as_object_mut()) {
             f.retain(|_, v| !v.is_null());
@@ -621,6 +624,23 @@ fn payload_schemas(
     }
     let named = [("inputSchemas", writers), ("readerSchemas", readers), ("outputSchemas", outputs)];
     named.into_iter().filter(|(_, m)| !m.is_empty()).map(|(k, m)| (k.to_string(), m.into())).collect()
+}
+
+/// `declaredSchemas`: the schema the runner declares to the broker for each
+/// topic it reads or writes, in the form Pulsar stores it (its end's schema:
+/// what it reads with, or writes). The broker then checks it against the
+/// topic's, as it does for any client, and a namespace that enforces schemas
+/// accepts the runner. Left out: topics without a schema (BYTES), and PROTOBUF
+/// (not native), whose stored form fmc does not derive.
+fn declared_schemas(ctx: &MeshCtx, io: &DeclaredIo) -> Option<serde_json::Value> {
+    let mut declared = serde_json::Map::new();
+    for p in io.inputs.iter().chain(&io.outputs) {
+        let SchemaInfo::Known { name, schema } = &p.schema else { continue };
+        if let Ok(Some(info)) = super::pulsar_schema::pulsar_schema(ctx, name, schema) {
+            declared.entry(p.topic.clone()).or_insert(info);
+        }
+    }
+    (!declared.is_empty()).then(|| declared.into())
 }
 
 fn topic_facts<'s>(scope: &Scope<'s>, address: &str) -> Option<&'s TopicFacts> {

@@ -24,6 +24,7 @@ pub(crate) use components::{connection_settings, token_file};
 mod diagnostics;
 pub mod payload_schemas;
 mod provision;
+mod pulsar_schema;
 mod schemas;
 
 use crate::ast::{Document, PathSeg};

@@ -378,7 +378,7 @@ got = []
 while len(got) < {n}:
     m = out.receive(timeout_millis=20000)
     got.append(m.data().decode()); out.acknowledge(m)
-print(json.dumps(got))
+print("RESULT " + json.dumps(got))
 "#,
         n = outputs.len()
     );
@@ -387,7 +387,10 @@ print(json.dumps(got))
         Command::new(python).arg("-c").arg(script).arg(serde_json::to_string(inputs).unwrap()).output().unwrap();
     let log = std::fs::read_to_string(pod.log.with_extension("stderr")).unwrap_or_default();
     assert!(result.status.success(), "{}\npod log:\n{log}", String::from_utf8_lossy(&result.stderr));
-    let got: Vec<String> = serde_json::from_slice(&result.stdout).unwrap();
+    // The client's console logger writes to stdout too: the result is the marked line.
+    let stdout = String::from_utf8_lossy(&result.stdout);
+    let line = stdout.lines().find_map(|l| l.strip_prefix("RESULT ")).unwrap_or_else(|| panic!("no result: {stdout}"));
+    let got: Vec<String> = serde_json::from_str(line).unwrap();
     // JSON compares as values (key order is the writer's), anything else as text.
     let values = |texts: Vec<&str>| {
         texts.into_iter().map(|t| serde_json::from_str::<Value>(t).unwrap_or_else(|_| t.into())).collect::<Vec<_>>()

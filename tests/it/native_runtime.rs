@@ -396,7 +396,12 @@ spec:
     let start = Instant::now();
     let names = ["upper-function", "count-function", "shout-function", "typed-function", "exclaim-function"];
     while names.iter().any(|n| ready(n).is_none()) {
-        assert!(start.elapsed() < Duration::from_secs(20), "runners not ready");
+        if start.elapsed() > Duration::from_secs(20) {
+            let log = |n: &&str| std::fs::read_to_string(dir.path().join(format!("work/{n}.log"))).unwrap_or_default();
+            let waiting: Vec<String> =
+                names.iter().filter(|n| ready(n).is_none()).map(|n| format!("{n}:\n{}", log(n))).collect();
+            panic!("runners not ready:\n{}", waiting.join("\n"));
+        }
         std::thread::sleep(Duration::from_millis(50));
     }
     let script = format!(

@@ -156,6 +156,8 @@ pub fn topic(name: &str) -> String {
 pub struct Bed {
     /// pulsar-lite's broker and relay; `None` on Apache Pulsar.
     pub lite: Option<Cluster>,
+    /// The admin API's URL; `None` on pulsar-lite, which has none.
+    pub admin: Option<String>,
     url: String,
     suffix: String,
     pub name: &'static str,
@@ -166,13 +168,13 @@ impl Bed {
     pub async fn lite() -> Option<Bed> {
         let bin = pulsar_lite()?;
         let cluster = Cluster::start(&bin).await;
-        Some(Bed { url: cluster.url(), lite: Some(cluster), suffix: String::new(), name: "pulsar-lite" })
+        Some(Bed { url: cluster.url(), lite: Some(cluster), admin: None, suffix: String::new(), name: "pulsar-lite" })
     }
 
     /// The running Apache Pulsar standalone; `None` (skip) outside CI when
     /// none runs. Under CI (`scripts/test.sh` starts it) a missing one fails.
     pub async fn apache() -> Option<Bed> {
-        let Some((url, _admin)) = apache_pulsar() else {
+        let Some((url, admin)) = apache_pulsar() else {
             assert!(
                 std::env::var_os("CI").is_none(),
                 "no Apache Pulsar standalone: run `bash scripts/pulsar-standalone.sh start`"
@@ -184,7 +186,7 @@ impl Bed {
         static NEXT: AtomicU32 = AtomicU32::new(0);
         let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.subsec_nanos());
         let suffix = format!("-{}-{}-{nanos}", std::process::id(), NEXT.fetch_add(1, Ordering::Relaxed));
-        Some(Bed { lite: None, url, suffix, name: "Apache Pulsar" })
+        Some(Bed { lite: None, admin: Some(admin), url, suffix, name: "Apache Pulsar" })
     }
 
     pub fn url(&self) -> String {
@@ -198,6 +200,11 @@ impl Bed {
     /// A topic of this bed's own.
     pub fn topic(&self, name: &str) -> String {
         format!("persistent://public/default/{name}{}", self.suffix)
+    }
+
+    /// A name (of a namespace, say) of this bed's own.
+    pub fn unique(&self, name: &str) -> String {
+        format!("{name}{}", self.suffix)
     }
 }
 
@@ -310,13 +317,18 @@ macro_rules! on_both_brokers {
 
 /// Sends `payloads` with at most 1,000 in flight; returns when all are confirmed.
 pub async fn produce(client: &Pulsar<TokioExecutor>, topic: &str, payloads: impl IntoIterator<Item = Vec<u8>>) {
-    let mut producer = client
-        .producer()
-        .with_topic(topic)
-        .with_options(pulsar::ProducerOptions { block_queue_if_full: true, ..Default::default() })
-        .build()
-        .await
-        .expect("producer");
+    produce_as(client, topic, None, payloads).await
+}
+
+/// [`produce`] from a producer that declares `schema`.
+pub async fn produce_as(
+    client: &Pulsar<TokioExecutor>,
+    topic: &str,
+    schema: Option<pulsar::message::proto::Schema>,
+    payloads: impl IntoIterator<Item = Vec<u8>>,
+) {
+    let options = pulsar::ProducerOptions { block_queue_if_full: true, schema, ..Default::default() };
+    let mut producer = client.producer().with_topic(topic).with_options(options).build().await.expect("producer");
     let mut pending = std::collections::VecDeque::new();
     for p in payloads {
         pending.push_back(producer.send_non_blocking(p).await.expect("send"));
@@ -349,15 +361,46 @@ pub async fn produce_batched(
 }
 
 pub async fn subscribe(client: &Pulsar<TokioExecutor>, topic: &str, sub: &str) -> Consumer<Vec<u8>, TokioExecutor> {
+    subscribe_as(client, topic, sub, None).await
+}
+
+/// [`subscribe`] with a consumer that declares `schema`.
+pub async fn subscribe_as(
+    client: &Pulsar<TokioExecutor>,
+    topic: &str,
+    sub: &str,
+    schema: Option<pulsar::message::proto::Schema>,
+) -> Consumer<Vec<u8>, TokioExecutor> {
+    let options = pulsar::ConsumerOptions { initial_position: InitialPosition::Earliest, schema, ..Default::default() };
     client
         .consumer()
         .with_topic(topic)
         .with_subscription(sub)
         .with_subscription_type(SubType::Exclusive)
-        .with_options(pulsar::ConsumerOptions { initial_position: InitialPosition::Earliest, ..Default::default() })
+        .with_options(options)
         .build()
         .await
         .expect("consumer")
+}
+
+/// One call to a Pulsar admin REST API (through `curl`): the status and body.
+pub fn admin_call(admin: &str, method: &str, path: &str, body: Option<&str>) -> (u16, String) {
+    let mut curl = Command::new("curl");
+    curl.args(["-s", "-X", method, "-w", "\n%{http_code}", &format!("{admin}{path}")]);
+    if let Some(body) = body {
+        curl.args(["-H", "Content-Type: application/json", "--data-binary", body]);
+    }
+    let out = curl.output().expect("curl runs");
+    let text = String::from_utf8_lossy(&out.stdout).to_string();
+    let (body, code) = text.rsplit_once('\n').unwrap_or(("", &text));
+    (code.trim().parse().unwrap_or(0), body.to_string())
+}
+
+/// [`admin_call`] that must succeed (2xx).
+pub fn admin_ok(admin: &str, method: &str, path: &str, body: Option<&str>) -> String {
+    let (code, text) = admin_call(admin, method, path, body);
+    assert!((200..300).contains(&code), "{method} {path}: {code} {text}");
+    text
 }
 
 /// Receives until `done(latest)` (called once per message, so it can count
