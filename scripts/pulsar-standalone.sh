@@ -16,6 +16,15 @@
 # one (default `default`), FMC_PULSAR_BROKER_PORT / FMC_PULSAR_WEB_PORT /
 # FMC_PULSAR_BOOKIE_PORT choose its ports (16650, 18080, 13181). Everything
 # lives under FMC_PULSAR_HOME (default .pulsar/ in the checkout).
+#
+# Optional, for the tests of TLS and authentication:
+#   FMC_PULSAR_TLS_CERT, FMC_PULSAR_TLS_KEY (PEM; the key PKCS#8) and
+#   FMC_PULSAR_BROKER_TLS_PORT: a pulsar+ssl:// port too (FMC_PULSAR_TLS_URL
+#   in the env file);
+#   FMC_PULSAR_TOKEN_SECRET_KEY (a file of HMAC key bytes) and
+#   FMC_PULSAR_ADMIN_TOKEN (a token signed with it for the role `admin`):
+#   token authentication and authorization on, `admin` the super-user (the
+#   broker's own client and this script's readiness check use its token).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 home=${FMC_PULSAR_HOME:-$root/.pulsar}
@@ -73,14 +82,34 @@ diskUsageThreshold=0.99
 diskUsageWarnThreshold=0.99
 httpServerEnabled=false
 CONF
+  if [ -n "${FMC_PULSAR_BROKER_TLS_PORT:-}" ]; then
+    cat >> "$run/standalone.conf" <<CONF
+brokerServicePortTls=$FMC_PULSAR_BROKER_TLS_PORT
+tlsCertificateFilePath=${FMC_PULSAR_TLS_CERT:?FMC_PULSAR_TLS_CERT is needed with a TLS port}
+tlsKeyFilePath=${FMC_PULSAR_TLS_KEY:?FMC_PULSAR_TLS_KEY is needed with a TLS port}
+CONF
+  fi
+  if [ -n "${FMC_PULSAR_TOKEN_SECRET_KEY:-}" ]; then
+    cat >> "$run/standalone.conf" <<CONF
+authenticationEnabled=true
+authenticationProviders=org.apache.pulsar.broker.authentication.AuthenticationProviderToken
+tokenSecretKey=file://$FMC_PULSAR_TOKEN_SECRET_KEY
+authorizationEnabled=true
+superUserRoles=admin
+brokerClientAuthenticationPlugin=org.apache.pulsar.client.impl.auth.AuthenticationToken
+brokerClientAuthenticationParameters=token:${FMC_PULSAR_ADMIN_TOKEN:?FMC_PULSAR_ADMIN_TOKEN is needed with a token key}
+CONF
+  fi
 }
 
 wait_ready() {
   local admin=http://127.0.0.1:$web_port deadline=$((SECONDS + ${FMC_PULSAR_START_TIMEOUT:-180}))
+  local auth=()
+  [ -n "${FMC_PULSAR_ADMIN_TOKEN:-}" ] && auth=(-H "Authorization: Bearer $FMC_PULSAR_ADMIN_TOKEN")
   # Ready = the admin API answers and a topic can be created (the bookie
   # stores its ledger): what every test needs first.
-  until curl -sf -X PUT "$admin/admin/v2/persistent/public/default/fmc-ready" -o /dev/null 2>/dev/null ||
-    curl -sf "$admin/admin/v2/persistent/public/default/fmc-ready/stats" -o /dev/null 2>/dev/null; do
+  until curl -sf "${auth[@]}" -X PUT "$admin/admin/v2/persistent/public/default/fmc-ready" -o /dev/null 2>/dev/null ||
+    curl -sf "${auth[@]}" "$admin/admin/v2/persistent/public/default/fmc-ready/stats" -o /dev/null 2>/dev/null; do
     if ! pid_alive; then
       say "the broker exited; the end of its log ($run/broker.log):"
       tail -30 "$run/broker.log" >&2
@@ -122,10 +151,12 @@ start() {
   {
     echo "FMC_PULSAR_URL=pulsar://127.0.0.1:$broker_port"
     echo "FMC_PULSAR_ADMIN_URL=http://127.0.0.1:$web_port"
+    [ -z "${FMC_PULSAR_BROKER_TLS_PORT:-}" ] || echo "FMC_PULSAR_TLS_URL=pulsar+ssl://127.0.0.1:$FMC_PULSAR_BROKER_TLS_PORT"
   } > "$run/env"
   say "ready in $((SECONDS - started)) s (pid $(cat "$run/pid"), log $run/broker.log)"
   echo "broker: pulsar://127.0.0.1:$broker_port"
   echo "admin:  http://127.0.0.1:$web_port"
+  [ -z "${FMC_PULSAR_BROKER_TLS_PORT:-}" ] || echo "tls:    pulsar+ssl://127.0.0.1:$FMC_PULSAR_BROKER_TLS_PORT"
 }
 
 stop() {

@@ -1,6 +1,7 @@
 //! How the runner reaches what it needs: a module downloaded over https
 //! (private CA, pinned hash), the broker over TLS, OAuth2 client credentials,
-//! and a slow network. Real broker (pulsar-lite through the relay), real TLS
+//! and a slow network. Real brokers (pulsar-lite through the relay; Apache
+//! Pulsar with TLS and token authorization, a standalone of its own), real TLS
 //! (certificates made by `openssl`), real HTTP servers (Python's).
 
 mod support;
@@ -257,4 +258,101 @@ async fn an_unreachable_broker_is_logged_per_attempt_and_given_up_on_in_bounded_
     assert!(log.contains("\"attempt\":\"5/5\"") && log.contains("giving up after 5 attempts"), "{log}");
     // 5 attempts of at most 10 s and 3.75 s of pauses (docs: ≈ 54 s), with slack for a loaded machine.
     assert!(took < Duration::from_secs(70), "gave up only after {took:?}");
+}
+
+/// Sends `n` payloads to `input` over `client`, returns the distinct payloads on `output`.
+async fn round_trip_over(
+    client: &pulsar::Pulsar<pulsar::TokioExecutor>,
+    input: &str,
+    output: &str,
+    n: usize,
+) -> std::collections::BTreeSet<Vec<u8>> {
+    let mut out = subscribe(client, output, "check").await;
+    produce(client, input, (0..n).map(|i| format!("msg-{i}").into_bytes())).await;
+    let mut seen = std::collections::BTreeSet::new();
+    collect(&mut out, Duration::from_secs(60), |p| {
+        seen.insert(p.to_vec());
+        seen.len() >= n
+    })
+    .await;
+    seen
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+/// Apache Pulsar with TLS on its binary port (a private CA) and token
+/// authentication and authorization on: the runner, given the CA and a
+/// token file as `fmc build` renders them (`tlsTrustCertsFile`, `tokenFile`),
+/// connects over `pulsar+ssl://` with the token of a role granted produce and
+/// consume, and messages flow. Without a token the broker refuses the
+/// connection; with the token of a role that has no permission, the
+/// subscription — each ends the runner with the broker's reason in its log.
+async fn apache_pulsar_over_tls_with_token_auth_accepts_the_granted_role_only() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let certs = certificates(dir.path());
+    let key: Vec<u8> = (0..32u8).map(|i| i.wrapping_mul(37).wrapping_add(std::process::id() as u8)).collect();
+    let key_file = dir.path().join("token.key");
+    std::fs::write(&key_file, &key).expect("key");
+    let admin_token = token(&key, "admin");
+    let tls_port = free_port();
+    let settings = [
+        ("FMC_PULSAR_BROKER_TLS_PORT", tls_port.to_string()),
+        ("FMC_PULSAR_TLS_CERT", certs.cert.display().to_string()),
+        ("FMC_PULSAR_TLS_KEY", certs.key.display().to_string()),
+        ("FMC_PULSAR_TOKEN_SECRET_KEY", key_file.display().to_string()),
+        ("FMC_PULSAR_ADMIN_TOKEN", admin_token.clone()),
+    ];
+    let Some(pulsar) = OwnPulsar::start_with(&settings) else { return };
+    let grant = r#"["produce","consume"]"#;
+    let (code, body) = admin_call_as(
+        Some(&admin_token),
+        &pulsar.admin,
+        "POST",
+        "/admin/v2/namespaces/public/default/permissions/fmc-fn",
+        Some(grant),
+    );
+    assert!((200..300).contains(&code), "grant: {code} {body}");
+    let (code, _) = admin_call(&pulsar.admin, "GET", "/admin/v2/namespaces/public", None);
+    assert_eq!(code, 401, "the admin API wants a token too");
+
+    let url = format!("pulsar+ssl://127.0.0.1:{tls_port}");
+    let (input, output) = (topic("auth-in"), topic("auth-out"));
+    let with_token = |name: &str, role: Option<&str>| {
+        let mut c = config(name, &input, &output, json!({"identity": {}}));
+        c["tlsTrustCertsFile"] = certs.ca.display().to_string().into();
+        if let Some(role) = role {
+            let file = dir.path().join(format!("{role}.token"));
+            std::fs::write(&file, format!("{}\n", token(&key, role))).expect("token file");
+            c["tokenFile"] = file.display().to_string().into();
+        }
+        c
+    };
+    let mut anonymous = Runner::start(&url, with_token("anonymous", None));
+    assert_ne!(wait_exit(&mut anonymous), Some(0), "{}", anonymous.log());
+    assert!(anonymous.log().contains("cannot connect"), "{}", anonymous.log());
+    let mut stranger = Runner::start(&url, with_token("stranger", Some("stranger")));
+    assert_ne!(wait_exit(&mut stranger), Some(0), "{}", stranger.log());
+    assert!(stranger.log().contains("AuthorizationError"), "{}", stranger.log());
+
+    let runner = Runner::start(&url, with_token("granted", Some("fmc-fn")));
+    runner.wait_ready(Duration::from_secs(30));
+    let client = pulsar::Pulsar::builder(url.clone(), pulsar::TokioExecutor)
+        .with_certificate_chain_file(&certs.ca)
+        .expect("CA")
+        .with_auth(pulsar::Authentication { name: "token".into(), data: admin_token.into_bytes() })
+        .build()
+        .await
+        .expect("the test's client connects over TLS with the admin token");
+    let got = round_trip_over(&client, &input, &output, 200).await;
+    assert_eq!(got.len(), 200, "{}", runner.log());
+    assert!(runner.log().contains(&format!("\"inputs\":\"{input}\"")), "{}", runner.log());
+    assert!(!runner.log().contains(&token(&key, "fmc-fn")), "the token never reaches the log");
+}
+
+#[test]
+fn the_test_tokens_hmac_is_rfc_4231s() {
+    // RFC 4231, test case 2.
+    let mac = hmac_sha256(b"Jefe", b"what do ya want for nothing?");
+    let hex: String = mac.iter().map(|b| format!("{b:02x}")).collect();
+    assert_eq!(hex, "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
+    assert_eq!(base64url(b"\xfb\xff"), "-_8");
 }

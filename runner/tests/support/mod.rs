@@ -231,11 +231,17 @@ pub struct OwnPulsar {
     env: Vec<(String, String)>,
     pid_file: PathBuf,
     pub url: String,
+    pub admin: String,
 }
 
 impl OwnPulsar {
     /// `None` (skip) outside CI when the jars are not installed.
     pub fn start() -> Option<OwnPulsar> {
+        OwnPulsar::start_with(&[])
+    }
+
+    /// [`OwnPulsar::start`] with more of the script's settings (TLS, tokens).
+    pub fn start_with(settings: &[(&str, String)]) -> Option<OwnPulsar> {
         if !project_root().join(".pulsar/lib/.version").is_file() {
             assert!(std::env::var_os("CI").is_none(), "no Apache Pulsar jars (scripts/setup.sh)");
             eprintln!("skipping: no Apache Pulsar jars (bash scripts/pulsar-standalone.sh install)");
@@ -243,15 +249,19 @@ impl OwnPulsar {
         }
         let instance = format!("test-{}-{}", std::process::id(), free_port());
         let (broker, web, bookie) = (free_port(), free_port(), free_port());
-        let env = vec![
+        let env: Vec<(String, String)> = [
             ("FMC_PULSAR_INSTANCE".to_string(), instance.clone()),
             ("FMC_PULSAR_BROKER_PORT".to_string(), broker.to_string()),
             ("FMC_PULSAR_WEB_PORT".to_string(), web.to_string()),
             ("FMC_PULSAR_BOOKIE_PORT".to_string(), bookie.to_string()),
             ("FMC_PULSAR_HEAP".to_string(), "256m".to_string()),
-        ];
+        ]
+        .into_iter()
+        .chain(settings.iter().map(|(k, v)| (k.to_string(), v.clone())))
+        .collect();
         let pid_file = project_root().join(".pulsar/run").join(&instance).join("pid");
-        let own = OwnPulsar { env, pid_file, url: format!("pulsar://127.0.0.1:{broker}") };
+        let (url, admin) = (format!("pulsar://127.0.0.1:{broker}"), format!("http://127.0.0.1:{web}"));
+        let own = OwnPulsar { env, pid_file, url, admin };
         own.script(&["start"]);
         Some(own)
     }
@@ -385,7 +395,15 @@ pub async fn subscribe_as(
 
 /// One call to a Pulsar admin REST API (through `curl`): the status and body.
 pub fn admin_call(admin: &str, method: &str, path: &str, body: Option<&str>) -> (u16, String) {
+    admin_call_as(None, admin, method, path, body)
+}
+
+/// [`admin_call`] with a bearer token.
+pub fn admin_call_as(token: Option<&str>, admin: &str, method: &str, path: &str, body: Option<&str>) -> (u16, String) {
     let mut curl = Command::new("curl");
+    if let Some(token) = token {
+        curl.args(["-H", &format!("Authorization: Bearer {token}")]);
+    }
     curl.args(["-s", "-X", method, "-w", "\n%{http_code}", &format!("{admin}{path}")]);
     if let Some(body) = body {
         curl.args(["-H", "Content-Type: application/json", "--data-binary", body]);
@@ -725,4 +743,35 @@ pub async fn crash_until_recognised(
 
 fn id(payload: &[u8]) -> Option<u64> {
     serde_json::from_slice::<serde_json::Value>(payload).ok()?.get("id")?.as_u64()
+}
+
+/// An HS256 JSON Web Token for `role` (its `sub`), signed with `key`: what
+/// Pulsar's `AuthenticationProviderToken` checks against `tokenSecretKey`.
+pub fn token(key: &[u8], role: &str) -> String {
+    let header = base64url(br#"{"alg":"HS256"}"#);
+    let claims = base64url(serde_json::json!({"sub": role}).to_string().as_bytes());
+    let signed = format!("{header}.{claims}");
+    format!("{signed}.{}", base64url(&hmac_sha256(key, signed.as_bytes())))
+}
+
+pub fn hmac_sha256(key: &[u8], message: &[u8]) -> Vec<u8> {
+    use sha2::{Digest, Sha256};
+    assert!(key.len() <= 64, "a key longer than SHA-256's block is hashed first; not needed here");
+    let mut block = [0u8; 64];
+    block[..key.len()].copy_from_slice(key);
+    let pad = |byte: u8| block.iter().map(|b| b ^ byte).collect::<Vec<u8>>();
+    let inner = Sha256::new().chain_update(pad(0x36)).chain_update(message).finalize();
+    Sha256::new().chain_update(pad(0x5c)).chain_update(inner).finalize().to_vec()
+}
+
+pub fn base64url(bytes: &[u8]) -> String {
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    let mut out = String::new();
+    for chunk in bytes.chunks(3) {
+        let n = chunk.iter().enumerate().fold(0u32, |n, (i, b)| n | u32::from(*b) << (16 - 8 * i));
+        for i in 0..=chunk.len() {
+            out.push(ALPHABET[(n >> (18 - 6 * i) & 63) as usize] as char);
+        }
+    }
+    out
 }
