@@ -77,6 +77,9 @@ echo "setup: helm3 and helm4 ready in .tools/bin"
 if command -v java >/dev/null && command -v mvn >/dev/null; then
   bash scripts/pulsar-standalone.sh install
   echo "setup: Apache Pulsar $(cat .pulsar/lib/.version) ready in .pulsar/lib"
+  # The Java Functions instance the rendered Java functions run with.
+  bash scripts/java-instance.sh install
+  echo "setup: the Pulsar Functions Java instance ready in .pulsar/java"
 elif [ -n "${CI:-}" ]; then
   echo "setup: Java and Maven are needed for Apache Pulsar's standalone broker" >&2
   exit 2

@@ -15,6 +15,7 @@ mod fuzz_regressions;
 mod gitops;
 mod hostile;
 mod images;
+mod java_function;
 mod layering;
 mod meshtest;
 mod modes;

@@ -307,7 +307,7 @@ fn bundle(
 
 /// The container's environment as the kubelet builds it: the image's, then
 /// `envFrom`, then `env`.
-fn environment(world: &World, container: &Value, pod: &str, config: &Value) -> Vec<String> {
+pub fn environment(world: &World, container: &Value, pod: &str, config: &Value) -> Vec<String> {
     let mut env: BTreeMap<String, String> = BTreeMap::new();
     // containerd's default when the image sets no PATH.
     env.insert("PATH".into(), "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin".into());

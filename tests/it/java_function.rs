@@ -1,0 +1,317 @@
+//! Rendered Java functions started as their StatefulSets say (issue 29): the
+//! operator resources below go through `fmc build`, and each function's main
+//! container command runs — the shell it names, with its environment
+//! materialised from the rendered objects and the test's Secret as the
+//! kubelet would (`pods::environment`: literal values, `secretKeyRef`,
+//! `fieldRef` to the pod name, `envFrom` the cluster ConfigMap) — against the
+//! Apache Pulsar standalone, with Pulsar's real Java instance
+//! (`JavaInstanceStarter` from Maven Central, `scripts/java-instance.sh`).
+//!
+//! The command is run on this machine rather than in the runner image, so two
+//! things are mapped, and only these:
+//! - [`PULSAR_HOME`]: the image's `/pulsar` is a folder of the pod's own
+//!   whose libraries come from `.pulsar/java` (the layout
+//!   `scripts/java-instance.sh` assembles: the instance libraries under
+//!   Pulsar's distribution names, a `java-instance.jar` launcher written here
+//!   because Maven Central does not serve `pulsar-functions-runtime-all`, and
+//!   the tests' functions because `pulsar-functions-api-examples` is not
+//!   served either);
+//! - [`INSTANCE_PORTS`]: the instance's gRPC and metrics ports (9093, 9094 in
+//!   every pod) become free ports, as each pod has its own network and this
+//!   machine has one.
+//!
+//! A container field the harness cannot honour (a volume mount, a probe)
+//! fails the test by name.
+
+use crate::support::*;
+use serde_json::Value;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+
+/// Mapping 1: the runner image's Pulsar home, on this machine (one per pod:
+/// [`pulsar_home`]).
+const PULSAR_HOME: (&str, &str) = ("/pulsar/", ".pulsar/java");
+/// Mapping 2: the instance's fixed ports, to free ones.
+const INSTANCE_PORTS: [&str; 2] = ["--port 9093", "--metrics_port 9094"];
+
+/// The layout, or `None` (skip) outside CI when it or the standalone is missing.
+fn bed() -> Option<(PathBuf, String, String)> {
+    let layout = project_root().join(PULSAR_HOME.1);
+    let ready = layout.join(".version").is_file();
+    let urls = standalone_url("FMC_PULSAR_URL").zip(standalone_url("FMC_PULSAR_ADMIN_URL"));
+    match (ready, urls) {
+        (true, Some((url, admin))) => Some((layout, url, admin)),
+        _ => {
+            assert!(std::env::var_os("CI").is_none(), "no Java instance layout or standalone (scripts/setup.sh)");
+            eprintln!("skipping: bash scripts/java-instance.sh install and bash scripts/pulsar-standalone.sh start");
+            None
+        }
+    }
+}
+
+/// A rendered pod's main container running on this machine; killed on drop.
+struct Instance {
+    name: String,
+    child: Child,
+    log: PathBuf,
+}
+
+impl Instance {
+    fn log(&self) -> String {
+        std::fs::read_to_string(&self.log).unwrap_or_default()
+    }
+}
+
+impl Drop for Instance {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+const CONTAINER_FIELDS: &[&str] =
+    &["name", "image", "command", "args", "env", "envFrom", "ports", "resources", "securityContext", "imagePullPolicy"];
+
+/// Starts replica 0 of the StatefulSet `name` as its main container says.
+fn start(objects: &[Value], secrets: &BTreeMap<String, BTreeMap<String, String>>, name: &str, work: &Path) -> Instance {
+    let sts = objects
+        .iter()
+        .find(|o| o["kind"] == "StatefulSet" && o["metadata"]["name"] == name)
+        .unwrap_or_else(|| panic!("no StatefulSet {name}"));
+    let container = main_container(sts);
+    for field in container.as_object().expect("container").keys() {
+        assert!(CONTAINER_FIELDS.contains(&field.as_str()), "the harness does not honour the container's `{field}`");
+    }
+    let pod = format!("{name}-0");
+    let images = crate::pods::Images::default();
+    let world = crate::pods::World {
+        objects,
+        images: &images,
+        secrets: secrets.clone(),
+        work: work.to_path_buf(),
+        loopback_names: vec![],
+    };
+    let env = crate::pods::environment(&world, container, &pod, &Value::Null);
+    let words: Vec<String> =
+        container["command"].as_array().expect("command").iter().map(|w| w.as_str().unwrap().to_string()).collect();
+    assert!(container["args"].is_null(), "the Java runner's command carries everything");
+    let (shell, script) = match words.as_slice() {
+        [shell, flag, script] if flag == "-c" => (shell.clone(), script.clone()),
+        other => panic!("not a shell command: {other:?}"),
+    };
+    let dir = work.join(&pod);
+    let home = pulsar_home(&dir.join("pulsar"));
+    let mut script = script.replace(PULSAR_HOME.0, &format!("{}/", home.display()));
+    for flag in INSTANCE_PORTS {
+        assert!(script.contains(flag), "the command has `{flag}`");
+        let (name, _) = flag.split_once(' ').unwrap();
+        script = script.replace(flag, &format!("{name} {}", free_port()));
+    }
+    let log = dir.join("container.log");
+    let out = std::fs::File::create(&log).unwrap();
+    let child = Command::new(&shell)
+        .arg("-c")
+        .arg(&script)
+        .env_clear()
+        .envs(env.iter().map(|kv| kv.split_once('=').unwrap()))
+        .current_dir(&dir)
+        .stdout(out.try_clone().unwrap())
+        .stderr(out)
+        .stdin(Stdio::null())
+        .spawn()
+        .unwrap();
+    Instance { name: name.to_string(), child, log }
+}
+
+/// The pod's own `/pulsar`: the layout's libraries, launcher and functions
+/// (symbolic links; read-only in the image too) beside folders of its own for
+/// what the command writes (`logs`, `tmp`, `conf`), as each pod has its own.
+fn pulsar_home(home: &Path) -> PathBuf {
+    let layout = project_root().join(PULSAR_HOME.1);
+    std::fs::create_dir_all(home).unwrap();
+    for shared in ["lib", "instances", "examples"] {
+        std::os::unix::fs::symlink(layout.join(shared), home.join(shared)).unwrap();
+    }
+    for own in ["logs", "tmp", "conf"] {
+        std::fs::create_dir_all(home.join(own)).unwrap();
+    }
+    home.to_path_buf()
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+/// Sends `inputs` (STRING schema) to `input`, returns what `output` carries
+/// (STRING schema) once `n` messages came, through the official Python client.
+fn exchange(url: &str, input: &str, inputs: &[String], output: &str, n: usize, running: &[&Instance]) -> Vec<String> {
+    let script = r#"
+import json, sys, pulsar
+from pulsar.schema import StringSchema
+url, inp, out, n = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[5])
+c = pulsar.Client(url, logger=pulsar.ConsoleLogger(pulsar.LoggerLevel.Error))
+consumer = c.subscribe(out, "check", schema=StringSchema(), initial_position=pulsar.InitialPosition.Earliest)
+producer = c.create_producer(inp, schema=StringSchema())
+for text in json.loads(sys.argv[4]):
+    producer.send(text)
+got = []
+while len(got) < n:
+    m = consumer.receive(timeout_millis=90000)
+    got.append(m.value()); consumer.acknowledge(m)
+print("RESULT " + json.dumps(got))
+"#;
+    let inputs = serde_json::to_string(inputs).unwrap();
+    let result = Command::new(project_root().join(".venv/bin/python"))
+        .args(["-c", script, url, input, output, &inputs, &n.to_string()])
+        .output()
+        .unwrap();
+    let logs: Vec<String> = running.iter().map(|i| format!("--- {}:\n{}", i.name, i.log())).collect();
+    assert!(result.status.success(), "{}\n{}", String::from_utf8_lossy(&result.stderr), logs.join("\n"));
+    let stdout = String::from_utf8_lossy(&result.stdout);
+    let line = stdout.lines().find_map(|l| l.strip_prefix("RESULT ")).unwrap_or_else(|| panic!("{stdout}"));
+    serde_json::from_str(line).unwrap()
+}
+
+/// The backlog of `subscription` on `topic`: 0 once every message was acknowledged.
+fn backlog(admin: &str, topic: &str, subscription: &str) -> Option<u64> {
+    let path = topic.replace("persistent://", "persistent/");
+    let out = Command::new("curl").args(["-sf", &format!("{admin}/admin/v2/{path}/stats")]).output().unwrap();
+    let stats: Value = serde_json::from_slice(&out.stdout).ok()?;
+    stats["subscriptions"][subscription]["msgBacklog"].as_u64()
+}
+
+fn resources(url: &str, suffix: &str) -> String {
+    format!(
+        r#"
+apiVersion: compute.functionmesh.io/v1alpha1
+kind: Function
+metadata:
+  name: java-append
+  namespace: default
+spec:
+  className: fmc.test.AppendFunction
+  image: streamnative/pulsar-functions-java-runner:4.2.4
+  replicas: 1
+  processingGuarantee: atleast_once
+  subscriptionName: java-append-sub
+  input:
+    topics: [persistent://public/default/java-in-{suffix}]
+    typeClassName: java.lang.String
+  output:
+    topic: persistent://public/default/java-out-{suffix}
+    typeClassName: java.lang.String
+  funcConfig:
+    suffix: "+config"
+  secretsMap:
+    pwd:
+      path: java-secret
+      key: password
+  pulsar:
+    pulsarConfig: local-pulsar
+  java:
+    jar: /pulsar/examples/fmc-test-functions.jar
+  resources:
+    requests: {{cpu: "0.1", memory: 1G}}
+    limits: {{memory: 1.1G}}
+  clusterName: standalone
+  autoAck: true
+---
+apiVersion: compute.functionmesh.io/v1alpha1
+kind: FunctionMesh
+metadata:
+  name: java-chain
+  namespace: default
+spec:
+  functions:
+    - name: exclaim
+      className: fmc.test.ExclamationFunction
+      image: streamnative/pulsar-functions-java-runner:4.2.4
+      replicas: 1
+      input:
+        topics: [persistent://public/default/chain-in-{suffix}]
+        typeClassName: java.lang.String
+      output:
+        topic: persistent://public/default/chain-mid-{suffix}
+        typeClassName: java.lang.String
+      pulsar:
+        pulsarConfig: local-pulsar
+      java:
+        jar: /pulsar/examples/fmc-test-functions.jar
+      resources:
+        requests: {{cpu: "0.1", memory: 1G}}
+        limits: {{memory: 1.1G}}
+      clusterName: standalone
+      autoAck: true
+    - name: append
+      className: fmc.test.AppendFunction
+      image: streamnative/pulsar-functions-java-runner:4.2.4
+      replicas: 1
+      input:
+        topics: [persistent://public/default/chain-mid-{suffix}]
+        typeClassName: java.lang.String
+      output:
+        topic: persistent://public/default/chain-out-{suffix}
+        typeClassName: java.lang.String
+      funcConfig:
+        suffix: "?"
+      pulsar:
+        pulsarConfig: local-pulsar
+      java:
+        jar: /pulsar/examples/fmc-test-functions.jar
+      resources:
+        requests: {{cpu: "0.1", memory: 1G}}
+        limits: {{memory: 1.1G}}
+      clusterName: standalone
+      autoAck: true
+---
+apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: local-pulsar
+  namespace: default
+data:
+  brokerServiceURL: {url}
+  webServiceURL: http://127.0.0.1:8080
+"#
+    )
+}
+
+#[test]
+fn rendered_java_functions_and_a_mesh_of_two_run_on_apache_pulsar() {
+    let Some((_layout, url, admin)) = bed() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let suffix = format!("{}-{}", std::process::id(), free_port());
+    let input = dir.path().join("functions.yaml");
+    std::fs::write(&input, resources(&url, &suffix)).unwrap();
+    let out = Command::new(fmc_bin()).arg("build").arg(&input).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let objects = crate::modes::documents(&String::from_utf8_lossy(&out.stdout));
+    let secrets =
+        BTreeMap::from([("java-secret".to_string(), BTreeMap::from([("password".into(), "s3cr3t-value".into())]))]);
+
+    let append = start(&objects, &secrets, "java-append-function", dir.path());
+    let inputs: Vec<String> = (0..20).map(|i| format!("m{i}")).collect();
+    let topic = |name: &str| format!("persistent://public/default/{name}-{suffix}");
+    let got = exchange(&url, &topic("java-in"), &inputs, &topic("java-out"), 20, &[&append]);
+    let want: Vec<String> = inputs.iter().map(|m| format!("{m}+config pwd=12")).collect();
+    assert_eq!(sorted(got), sorted(want.clone()), "user config and the secret reached the function");
+    assert!(!append.log().contains("s3cr3t-value"), "the secret's value is not logged");
+    // ATLEAST_ONCE with autoAck: each input is acknowledged once its output is stored.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while backlog(&admin, &topic("java-in"), "java-append-sub") != Some(0) {
+        assert!(std::time::Instant::now() < deadline, "inputs not acknowledged:\n{}", append.log());
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    }
+
+    let exclaim = start(&objects, &secrets, "java-chain-exclaim-function", dir.path());
+    let chained = start(&objects, &secrets, "java-chain-append-function", dir.path());
+    let got = exchange(&url, &topic("chain-in"), &inputs, &topic("chain-out"), 20, &[&exclaim, &chained]);
+    let want: Vec<String> = inputs.iter().map(|m| format!("{m}!? pwd=none")).collect();
+    assert_eq!(sorted(got), sorted(want), "the mesh's two functions, in order");
+}
+
+fn sorted(mut v: Vec<String>) -> Vec<String> {
+    v.sort();
+    v
+}
