@@ -372,6 +372,13 @@ pub fn go_conf_json(comp: &Component) -> String {
     };
     let source_topic =
         input.topics.as_ref().and_then(|t| t.first().cloned()).or(input.topic_pattern.clone()).unwrap_or_default();
+    // Every input with its schema type, as the SDK's `sourceInputSpecs` (the
+    // operator passes only the first topic and no schema types).
+    let specs = details::input_specs(s);
+    let source_schema_type = specs.get(&source_topic).map(|c| c.schema_type.clone()).unwrap_or_default();
+    let source_input_specs = specs.iter().map(|(topic, c)| (topic.clone(), details::go_json(c))).collect();
+    let output = s.output.clone().unwrap_or_default();
+    let sink_schema_type = output.sink_schema_type.clone().unwrap_or_default();
     let text = |v: &Option<String>| v.clone().unwrap_or_default();
     let conf = GoConf {
         pulsar_service_url: "${brokerServiceURL}",
@@ -395,12 +402,13 @@ pub fn go_conf_json(comp: &Component) -> String {
         timeout_ms: s.timeout.unwrap_or(0) as u32 as u64,
         subscription_name: text(&s.subscription_name),
         cleanup_subscription: s.cleanup_subscription.unwrap_or(false),
+        source_input_specs,
         source_specs_topic: source_topic,
-        source_schema_type: "",
+        source_schema_type,
         is_regex_pattern_subscription: input.topic_pattern.as_deref().is_some_and(|p| !p.is_empty()),
         receiver_queue_size: 0,
-        sink_specs_topic: s.output.as_ref().and_then(|o| o.topic.clone()).unwrap_or_default(),
-        sink_schema_type: "",
+        sink_specs_topic: output.topic.clone().unwrap_or_default(),
+        sink_schema_type,
         cpu: q("cpu").map_or(0, |q| q.ceil_i64()),
         ram: q("memory").map_or(0, |q| q.ceil_i64()),
         disk: q("storage").map_or(0, |q| q.ceil_i64()),
@@ -440,12 +448,15 @@ struct GoConf {
     timeout_ms: u64,
     subscription_name: String,
     cleanup_subscription: bool,
+    /// topic → the JSON of its `ConsumerSpec`: the Go SDK's `sourceInputSpecs`,
+    /// every input (SDKs that predate it read `sourceSpecsTopic` only).
+    source_input_specs: std::collections::BTreeMap<String, String>,
     source_specs_topic: String,
-    source_schema_type: &'static str,
+    source_schema_type: String,
     is_regex_pattern_subscription: bool,
     receiver_queue_size: i32,
     sink_specs_topic: String,
-    sink_schema_type: &'static str,
+    sink_schema_type: String,
     cpu: i64,
     ram: i64,
     disk: i64,

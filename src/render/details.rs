@@ -298,7 +298,7 @@ fn consumer_spec(c: &ConsumerConfig) -> ConsumerSpec {
 
 /// `inputSpecs`: topics, then the pattern, then custom serde, custom schema and
 /// full consumer specs, later entries replacing earlier ones for the same topic.
-fn input_specs(spec: &ComponentSpec) -> BTreeMap<String, ConsumerSpec> {
+pub(crate) fn input_specs(spec: &ComponentSpec) -> BTreeMap<String, ConsumerSpec> {
     let mut out = BTreeMap::new();
     let Some(input) = &spec.input else { return out };
     for t in input.topics.iter().flatten() {

@@ -193,10 +193,60 @@ fn go_function_configuration() {
         shell_words(word).concat().replace("${SHARD_ID}", "0").replace("${brokerServiceURL}", "pulsar://broker:6650");
     let conf: Value = serde_json::from_str(&assigned).expect("Go conf JSON");
     let uid = fmc::names::stable_uid("Function", "default", "go-function-sample");
-    let expected: Value = serde_json::from_str(&r#"{"pulsarServiceURL":"pulsar://broker:6650","instanceID":0,"funcID":"0-UID","funcVersion":"0","maxBufTuples":100,"port":9093,"clusterName":"test","killAfterIdleMs":0,"tenant":"public","nameSpace":"default","name":"go-function-sample","logTopic":"persistent://public/default/go-function-logs","processingGuarantees":0,"secretsMap":"","runtime":3,"autoAck":true,"parallelism":1,"subscriptionType":0,"timeoutMs":0,"subscriptionName":"","cleanupSubscription":false,"sourceSpecsTopic":"persistent://public/default/input-go-topic","sourceSchemaType":"","isRegexPatternSubscription":false,"receiverQueueSize":0,"sinkSpecsTopic":"persistent://public/default/output-go-topic","sinkSchemaType":"","cpu":1,"ram":1000000000,"disk":0,"maxMessageRetries":0,"deadLetterTopic":"","expectedHealthCheckInterval":-1,"userConfig":"","metricsPort":9094}"#.replace("UID", &uid)).unwrap();
+    let expected: Value = serde_json::from_str(&r#"{"pulsarServiceURL":"pulsar://broker:6650","instanceID":0,"funcID":"0-UID","funcVersion":"0","maxBufTuples":100,"port":9093,"clusterName":"test","killAfterIdleMs":0,"tenant":"public","nameSpace":"default","name":"go-function-sample","logTopic":"persistent://public/default/go-function-logs","processingGuarantees":0,"secretsMap":"","runtime":3,"autoAck":true,"parallelism":1,"subscriptionType":0,"timeoutMs":0,"subscriptionName":"","cleanupSubscription":false,"sourceInputSpecs":{"persistent://public/default/input-go-topic":"{}"},"sourceSpecsTopic":"persistent://public/default/input-go-topic","sourceSchemaType":"","isRegexPatternSubscription":false,"receiverQueueSize":0,"sinkSpecsTopic":"persistent://public/default/output-go-topic","sinkSchemaType":"","cpu":1,"ram":1000000000,"disk":0,"maxMessageRetries":0,"deadLetterTopic":"","expectedHealthCheckInterval":-1,"userConfig":"","metricsPort":9094}"#.replace("UID", &uid)).unwrap();
     assert_eq!(conf, expected);
     let env = main_container(sts)["env"].as_array().unwrap().clone();
     assert!(env.contains(&json!({"name": "LOGGING_LEVEL", "value": "info"})));
+}
+
+/// The Go instance's configuration as bash assigns it (`SHARD_ID` 0).
+fn go_conf(sts: &Value) -> Value {
+    let cmd = command(sts);
+    let word = cmd.split(" && ").find_map(|p| p.strip_prefix("GO_FUNCTION_CONF=")).expect("GO_FUNCTION_CONF");
+    let assigned = shell_words(word).concat().replace("${SHARD_ID}", "0");
+    serde_json::from_str(&assigned).expect("Go conf JSON")
+}
+
+#[test]
+/// A divergence (docs/compatibility.md): the operator gives a Go function its
+/// first input topic only (`sourceSpecsTopic`) and empty schema types; fmc
+/// also gives every input with its schema type as the Go SDK's
+/// `sourceInputSpecs`, and fills `sourceSchemaType` and `sinkSchemaType`.
+fn go_functions_get_every_input_and_their_schema_types() {
+    let out = build_text(
+        r#"
+apiVersion: compute.functionmesh.io/v1alpha1
+kind: Function
+metadata: {name: go-two, namespace: default}
+spec:
+  replicas: 1
+  input:
+    topics: [persistent://public/default/a, persistent://public/default/b]
+    customSchemaSources: {persistent://public/default/a: STRING}
+    sourceSpecs:
+      persistent://public/default/b: {schemaType: JSON, receiverQueueSize: 50}
+  output: {topic: persistent://public/default/out, sinkSchemaType: STRING}
+  resources: {requests: {cpu: "0.1", memory: 1G}, limits: {memory: 1.1G}}
+  golang: {go: /pulsar/examples/go-func}
+  pulsar: {pulsarConfig: cluster}
+---
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: cluster, namespace: default}
+data: {brokerServiceURL: "pulsar://broker:6650", webServiceURL: "http://broker:8080"}
+"#,
+    );
+    assert!(!out.has_errors(), "{:?}", out.diagnostics);
+    let conf = go_conf(object(&out, "StatefulSet", "go-two-function"));
+    assert_eq!(
+        conf["sourceInputSpecs"],
+        json!({
+            "persistent://public/default/a": r#"{"schemaType":"STRING"}"#,
+            "persistent://public/default/b": r#"{"schemaType":"JSON","receiverQueueSize":{"value":50}}"#,
+        })
+    );
+    assert_eq!(conf["sourceSpecsTopic"], "persistent://public/default/a", "older SDKs read the first topic");
+    assert_eq!((conf["sourceSchemaType"].as_str(), conf["sinkSchemaType"].as_str()), (Some("STRING"), Some("STRING")));
 }
 
 #[test]
