@@ -1,5 +1,6 @@
-//! Rendered Java functions started as their StatefulSets say (issue 29): the
-//! operator resources below go through `fmc build`, and each function's main
+//! Rendered Java functions, a source and a sink started as their StatefulSets
+//! say (issue 29): the operator resources below go through `fmc build`, and
+//! each one's main
 //! container command runs — the shell it names, with its environment
 //! materialised from the rendered objects and the test's Secret as the
 //! kubelet would (`pods::environment`: literal values, `secretKeyRef`,
@@ -314,4 +315,99 @@ fn rendered_java_functions_and_a_mesh_of_two_run_on_apache_pulsar() {
 fn sorted(mut v: Vec<String>) -> Vec<String> {
     v.sort();
     v
+}
+
+fn connectors(url: &str, suffix: &str, sink_file: &Path) -> String {
+    format!(
+        r#"
+apiVersion: compute.functionmesh.io/v1alpha1
+kind: Source
+metadata:
+  name: java-sequence
+  namespace: default
+spec:
+  className: fmc.test.SequenceSource
+  image: streamnative/pulsar-functions-java-runner:4.2.4
+  replicas: 1
+  output:
+    topic: persistent://public/default/connected-{suffix}
+    typeClassName: java.lang.String
+  sourceConfig:
+    prefix: seq
+    count: "25"
+  java:
+    jar: /pulsar/examples/fmc-test-functions.jar
+  resources:
+    requests: {{cpu: "0.1", memory: 1G}}
+    limits: {{memory: 1.1G}}
+  pulsar:
+    pulsarConfig: local-pulsar
+  clusterName: standalone
+---
+apiVersion: compute.functionmesh.io/v1alpha1
+kind: Sink
+metadata:
+  name: java-file
+  namespace: default
+spec:
+  className: fmc.test.FileSink
+  image: streamnative/pulsar-functions-java-runner:4.2.4
+  replicas: 1
+  input:
+    topics: [persistent://public/default/connected-{suffix}]
+    typeClassName: java.lang.String
+  subscriptionPosition: earliest
+  sinkConfig:
+    path: {sink}
+  java:
+    jar: /pulsar/examples/fmc-test-functions.jar
+  resources:
+    requests: {{cpu: "0.1", memory: 1G}}
+    limits: {{memory: 1.1G}}
+  pulsar:
+    pulsarConfig: local-pulsar
+  clusterName: standalone
+---
+apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: local-pulsar
+  namespace: default
+data:
+  brokerServiceURL: {url}
+  webServiceURL: http://127.0.0.1:8080
+"#,
+        sink = sink_file.display()
+    )
+}
+
+#[test]
+fn a_rendered_java_source_and_sink_run_on_apache_pulsar() {
+    let Some((_layout, url, _admin)) = bed() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let suffix = format!("{}-{}", std::process::id(), free_port());
+    let sink_file = dir.path().join("sink.txt");
+    let input = dir.path().join("connectors.yaml");
+    std::fs::write(&input, connectors(&url, &suffix, &sink_file)).unwrap();
+    let out = Command::new(fmc_bin()).arg("build").arg(&input).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let objects = crate::modes::documents(&String::from_utf8_lossy(&out.stdout));
+    let sink = start(&objects, &BTreeMap::new(), "java-file-sink", dir.path());
+    let source = start(&objects, &BTreeMap::new(), "java-sequence-source", dir.path());
+    let want: Vec<String> = (0..25).map(|i| format!("seq-{i}")).collect();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(90);
+    loop {
+        let lines: Vec<String> =
+            std::fs::read_to_string(&sink_file).unwrap_or_default().lines().map(str::to_string).collect();
+        if sorted(lines.clone()) == sorted(want.clone()) {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the sink wrote {lines:?}\n--- source:\n{}\n--- sink:\n{}",
+            source.log(),
+            sink.log()
+        );
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    }
 }
