@@ -1,7 +1,6 @@
 //! Rendered Java functions, a source and a sink started as their StatefulSets
 //! say (issue 29): the operator resources below go through `fmc build`, and
-//! each one's main
-//! container command runs — the shell it names, with its environment
+//! each one's main container command runs — the shell it names, with its environment
 //! materialised from the rendered objects and the test's Secret as the
 //! kubelet would (`pods::environment`: literal values, `secretKeyRef`,
 //! `fieldRef` to the pod name, `envFrom` the cluster ConfigMap) — against the
