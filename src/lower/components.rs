@@ -124,8 +124,20 @@ fn component(
     };
     let origin = ctx.component_origin(list, key);
     let (python_runner, code_sha256) = (decl.runner, decl.sha256.clone().filter(|_| native.is_none()));
+    let declared_schemas = if native.is_none() { declared_schemas(ctx, &io) } else { None };
     let around = Some(around);
-    Some(ComponentDoc { kind, meta, spec, origin, io: Some(io), native, around, python_runner, code_sha256 })
+    Some(ComponentDoc {
+        kind,
+        meta,
+        spec,
+        origin,
+        io: Some(io),
+        native,
+        around,
+        python_runner,
+        code_sha256,
+        declared_schemas,
+    })
 }
 
 /// Native fields with the operator's own names and types.

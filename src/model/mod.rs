@@ -172,6 +172,10 @@ pub struct ComponentDoc {
     pub python_runner: Option<crate::options::PythonRunner>,
     /// The hex SHA-256 a native mesh pins a Python function's code with.
     pub code_sha256: Option<String>,
+    /// The schemas a native mesh's function declares to the broker (the
+    /// runner's `declaredSchemas`), for a Python function that resolve puts on
+    /// fmc's runner; a native function has them in its configuration already.
+    pub declared_schemas: Option<serde_json::Value>,
 }
 
 /// What fmc renders around a component's workload, each opt-in

@@ -139,6 +139,7 @@ fn classify(doc: &Document, index: usize, file_name: &str, diags: &mut Diagnosti
                 around: None,
                 python_runner: None,
                 code_sha256: None,
+                declared_schemas: None,
             })))
         }
         (FM_API_VERSION, "FunctionMesh") => {

@@ -266,6 +266,9 @@ fn resolve_in(
                     comp.around = around;
                 }
                 on_python_runner(&mut comp, &choice, options, docs, &mut diags);
+                if let (Some(runner), Some(declared)) = (comp.native.as_mut(), c.declared_schemas) {
+                    runner.config["declaredSchemas"] = declared;
+                }
                 resolved.components.push(comp);
             }
             Resource::Mesh(m) => {

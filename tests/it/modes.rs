@@ -113,6 +113,15 @@ fn every_mode_renders_every_input_kind_to_the_objects_build_gives() {
         .find(|o| o["kind"] == "StatefulSet" && o["metadata"]["name"] == "order-notes-function")
         .expect("the mesh's Python function has its workload");
     assert_eq!(notes["spec"]["template"]["spec"]["containers"][0]["image"], "fmc/runner-python:0.1.0");
+    // Its runner declares the input's schema to the broker, as a native function's does.
+    let config = objects
+        .iter()
+        .find(|o| o["kind"] == "ConfigMap" && o["metadata"]["name"] == "order-notes-function-runner")
+        .expect("the runner's configuration");
+    let config: Value = serde_json::from_str(config["data"]["runner.json"].as_str().unwrap()).unwrap();
+    let declared = &config["declaredSchemas"]["persistent://shop/orders/big-orders"];
+    assert_eq!(declared["type"], "AVRO", "{config}");
+    assert!(declared["schema"].as_str().unwrap().contains("\"name\":\"BigOrder\""), "{declared}");
 }
 
 /// The same matrix with provisioning and every object around the workloads
