@@ -7,8 +7,8 @@
 //! Apache Pulsar standalone, with Pulsar's real Java instance
 //! (`JavaInstanceStarter` from Maven Central, `scripts/java-instance.sh`).
 //!
-//! The command is run on this machine rather than in the runner image, so two
-//! things are mapped, and only these:
+//! The command is run on this machine rather than in the runner image, so
+//! three things are mapped, and only these:
 //! - [`PULSAR_HOME`]: the image's `/pulsar` is a folder of the pod's own
 //!   whose libraries come from `.pulsar/java` (the layout
 //!   `scripts/java-instance.sh` assembles: the instance libraries under
@@ -18,7 +18,10 @@
 //!   served either);
 //! - [`INSTANCE_PORTS`]: the instance's gRPC and metrics ports (9093, 9094 in
 //!   every pod) become free ports, as each pod has its own network and this
-//!   machine has one.
+//!   machine has one;
+//! - volume mounts: a mounted volume's path in the command is the folder the
+//!   pod harness materialised it in (`pods::volumes`: the rendered
+//!   ConfigMaps, the test's Secrets).
 //!
 //! A container field the harness cannot honour (a volume mount, a probe)
 //! fails the test by name.
@@ -70,8 +73,19 @@ impl Drop for Instance {
     }
 }
 
-const CONTAINER_FIELDS: &[&str] =
-    &["name", "image", "command", "args", "env", "envFrom", "ports", "resources", "securityContext", "imagePullPolicy"];
+const CONTAINER_FIELDS: &[&str] = &[
+    "name",
+    "image",
+    "command",
+    "args",
+    "env",
+    "envFrom",
+    "ports",
+    "resources",
+    "securityContext",
+    "imagePullPolicy",
+    "volumeMounts",
+];
 
 /// Starts replica 0 of the StatefulSet `name` as its main container says.
 fn start(objects: &[Value], secrets: &BTreeMap<String, BTreeMap<String, String>>, name: &str, work: &Path) -> Instance {
@@ -103,6 +117,14 @@ fn start(objects: &[Value], secrets: &BTreeMap<String, BTreeMap<String, String>>
     let dir = work.join(&pod);
     let home = pulsar_home(&dir.join("pulsar"));
     let mut script = script.replace(PULSAR_HOME.0, &format!("{}/", home.display()));
+    // Mapping 3: each volume mount's path is its volume's folder here.
+    let volumes = crate::pods::volumes(&world, &sts["spec"]["template"]["spec"], &pod);
+    for mount in container["volumeMounts"].as_array().into_iter().flatten() {
+        let path = mount["mountPath"].as_str().unwrap();
+        let folder = &volumes[mount["name"].as_str().unwrap()];
+        assert!(mount.get("subPath").is_none(), "the harness does not honour subPath: {mount}");
+        script = script.replace(path, &folder.display().to_string());
+    }
     for flag in INSTANCE_PORTS {
         assert!(script.contains(flag), "the command has `{flag}`");
         let (name, _) = flag.split_once(' ').unwrap();
@@ -409,4 +431,202 @@ fn a_rendered_java_source_and_sink_run_on_apache_pulsar() {
         );
         std::thread::sleep(std::time::Duration::from_millis(200));
     }
+}
+
+/// Pulsar's own token tool (`TokensCliUtils`, in the broker's jars).
+fn pulsar_tokens(args: &[&str]) -> String {
+    let out = Command::new("java")
+        .arg("-cp")
+        .arg(project_root().join(".pulsar/lib/*"))
+        .arg("org.apache.pulsar.utils.auth.tokens.TokensCliUtils")
+        .args(args)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "TokensCliUtils {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8_lossy(&out.stdout).trim().to_string()
+}
+
+/// A standalone of this test's own with TLS on its binary port (a
+/// self-signed certificate for 127.0.0.1) and token authentication and
+/// authorization (`scripts/pulsar-standalone.sh`'s settings); stopped on drop.
+struct SecurePulsar {
+    env: Vec<(String, String)>,
+    tls_url: String,
+    admin: String,
+    admin_token: String,
+    cert: PathBuf,
+    key_file: PathBuf,
+}
+
+impl SecurePulsar {
+    fn start(dir: &Path) -> SecurePulsar {
+        let (cert, tls_key, key_file) = (dir.join("cert.pem"), dir.join("key.pem"), dir.join("token.key"));
+        let subject = ["-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1,DNS:localhost"];
+        let out = Command::new("openssl")
+            .args(["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2"])
+            .args(subject)
+            .arg("-keyout")
+            .arg(&tls_key)
+            .arg("-out")
+            .arg(&cert)
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "openssl: {}", String::from_utf8_lossy(&out.stderr));
+        pulsar_tokens(&["create-secret-key", "--output", &key_file.display().to_string()]);
+        let admin_token =
+            pulsar_tokens(&["create", "--secret-key", &format!("file://{}", key_file.display()), "--subject", "admin"]);
+        let (broker, web, bookie, tls) = (free_port(), free_port(), free_port(), free_port());
+        let env: Vec<(String, String)> = [
+            ("FMC_PULSAR_INSTANCE", format!("java-secure-{}", std::process::id())),
+            ("FMC_PULSAR_BROKER_PORT", broker.to_string()),
+            ("FMC_PULSAR_WEB_PORT", web.to_string()),
+            ("FMC_PULSAR_BOOKIE_PORT", bookie.to_string()),
+            ("FMC_PULSAR_HEAP", "256m".to_string()),
+            ("FMC_PULSAR_BROKER_TLS_PORT", tls.to_string()),
+            ("FMC_PULSAR_TLS_CERT", cert.display().to_string()),
+            ("FMC_PULSAR_TLS_KEY", tls_key.display().to_string()),
+            ("FMC_PULSAR_TOKEN_SECRET_KEY", key_file.display().to_string()),
+            ("FMC_PULSAR_ADMIN_TOKEN", admin_token.clone()),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v))
+        .collect();
+        let pulsar = SecurePulsar {
+            env,
+            tls_url: format!("pulsar+ssl://127.0.0.1:{tls}"),
+            admin: format!("http://127.0.0.1:{web}"),
+            admin_token,
+            cert,
+            key_file,
+        };
+        pulsar.script("start");
+        pulsar
+    }
+
+    fn script(&self, command: &str) {
+        let out = Command::new("bash")
+            .arg(project_root().join("scripts/pulsar-standalone.sh"))
+            .arg(command)
+            .envs(self.env.iter().map(|(k, v)| (k, v)))
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "pulsar-standalone.sh {command}: {}", String::from_utf8_lossy(&out.stderr));
+    }
+
+    fn token(&self, role: &str) -> String {
+        pulsar_tokens(&["create", "--secret-key", &format!("file://{}", self.key_file.display()), "--subject", role])
+    }
+}
+
+impl Drop for SecurePulsar {
+    fn drop(&mut self) {
+        let _ = Command::new("bash")
+            .arg(project_root().join("scripts/pulsar-standalone.sh"))
+            .arg("stop")
+            .envs(self.env.iter().map(|(k, v)| (k, v)))
+            .output();
+    }
+}
+
+#[test]
+/// The TLS and authentication flags of a rendered Java command, for real: a
+/// Function whose `pulsar` block names an `authSecret` (plugin and token
+/// parameters reach the command as environment variables, quoted by fmc) and
+/// a `tlsConfig` (the CA mounted from a Secret) runs against a standalone
+/// that requires TLS and a token, with a role granted produce and consume.
+fn a_rendered_java_function_with_tls_and_token_auth_runs_on_apache_pulsar() {
+    let Some(_) = bed() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let pulsar = SecurePulsar::start(dir.path());
+    let grant = Command::new("curl")
+        .args(["-sf", "-X", "POST", "-H", &format!("Authorization: Bearer {}", pulsar.admin_token)])
+        .args(["-H", "Content-Type: application/json", "--data", r#"["produce","consume"]"#])
+        .arg(format!("{}/admin/v2/namespaces/public/default/permissions/java-fn", pulsar.admin))
+        .status()
+        .unwrap();
+    assert!(grant.success(), "granting the function's role");
+    let function = format!(
+        r#"
+apiVersion: compute.functionmesh.io/v1alpha1
+kind: Function
+metadata: {{name: java-secure, namespace: default}}
+spec:
+  className: fmc.test.ExclamationFunction
+  image: streamnative/pulsar-functions-java-runner:4.2.4
+  replicas: 1
+  input: {{topics: [persistent://public/default/secure-in], typeClassName: java.lang.String}}
+  output: {{topic: persistent://public/default/secure-out, typeClassName: java.lang.String}}
+  java: {{jar: /pulsar/examples/fmc-test-functions.jar}}
+  resources: {{requests: {{cpu: "0.1", memory: 1G}}, limits: {{memory: 1.1G}}}}
+  pulsar:
+    pulsarConfig: secure-pulsar
+    authSecret: java-auth
+    tlsConfig: {{enabled: true, allowInsecure: false, hostnameVerification: true, certSecretName: broker-ca, certSecretKey: ca.pem}}
+  clusterName: standalone
+---
+apiVersion: v1
+kind: ConfigMap
+metadata: {{name: secure-pulsar, namespace: default}}
+data: {{brokerServiceURL: "{url}", webServiceURL: "{admin}"}}
+---
+apiVersion: fmc.functionmesh.io/v1alpha1
+kind: ClusterProvided
+metadata: {{name: cluster}}
+spec:
+  secrets: [default/java-auth, default/broker-ca]
+"#,
+        url = pulsar.tls_url,
+        admin = pulsar.admin
+    );
+    let input = dir.path().join("secure.yaml");
+    std::fs::write(&input, function).unwrap();
+    let out = Command::new(fmc_bin()).arg("build").arg(&input).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let objects = crate::modes::documents(&String::from_utf8_lossy(&out.stdout));
+    let fn_token = pulsar.token("java-fn");
+    let secrets = BTreeMap::from([
+        (
+            "java-auth".to_string(),
+            BTreeMap::from([
+                (
+                    "clientAuthenticationPlugin".to_string(),
+                    "org.apache.pulsar.client.impl.auth.AuthenticationToken".to_string(),
+                ),
+                ("clientAuthenticationParameters".to_string(), format!("token:{fn_token}")),
+            ]),
+        ),
+        (
+            "broker-ca".to_string(),
+            BTreeMap::from([("ca.pem".to_string(), std::fs::read_to_string(&pulsar.cert).unwrap())]),
+        ),
+    ]);
+    let secure = start(&objects, &secrets, "java-secure-function", dir.path());
+    let script = r#"
+import json, sys, pulsar
+from pulsar.schema import StringSchema
+url, token, ca = sys.argv[1], sys.argv[2], sys.argv[3]
+c = pulsar.Client(url, authentication=pulsar.AuthenticationToken(token), tls_trust_certs_file_path=ca,
+                  logger=pulsar.ConsoleLogger(pulsar.LoggerLevel.Error))
+consumer = c.subscribe("persistent://public/default/secure-out", "check", schema=StringSchema(),
+                       initial_position=pulsar.InitialPosition.Earliest)
+producer = c.create_producer("persistent://public/default/secure-in", schema=StringSchema())
+for i in range(10):
+    producer.send(f"s{i}")
+got = []
+while len(got) < 10:
+    m = consumer.receive(timeout_millis=90000)
+    got.append(m.value()); consumer.acknowledge(m)
+print("RESULT " + json.dumps(got))
+"#;
+    let ca = pulsar.cert.display().to_string();
+    let result = Command::new(project_root().join(".venv/bin/python"))
+        .args(["-c", script, &pulsar.tls_url, &pulsar.admin_token, &ca])
+        .output()
+        .unwrap();
+    assert!(result.status.success(), "{}\n--- function:\n{}", String::from_utf8_lossy(&result.stderr), secure.log());
+    let stdout = String::from_utf8_lossy(&result.stdout);
+    let line = stdout.lines().find_map(|l| l.strip_prefix("RESULT ")).unwrap_or_else(|| panic!("{stdout}"));
+    let got: Vec<String> = serde_json::from_str(line).unwrap();
+    assert_eq!(sorted(got), sorted((0..10).map(|i| format!("s{i}!")).collect()));
+    assert!(!secure.log().contains(&fn_token), "the token never reaches the log");
 }

@@ -2,7 +2,8 @@
 //! image's root filesystem (unpacked from its OCI layout, found by the digest
 //! the pod names), init containers to completion, then the main container
 //! with its command and arguments, environment (literal, `secretKeyRef`,
-//! `configMapKeyRef`, `fieldRef` to the pod's name, `envFrom` ConfigMaps),
+//! `configMapKeyRef`, `fieldRef` to the pod's name, `envFrom` ConfigMaps and
+//! Secrets),
 //! volumes (ConfigMaps from the rendered objects, the test's Secrets,
 //! `emptyDir`), the security context's user, groups, capabilities and
 //! read-only root, on the host network (so it reaches the broker on
@@ -178,7 +179,7 @@ fn find<'a>(objects: &'a [Value], kind: &str, name: &str) -> &'a Value {
 }
 
 /// Each volume's folder on the host.
-fn volumes(world: &World, spec: &Value, pod: &str) -> BTreeMap<String, PathBuf> {
+pub fn volumes(world: &World, spec: &Value, pod: &str) -> BTreeMap<String, PathBuf> {
     let mut out = BTreeMap::new();
     for v in spec["volumes"].as_array().into_iter().flatten() {
         let name = v["name"].as_str().unwrap();
@@ -316,11 +317,15 @@ pub fn environment(world: &World, container: &Value, pod: &str, config: &Value) 
         env.insert(k.into(), v.into());
     }
     for from in container["envFrom"].as_array().into_iter().flatten() {
-        let cm = from["configMapRef"]["name"]
-            .as_str()
-            .unwrap_or_else(|| panic!("the harness does not honour envFrom {from}"));
-        for (k, v) in find(world.objects, "ConfigMap", cm)["data"].as_object().unwrap() {
-            env.insert(k.clone(), v.as_str().unwrap().into());
+        if let Some(cm) = from["configMapRef"]["name"].as_str() {
+            for (k, v) in find(world.objects, "ConfigMap", cm)["data"].as_object().unwrap() {
+                env.insert(k.clone(), v.as_str().unwrap().into());
+            }
+        } else if let Some(secret) = from["secretRef"]["name"].as_str() {
+            let data = world.secrets.get(secret).unwrap_or_else(|| panic!("the test gives no Secret {secret}"));
+            env.extend(data.iter().map(|(k, v)| (k.clone(), v.clone())));
+        } else {
+            panic!("the harness does not honour envFrom {from}");
         }
     }
     for e in container["env"].as_array().into_iter().flatten() {
