@@ -6,7 +6,7 @@
 #
 #   bash scripts/pulsar-standalone.sh install          # resolve the jars (once)
 #   bash scripts/pulsar-standalone.sh start [--keep-data]
-#   bash scripts/pulsar-standalone.sh stop
+#   bash scripts/pulsar-standalone.sh stop [--purge]   # --purge: its data and run folders too
 #   bash scripts/pulsar-standalone.sh status
 #
 # `start` installs if needed, waits until the broker stores messages, and
@@ -160,27 +160,30 @@ start() {
 }
 
 stop() {
-  if ! pid_alive; then
-    rm -f "$run/pid" "$run/env"
-    return 0
+  local purge=0 pid
+  [ "${1:-}" = "--purge" ] && purge=1
+  if pid_alive; then
+    pid=$(cat "$run/pid")
+    kill "$pid"
+    for _ in $(seq 1 60); do
+      kill -0 "$pid" 2>/dev/null || break
+      sleep 0.5
+    done
+    kill -0 "$pid" 2>/dev/null && kill -9 "$pid"
+    say "stopped (pid $pid)"
   fi
-  local pid
-  pid=$(cat "$run/pid")
-  kill "$pid"
-  for _ in $(seq 1 60); do
-    kill -0 "$pid" 2>/dev/null || break
-    sleep 0.5
-  done
-  kill -0 "$pid" 2>/dev/null && kill -9 "$pid"
   rm -f "$run/pid" "$run/env"
-  say "stopped (pid $pid)"
+  if [ "$purge" = 1 ]; then
+    rm -rf "$run" "$data"
+  fi
+  return 0
 }
 
 case "${1:-}" in
   install) install ;;
   start) shift; start "$@" ;;
-  stop) stop ;;
+  stop) shift; stop "$@" ;;
   status)
     if pid_alive; then cat "$run/env"; else say "not running"; exit 1; fi ;;
-  *) echo "usage: $0 install|start [--keep-data]|stop|status" >&2; exit 2 ;;
+  *) echo "usage: $0 install|start [--keep-data]|stop [--purge]|status" >&2; exit 2 ;;
 esac

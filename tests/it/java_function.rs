@@ -522,7 +522,7 @@ impl Drop for SecurePulsar {
     fn drop(&mut self) {
         let _ = Command::new("bash")
             .arg(project_root().join("scripts/pulsar-standalone.sh"))
-            .arg("stop")
+            .args(["stop", "--purge"])
             .envs(self.env.iter().map(|(k, v)| (k, v)))
             .output();
     }

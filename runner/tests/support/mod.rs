@@ -298,7 +298,7 @@ impl Drop for OwnPulsar {
     fn drop(&mut self) {
         let _ = Command::new("bash")
             .arg(project_root().join("scripts/pulsar-standalone.sh"))
-            .arg("stop")
+            .args(["stop", "--purge"])
             .envs(self.env.iter().map(|(k, v)| (k, v)))
             .output();
     }
