@@ -34,17 +34,6 @@ async fn round_trip(cluster: &Cluster, input: &str, output: &str, n: usize) -> s
     .collect()
 }
 
-fn wait_exit(runner: &mut Runner) -> Option<i32> {
-    let start = Instant::now();
-    loop {
-        if let Some(status) = runner.child.try_wait().expect("wait") {
-            return status.code();
-        }
-        assert!(start.elapsed() < Duration::from_secs(30), "runner still running:\n{}", runner.log());
-        std::thread::sleep(Duration::from_millis(50));
-    }
-}
-
 const HTTPS_FILES: &str = r#"
 import functools, http.server, ssl, sys
 port, directory, cert, key = int(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4]
@@ -94,14 +83,14 @@ async fn a_module_downloaded_over_https_runs_and_a_wrong_pin_refuses_to_start() 
     let mut wrong = c.clone();
     wrong["function"]["wasm"]["sha256"] = "ab".repeat(32).into();
     let mut refused = Runner::start(&cluster.url(), wrong);
-    assert_eq!(wait_exit(&mut refused), Some(2));
+    assert_eq!(refused.wait_exit(Duration::from_secs(30)), Some(2));
     assert!(refused.log().contains("refusing to start"), "{}", refused.log());
 
     // Without the private CA the server is not trusted.
     let mut untrusted = c.clone();
     untrusted.as_object_mut().expect("object").remove("tlsTrustCertsFile");
     let mut refused = Runner::start(&cluster.url(), untrusted);
-    assert_eq!(wait_exit(&mut refused), Some(2));
+    assert_eq!(refused.wait_exit(Duration::from_secs(30)), Some(2));
     assert!(refused.log().contains("TLS"), "{}", refused.log());
 }
 
@@ -130,7 +119,7 @@ async fn python_code_downloaded_over_https_runs_and_a_wrong_pin_refuses_to_start
     let mut wrong = c.clone();
     wrong["function"]["python"]["sha256"] = "ab".repeat(32).into();
     let mut refused = Runner::start(&cluster.url(), wrong);
-    assert_eq!(wait_exit(&mut refused), Some(2));
+    assert_eq!(refused.wait_exit(Duration::from_secs(30)), Some(2));
     assert!(refused.log().contains("refusing to start"), "{}", refused.log());
 }
 
@@ -150,7 +139,7 @@ async fn the_runner_reaches_the_broker_over_tls_with_a_private_ca() {
     let url = format!("pulsar+ssl://127.0.0.1:{}", tls_relay.addr.port());
     // Without the private CA the broker's certificate is refused.
     let mut untrusting = Runner::start(&url, config("untrusting", &input, &output, json!({"identity": {}})));
-    assert_eq!(wait_exit(&mut untrusting), Some(1), "{}", untrusting.log());
+    assert_eq!(untrusting.wait_exit(Duration::from_secs(30)), Some(1), "{}", untrusting.log());
     assert!(untrusting.log().contains("cannot connect"), "{}", untrusting.log());
     let mut c = config("secure", &input, &output, json!({"identity": {}}));
     c["tlsTrustCertsFile"] = certs.ca.display().to_string().into();
@@ -327,10 +316,10 @@ async fn apache_pulsar_over_tls_with_token_auth_accepts_the_granted_role_only() 
         c
     };
     let mut anonymous = Runner::start(&url, with_token("anonymous", None));
-    assert_ne!(wait_exit(&mut anonymous), Some(0), "{}", anonymous.log());
+    assert_ne!(anonymous.wait_exit(Duration::from_secs(30)), Some(0), "{}", anonymous.log());
     assert!(anonymous.log().contains("cannot connect"), "{}", anonymous.log());
     let mut stranger = Runner::start(&url, with_token("stranger", Some("stranger")));
-    assert_ne!(wait_exit(&mut stranger), Some(0), "{}", stranger.log());
+    assert_ne!(stranger.wait_exit(Duration::from_secs(30)), Some(0), "{}", stranger.log());
     assert!(stranger.log().contains("AuthorizationError"), "{}", stranger.log());
 
     let runner = Runner::start(&url, with_token("granted", Some("fmc-fn")));

@@ -589,7 +589,7 @@ async fn apache_pulsar_enforcing_schemas_refuses_an_undeclared_runner_and_accept
     undeclared["inputSchemas"] = json!({&input: writer});
     undeclared["outputSchemas"] = json!({&output: written});
     let mut refused = Runner::start(&bed.url(), undeclared.clone());
-    let status = wait_exit(&mut refused, Duration::from_secs(60));
+    let status = refused.wait_exit(Duration::from_secs(60));
     assert_ne!(status, Some(0), "the broker refuses a producer without a schema:\n{}", refused.log());
     let log = refused.log();
     assert!(log.contains("cannot produce to") && log.contains("IncompatibleSchema"), "{log}");
@@ -618,17 +618,5 @@ async fn apache_pulsar_enforcing_schemas_refuses_an_undeclared_runner_and_accept
         let latest = admin_ok(&admin, "GET", &format!("/admin/v2/schemas/public/{ns}/{topic}/schema"), None);
         let latest: Value = serde_json::from_str(&latest).expect("JSON");
         assert_eq!(latest["version"], 0, "{topic}: the runner declared the schema already there: {latest}");
-    }
-}
-
-/// The runner's exit status, once it exits within `timeout`.
-fn wait_exit(runner: &mut Runner, timeout: Duration) -> Option<i32> {
-    let start = std::time::Instant::now();
-    loop {
-        if let Some(status) = runner.child.try_wait().expect("wait") {
-            return status.code();
-        }
-        assert!(start.elapsed() < timeout, "runner still running:\n{}", runner.log());
-        std::thread::sleep(Duration::from_millis(100));
     }
 }

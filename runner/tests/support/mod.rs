@@ -531,6 +531,18 @@ impl Runner {
             .unwrap_or(0)
     }
 
+    /// The exit status, once the runner exits within `timeout` (a test failure otherwise).
+    pub fn wait_exit(&mut self, timeout: Duration) -> Option<i32> {
+        let start = Instant::now();
+        loop {
+            if let Some(status) = self.child.try_wait().expect("wait") {
+                return status.code();
+            }
+            assert!(start.elapsed() < timeout, "runner still running:\n{}", self.log());
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
     pub fn signal(&self, sig: &str) {
         let _ = Command::new("kill").arg(format!("-{sig}")).arg(self.child.id().to_string()).status();
     }
