@@ -166,13 +166,25 @@ fn free_port() -> u16 {
 }
 
 /// Sends `inputs` (STRING schema) to `input`, returns what `output` carries
-/// (STRING schema) once `n` messages came, through the official Python client.
-fn exchange(url: &str, input: &str, inputs: &[String], output: &str, n: usize, running: &[&Instance]) -> Vec<String> {
+/// (STRING schema) once `n` messages came, through the official Python client
+/// (with `auth`: a token, over TLS trusting a CA file).
+fn exchange(
+    url: &str,
+    auth: Option<(&str, &str)>,
+    input: &str,
+    inputs: &[String],
+    output: &str,
+    n: usize,
+    running: &[&Instance],
+) -> Vec<String> {
     let script = r#"
 import json, sys, pulsar
 from pulsar.schema import StringSchema
 url, inp, out, n = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[5])
-c = pulsar.Client(url, logger=pulsar.ConsoleLogger(pulsar.LoggerLevel.Error))
+secure = {}
+if len(sys.argv) > 6:
+    secure = {"authentication": pulsar.AuthenticationToken(sys.argv[6]), "tls_trust_certs_file_path": sys.argv[7]}
+c = pulsar.Client(url, logger=pulsar.ConsoleLogger(pulsar.LoggerLevel.Error), **secure)
 consumer = c.subscribe(out, "check", schema=StringSchema(), initial_position=pulsar.InitialPosition.Earliest)
 producer = c.create_producer(inp, schema=StringSchema())
 for text in json.loads(sys.argv[4]):
@@ -186,6 +198,7 @@ print("RESULT " + json.dumps(got))
     let inputs = serde_json::to_string(inputs).unwrap();
     let result = Command::new(project_root().join(".venv/bin/python"))
         .args(["-c", script, url, input, output, &inputs, &n.to_string()])
+        .args(auth.iter().flat_map(|(token, ca)| [token, ca]))
         .output()
         .unwrap();
     let logs: Vec<String> = running.iter().map(|i| format!("--- {}:\n{}", i.name, i.log())).collect();
@@ -315,7 +328,7 @@ fn rendered_java_functions_and_a_mesh_of_two_run_on_apache_pulsar() {
     let append = start(&objects, &secrets, "java-append-function", dir.path());
     let inputs: Vec<String> = (0..20).map(|i| format!("m{i}")).collect();
     let topic = |name: &str| format!("persistent://public/default/{name}-{suffix}");
-    let got = exchange(&url, &topic("java-in"), &inputs, &topic("java-out"), 20, &[&append]);
+    let got = exchange(&url, None, &topic("java-in"), &inputs, &topic("java-out"), 20, &[&append]);
     let want: Vec<String> = inputs.iter().map(|m| format!("{m}+config pwd=12")).collect();
     assert_eq!(sorted(got), sorted(want.clone()), "user config and the secret reached the function");
     assert!(!append.log().contains("s3cr3t-value"), "the secret's value is not logged");
@@ -328,7 +341,7 @@ fn rendered_java_functions_and_a_mesh_of_two_run_on_apache_pulsar() {
 
     let exclaim = start(&objects, &secrets, "java-chain-exclaim-function", dir.path());
     let chained = start(&objects, &secrets, "java-chain-append-function", dir.path());
-    let got = exchange(&url, &topic("chain-in"), &inputs, &topic("chain-out"), 20, &[&exclaim, &chained]);
+    let got = exchange(&url, None, &topic("chain-in"), &inputs, &topic("chain-out"), 20, &[&exclaim, &chained]);
     let want: Vec<String> = inputs.iter().map(|m| format!("{m}!? pwd=none")).collect();
     assert_eq!(sorted(got), sorted(want), "the mesh's two functions, in order");
 }
@@ -446,6 +459,11 @@ fn pulsar_tokens(args: &[&str]) -> String {
     String::from_utf8_lossy(&out.stdout).trim().to_string()
 }
 
+/// A token for `role`, signed with the secret key in `key_file`.
+fn token_for(key_file: &Path, role: &str) -> String {
+    pulsar_tokens(&["create", "--secret-key", &format!("file://{}", key_file.display()), "--subject", role])
+}
+
 /// A standalone of this test's own with TLS on its binary port (a
 /// self-signed certificate for 127.0.0.1) and token authentication and
 /// authorization (`scripts/pulsar-standalone.sh`'s settings); stopped on drop.
@@ -473,8 +491,7 @@ impl SecurePulsar {
             .unwrap();
         assert!(out.status.success(), "openssl: {}", String::from_utf8_lossy(&out.stderr));
         pulsar_tokens(&["create-secret-key", "--output", &key_file.display().to_string()]);
-        let admin_token =
-            pulsar_tokens(&["create", "--secret-key", &format!("file://{}", key_file.display()), "--subject", "admin"]);
+        let admin_token = token_for(&key_file, "admin");
         let (broker, web, bookie, tls) = (free_port(), free_port(), free_port(), free_port());
         let env: Vec<(String, String)> = [
             ("FMC_PULSAR_INSTANCE", format!("java-secure-{}", std::process::id())),
@@ -499,32 +516,29 @@ impl SecurePulsar {
             cert,
             key_file,
         };
-        pulsar.script("start");
+        let out = pulsar.script(&["start"]);
+        assert!(out.status.success(), "pulsar-standalone.sh start: {}", String::from_utf8_lossy(&out.stderr));
         pulsar
     }
 
-    fn script(&self, command: &str) {
-        let out = Command::new("bash")
+    /// `scripts/pulsar-standalone.sh ARGS` for this instance.
+    fn script(&self, args: &[&str]) -> std::process::Output {
+        Command::new("bash")
             .arg(project_root().join("scripts/pulsar-standalone.sh"))
-            .arg(command)
+            .args(args)
             .envs(self.env.iter().map(|(k, v)| (k, v)))
             .output()
-            .unwrap();
-        assert!(out.status.success(), "pulsar-standalone.sh {command}: {}", String::from_utf8_lossy(&out.stderr));
+            .unwrap()
     }
 
     fn token(&self, role: &str) -> String {
-        pulsar_tokens(&["create", "--secret-key", &format!("file://{}", self.key_file.display()), "--subject", role])
+        token_for(&self.key_file, role)
     }
 }
 
 impl Drop for SecurePulsar {
     fn drop(&mut self) {
-        let _ = Command::new("bash")
-            .arg(project_root().join("scripts/pulsar-standalone.sh"))
-            .args(["stop", "--purge"])
-            .envs(self.env.iter().map(|(k, v)| (k, v)))
-            .output();
+        self.script(&["stop", "--purge"]);
     }
 }
 
@@ -601,32 +615,10 @@ spec:
         ),
     ]);
     let secure = start(&objects, &secrets, "java-secure-function", dir.path());
-    let script = r#"
-import json, sys, pulsar
-from pulsar.schema import StringSchema
-url, token, ca = sys.argv[1], sys.argv[2], sys.argv[3]
-c = pulsar.Client(url, authentication=pulsar.AuthenticationToken(token), tls_trust_certs_file_path=ca,
-                  logger=pulsar.ConsoleLogger(pulsar.LoggerLevel.Error))
-consumer = c.subscribe("persistent://public/default/secure-out", "check", schema=StringSchema(),
-                       initial_position=pulsar.InitialPosition.Earliest)
-producer = c.create_producer("persistent://public/default/secure-in", schema=StringSchema())
-for i in range(10):
-    producer.send(f"s{i}")
-got = []
-while len(got) < 10:
-    m = consumer.receive(timeout_millis=90000)
-    got.append(m.value()); consumer.acknowledge(m)
-print("RESULT " + json.dumps(got))
-"#;
     let ca = pulsar.cert.display().to_string();
-    let result = Command::new(project_root().join(".venv/bin/python"))
-        .args(["-c", script, &pulsar.tls_url, &pulsar.admin_token, &ca])
-        .output()
-        .unwrap();
-    assert!(result.status.success(), "{}\n--- function:\n{}", String::from_utf8_lossy(&result.stderr), secure.log());
-    let stdout = String::from_utf8_lossy(&result.stdout);
-    let line = stdout.lines().find_map(|l| l.strip_prefix("RESULT ")).unwrap_or_else(|| panic!("{stdout}"));
-    let got: Vec<String> = serde_json::from_str(line).unwrap();
+    let (input, output) = ("persistent://public/default/secure-in", "persistent://public/default/secure-out");
+    let inputs: Vec<String> = (0..10).map(|i| format!("s{i}")).collect();
+    let got = exchange(&pulsar.tls_url, Some((&pulsar.admin_token, &ca)), input, &inputs, output, 10, &[&secure]);
     assert_eq!(sorted(got), sorted((0..10).map(|i| format!("s{i}!")).collect()));
     assert!(!secure.log().contains(&fn_token), "the token never reaches the log");
 }
