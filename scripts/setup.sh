@@ -84,3 +84,13 @@ elif [ -n "${CI:-}" ]; then
   echo "setup: Java and Maven are needed for Apache Pulsar's standalone broker" >&2
   exit 2
 fi
+
+# The tests' Go function (tests/go-function: Apache Pulsar's Go client from the
+# Go module proxy), fetched here so that the tests build it offline.
+if command -v go >/dev/null; then
+  (cd tests/go-function && go mod download)
+  echo "setup: the tests' Go function's modules are in the Go module cache"
+elif [ -n "${CI:-}" ]; then
+  echo "setup: Go is needed for the tests' Go function" >&2
+  exit 2
+fi

@@ -58,7 +58,11 @@ pub struct BuildOptions {
     pub keep_autoscaled_replicas: bool,
     /// `--python-runner fmc`: run every Python function in fmc's runner
     /// instead of the upstream Python instance (a component may still choose).
-    pub python_runner: PythonRunner,
+    pub python_runner: RunnerChoice,
+    /// `--go-runner fmc`: start every Go function from fmc's runner image
+    /// (it fetches the binary and executes it) instead of the operator's Go
+    /// runner image, which carries a JRE and every Pulsar jar.
+    pub go_runner: RunnerChoice,
     /// `--env NAME`: the environment of native meshes whose overrides apply.
     pub environment: Option<String>,
     /// `--target operator`: emit Function Mesh resources, not plain manifests.
@@ -96,7 +100,8 @@ impl Default for BuildOptions {
             disruption_budgets: false,
             monitor: None,
             keep_autoscaled_replicas: false,
-            python_runner: PythonRunner::Operator,
+            python_runner: RunnerChoice::Operator,
+            go_runner: RunnerChoice::Operator,
             read_root: None,
         }
     }
@@ -149,17 +154,17 @@ impl Provisioner {
 /// with its Python engine (`runner/`, `python/`).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "lowercase")]
-pub enum PythonRunner {
+pub enum RunnerChoice {
     #[default]
     Operator,
     Fmc,
 }
 
-impl PythonRunner {
+impl RunnerChoice {
     pub fn parse(text: &str) -> Option<Self> {
         match text {
-            "operator" => Some(PythonRunner::Operator),
-            "fmc" => Some(PythonRunner::Fmc),
+            "operator" => Some(RunnerChoice::Operator),
+            "fmc" => Some(RunnerChoice::Fmc),
             _ => None,
         }
     }

@@ -12,6 +12,7 @@ pub mod declared;
 pub mod fuzzing;
 pub mod http;
 pub mod journal;
+pub mod launch;
 pub mod nodelay;
 pub mod oauth2;
 pub mod ops;

@@ -44,6 +44,10 @@ fn main() -> std::process::ExitCode {
     if std::env::args_os().nth(1).is_some_and(|a| a == function::isolated::EVALUATE_ARG) {
         return function::isolated::serve();
     }
+    // A Go function started from the runner's image (launch.rs).
+    if std::env::args_os().nth(1).is_some_and(|a| a == fmc_runner::launch::LAUNCH_ARG) {
+        return fmc_runner::launch::run(std::env::args().skip(2));
+    }
     // One function served on stdio to `fmc test` (function/served.rs).
     if std::env::args_os().nth(1).is_some_and(|a| a == function::served::SERVE_ARG) {
         return function::served::serve(|config, context| load_function(config, None, context));

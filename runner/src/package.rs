@@ -22,7 +22,7 @@ pub async fn module_bytes(config: &Config) -> Result<Option<Vec<u8>>, String> {
 }
 
 /// The pinned SHA-256, if any, is the bytes'.
-fn verify(bytes: &[u8], pin: Option<&str>, from: &str) -> Result<(), String> {
+pub(crate) fn verify(bytes: &[u8], pin: Option<&str>, from: &str) -> Result<(), String> {
     if let Some(want) = pin {
         let have = hex(&sha2::Sha256::digest(bytes));
         if !have.eq_ignore_ascii_case(want) {
@@ -63,7 +63,7 @@ pub async fn python_code(config: &Config, folder: &std::path::Path) -> Result<Op
 }
 
 /// GET with three attempts (a pod often starts before its network is ready).
-async fn download(url: &str, ca_file: Option<&str>) -> Result<Vec<u8>, String> {
+pub(crate) async fn download(url: &str, ca_file: Option<&str>) -> Result<Vec<u8>, String> {
     let tls = crate::http::tls_config(ca_file)?;
     let mut last = String::new();
     for attempt in 1..=3u32 {

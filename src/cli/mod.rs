@@ -262,6 +262,10 @@ pub struct OptionArgs {
     /// default) or `fmc` (fmc's runner; a component may still choose).
     #[arg(long, value_name = "RUNNER", value_parser = ["operator", "fmc"], env = "FMC_PYTHON_RUNNER")]
     pub python_runner: Option<String>,
+    /// What starts Go functions: `operator` (its Go runner image, the default)
+    /// or `fmc` (fmc's runner image launches the binary; a component may still choose).
+    #[arg(long, value_name = "RUNNER", value_parser = ["operator", "fmc"], env = "FMC_GO_RUNNER")]
+    pub go_runner: Option<String>,
     /// Apply the overrides of this environment of native meshes (`spec.environments`).
     #[arg(long = "env", value_name = "NAME", env = "FMC_ENV")]
     pub environment: Option<String>,
@@ -322,8 +326,9 @@ impl OptionArgs {
             python_runner: self
                 .python_runner
                 .as_deref()
-                .and_then(crate::options::PythonRunner::parse)
+                .and_then(crate::options::RunnerChoice::parse)
                 .unwrap_or_default(),
+            go_runner: self.go_runner.as_deref().and_then(crate::options::RunnerChoice::parse).unwrap_or_default(),
             target_operator: self.target == TargetArg::Operator,
             read_root: self.root.clone(),
             ..BuildOptions::default()

@@ -96,8 +96,12 @@ pub fn options_from(config: &Value, base: &BuildOptions) -> Result<BuildOptions,
             "disruptionBudgets" => o.disruption_budgets = flag(),
             "keepAutoscaledReplicas" => o.keep_autoscaled_replicas = flag(),
             "pythonRunner" => {
-                let r = crate::options::PythonRunner::parse(&text);
+                let r = crate::options::RunnerChoice::parse(&text);
                 o.python_runner = r.ok_or_else(|| format!("`pythonRunner` is `operator` or `fmc`, not `{text}`"))?;
+            }
+            "goRunner" => {
+                let r = crate::options::RunnerChoice::parse(&text);
+                o.go_runner = r.ok_or_else(|| format!("`goRunner` is `operator` or `fmc`, not `{text}`"))?;
             }
             "monitor" => {
                 let m = crate::options::MonitorKind::parse(&text).filter(|m| *m != crate::options::MonitorKind::None);

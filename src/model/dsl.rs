@@ -407,7 +407,9 @@ pub struct ComponentDecl {
     pub runtime: Option<Runtime>,
     /// What runs a `python` function: `operator` (the upstream Python
     /// instance) or `fmc` (fmc's runner); `fmc build --python-runner` otherwise.
-    pub runner: Option<crate::options::PythonRunner>,
+    /// What starts a `go` function: `operator` (its Go runner image) or `fmc`
+    /// (fmc's runner image launches the binary); `fmc build --go-runner` otherwise.
+    pub runner: Option<crate::options::RunnerChoice>,
     /// The package file inside the image (a jar, a `.py`/`.zip`/`.whl`, a Go binary).
     pub file: Option<String>,
     /// Where to download the package from (`function://`, `sink://`, `source://`, `http(s)://`).

@@ -169,7 +169,7 @@ pub struct ComponentDoc {
     pub around: Option<Around>,
     /// What a native mesh's Python function runs on, when it says (`runner:`);
     /// operator resources say it by annotation, read in resolve.
-    pub python_runner: Option<crate::options::PythonRunner>,
+    pub python_runner: Option<crate::options::RunnerChoice>,
     /// The hex SHA-256 a native mesh pins a Python function's code with.
     pub code_sha256: Option<String>,
     /// The schemas a native mesh's function declares to the broker (the
@@ -220,20 +220,41 @@ pub struct NativeRunner {
     pub module_config_map: Option<(String, String)>,
     /// A Python function's code, when an init container puts it in
     /// [`DOWNLOAD_DIR`] for the runner (render/native.rs).
-    pub code: Option<PythonCode>,
+    pub code: Option<RunnerCode>,
 }
 
-/// How a Python function's code reaches fmc's runner, which runs in its own
-/// image: downloaded as the operator downloads packages, or copied out of the
-/// image the operator would have run (where `python.py` names it). A pinned
-/// `http(s)` URL needs neither: the runner fetches and checks it itself.
+/// How a Python function's code (or a Go function's binary) reaches fmc's
+/// runner, which runs in its own image: downloaded as the operator downloads
+/// packages, or copied out of the image the operator would have run (where
+/// `python.py` or `golang.go` names it). A pinned `http(s)` URL needs neither:
+/// the runner fetches and checks it itself.
 #[derive(Debug, Clone, PartialEq)]
-pub enum PythonCode {
-    /// The operator's downloader init container fetches `python.pyLocation`.
+pub enum RunnerCode {
+    /// The operator's downloader init container fetches `pyLocation`/`goLocation`.
     Download,
     /// An init container of `image` copies `path` out of it.
     Copy { image: String, path: String },
 }
+
+/// A Go function started from fmc's runner image instead of the operator's Go
+/// runner image (a JRE and every Pulsar jar for one static binary): the
+/// runner finds the binary, checks its `sha256` when pinned, and executes it
+/// with the instance configuration the operator's command would give it
+/// (render/go_launcher.rs; runner/src/launch.rs).
+#[derive(Debug, Clone, PartialEq)]
+pub struct GoLauncher {
+    /// Where the binary is once `code` put it there.
+    pub path: Option<String>,
+    /// A pinned `http(s)` URL the runner fetches itself (no init container).
+    pub url: Option<String>,
+    pub sha256: Option<String>,
+    /// The init container that puts the binary at `path`.
+    pub code: Option<RunnerCode>,
+}
+
+/// The operator's default Go runner image: where a Go function's binary is
+/// when the resource names no `image`.
+pub const GO_RUNNER_IMAGE: &str = "streamnative/pulsar-functions-go-runner:2.10.0.0-rc10";
 
 /// The operator's default Python runner image: where a Python function's
 /// `python.py` is when the resource names no `image`.

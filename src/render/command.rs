@@ -19,7 +19,7 @@ use crate::resolve::Component;
 
 pub const JAVA_RUNNER: &str = "streamnative/pulsar-functions-java-runner:2.10.0.0-rc10";
 pub use crate::model::PYTHON_RUNNER_IMAGE as PYTHON_RUNNER;
-pub const GO_RUNNER: &str = "streamnative/pulsar-functions-go-runner:2.10.0.0-rc10";
+pub const GO_RUNNER: &str = crate::model::GO_RUNNER_IMAGE;
 pub const PULSAR_ALL: &str = "streamnative/pulsar-all:2.10.0.0-rc10";
 pub const JAVA_LOG_DIR: &str = "/pulsar/conf/java-log/";
 pub const PYTHON_LOG_DIR: &str = "/pulsar/conf/python-log/";

@@ -16,6 +16,7 @@ pub mod connection;
 pub mod details;
 pub mod download;
 pub mod env;
+pub mod go_launcher;
 pub mod logconfig;
 pub mod native;
 pub mod operator;

@@ -50,16 +50,21 @@ fn runner_image(comp: &Component, options: &BuildOptions) -> String {
 
 /// The init container that copies a Python function's code out of the
 /// image the operator would have run, into the download volume the runner
-/// reads it from (`PythonCode::Copy`; a download uses the operator's
+/// reads it from (`RunnerCode::Copy`; a download uses the operator's
 /// downloader, see `pod::downloader`). No shell: the path is one argument.
 pub fn code_copier(comp: &Component) -> Option<Container> {
-    let Some(crate::model::PythonCode::Copy { image, path }) = comp.native.as_ref()?.code.clone() else {
+    let Some(crate::model::RunnerCode::Copy { image, path }) = comp.native.as_ref()?.code.clone() else {
         return None;
     };
+    Some(copier(image, path))
+}
+
+/// An init container of `image` that copies `path` into the download volume.
+pub fn copier(image: String, path: String) -> Container {
     let dest = format!("{}/{}", crate::model::DOWNLOAD_DIR, super::command::basename(&path));
     let mut security = pod::container_security();
     security.read_only_root_filesystem = Some(true);
-    Some(Container {
+    Container {
         name: "fmc-code".into(),
         image: Some(image),
         image_pull_policy: Some("IfNotPresent".into()),
@@ -67,7 +72,7 @@ pub fn code_copier(comp: &Component) -> Option<Container> {
         volume_mounts: Some(vec![super::volumes::mount(super::volumes::DOWNLOADER_VOLUME, crate::model::DOWNLOAD_DIR)]),
         security_context: Some(security),
         ..Default::default()
-    })
+    }
 }
 
 pub fn config_map_name(comp: &Component) -> String {

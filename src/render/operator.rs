@@ -18,7 +18,7 @@ use serde_json::{Map, Value, json};
 pub fn render(resolved: &Resolved, options: &BuildOptions) -> Vec<Manifest> {
     let mut out = Vec::new();
     for c in &resolved.components {
-        if c.native.is_some() {
+        if c.native.is_some() || c.go_launcher.is_some() {
             // fmc's runner has no operator resource: its plain workload is emitted.
             super::render_component(c, options, &mut out);
         } else {

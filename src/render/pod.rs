@@ -108,7 +108,7 @@ pub fn liveness_probe(l: &crate::model::common::Liveness) -> Option<Probe> {
     })
 }
 
-fn main_container(
+pub fn main_container(
     comp: &Component,
     options: &BuildOptions,
     mounts: Vec<k8s_openapi::api::core::v1::VolumeMount>,
@@ -284,12 +284,20 @@ fn pull_secrets(pod: &crate::model::common::PodPolicy, options: &BuildOptions) -
 pub fn pod_template(comp: &Component, options: &BuildOptions) -> PodTemplateSpec {
     let spec = &comp.spec;
     let pod = spec.pod.clone().unwrap_or_default();
+    let launcher = comp.go_launcher.as_ref();
     let code = comp.native.as_ref().and_then(|n| n.code.clone());
-    // A Python function on fmc's runner always gets its code from an init container.
+    let code = code.or_else(|| launcher.map(|l| l.code.clone()).unwrap_or_default());
+    // A Python function on fmc's runner always gets its code from an init
+    // container, and a Go function it starts its binary (or fetches it itself).
     let init_mode = match &code {
-        Some(crate::model::PythonCode::Download) => true,
-        Some(crate::model::PythonCode::Copy { .. }) => false,
-        None => options.enable_init_containers && spec.generic_runtime.is_none() && comp.native.is_none(),
+        Some(crate::model::RunnerCode::Download) => true,
+        Some(crate::model::RunnerCode::Copy { .. }) => false,
+        None => {
+            options.enable_init_containers
+                && spec.generic_runtime.is_none()
+                && comp.native.is_none()
+                && launcher.is_none()
+        }
     };
     let vols = volumes::pod_volumes(spec, init_mode);
     let labels = template_labels(comp, options);
@@ -306,9 +314,12 @@ pub fn pod_template(comp: &Component, options: &BuildOptions) -> PodTemplateSpec
         containers.push(super::native::container(comp, options, mounts));
         volumes.push(super::native::config_volume(comp));
         volumes.push(super::native::state_volume());
-        if matches!(code, Some(crate::model::PythonCode::Copy { .. })) {
+        if matches!(code, Some(crate::model::RunnerCode::Copy { .. })) {
             volumes.push(volumes::empty_dir(volumes::DOWNLOADER_VOLUME));
         }
+    } else if let Some(launcher) = launcher {
+        containers.push(super::go_launcher::container(comp, launcher, options, vols.main_mounts));
+        volumes.extend(super::go_launcher::extra_volumes(launcher));
     } else {
         containers.push(main_container(comp, options, vols.main_mounts));
     }
@@ -318,6 +329,7 @@ pub fn pod_template(comp: &Component, options: &BuildOptions) -> PodTemplateSpec
         init.extend(downloader(comp));
     }
     init.extend(super::native::code_copier(comp));
+    init.extend(launcher.and_then(super::go_launcher::copier));
     PodTemplateSpec {
         metadata: Some(ObjectMeta {
             labels: Some(labels.clone()),

@@ -11,6 +11,7 @@
 mod around;
 pub mod defaults;
 mod diagnostics;
+pub mod go_launcher;
 pub mod labels;
 pub mod python_runner;
 pub mod references;
@@ -50,6 +51,8 @@ pub struct Component {
     pub io: Option<crate::model::streams::DeclaredIo>,
     /// The runner's configuration, for the native runtime.
     pub native: Option<crate::model::NativeRunner>,
+    /// A Go function started from fmc's runner image (`--go-runner fmc`).
+    pub go_launcher: Option<crate::model::GoLauncher>,
     /// The Pulsar cluster the component reads and writes on.
     pub cluster: ClusterRef,
     /// What is rendered around the workload (disruption budget, monitor, KEDA).
@@ -249,14 +252,10 @@ fn resolve_in(
                 }
                 let choice = match c.around {
                     // A native mesh says it in its own words.
-                    Some(_) => python_runner::Choice {
-                        runner: c.python_runner.unwrap_or(options.python_runner),
-                        explicit: c.python_runner.is_some(),
-                        sha256: c.code_sha256.clone(),
-                    },
+                    Some(_) => python_runner::Choice { said: c.python_runner, sha256: c.code_sha256.clone() },
                     None => {
                         python_runner::check_annotations(&c.meta, c.origin.doc, docs, &mut diags);
-                        python_runner::of_operator_resource(&c.meta, options)
+                        python_runner::of_operator_resource(&c.meta)
                     }
                 };
                 let mut comp = component(c.kind, &c.meta.name, &c.meta, c.spec, c.origin, options);
@@ -360,13 +359,15 @@ fn component(
         backend_configs: Vec::new(),
         io: None,
         native: None,
+        go_launcher: None,
         cluster: ClusterRef::default(),
         around: around::of_operator_resource(meta, options),
     }
 }
 
 /// A Python function asked to run on fmc's runner gets the runner's
-/// configuration (see [`python_runner`]).
+/// configuration (see [`python_runner`]); a Go function asked to start from
+/// it, its launcher (see [`go_launcher`]).
 fn on_python_runner(
     comp: &mut Component,
     choice: &python_runner::Choice,
@@ -376,6 +377,7 @@ fn on_python_runner(
 ) {
     if comp.native.is_none() {
         comp.native = python_runner::native(comp.kind, &comp.spec, &comp.origin, choice, options, docs, diags);
+        comp.go_launcher = go_launcher::launcher(comp.kind, &comp.spec, &comp.origin, choice, options, docs, diags);
     }
 }
 
@@ -419,7 +421,7 @@ fn expand_mesh(m: &MeshDoc, options: &BuildOptions, docs: &[Document], out: &mut
             let mut comp = component(kind, &cr_name, &meta, spec.clone(), origin, options);
             // Members have no metadata of their own: the mesh's annotations choose.
             comp.around = around::of_operator_resource(&m.meta, options);
-            let choice = python_runner::of_operator_resource(&m.meta, options);
+            let choice = python_runner::of_operator_resource(&m.meta);
             on_python_runner(&mut comp, &choice, options, docs, diags);
             out.components.push(comp);
         }

@@ -13,8 +13,8 @@
 use crate::ast::{Document, PathSeg};
 use crate::diagnostics::{Diagnostic, Diagnostics};
 use crate::model::spec::ProcessingGuarantee;
-use crate::model::{ComponentKind, ComponentSpec, Meta, NativeRunner, Origin, PythonCode};
-use crate::options::{BuildOptions, PythonRunner};
+use crate::model::{ComponentKind, ComponentSpec, Meta, NativeRunner, Origin, RunnerCode};
+use crate::options::{BuildOptions, RunnerChoice};
 use serde_json::{Map, Value, json};
 
 /// `fmc` or `operator`, on a Function or a FunctionMesh (for its members).
@@ -22,27 +22,34 @@ pub const RUNNER_ANNOTATION: &str = "fmc.functionmesh.io/runner";
 /// The hex SHA-256 the Python code must have (a native mesh says `sha256`).
 pub const CODE_SHA256_ANNOTATION: &str = "fmc.functionmesh.io/code-sha256";
 
-/// What a component asked for, and where it said so.
+/// What a component asked for: said by the component itself (annotation or
+/// `runner:`), else the build option of its language decides.
 pub struct Choice {
-    pub runner: PythonRunner,
-    /// Said by the component itself (annotation or `runner:`), not by the build option.
-    pub explicit: bool,
+    pub said: Option<RunnerChoice>,
     pub sha256: Option<String>,
 }
 
-/// The choice of an operator resource: its annotations, else the build option.
-pub fn of_operator_resource(meta: &Meta, options: &BuildOptions) -> Choice {
-    let said = meta.annotations.get(RUNNER_ANNOTATION).and_then(|t| PythonRunner::parse(t));
-    Choice {
-        runner: said.unwrap_or(options.python_runner),
-        explicit: said.is_some(),
-        sha256: meta.annotations.get(CODE_SHA256_ANNOTATION).cloned(),
+impl Choice {
+    /// What runs it, if it is a Python function.
+    pub fn python(&self, options: &BuildOptions) -> RunnerChoice {
+        self.said.unwrap_or(options.python_runner)
     }
+
+    /// What starts it, if it is a Go function.
+    pub fn go(&self, options: &BuildOptions) -> RunnerChoice {
+        self.said.unwrap_or(options.go_runner)
+    }
+}
+
+/// The choice of an operator resource: its annotations, else the build option.
+pub fn of_operator_resource(meta: &Meta) -> Choice {
+    let said = meta.annotations.get(RUNNER_ANNOTATION).and_then(|t| RunnerChoice::parse(t));
+    Choice { said, sha256: meta.annotations.get(CODE_SHA256_ANNOTATION).cloned() }
 }
 
 /// P008 for an annotation value fmc does not take.
 pub fn check_annotations(meta: &Meta, doc: usize, docs: &[Document], diags: &mut Diagnostics) {
-    let bad_runner = meta.annotations.get(RUNNER_ANNOTATION).is_some_and(|t| PythonRunner::parse(t).is_none());
+    let bad_runner = meta.annotations.get(RUNNER_ANNOTATION).is_some_and(|t| RunnerChoice::parse(t).is_none());
     let bad_pin = meta.annotations.get(CODE_SHA256_ANNOTATION).is_some_and(|t| !is_sha256(t));
     let checks = [
         (RUNNER_ANNOTATION, bad_runner, "expected \"fmc\" or \"operator\""),
@@ -82,7 +89,7 @@ pub fn native(
     docs: &[Document],
     diags: &mut Diagnostics,
 ) -> Option<NativeRunner> {
-    if choice.runner != PythonRunner::Fmc {
+    if choice.python(options) != RunnerChoice::Fmc {
         if choice.sha256.is_some() && is_python_function(kind, spec) {
             let why = "is the only runner that checks the code's `sha256`; the operator's Python runner would not";
             diags.push(refused(origin.span(docs, &["python"]), why));
@@ -90,8 +97,8 @@ pub fn native(
         return None;
     }
     if !is_python_function(kind, spec) {
-        if choice.explicit {
-            let why = "runs Python functions only (the runner choice applies to a function with a `python` block)";
+        if choice.said.is_some() && !super::go_launcher::is_go_function(kind, spec) {
+            let why = "runs Python functions and starts Go functions only (the runner choice applies to a function with a `python` or `golang` block)";
             diags.push(refused(origin.span(docs, &[]), why));
         }
         return None;
@@ -221,7 +228,7 @@ fn code(
     spec: &ComponentSpec,
     sha256: Option<&str>,
     options: &BuildOptions,
-) -> (Option<PythonCode>, Result<Map<String, Value>, String>) {
+) -> (Option<RunnerCode>, Result<Map<String, Value>, String>) {
     let python = spec.python.clone().unwrap_or_default();
     let file = python.py.rsplit('/').next().unwrap_or_default().to_string();
     if !file.ends_with(".py") && !file.ends_with(".zip") && !file.ends_with(".whl") {
@@ -241,7 +248,7 @@ fn code(
         }
         Some(_) => {
             config.insert("path".into(), json!(format!("{}/{file}", crate::model::DOWNLOAD_DIR)));
-            (Some(PythonCode::Download), Ok(config))
+            (Some(RunnerCode::Download), Ok(config))
         }
         None => {
             let image = spec.image.clone().filter(|i| !i.is_empty());
@@ -251,7 +258,7 @@ fn code(
                 return (None, Err("copies no file whose name starts with `-`".into()));
             }
             config.insert("path".into(), json!(format!("{}/{file}", crate::model::DOWNLOAD_DIR)));
-            (Some(PythonCode::Copy { image, path: python.py }), Ok(config))
+            (Some(RunnerCode::Copy { image, path: python.py }), Ok(config))
         }
     }
 }

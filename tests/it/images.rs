@@ -51,7 +51,7 @@ fn python_runner() -> PathBuf {
 }
 
 /// `scripts/images.sh` run twice on the suite's binaries: two layouts each.
-fn built() -> &'static (PathBuf, PathBuf) {
+pub(crate) fn built() -> &'static (PathBuf, PathBuf) {
     static BUILT: OnceLock<(PathBuf, PathBuf)> = OnceLock::new();
     BUILT.get_or_init(|| {
         // Measuring images built elsewhere (BENCHMARKS.md): run the pods from them.
@@ -76,7 +76,7 @@ fn built() -> &'static (PathBuf, PathBuf) {
     })
 }
 
-fn references(dir: &Path) -> BTreeMap<String, String> {
+pub(crate) fn references(dir: &Path) -> BTreeMap<String, String> {
     serde_json::from_slice(&std::fs::read(dir.join("runner-images.json")).unwrap()).unwrap()
 }
 

@@ -54,14 +54,14 @@ fn bed() -> Option<(PathBuf, String, String)> {
 }
 
 /// A rendered pod's main container running on this machine; killed on drop.
-struct Instance {
+pub(crate) struct Instance {
     name: String,
     child: Child,
     log: PathBuf,
 }
 
 impl Instance {
-    fn log(&self) -> String {
+    pub(crate) fn log(&self) -> String {
         std::fs::read_to_string(&self.log).unwrap_or_default()
     }
 }
@@ -89,6 +89,19 @@ const CONTAINER_FIELDS: &[&str] = &[
 
 /// Starts replica 0 of the StatefulSet `name` as its main container says.
 fn start(objects: &[Value], secrets: &BTreeMap<String, BTreeMap<String, String>>, name: &str, work: &Path) -> Instance {
+    start_mapped(objects, secrets, name, work, &INSTANCE_PORTS)
+}
+
+/// [`start`], with `ports` the fixed-port flags the command holds (mapping 2;
+/// a Go instance takes its ports inside its JSON configuration and listens on
+/// none here).
+pub(crate) fn start_mapped(
+    objects: &[Value],
+    secrets: &BTreeMap<String, BTreeMap<String, String>>,
+    name: &str,
+    work: &Path,
+    ports: &[&str],
+) -> Instance {
     let sts = objects
         .iter()
         .find(|o| o["kind"] == "StatefulSet" && o["metadata"]["name"] == name)
@@ -125,7 +138,7 @@ fn start(objects: &[Value], secrets: &BTreeMap<String, BTreeMap<String, String>>
         assert!(mount.get("subPath").is_none(), "the harness does not honour subPath: {mount}");
         script = script.replace(path, &folder.display().to_string());
     }
-    for flag in INSTANCE_PORTS {
+    for flag in ports {
         assert!(script.contains(flag), "the command has `{flag}`");
         let (name, _) = flag.split_once(' ').unwrap();
         script = script.replace(flag, &format!("{name} {}", free_port()));
@@ -168,7 +181,23 @@ fn free_port() -> u16 {
 /// Sends `inputs` (STRING schema) to `input`, returns what `output` carries
 /// (STRING schema) once `n` messages came, through the official Python client
 /// (with `auth`: a token, over TLS trusting a CA file).
-fn exchange(
+pub(crate) fn exchange(
+    url: &str,
+    auth: Option<(&str, &str)>,
+    input: &str,
+    inputs: &[String],
+    output: &str,
+    n: usize,
+    running: &[&Instance],
+) -> Vec<String> {
+    exchange_as("string", url, auth, input, inputs, output, n, running)
+}
+
+/// [`exchange`] with `schema` `string`, or `bytes` (UTF-8 text with no
+/// schema, as a function that declares none reads and writes it).
+#[allow(clippy::too_many_arguments, reason = "exchange's arguments, and the schema")]
+pub(crate) fn exchange_as(
+    schema: &str,
     url: &str,
     auth: Option<(&str, &str)>,
     input: &str,
@@ -179,25 +208,27 @@ fn exchange(
 ) -> Vec<String> {
     let script = r#"
 import json, sys, pulsar
-from pulsar.schema import StringSchema
-url, inp, out, n = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[5])
+from pulsar.schema import BytesSchema, StringSchema
+url, inp, out, n, schema = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[5]), sys.argv[6]
 secure = {}
-if len(sys.argv) > 6:
-    secure = {"authentication": pulsar.AuthenticationToken(sys.argv[6]), "tls_trust_certs_file_path": sys.argv[7]}
+if len(sys.argv) > 7:
+    secure = {"authentication": pulsar.AuthenticationToken(sys.argv[7]), "tls_trust_certs_file_path": sys.argv[8]}
+typed = schema == "string"
 c = pulsar.Client(url, logger=pulsar.ConsoleLogger(pulsar.LoggerLevel.Error), **secure)
-consumer = c.subscribe(out, "check", schema=StringSchema(), initial_position=pulsar.InitialPosition.Earliest)
-producer = c.create_producer(inp, schema=StringSchema())
+kind = StringSchema() if typed else BytesSchema()
+consumer = c.subscribe(out, "check", schema=kind, initial_position=pulsar.InitialPosition.Earliest)
+producer = c.create_producer(inp, schema=kind)
 for text in json.loads(sys.argv[4]):
-    producer.send(text)
+    producer.send(text if typed else text.encode())
 got = []
 while len(got) < n:
     m = consumer.receive(timeout_millis=90000)
-    got.append(m.value()); consumer.acknowledge(m)
+    got.append(m.value() if typed else m.value().decode()); consumer.acknowledge(m)
 print("RESULT " + json.dumps(got))
 "#;
     let inputs = serde_json::to_string(inputs).unwrap();
     let result = Command::new(project_root().join(".venv/bin/python"))
-        .args(["-c", script, url, input, output, &inputs, &n.to_string()])
+        .args(["-c", script, url, input, output, &inputs, &n.to_string(), schema])
         .args(auth.iter().flat_map(|(token, ca)| [token, ca]))
         .output()
         .unwrap();
@@ -209,7 +240,7 @@ print("RESULT " + json.dumps(got))
 }
 
 /// The backlog of `subscription` on `topic`: 0 once every message was acknowledged.
-fn backlog(admin: &str, topic: &str, subscription: &str) -> Option<u64> {
+pub(crate) fn backlog(admin: &str, topic: &str, subscription: &str) -> Option<u64> {
     let path = topic.replace("persistent://", "persistent/");
     let out = Command::new("curl").args(["-sf", &format!("{admin}/admin/v2/{path}/stats")]).output().unwrap();
     let stats: Value = serde_json::from_slice(&out.stdout).ok()?;

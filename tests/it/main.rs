@@ -13,6 +13,7 @@ mod dsl;
 mod environments;
 mod fuzz_regressions;
 mod gitops;
+mod go_function;
 mod hostile;
 mod images;
 mod java_function;

@@ -3,7 +3,7 @@
 //! runs the function for real in the runner binary.
 
 use crate::support::{build_file, build_text, fmc_bin, object, project_root};
-use fmc::options::{BuildOptions, PythonRunner};
+use fmc::options::{BuildOptions, RunnerChoice};
 use serde_json::Value;
 use std::process::Command;
 
@@ -116,7 +116,7 @@ fn every_way_to_choose_fmcs_runner_renders_the_runners_workload() {
     let secret = env.iter().find(|e| e["name"] == "SHOP_TOKEN").expect("the secret as a variable");
     assert_eq!(secret["valueFrom"]["secretKeyRef"], serde_json::json!({"name": "shop", "key": "token"}));
 
-    let options = BuildOptions { python_runner: PythonRunner::Fmc, ..BuildOptions::default() };
+    let options = BuildOptions { python_runner: RunnerChoice::Fmc, ..BuildOptions::default() };
     let by_option = fmc::pipeline::compile(&crate::support::sources_from_text("f.yaml", &function("")), &options);
     assert_on_fmc_runner(&by_option, "--python-runner fmc");
     assert_on_fmc_runner(&build_text(&mesh()), "the annotation on a FunctionMesh");
@@ -136,7 +136,7 @@ fn the_default_stays_the_operators_python_instance_and_a_component_may_opt_out()
                     "f.yaml",
                     &function("annotations: {fmc.functionmesh.io/runner: operator}"),
                 ),
-                &BuildOptions { python_runner: PythonRunner::Fmc, ..BuildOptions::default() },
+                &BuildOptions { python_runner: RunnerChoice::Fmc, ..BuildOptions::default() },
             ),
         ),
     ] {
