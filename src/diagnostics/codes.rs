@@ -431,7 +431,11 @@ patterns, encryption and consumer or producer properties, legacy `authSecret` an
 `.py`, `.zip` or `.whl`. A code pin (`sha256`, or the annotation
 `fmc.functionmesh.io/code-sha256`) is checked only by fmc's runner, so it is
 refused on a function the operator's runner runs, and the runner choice applies to
-Python functions only.
+Python and Go functions only. A Go function started from fmc's runner image
+(`--go-runner fmc`, the same annotation, `runner: fmc`) runs its own binary, so only
+where the binary comes from can be refused: a pinned URL holding a credential, a
+file name starting with `-`, or a `sha256` on a Go function the operator's image
+starts (which would not check it).
 
 Fix: change the setting the message names, or run the function on the operator's
 Python runner (`runner: operator`, or annotation `fmc.functionmesh.io/runner:

@@ -763,8 +763,9 @@ fn refuse_foreign_fields(ctx: &mut MeshCtx, decl: &ComponentDecl, key: &str, lis
         [
             ("jq", decl.jq.is_some()),
             ("route", decl.route.is_some()),
-            // A Python function's code on fmc's runner may be pinned too (resolve checks).
-            ("sha256", decl.sha256.is_some() && decl.runtime != Some(Runtime::Python)),
+            // A Python function's code on fmc's runner, or a Go function's binary
+            // it starts, may be pinned too (resolve checks).
+            ("sha256", decl.sha256.is_some() && !matches!(decl.runtime, Some(Runtime::Python | Runtime::Go))),
             ("topics", decl.topics.is_some()),
         ]
         .into_iter()

@@ -40,7 +40,10 @@ pub fn launcher(
     if choice.go(options) != RunnerChoice::Fmc {
         if choice.sha256.is_some() {
             let why = "is the only launcher that checks the binary's `sha256`; the operator's Go runner would not";
-            diags.push(refused(origin.span(docs, &["golang"]), why));
+            let diagnostic = crate::diagnostics::Diagnostic::error("R019", origin.span(docs, &["golang"]), format!("fmc's runner {why}"))
+                .label("a Go function the operator's Go runner image starts")
+                .help("start it from fmc's runner image (`runner: fmc`, annotation `fmc.functionmesh.io/runner: fmc`), or drop the pin");
+            diags.push(diagnostic);
         }
         return None;
     }

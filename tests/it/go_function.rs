@@ -225,3 +225,66 @@ fn rendered_go_functions_start_from_the_runner_image_under_runc_on_apache_pulsar
 fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
 }
+
+/// The main container and init containers `fmc build` renders for `text`'s Go function.
+fn rendered(text: &str, options: &fmc::options::BuildOptions) -> (Value, Vec<Value>) {
+    let out = fmc::pipeline::compile(&sources_from_text("input.yaml", text), options);
+    assert!(!out.has_errors(), "{:#?}", out.diagnostics);
+    let sts = out.manifests.iter().find(|m| m.kind == "StatefulSet").expect("a StatefulSet").value();
+    let spec = &sts["spec"]["template"]["spec"];
+    let init = spec["initContainers"].as_array().cloned().unwrap_or_default();
+    (spec["containers"][0].clone(), init)
+}
+
+fn words(command: &Value) -> Vec<&str> {
+    command.as_array().unwrap().iter().map(|w| w.as_str().unwrap()).collect()
+}
+
+/// The launcher takes the binary from where each way of shipping it leaves it,
+/// passes the pin, and starts nothing through a shell; the default stays the
+/// operator's Go runner image and `bash` command.
+#[test]
+fn the_launcher_finds_the_binary_where_each_package_puts_it() {
+    let function = |annotations: &str, golang: &str| {
+        go_function("go-words", "t", annotations).replace("    go: /pulsar/go-words\n", golang)
+            + "---\n"
+            + &cluster("pulsar://b:6650")
+    };
+    let defaults = fmc::options::BuildOptions::default();
+    let (main, _) = rendered(&function("", "    go: /pulsar/go-words\n"), &defaults);
+    assert_eq!(main["image"], "registry.example.com/team/go-words:1.0", "the team's image, as the operator runs it");
+    assert_eq!(main["command"][0], "bash", "operator-exact by default");
+    let by_option = fmc::options::BuildOptions { go_runner: fmc::options::RunnerChoice::Fmc, ..defaults.clone() };
+    let (main, init) = rendered(&function("", "    go: /pulsar/go-words\n"), &by_option);
+    let command = words(&main["command"]);
+    assert_eq!(&command[..3], ["/fmc-runner", "launch-go", "--instance-conf"]);
+    assert_eq!(&command[4..], ["--binary", "/pulsar/download/go-words", "--work-dir", "/pulsar/download"]);
+    assert_eq!(words(&init[0]["command"]), ["cp", "/pulsar/go-words", "/pulsar/download/go-words"]);
+    assert_eq!(main["securityContext"]["readOnlyRootFilesystem"], true);
+    // A package the package service serves: the operator's downloader fetches it.
+    let package = "    go: counter\n    goLocation: function://public/default/counter@1.0.0\n";
+    let (main, init) = rendered(&function("", package), &by_option);
+    assert_eq!(init[0]["name"], "downloader");
+    assert!(words(&main["command"]).contains(&"/pulsar/download/counter"));
+    // A pinned https URL: the runner fetches and checks it itself.
+    let pin = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08";
+    let annotations = format!("fmc.functionmesh.io/runner: fmc, fmc.functionmesh.io/code-sha256: {pin}");
+    let url = "    go: counter\n    goLocation: https://artifacts.example.com/counter\n";
+    let (main, init) = rendered(&function(&annotations, url), &defaults);
+    let command = words(&main["command"]);
+    assert!(init.is_empty(), "no init container: {init:?}");
+    assert_eq!(&command[4..8], ["--url", "https://artifacts.example.com/counter", "--sha256", pin]);
+}
+
+/// The choice applies to Python and Go functions; on a Java function it is refused.
+#[test]
+fn the_runner_choice_on_a_java_function_is_refused() {
+    let java = go_function("java-words", "t", "fmc.functionmesh.io/runner: fmc")
+        .replace("  golang:\n    go: /pulsar/go-words\n", "  java:\n    jar: /pulsar/words.jar\n")
+        + "---\n"
+        + &cluster("pulsar://b:6650");
+    let out = fmc::pipeline::compile(&sources_from_text("input.yaml", &java), &fmc::options::BuildOptions::default());
+    let r019: Vec<&str> = out.diagnostics.iter().filter(|d| d.code == "R019").map(|d| d.message.as_str()).collect();
+    assert_eq!(r019.len(), 1, "{:#?}", out.diagnostics);
+    assert!(r019[0].contains("runs Python functions and starts Go functions only"), "{}", r019[0]);
+}

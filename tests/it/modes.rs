@@ -178,11 +178,36 @@ fn every_mode_renders_python_functions_on_the_runner_it_is_given() {
     assert_eq!(images, ["fmc/runner-python:0.1.0"; 2], "both Python functions run on fmc's runner");
 }
 
+/// Go functions started from fmc's runner image chosen the way each mode
+/// takes options (`FMC_GO_RUNNER`, a MeshBuild's or KRM config's `goRunner`,
+/// Argo CD's plugin.env): every mode renders the launcher for every Go
+/// function, as `fmc build --go-runner fmc` does.
+#[test]
+fn every_mode_starts_go_functions_from_the_runner_it_is_given() {
+    let go = "examples/operator/go-functions.yaml";
+    matrix_over(&[("Go functions", go)], &[("FMC_GO_RUNNER", "fmc")]);
+    let out =
+        Command::new(fmc_bin()).args(["build", "--go-runner", "fmc"]).arg(project_root().join(go)).output().unwrap();
+    let objects = documents(&ok(out, "fmc build --go-runner fmc"));
+    let commands: Vec<(&str, &str)> = objects
+        .iter()
+        .filter(|o| o["kind"] == "StatefulSet")
+        .map(|o| &o["spec"]["template"]["spec"]["containers"][0])
+        .map(|c| (c["image"].as_str().unwrap(), c["command"][1].as_str().unwrap()))
+        .collect();
+    assert_eq!(commands, [("fmc/runner:0.1.0", "launch-go"); 2], "both Go functions start from fmc's runner image");
+}
+
 /// Runs every mode over every input with `env` and returns the kinds built.
 fn matrix(env: &[(&'static str, &'static str)]) -> std::collections::BTreeSet<String> {
+    matrix_over(&INPUTS, env)
+}
+
+/// [`matrix`] over `inputs`.
+fn matrix_over(inputs: &[(&str, &str)], env: &[(&'static str, &'static str)]) -> std::collections::BTreeSet<String> {
     OPTIONS_ENV.with(|e| *e.borrow_mut() = env.to_vec());
     let mut kinds = std::collections::BTreeSet::new();
-    for (what, rel) in INPUTS {
+    for (what, rel) in inputs {
         let want = normalised(build(&Pkg::new(&project_root().join(rel))));
         assert!(want.iter().any(|o| o["kind"] == "StatefulSet"), "{what}: build renders workloads");
         kinds.extend(want.iter().filter_map(|o| o["kind"].as_str().map(str::to_string)));
@@ -501,6 +526,7 @@ fn kustomize(pkg: &Pkg) -> Option<Vec<Value>> {
                 "FMC_MONITOR" => format!("monitor: {v}"),
                 "FMC_ENV" => format!("env: {v}"),
                 "FMC_PYTHON_RUNNER" => format!("pythonRunner: {v}"),
+                "FMC_GO_RUNNER" => format!("goRunner: {v}"),
                 other => panic!("no MeshBuild option for {other}"),
             })
             .collect()
