@@ -29,17 +29,22 @@ pom=$root/scripts/java-instance/pom.xml
 sources=$root/tests/java-instance
 
 say() { echo "java-instance: $*" >&2; }
+# Maven 3.8 writes colour resets even in batch mode with colours off: strip them.
+plain() { sed 's/\x1b\[[0-9;]*m//g'; }
 
 version() { sed -n 's:.*<pulsar.version>\(.*\)</pulsar.version>.*:\1:p' "$pom"; }
 
-# A fingerprint of what the layout is made from: rebuilt when any changes.
+# Fingerprints of what the layout is made from: the libraries (the pom and this
+# script; resolving them takes a while) and the whole (plus the tests' sources,
+# which compile in seconds). Each part is rebuilt when its own changes.
+lib_stamp() { cat "$pom" "$0" | sha256sum | cut -c1-16; }
 stamp() { cat "$pom" "$0" $(find "$sources" -name '*.java' | sort) | sha256sum | cut -c1-16; }
 
 resolve_lib() {
   local m2=$home/m2-java list
   list=$(mktemp)
   mvn -q -B -Dstyle.color=never -f "$pom" -Dmaven.repo.local="$m2" dependency:list \
-    -DincludeScope=runtime -DoutputAbsoluteArtifactFilename=true -DoutputFile="$list" >&2
+    -DincludeScope=runtime -DoutputAbsoluteArtifactFilename=true -DoutputFile="$list" 2>&1 | plain >&2
   # Lines: group:artifact:type[:classifier]:version:scope:path
   grep -E '^ +[^ ]+:jar:' "$list" | sed 's/^ *//' | while IFS= read -r line; do
     local path=${line##*:} coords=${line%:*} g a t f4 f5 f6 v c
@@ -75,10 +80,17 @@ install() {
   for tool in java javac jar mvn; do
     command -v "$tool" >/dev/null || { say "$tool not found"; exit 2; }
   done
-  say "resolving the Pulsar Functions Java instance $(version) from Maven Central into $out"
-  rm -rf "$out"
-  mkdir -p "$out/lib" "$out/instances" "$out/examples"
-  resolve_lib
+  if [ -f "$out/lib/.stamp" ] && [ "$(cat "$out/lib/.stamp")" = "$(lib_stamp)" ]; then
+    say "compiling the tests' launcher and functions against the libraries in $out/lib"
+    rm -rf "$out/instances" "$out/examples" "$out/.version"
+  else
+    say "resolving the Pulsar Functions Java instance $(version) from Maven Central into $out"
+    rm -rf "$out"
+    mkdir -p "$out/lib"
+    resolve_lib
+    lib_stamp > "$out/lib/.stamp"
+  fi
+  mkdir -p "$out/instances" "$out/examples"
   local build
   build=$(mktemp -d)
   javac -d "$build/launcher" $(find "$sources/launcher" -name '*.java')

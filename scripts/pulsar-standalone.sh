@@ -40,6 +40,8 @@ bookie_port=${FMC_PULSAR_BOOKIE_PORT:-13181}
 heap=${FMC_PULSAR_HEAP:-512m}
 
 say() { echo "pulsar-standalone: $*" >&2; }
+# Maven 3.8 writes colour resets even in batch mode with colours off: strip them.
+plain() { sed 's/\x1b\[[0-9;]*m//g'; }
 
 version() { sed -n 's:.*<pulsar.version>\(.*\)</pulsar.version>.*:\1:p' "$pom"; }
 
@@ -55,7 +57,7 @@ install() {
   mkdir -p "$home"
   # A repository of its own (then removed): the jars are copied into lib/.
   mvn -q -B -Dstyle.color=never -f "$pom" -Dmaven.repo.local="$home/m2" \
-    dependency:copy-dependencies -DincludeScope=runtime -DoutputDirectory="$lib" >&2
+    dependency:copy-dependencies -DincludeScope=runtime -DoutputDirectory="$lib" 2>&1 | plain >&2
   rm -rf "$home/m2"
   echo "$want" > "$lib/.version"
 }

@@ -111,7 +111,9 @@ async fn consumer(pulsar: &Pulsar<TokioExecutor>, config: &Config) -> Result<Con
     let schema = match config.inputs_declared_schema() {
         Ok(declared) => declared.map(|s| crate::declared::wire_schema(&config.inputs[0], s)).transpose()?,
         Err(why) => {
-            log("warn", "the input consumer declares no schema", &[("why", why)]);
+            // Said once: the consumer subscribes again after every broker restart.
+            static SAID: std::sync::Once = std::sync::Once::new();
+            SAID.call_once(|| log("warn", "the input consumer declares no schema", &[("why", why)]));
             None
         }
     };
