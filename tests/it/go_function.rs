@@ -17,6 +17,7 @@
 //! `github.com/apache/pulsar/pulsar-function-go`, every version tried).
 
 use crate::java_function::{Instance, backlog, exchange_as, start_mapped};
+use crate::native_runtime::free_port;
 use crate::pods::{self, Images, World};
 use crate::support::*;
 use serde_json::Value;
@@ -220,10 +221,6 @@ fn rendered_go_functions_start_from_the_runner_image_under_runc_on_apache_pulsar
         assert!(log().contains("starting the Go function"), "{}", log());
         assert!(log().contains(&format!("instance 0 of public/default/{name}")), "{}", log());
     }
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
 }
 
 /// The main container and init containers `fmc build` renders for `text`'s Go function.

@@ -26,6 +26,7 @@
 //! A container field the harness cannot honour (a volume mount, a probe)
 //! fails the test by name.
 
+use crate::native_runtime::free_port;
 use crate::support::*;
 use serde_json::Value;
 use std::collections::BTreeMap;
@@ -172,10 +173,6 @@ fn pulsar_home(home: &Path) -> PathBuf {
         std::fs::create_dir_all(home.join(own)).unwrap();
     }
     home.to_path_buf()
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
 }
 
 /// Sends `inputs` (STRING schema) to `input`, returns what `output` carries
