@@ -12,7 +12,8 @@
 //! process: its exit is the container's.
 //!
 //! Arguments (rendered by `fmc build`, src/render/go_launcher.rs):
-//! `launch-go --instance-conf JSON (--binary PATH | --url URL) [--sha256 HEX] --work-dir DIR`.
+//! `launch-go --instance-conf JSON (--binary PATH | --url URL) [--sha256 HEX]
+//! [--tls-trust-certs FILE] --work-dir DIR`.
 
 use crate::ops::log;
 use serde_json::Value;
@@ -28,6 +29,8 @@ pub struct Launch {
     pub binary: Option<String>,
     pub url: Option<String>,
     pub sha256: Option<String>,
+    /// A CA to trust for `url` besides the public roots (the cluster's, mounted by the pod).
+    pub tls_trust_certs: Option<String>,
     pub work_dir: PathBuf,
 }
 
@@ -43,6 +46,7 @@ impl Launch {
                 "--binary" => launch.binary = Some(value),
                 "--url" => launch.url = Some(value),
                 "--sha256" => launch.sha256 = Some(value),
+                "--tls-trust-certs" => launch.tls_trust_certs = Some(value),
                 "--work-dir" => launch.work_dir = PathBuf::from(value),
                 other => return Err(format!("unknown argument `{other}`")),
             }
@@ -90,7 +94,7 @@ pub fn instance_conf(text: &str, env: impl Fn(&str) -> Option<String>) -> Result
 pub async fn binary(launch: &Launch) -> Result<PathBuf, String> {
     let pin = launch.sha256.as_deref();
     if let Some(url) = &launch.url {
-        let bytes = crate::package::download(url, None).await?;
+        let bytes = crate::package::download(url, launch.tls_trust_certs.as_deref()).await?;
         crate::package::verify(&bytes, pin, url)?;
         return write_executable(&launch.work_dir, &bytes);
     }

@@ -123,6 +123,50 @@ async fn python_code_downloaded_over_https_runs_and_a_wrong_pin_refuses_to_start
     assert!(refused.log().contains("refusing to start"), "{}", refused.log());
 }
 
+/// `fmc-runner launch-go` with a Go function's binary over https, pinned:
+/// fetched into the work folder, made executable and executed with the
+/// instance configuration filled in (here a script that writes down its
+/// arguments stands in for the binary); another pin refuses to start.
+#[test]
+fn a_go_binary_over_https_is_checked_filled_in_and_executed() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let said = dir.path().join("arguments");
+    let script = format!("#!/bin/sh\nprintf '%s\\n' \"$@\" > {}\n", said.display());
+    let (_server, url, pin, certs) = pinned_over_https(dir.path(), "go-words", script.as_bytes());
+    let conf =
+        r#"{"pulsarServiceURL":"${brokerServiceURL}","instanceID":0,"funcID":"${SHARD_ID}-uid","name":"go-words"}"#;
+    let launch = |pin: &str| {
+        let work = tempfile::tempdir_in(dir.path()).expect("work");
+        let ca = certs.ca.display().to_string();
+        let args = ["launch-go", "--instance-conf", conf, "--url", &url, "--sha256", pin, "--tls-trust-certs", &ca];
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_fmc-runner"))
+            .args(args)
+            .arg("--work-dir")
+            .arg(work.path())
+            .env("POD_NAME", "go-words-function-2")
+            .env("brokerServiceURL", "pulsar://broker:6650")
+            .output()
+            .expect("runs");
+        (out.status.code(), String::from_utf8_lossy(&out.stderr).to_string(), work)
+    };
+    let (code, log, work) = launch(&pin);
+    assert_eq!(code, Some(0), "the script's exit is the container's: {log}");
+    assert!(work.path().join("go-function").is_file(), "fetched into the work folder");
+    let said = std::fs::read_to_string(&said).expect("the binary ran");
+    let args: Vec<&str> = said.lines().collect();
+    assert_eq!(args[0], "-instance-conf", "{said}");
+    let conf: Value = serde_json::from_str(args[1]).expect("JSON");
+    assert_eq!(
+        conf,
+        json!({"pulsarServiceURL": "pulsar://broker:6650", "instanceID": 2, "funcID": "2-uid", "name": "go-words"})
+    );
+    assert!(log.contains("starting the Go function"), "{log}");
+
+    let (code, log, _) = launch(&"ab".repeat(32));
+    assert_eq!(code, Some(2), "{log}");
+    assert!(log.contains("refusing to start"), "{log}");
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_runner_reaches_the_broker_over_tls_with_a_private_ca() {
     let Some(bin) = pulsar_lite() else { return };

@@ -248,6 +248,9 @@ pub struct GoLauncher {
     /// A pinned `http(s)` URL the runner fetches itself (no init container).
     pub url: Option<String>,
     pub sha256: Option<String>,
+    /// The CA file the pod mounts for the cluster (`tlsConfig`), which the
+    /// runner trusts for `url` too.
+    pub tls_trust_certs: Option<String>,
     /// The init container that puts the binary at `path`.
     pub code: Option<RunnerCode>,
 }

@@ -38,11 +38,17 @@ pub fn container(
     }
 }
 
-/// `/fmc-runner launch-go --instance-conf JSON (--binary PATH | --url URL) [--sha256 HEX] --work-dir DIR`.
+/// `/fmc-runner launch-go --instance-conf JSON (--binary PATH | --url URL) [--sha256 HEX]
+/// [--tls-trust-certs FILE] --work-dir DIR`.
 fn launch_command(comp: &Component, launcher: &GoLauncher) -> Vec<String> {
     let mut args = vec!["/fmc-runner".to_string(), LAUNCH_ARG.into(), "--instance-conf".into()];
     args.push(command::go_conf_json(comp));
-    let pairs = [("--binary", &launcher.path), ("--url", &launcher.url), ("--sha256", &launcher.sha256)];
+    let pairs = [
+        ("--binary", &launcher.path),
+        ("--url", &launcher.url),
+        ("--sha256", &launcher.sha256),
+        ("--tls-trust-certs", &launcher.tls_trust_certs),
+    ];
     for (flag, value) in pairs {
         if let Some(value) = value {
             args.extend([flag.to_string(), value.clone()]);

@@ -79,14 +79,19 @@ fn binary(spec: &ComponentSpec, sha256: Option<String>, options: &BuildOptions) 
             if crate::diagnostics::redact::holds_url_credential(&url) {
                 return Err("downloads no URL holding a credential");
             }
-            GoLauncher { path: None, url: Some(url), sha256, code: None }
+            let tls = spec.pulsar.as_ref().filter(|p| p.tls_config.as_ref().is_some_and(|t| t.enabled != Some(false)));
+            let tls_trust_certs = tls.and_then(|p| crate::model::connection::Connection::runtime(p).tls_cert_path());
+            GoLauncher { path: None, url: Some(url), sha256, tls_trust_certs, code: None }
         }
-        Some(_) => GoLauncher { path: at_download, url: None, sha256, code: Some(RunnerCode::Download) },
+        Some(_) => {
+            GoLauncher { path: at_download, url: None, sha256, tls_trust_certs: None, code: Some(RunnerCode::Download) }
+        }
         None => {
             let image = spec.image.clone().filter(|i| !i.is_empty());
             let image = image.or_else(|| options.runner_images.get("go").cloned());
             let image = image.unwrap_or_else(|| crate::model::GO_RUNNER_IMAGE.to_string());
-            GoLauncher { path: at_download, url: None, sha256, code: Some(RunnerCode::Copy { image, path: go.go }) }
+            let code = Some(RunnerCode::Copy { image, path: go.go });
+            GoLauncher { path: at_download, url: None, sha256, tls_trust_certs: None, code }
         }
     };
     Ok(launcher)

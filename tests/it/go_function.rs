@@ -271,6 +271,18 @@ fn the_launcher_finds_the_binary_where_each_package_puts_it() {
     let command = words(&main["command"]);
     assert!(init.is_empty(), "no init container: {init:?}");
     assert_eq!(&command[4..8], ["--url", "https://artifacts.example.com/counter", "--sha256", pin]);
+    // With the cluster's CA mounted, the runner trusts it for the URL too.
+    let tls = "    pulsarConfig: local-pulsar\n    tlsConfig: {enabled: true, certSecretName: pulsar-ca, certSecretKey: ca.crt}\n";
+    let (main, _) =
+        rendered(&function(&annotations, url).replacen("    pulsarConfig: local-pulsar\n", tls, 1), &defaults);
+    let command = words(&main["command"]);
+    let at = command.iter().position(|w| *w == "--tls-trust-certs").expect("the CA is passed");
+    let mounted = main["volumeMounts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|m| command[at + 1].starts_with(m["mountPath"].as_str().unwrap()));
+    assert!(mounted, "{} is in a mounted volume: {}", command[at + 1], main["volumeMounts"]);
 }
 
 /// The choice applies to Python and Go functions; on a Java function it is refused.
