@@ -100,7 +100,12 @@ fn run(args: &DevArgs, stdout: &mut dyn Write, stderr: &mut dyn Write) -> Result
     }
     let native: Vec<_> = out.components.iter().filter(|c| c.native.is_some()).collect();
     for c in out.components.iter().filter(|c| c.native.is_none()) {
-        let _ = writeln!(stderr, "fmc dev: {} {} does not run on fmc's runner; not run", c.kind.component(), c.cr_name);
+        let why = match c.go_launcher {
+            // Its own binary runs: fmc's runner image only starts it.
+            Some(_) => "is a Go function (fmc's runner image only starts it)",
+            None => "does not run on fmc's runner",
+        };
+        let _ = writeln!(stderr, "fmc dev: {} {} {why}; not run", c.kind.component(), c.cr_name);
     }
     if native.is_empty() {
         return Err("no function on fmc's runner to run (`runtime: native`, or Python with `runner: fmc`)".into());

@@ -297,3 +297,21 @@ fn the_runner_choice_on_a_java_function_is_refused() {
     assert_eq!(r019.len(), 1, "{:#?}", out.diagnostics);
     assert!(r019[0].contains("runs Python functions and starts Go functions only"), "{}", r019[0]);
 }
+
+/// `fmc dev` runs what fmc's runner runs; a Go function it only starts is
+/// named as such and not run (here the only component: nothing to run).
+#[test]
+fn fmc_dev_names_a_go_function_it_does_not_run() {
+    let out = Command::new(fmc_bin())
+        .args(["dev", "--go-runner", "fmc"])
+        .arg(project_root().join("examples/operator/go-functions.yaml"))
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("function go-exclaim is a Go function (fmc's runner image only starts it); not run"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("no function on fmc's runner to run"), "{stderr}");
+}
