@@ -264,7 +264,7 @@ fn resolve_in(
                 if let Some(around) = c.around {
                     comp.around = around;
                 }
-                on_python_runner(&mut comp, &choice, options, docs, &mut diags);
+                on_runner_choice(&mut comp, &choice, options, docs, &mut diags);
                 if let (Some(runner), Some(declared)) = (comp.native.as_mut(), c.declared_schemas) {
                     runner.config["declaredSchemas"] = declared;
                 }
@@ -368,7 +368,7 @@ fn component(
 /// A Python function asked to run on fmc's runner gets the runner's
 /// configuration (see [`python_runner`]); a Go function asked to start from
 /// it, its launcher (see [`go_launcher`]).
-fn on_python_runner(
+fn on_runner_choice(
     comp: &mut Component,
     choice: &python_runner::Choice,
     options: &BuildOptions,
@@ -422,7 +422,7 @@ fn expand_mesh(m: &MeshDoc, options: &BuildOptions, docs: &[Document], out: &mut
             // Members have no metadata of their own: the mesh's annotations choose.
             comp.around = around::of_operator_resource(&m.meta, options);
             let choice = python_runner::of_operator_resource(&m.meta);
-            on_python_runner(&mut comp, &choice, options, docs, diags);
+            on_runner_choice(&mut comp, &choice, options, docs, diags);
             out.components.push(comp);
         }
     }
