@@ -99,12 +99,15 @@ pub async fn binary(launch: &Launch) -> Result<PathBuf, String> {
         return write_executable(&launch.work_dir, &bytes);
     }
     let path = launch.binary.clone().unwrap_or_default();
-    let bytes = std::fs::read(&path).map_err(|e| format!("cannot read the Go function {path}: {e}"))?;
-    crate::package::verify(&bytes, pin, &path)?;
+    let read = || std::fs::read(&path).map_err(|e| format!("cannot read the Go function {path}: {e}"));
+    // Read only to check a pin, or to copy a binary that cannot be made executable in place.
+    if pin.is_some() {
+        crate::package::verify(&read()?, pin, &path)?;
+    }
     if make_executable(Path::new(&path)).is_ok() {
         return Ok(PathBuf::from(path));
     }
-    write_executable(&launch.work_dir, &bytes)
+    write_executable(&launch.work_dir, &read()?)
 }
 
 fn make_executable(path: &Path) -> std::io::Result<()> {
