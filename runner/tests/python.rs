@@ -173,8 +173,7 @@ async fn publish_callbacks_hear_the_ids_the_broker_stored_the_messages_under(clu
     while stored.len() < 20 {
         let msg = tokio::time::timeout(Duration::from_secs(30), published.next()).await;
         let msg = msg.expect("published in time").expect("a message").expect("no error");
-        let id = &msg.message_id.id;
-        stored.insert(format!("{}:{}:{}", id.ledger_id, id.entry_id, id.partition.unwrap_or(-1)));
+        stored.insert(stored_id(&msg));
     }
     // Outputs are read once per message id: a broker may deliver one again
     // (at-least-once: pulsar-lite, under load, delivers some several times),
@@ -199,8 +198,7 @@ async fn publish_callbacks_hear_the_ids_the_broker_stored_the_messages_under(clu
     assert!(heard.is_superset(&stored), "every callback heard its id: {heard:?} {stored:?}\n{}", runner.log());
     // The probes published too: every id heard is one the broker stored on the audit topic.
     while let Ok(Some(Ok(msg))) = tokio::time::timeout(Duration::from_secs(2), published.next()).await {
-        let id = &msg.message_id.id;
-        stored.insert(format!("{}:{}:{}", id.ledger_id, id.entry_id, id.partition.unwrap_or(-1)));
+        stored.insert(stored_id(&msg));
     }
     assert!(heard.is_subset(&stored), "no callback heard an id the broker did not store: {heard:?} {stored:?}");
 }
@@ -216,12 +214,17 @@ async fn next_unread(
     let deadline = tokio::time::Instant::now() + timeout;
     while let Ok(Some(Ok(msg))) = tokio::time::timeout_at(deadline, consumer.next()).await {
         let _ = consumer.ack(&msg).await;
-        let id = &msg.message_id.id;
-        if read.insert(format!("{}:{}:{}", id.ledger_id, id.entry_id, id.partition.unwrap_or(-1))) {
+        if read.insert(stored_id(&msg)) {
             return Some(msg.payload.data);
         }
     }
     None
+}
+
+/// `ledger:entry:partition`, as the callbacks hear a message id.
+fn stored_id(msg: &pulsar::consumer::Message<Vec<u8>>) -> String {
+    let id = &msg.message_id.id;
+    format!("{}:{}:{}", id.ledger_id, id.entry_id, id.partition.unwrap_or(-1))
 }
 
 /// The ids a `publish_callback.Confirmed` output says its callbacks heard.

@@ -111,9 +111,8 @@ fn messages_flow(url: &str, admin: &str, name: &str, suffix: &str, log: impl Fn(
     let topic = |end: &str| format!("persistent://public/default/{name}-{end}-{suffix}");
     let inputs: Vec<String> = (0..20).map(|i| format!("w{i}")).collect();
     // The function declares no schema (`sinkSchemaType` empty): bytes both ways.
-    let got = exchange_as("bytes", url, None, &topic("in"), &inputs, &topic("out"), 20, &[]);
+    let mut got = exchange_as("bytes", url, None, &topic("in"), &inputs, &topic("out"), 20, &[]);
     let mut want: Vec<String> = inputs.iter().map(|w| format!("{w}!")).collect();
-    let mut got = got;
     got.sort();
     want.sort();
     assert_eq!(got, want, "{}", log());
@@ -145,13 +144,7 @@ fn a_rendered_go_function_runs_from_the_operators_command_on_apache_pulsar() {
 
 /// The team's image the binary is copied out of: busybox's `cp` and the binary.
 fn team_image(dir: &Path, binary: &Path) -> PathBuf {
-    let mut image = fmc_images::Image::default();
-    image.add_file(Path::new("/bin/busybox"), "/bin/busybox").unwrap();
-    image.add_symlink("/bin/cp", "/bin/busybox");
-    image.add_file(binary, "/pulsar/go-words").unwrap();
-    let layout = dir.join("team-image");
-    fmc_images::write_layout(&image, &layout, "1.0", &BTreeMap::new()).unwrap();
-    layout
+    pods::team_image(&dir.join("team-image"), "1.0", |image| image.add_file(binary, "/pulsar/go-words").unwrap())
 }
 
 /// A native mesh's Go function on fmc's runner (`runner: fmc`).

@@ -221,13 +221,9 @@ fn wait_port(port: u16) {
 /// The image an init container copies a Python function's code out of: the
 /// team's image, here busybox's `cp` and the function.
 fn code_image(dir: &Path) -> PathBuf {
-    let mut image = fmc_images::Image::default();
-    image.add_file(Path::new("/bin/busybox"), "/bin/busybox").unwrap();
-    image.add_symlink("/bin/cp", "/bin/busybox");
-    image.add_bytes("/code/exclaim.py", EXCLAIM.as_bytes().to_vec(), 0o644);
-    let layout = dir.join("code-image");
-    fmc_images::write_layout(&image, &layout, "1", &BTreeMap::new()).unwrap();
-    layout
+    pods::team_image(&dir.join("code-image"), "1", |image| {
+        image.add_bytes("/code/exclaim.py", EXCLAIM.as_bytes().to_vec(), 0o644);
+    })
 }
 
 /// A Python function that needs the standard library an image must carry.
@@ -429,12 +425,11 @@ fn the_examples_runner_functions_run_as_rendered_under_runc() {
     let mut images = Images::default();
     images.add(&built().0.join("native"));
     images.add(&built().0.join("python"));
-    let mut code = fmc_images::Image::default();
-    code.add_file(Path::new("/bin/busybox"), "/bin/busybox").unwrap();
-    code.add_symlink("/bin/cp", "/bin/busybox");
-    code.add_bytes("/pulsar/examples/python-examples/exclamation_function.py", EXCLAMATION.as_bytes().to_vec(), 0o644);
-    fmc_images::write_layout(&code, &dir.path().join("upstream"), "3.2.2.1", &BTreeMap::new()).unwrap();
-    images.add_tagged("streamnative/pulsar-functions-python-runner:3.2.2.1", &dir.path().join("upstream"));
+    let upstream = pods::team_image(&dir.path().join("upstream"), "3.2.2.1", |image| {
+        let path = "/pulsar/examples/python-examples/exclamation_function.py";
+        image.add_bytes(path, EXCLAMATION.as_bytes().to_vec(), 0o644);
+    });
+    images.add_tagged("streamnative/pulsar-functions-python-runner:3.2.2.1", &upstream);
     let options = BuildOptions { runner_images: references(&built().0), ..BuildOptions::default() };
     let mut objects: Vec<Value> = Vec::new();
     for example in ["examples/dsl/native-filters/mesh.yaml", "examples/operator/python-functions.yaml"] {

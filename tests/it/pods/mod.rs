@@ -51,6 +51,18 @@ impl Images {
     }
 }
 
+/// A team's image as the code-copying init containers `fmc build` renders
+/// use it: busybox's `cp` (their command) and what `add` puts in, written as
+/// an OCI layout at `layout` under `tag`.
+pub fn team_image(layout: &Path, tag: &str, add: impl FnOnce(&mut fmc_images::Image)) -> PathBuf {
+    let mut image = fmc_images::Image::default();
+    image.add_file(Path::new("/bin/busybox"), "/bin/busybox").unwrap();
+    image.add_symlink("/bin/cp", "/bin/busybox");
+    add(&mut image);
+    fmc_images::write_layout(&image, layout, tag, &BTreeMap::new()).unwrap();
+    layout.to_path_buf()
+}
+
 /// What a pod is given besides the rendered objects.
 pub struct World<'a> {
     pub objects: &'a [Value],
