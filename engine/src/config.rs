@@ -42,6 +42,9 @@ pub struct Config {
     /// Messages already received that are handed to the function in one call, at most.
     #[serde(default = "default_batch")]
     pub max_batch_size: usize,
+    /// Batch what the function writes (its output and `publish` topics) as
+    /// Pulsar Functions' instances do; each message is written on its own when absent.
+    pub output_batching: Option<OutputBatching>,
     /// Deliveries after the first before a message goes to the dead-letter topic.
     pub max_retries: Option<u32>,
     /// Defaults to `<first input>-<subscription>-DLQ` when `maxRetries` is set.
@@ -125,6 +128,30 @@ pub struct DeclaredSchema {
     pub schema: String,
     #[serde(default)]
     pub properties: BTreeMap<String, String>,
+}
+
+/// Producer batching: a batch is sent when it holds `maxMessages` messages or
+/// `maxBytes` bytes, or `maxDelayMs` after its first message (the upstream
+/// instances' defaults: 1000 messages, 128 KiB, 10 ms).
+#[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct OutputBatching {
+    #[serde(default = "default_batch_messages")]
+    pub max_messages: u32,
+    #[serde(default = "default_batch_bytes")]
+    pub max_bytes: usize,
+    #[serde(default = "default_batch_delay")]
+    pub max_delay_ms: u64,
+}
+
+fn default_batch_messages() -> u32 {
+    1000
+}
+fn default_batch_bytes() -> usize {
+    128 * 1024
+}
+fn default_batch_delay() -> u64 {
+    10
 }
 
 /// Pulsar's OAuth2 client-credentials flow: the token endpoint comes from the
@@ -347,6 +374,11 @@ impl Config {
         if self.max_batch_size < 1 {
             return Err("`maxBatchSize` must be at least 1".into());
         }
+        if let Some(b) = &self.output_batching
+            && (b.max_messages < 1 || b.max_bytes < 1 || b.max_delay_ms < 1)
+        {
+            return Err("`outputBatching` needs `maxMessages`, `maxBytes` and `maxDelayMs` of at least 1".into());
+        }
         if self.receiver_queue_size < 1 {
             return Err("`receiverQueueSize` must be at least 1".into());
         }
@@ -537,6 +569,11 @@ mod tests {
         assert!(with("", ok).is_ok());
         assert!(with(r#","maxInFlight":0"#, ok).unwrap_err().contains("maxInFlight"));
         assert!(with(r#","maxBatchSize":0"#, ok).unwrap_err().contains("maxBatchSize"));
+        assert!(with(r#","outputBatching":{"maxDelayMs":0}"#, ok).unwrap_err().contains("outputBatching"));
+        assert!(with(r#","outputBatching":{"maxDelay":5}"#, ok).unwrap_err().contains("unknown field"));
+        let batching = with(r#","outputBatching":{"maxMessages":50}"#, ok).unwrap().output_batching;
+        let upstream = OutputBatching { max_messages: 50, max_bytes: 131072, max_delay_ms: 10 };
+        assert_eq!(batching, Some(upstream), "the upstream instance's bytes and delay by default");
         assert!(with("", r#""not a topic""#).unwrap_err().contains("not a full topic name"));
         assert!(with(r#","output":"persistent://""#, ok).unwrap_err().contains("output"));
         assert!(with(r#","output":"http://t/n/x""#, ok).unwrap_err().contains("domain"));

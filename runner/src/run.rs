@@ -147,15 +147,30 @@ async fn consumer(pulsar: &Pulsar<TokioExecutor>, config: &Config) -> Result<Con
     builder.build().await.map_err(|e| format!("cannot subscribe to {:?}: {e}", config.inputs))
 }
 
+/// What a producer is for: the function's own writes are batched when the
+/// configuration says so; dead letters are written one by one.
+#[derive(Clone, Copy)]
+enum Writes {
+    Function,
+    DeadLetters,
+}
+
 async fn producer(
     pulsar: &Pulsar<TokioExecutor>,
     config: &Config,
     topic: &str,
+    writes: Writes,
 ) -> Result<Producer<TokioExecutor>, String> {
     let schema = config.declared_schema(topic).map(|s| crate::declared::wire_schema(topic, s)).transpose()?;
-    // Unbatched with many sends in flight: the crate's batching keeps one batch
-    // in flight at a time, which cuts throughput (runner-spike.md §2b).
-    let options = ProducerOptions { block_queue_if_full: true, schema, ..Default::default() };
+    // Unbatched by default, with many sends in flight: the crate's batching
+    // keeps one batch in flight at a time (runner-spike.md §2b), which only
+    // pays where each write costs the broker more than a round trip.
+    let mut options = ProducerOptions { block_queue_if_full: true, schema, ..Default::default() };
+    if let (Writes::Function, Some(b)) = (writes, config.output_batching) {
+        options.batch_size = Some(b.max_messages);
+        options.batch_byte_size = Some(b.max_bytes);
+        options.batch_timeout = Some(Duration::from_millis(b.max_delay_ms));
+    }
     pulsar
         .producer()
         .with_topic(topic)
@@ -226,7 +241,7 @@ pub async fn run(
     // not answer, and the crate's socket has Nagle on, so a request right after
     // it waits for the broker's delayed ACK (~40 ms on Linux) — start-up time.
     let output = match &config.output {
-        Some(t) => Some(producer(&pulsar, &config, t).await?),
+        Some(t) => Some(producer(&pulsar, &config, t, Writes::Function).await?),
         None => None,
     };
     let mut consumer = consumer(&pulsar, &config).await?;
@@ -663,7 +678,7 @@ impl Worker<'_> {
     async fn dead_letter(&mut self, dlq_topic: String, topic: String, id: MessageIdData, input: Record, why: &str) {
         // One dead-letter topic per runner (`Config::dead_letter_or_default`).
         if self.dead_letter.is_none() {
-            match producer(self.pulsar, self.config, &dlq_topic).await {
+            match producer(self.pulsar, self.config, &dlq_topic, Writes::DeadLetters).await {
                 Ok(p) => self.dead_letter = Some(p),
                 Err(e) => {
                     log("warn", "dead-letter producer not ready; retrying later", &[("error", e)]);
@@ -700,13 +715,13 @@ impl Worker<'_> {
             if self.output_broken
                 && let Some(topic) = &self.config.output
             {
-                self.output = Some(producer(self.pulsar, self.config, topic).await?);
+                self.output = Some(producer(self.pulsar, self.config, topic, Writes::Function).await?);
                 self.output_broken = false;
             }
             return Ok(self.output.as_mut());
         };
         if !self.routes.contains_key(topic) {
-            let p = producer(self.pulsar, self.config, topic).await?;
+            let p = producer(self.pulsar, self.config, topic, Writes::Function).await?;
             self.routes.insert(topic.to_string(), p);
         }
         Ok(self.routes.get_mut(topic))

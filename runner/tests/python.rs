@@ -44,6 +44,45 @@ async fn the_exclamation_function_runs_unchanged_and_every_message_flows(cluster
     assert_eq!(runner.metric("user_exceptions_total"), 0, "{}", runner.log());
 }
 
+on_both_brokers!(batched_writes_arrive_whole_with_each_message_s_properties);
+/// `outputBatching`: the output and `publish` topics get entries of several
+/// messages, every message arrives once, and what the function gave each one
+/// (its properties) survives the batch.
+async fn batched_writes_arrive_whole_with_each_message_s_properties(cluster: Bed) {
+    use futures::StreamExt;
+    let topics: Vec<String> = ["pyb-in", "pyb-out", "pyb-audit"].iter().map(|t| cluster.topic(t)).collect();
+    let batching = json!({"maxMessages": 50, "maxDelayMs": 20});
+    let mut exclaim =
+        python("exclaim", "exclamation.ExclamationFunction", "exclamation.py", &[&topics[0]], Some(&topics[1]));
+    exclaim["outputBatching"] = batching.clone();
+    let mut auditor = python("audit", "logging_publish.Audit", "logging_publish.py", &[&topics[0]], None);
+    auditor["userConfig"] = json!({"audit": topics[2]});
+    auditor["outputBatching"] = batching;
+    let runners = [Runner::start(&cluster.url(), exclaim), Runner::start(&cluster.url(), auditor)];
+    runners.iter().for_each(|r| r.wait_ready(Duration::from_secs(20)));
+    let client = cluster.client().await;
+    let mut outs = [subscribe(&client, &topics[1], "check").await, subscribe(&client, &topics[2], "check").await];
+    produce(&client, &topics[0], (0..500).map(|i| format!("m{i}").into_bytes())).await;
+    let mut batched = 0;
+    for (out, (prefix, suffix)) in outs.iter_mut().zip([("", "!"), ("seen ", "")]) {
+        let mut seen = BTreeSet::new();
+        while seen.len() < 500 {
+            let msg = tokio::time::timeout(Duration::from_secs(60), out.next()).await;
+            let msg = msg.expect("every output in time").expect("a message").expect("no error");
+            let _ = out.ack(&msg).await;
+            batched += usize::from(msg.message_id.id.batch_index.is_some_and(|i| i > 0));
+            if prefix == "seen " {
+                let by = msg.payload.metadata.properties.iter().find(|kv| kv.key == "by").map(|kv| kv.value.as_str());
+                assert_eq!(by, Some("audit"), "the property given to publish, on every message of a batch");
+            }
+            seen.insert(String::from_utf8(msg.payload.data).expect("text"));
+        }
+        let want: BTreeSet<String> = (0..500).map(|i| format!("{prefix}m{i}{suffix}")).collect();
+        assert_eq!(seen, want, "{}\n{}", runners[0].log(), runners[1].log());
+    }
+    assert!(batched > 0, "some outputs shared an entry with an earlier one");
+}
+
 on_both_brokers!(config_secrets_a_custom_serde_and_typed_avro_records_run_unchanged);
 /// The rest of the API areas, each function unchanged under the runner: user
 /// config and a secret (from the environment, as `secretKeyRef` gives it;
@@ -159,10 +198,22 @@ on_both_brokers!(publish_callbacks_hear_the_ids_the_broker_stored_the_messages_u
 /// `context.publish(..., callback=...)`: the callback runs once the broker has
 /// stored the message, with the id the broker gave it.
 async fn publish_callbacks_hear_the_ids_the_broker_stored_the_messages_under(cluster: Bed) {
+    publish_callbacks_hear_stored_ids(cluster, None).await
+}
+
+on_both_brokers!(batched_publish_callbacks_hear_the_ids_of_the_messages_in_their_batches);
+/// The same with `outputBatching`, as `fmc build` renders Python functions:
+/// each callback hears its own message's id, batch index included.
+async fn batched_publish_callbacks_hear_the_ids_of_the_messages_in_their_batches(cluster: Bed) {
+    publish_callbacks_hear_stored_ids(cluster, Some(json!({"maxMessages": 5, "maxDelayMs": 20}))).await
+}
+
+async fn publish_callbacks_hear_stored_ids(cluster: Bed, batching: Option<Value>) {
     use futures::StreamExt;
     let (input, output, audit) = (cluster.topic("pycb-in"), cluster.topic("pycb-out"), cluster.topic("pycb-audit"));
     let mut config = python("confirmed", "publish_callback.Confirmed", "publish_callback.py", &[&input], Some(&output));
     config["userConfig"] = json!({"audit": audit});
+    config["outputBatching"] = json!(batching);
     let runner = Runner::start(&cluster.url(), config);
     runner.wait_ready(Duration::from_secs(20));
     let client = cluster.client().await;
@@ -221,10 +272,14 @@ async fn next_unread(
     None
 }
 
-/// `ledger:entry:partition`, as the callbacks hear a message id.
+/// `ledger:entry:partition` (`:batch index` in a batch), as the callbacks hear a message id.
 fn stored_id(msg: &pulsar::consumer::Message<Vec<u8>>) -> String {
     let id = &msg.message_id.id;
-    format!("{}:{}:{}", id.ledger_id, id.entry_id, id.partition.unwrap_or(-1))
+    let entry = format!("{}:{}:{}", id.ledger_id, id.entry_id, id.partition.unwrap_or(-1));
+    match id.batch_index {
+        Some(i) => format!("{entry}:{i}"),
+        None => entry,
+    }
 }
 
 /// The ids a `publish_callback.Confirmed` output says its callbacks heard.

@@ -304,6 +304,9 @@ fn common_config(spec: &ComponentSpec) -> Map<String, Value> {
     put("subscriptionPosition", json!(position));
     put("processingGuarantee", json!(guarantee));
     put("receiverQueueSize", json!(queue));
+    // The upstream Python instance batches its output (the client's 1000
+    // messages and 128 KiB, sent 10 ms after the first): so does the runner.
+    put("outputBatching", json!({"maxMessages": 1000, "maxBytes": 131072, "maxDelayMs": 10}));
     put("maxRetries", json!(spec.max_message_retry.filter(|n| *n >= 0)));
     put("deadLetterTopic", json!(spec.dead_letter_topic.clone().filter(|t| !t.is_empty())));
     put("ackTimeoutMs", json!(spec.timeout.filter(|t| *t > 0)));
