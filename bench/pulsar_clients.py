@@ -72,9 +72,11 @@ def loop(url, inp, out, sub, batching):
         producer.send_async(msg.data(), settle)
 
 
-def preload_text(url, topic, n):
+def preload_text(url, topic, n, batching="off"):
     c = client(url)
-    p = c.create_producer(topic, batching_enabled=False, block_if_queue_full=True, max_pending_messages=1000)
+    # "on": written as an upstream function's output is (batches of up to 1000, 10 ms).
+    p = c.create_producer(topic, batching_enabled=batching == "on", batching_max_publish_delay_ms=10,
+                          block_if_queue_full=True, max_pending_messages=1000)
     done = threading.Semaphore(0)
     for i in range(n):
         p.send_async(f"msg-{i:08d}-".ljust(100, "x").encode(), lambda res, mid: done.release())
@@ -84,7 +86,7 @@ def preload_text(url, topic, n):
     c.close()
 
 
-def function_loop(url, inp, out, sub, folder, class_name):
+def function_loop(url, inp, out, sub, folder, class_name, batching="off"):
     import importlib
     from pulsar.functions.serde import IdentitySerDe
 
@@ -95,7 +97,10 @@ def function_loop(url, inp, out, sub, folder, class_name):
     c = client(url)
     consumer = c.subscribe(inp, sub, consumer_type=pulsar.ConsumerType.Shared, receiver_queue_size=1000,
                            initial_position=pulsar.InitialPosition.Earliest)
-    producer = c.create_producer(out, batching_enabled=False, block_if_queue_full=True, max_pending_messages=1000)
+    # "on" is the upstream Python instance's output producer: batches of up to
+    # 1000 messages sent 10 ms after their first.
+    producer = c.create_producer(out, batching_enabled=batching == "on", batching_max_publish_delay_ms=10,
+                                 block_if_queue_full=True, max_pending_messages=1000)
     print("ready", flush=True)
     while True:
         msg = consumer.receive()
@@ -154,9 +159,9 @@ if __name__ == "__main__":
     elif mode == "loop":
         loop(*args[:5])
     elif mode == "preload-text":
-        preload_text(args[0], args[1], int(args[2]))
+        preload_text(args[0], args[1], int(args[2]), *args[3:4])
     elif mode == "function-loop":
-        function_loop(*args[:6])
+        function_loop(*args[:7])
     elif mode == "paced":
         paced(args[0], args[1], args[2], float(args[3]), float(args[4]))
     else:

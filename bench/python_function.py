@@ -7,8 +7,15 @@ Pulsar's standalone (bench/runner.py's harness).
 The function is Pulsar's exclamation example as the engine's tests hold it
 (python/tests/functions/exclamation.py). The loop is the upstream Python
 instance's shape at its floor: consume, IdentitySerDe, process(input,
-context), IdentitySerDe, produce unbatched, ack on the receipt — the upstream
-instance adds a queue, threads, gRPC and metrics on top.
+context), IdentitySerDe, produce (batched as the upstream instance's producer
+is: up to 1000 messages, sent 10 ms after the first; --batching off for one
+entry per message in both), ack on the receipt — the upstream instance adds a
+queue, threads, gRPC and metrics on top. The runner runs as `fmc build`
+renders a Python function (`outputBatching`).
+
+Each input shape is its own backlog: `single` (one message per entry, the
+Python client's default producer) and `batched` (as Pulsar Functions'
+instances and the Java and Go clients write by default).
 
   throughput  draining a backlog of N 100-byte text messages at least once,
               median of REPEAT runs (msg/s, and CPU µs per message of the
@@ -18,6 +25,7 @@ instance adds a queue, threads, gRPC and metrics on top.
   idle RSS    connected and subscribed, no traffic
 
 usage: bench/python_function.py [--n N] [--repeat R] [--broker lite|apache] [--no-build]
+                                [--batching on|off] [--input single,batched]
 """
 import argparse, os, statistics, subprocess, sys, tempfile, time
 
@@ -37,21 +45,47 @@ def build():
     subprocess.run(cmd, cwd=ROOT, check=True)
 
 
-def start_runner(work, url, name, inp, out):
+def start_runner(work, url, name, inp, out, batching="off"):
     """The runner with the exclamation function, ready: (process, ms to ready)."""
     python = {"python": {"className": CLASS, "path": os.path.join(FUNCTIONS, "exclamation.py")}}
-    runner = rb.Runner(work, url, name, inp, out, function=python, binary=RUNNER)
+    extra = {"outputBatching": {}} if batching == "on" else {}
+    runner = rb.Runner(work, url, name, inp, out, function=python, binary=RUNNER, extra=extra)
     return runner.proc, runner.wait_ready(timeout=30) * 1000
 
 
-def throughput(broker, work, contender, run, n):
-    out, sub = f"out-{contender}-{run}", f"sub-{contender}-{run}"
+def throughput(broker, work, contender, run, args, shape):
+    out, sub, backlog = f"out-{shape}-{contender}-{run}", f"sub-{shape}-{contender}-{run}", f"backlog-{shape}"
     if contender == "fmc-runner":
-        proc, _ = start_runner(work, broker.url, sub, "backlog", out)
+        proc, _ = start_runner(work, broker.url, sub, backlog, out, args.batching)
     else:
-        proc = rb.start_line_process([rb.PY, rb.CLIENTS, "function-loop", broker.url, rb.topic("backlog"),
-                                      rb.topic(out), sub, FUNCTIONS, CLASS])
-    return rb.drain_measured(broker, proc, out, n)
+        proc = rb.start_line_process([rb.PY, rb.CLIENTS, "function-loop", broker.url, rb.topic(backlog),
+                                      rb.topic(out), sub, FUNCTIONS, CLASS, args.batching])
+    return rb.drain_measured(broker, proc, out, args.n)
+
+
+# How the backlog is written: one message per entry, or batched as Pulsar
+# Functions' instances (and the Java and Go clients, by default) write.
+BATCHED_WRITER = {"single": "off", "batched": "on"}
+
+
+def measure(broker, work, args, shape, contenders):
+    """Medians per contender over the runs, and the runs' rates."""
+    runs = {c: [] for c in contenders}
+    # Apache Pulsar's JIT warms up over the first ~100,000 messages: an untimed
+    # drain per contender first, then each run alternates who goes first, so
+    # neither always meets the colder broker.
+    if broker.name == "Apache Pulsar":
+        for c in contenders:
+            throughput(broker, work, c, "warm-up", args, shape)
+    for run in range(args.repeat):
+        for c in (contenders if run % 2 == 0 else contenders[::-1]):
+            rate, used = throughput(broker, work, c, run, args, shape)
+            runs[c].append((rate, used))
+            print(f"  {shape} input, run {run + 1}: {c:12} {rate:>8,.0f} msg/s  CPU/msg {used[0]:5.1f} µs, "
+                  f"broker {used[1]:5.1f} µs, relay {used[2]:5.1f} µs", file=sys.stderr)
+    med = {c: (statistics.median(r for r, _ in v), statistics.median(u[0] for _, u in v),
+               statistics.median(u[1] for _, u in v), statistics.median(u[2] for _, u in v)) for c, v in runs.items()}
+    return med, {c: [r for r, _ in v] for c, v in runs.items()}
 
 
 def main():
@@ -60,6 +94,12 @@ def main():
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--no-build", action="store_true")
     ap.add_argument("--broker", choices=["lite", "apache"], default="lite")
+    ap.add_argument("--batching", choices=["off", "on"], default="on",
+                    help="output batching in both contenders (on, as the upstream Python instance and fmc build's "
+                         "rendering: 1000 messages / 10 ms)")
+    ap.add_argument("--input", default="single,batched",
+                    help="backlog shapes, comma-separated: single (one message per entry), batched (as an upstream "
+                         "function writes)")
     args = ap.parse_args()
     if not args.no_build:
         build()
@@ -72,23 +112,13 @@ def main():
 
 
 def report(broker, work, args):
-    subprocess.run([rb.PY, rb.CLIENTS, "preload-text", broker.url, rb.topic("backlog"), str(args.n)], check=True)
     contenders = ["fmc-runner", "python-loop"]
-    runs = {c: [] for c in contenders}
-    # Apache Pulsar's JIT warms up over the first ~100,000 messages: an untimed
-    # drain per contender first, then each run alternates who goes first, so
-    # neither always meets the colder broker.
-    if broker.name == "Apache Pulsar":
-        for c in contenders:
-            throughput(broker, work, c, "warm-up", args.n)
-    for run in range(args.repeat):
-        for c in (contenders if run % 2 == 0 else contenders[::-1]):
-            rate, used = throughput(broker, work, c, run, args.n)
-            runs[c].append((rate, used))
-            print(f"  run {run + 1}: {c:12} {rate:>8,.0f} msg/s  CPU/msg {used[0]:5.1f} µs, broker {used[1]:5.1f} µs, "
-                  f"relay {used[2]:5.1f} µs", file=sys.stderr)
-    med = {c: (statistics.median(r for r, _ in v), statistics.median(u[0] for _, u in v),
-               statistics.median(u[1] for _, u in v), statistics.median(u[2] for _, u in v)) for c, v in runs.items()}
+    shapes = args.input.split(",")
+    med, per_run = {}, {}
+    for shape in shapes:
+        writer = ["preload-text", broker.url, rb.topic(f"backlog-{shape}"), str(args.n), BATCHED_WRITER[shape]]
+        subprocess.run([rb.PY, rb.CLIENTS, *writer], check=True)
+        med[shape], per_run[shape] = measure(broker, work, args, shape, contenders)
     starts, rss = [], []
     for i in range(10):
         proc, ms = start_runner(work, f"pulsar://127.0.0.1:{broker.port}", f"start-{i}", "start-in", "start-out")
@@ -105,19 +135,21 @@ def report(broker, work, args):
     loop.kill()
     loop.wait()
     print(f"\n### Python exclamation on {broker.name} ({time.strftime('%Y-%m-%d')}, {os.cpu_count()} cores shared by broker, relay "
-          f"and clients; {args.n:,} x 100 B, median of {args.repeat})\n")
-    print("| contender | msg/s | runner ÷ contender | its CPU µs/msg | broker CPU µs/msg | relay CPU µs/msg |")
-    print("|---|---:|---:|---:|---:|---:|")
-    for c in contenders:
-        rate, cpu, brk, rel = med[c]
-        ratio = "" if c == "fmc-runner" else f"{med['fmc-runner'][0] / rate:.2f}×"
-        print(f"| {c} | {rate:,.0f} | {ratio} | {cpu:.1f} | {brk:.1f} | {rel:.1f} |")
-    cpu_ratio = med["fmc-runner"][1] / med["python-loop"][1]
-    print(f"\nCPU per message, runner ÷ loop: {cpu_ratio:.2f}")
-    print(f"start → ready (/readyz 200), median of 10, straight to the broker: {statistics.median(starts):.1f} ms "
+          f"and clients; {args.n:,} x 100 B, median of {args.repeat}; output batching {args.batching})\n")
+    print("| input | contender | msg/s | runner ÷ loop | its CPU µs/msg | runner ÷ loop | broker CPU µs/msg | relay CPU µs/msg |")
+    print("|---|---|---:|---:|---:|---:|---:|---:|")
+    for shape in shapes:
+        m = med[shape]
+        for c in contenders:
+            rate, cpu, brk, rel = m[c]
+            ratios = ("", "") if c == "fmc-runner" else (f"{m['fmc-runner'][0] / rate:.2f}×", f"{m['fmc-runner'][1] / cpu:.2f}×")
+            print(f"| {shape} | {c} | {rate:,.0f} | {ratios[0]} | {cpu:.1f} | {ratios[1]} | {brk:.1f} | {rel:.1f} |")
+    print(f"\nstart → ready (/readyz 200), median of 10, straight to the broker: {statistics.median(starts):.1f} ms "
           f"(min {min(starts):.1f}, max {max(starts):.1f})")
     print(f"idle RSS, connected and subscribed: runner {rss[0]:.1f} MB, Python loop {loop_rss:.1f} MB")
-    print("\nper run (msg/s): " + "; ".join(f"{c} " + ", ".join(f"{r:,.0f}" for r, _ in v) for c, v in runs.items()))
+    for shape in shapes:
+        runs = per_run[shape]
+        print(f"\nper run, {shape} input (msg/s): " + "; ".join(f"{c} " + ", ".join(f"{r:,.0f}" for r in v) for c, v in runs.items()))
 
 
 if __name__ == "__main__":

@@ -153,11 +153,11 @@ def http_status(port, path):
 class Runner:
     """fmc-runner with a configuration as `fmc build` renders it."""
 
-    def __init__(self, work, url, name, inp, out, position="earliest", function=None, binary=RUNNER):
+    def __init__(self, work, url, name, inp, out, position="earliest", function=None, binary=RUNNER, extra=None):
         self.http = free_port()
         conf = {"tenant": "public", "namespace": "default", "name": name, "serviceUrl": url, "inputs": [topic(inp)],
                 "output": topic(out), "subscriptionPosition": position, "function": function or {"identity": {}},
-                "httpAddr": f"127.0.0.1:{self.http}"}
+                "httpAddr": f"127.0.0.1:{self.http}", **(extra or {})}
         path = os.path.join(work, f"{name}.json")
         with open(path, "w") as f:
             json.dump(conf, f)
