@@ -144,6 +144,27 @@ pub struct OutputBatching {
     pub max_delay_ms: u64,
 }
 
+impl OutputBatching {
+    /// A batch is held in memory and sent as one entry: the broker refuses an
+    /// entry over its `maxMessageSize` (5 MB by default), and the producer
+    /// reserves room for `maxMessages` up front.
+    fn validate(&self) -> Result<(), String> {
+        let fits = (1..=MAX_BATCH_MESSAGES).contains(&self.max_messages)
+            && (1..=MAX_BATCH_BYTES).contains(&self.max_bytes)
+            && (1..=MAX_BATCH_DELAY_MS).contains(&self.max_delay_ms);
+        if fits {
+            return Ok(());
+        }
+        Err(format!(
+            "`outputBatching` takes `maxMessages` 1-{MAX_BATCH_MESSAGES}, `maxBytes` 1-{MAX_BATCH_BYTES} and `maxDelayMs` 1-{MAX_BATCH_DELAY_MS}"
+        ))
+    }
+}
+
+const MAX_BATCH_MESSAGES: u32 = 100_000;
+const MAX_BATCH_BYTES: usize = 5 * 1024 * 1024;
+const MAX_BATCH_DELAY_MS: u64 = 60_000;
+
 fn default_batch_messages() -> u32 {
     1000
 }
@@ -374,10 +395,8 @@ impl Config {
         if self.max_batch_size < 1 {
             return Err("`maxBatchSize` must be at least 1".into());
         }
-        if let Some(b) = &self.output_batching
-            && (b.max_messages < 1 || b.max_bytes < 1 || b.max_delay_ms < 1)
-        {
-            return Err("`outputBatching` needs `maxMessages`, `maxBytes` and `maxDelayMs` of at least 1".into());
+        if let Some(b) = &self.output_batching {
+            b.validate()?;
         }
         if self.receiver_queue_size < 1 {
             return Err("`receiverQueueSize` must be at least 1".into());
@@ -570,6 +589,9 @@ mod tests {
         assert!(with(r#","maxInFlight":0"#, ok).unwrap_err().contains("maxInFlight"));
         assert!(with(r#","maxBatchSize":0"#, ok).unwrap_err().contains("maxBatchSize"));
         assert!(with(r#","outputBatching":{"maxDelayMs":0}"#, ok).unwrap_err().contains("outputBatching"));
+        let huge = with(r#","outputBatching":{"maxMessages":4000000000}"#, ok).unwrap_err();
+        assert!(huge.contains("`maxMessages` 1-100000"), "a bound, not an allocation of billions: {huge}");
+        assert!(with(r#","outputBatching":{"maxBytes":10000000}"#, ok).unwrap_err().contains("maxBytes"));
         assert!(with(r#","outputBatching":{"maxDelay":5}"#, ok).unwrap_err().contains("unknown field"));
         let batching = with(r#","outputBatching":{"maxMessages":50}"#, ok).unwrap().output_batching;
         let upstream = OutputBatching { max_messages: 50, max_bytes: 131072, max_delay_ms: 10 };
