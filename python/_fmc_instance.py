@@ -27,6 +27,33 @@ STATE_REFUSED = (
 )
 
 
+# `publish(..., message_conf=...)` takes the keyword arguments of the
+# pulsar-client's `send_async`. These the runner honours; the others change
+# what the broker does with the message (delayed delivery, replication,
+# deduplication), so they are refused rather than dropped.
+MESSAGE_CONF_HONOURED = ("event_timestamp", "partition_key", "properties")
+MESSAGE_CONF_REFUSED = {
+    "deliver_after": "delayed delivery",
+    "deliver_at": "delayed delivery",
+    "replication_clusters": "per-message replication",
+    "disable_replication": "per-message replication",
+    "sequence_id": "sequence ids for deduplication",
+}
+
+
+def _check_message_conf(conf):
+    for key in sorted(conf):
+        if key in MESSAGE_CONF_HONOURED:
+            continue
+        what = MESSAGE_CONF_REFUSED.get(key)
+        honoured = ", ".join(MESSAGE_CONF_HONOURED)
+        if what is None:
+            raise TypeError("publish: message_conf has no key %r (it takes %s)" % (key, honoured))
+        raise NotImplementedError(
+            "publish: message_conf %r (%s) is not supported by fmc-runner; it takes %s" % (key, what, honoured)
+        )
+
+
 def _import_class(name):
     """`module.Class` (or a dotted path to any attribute)."""
     module_name, _, attr = name.rpartition(".")
@@ -218,8 +245,9 @@ class RunnerContext(Context):
         callback=None,
         message_conf=None,
     ):
-        payload = self._publish_encoder(serde_class_name, message)(message)
         conf = dict(message_conf or {})
+        _check_message_conf(conf)
+        payload = self._publish_encoder(serde_class_name, message)(message)
         props = dict(conf.get("properties") or {})
         props.update(properties or {})
         key = conf.get("partition_key")

@@ -123,6 +123,19 @@ fn publish_callbacks_run_when_the_broker_answers_and_a_failed_call_tells_them_at
 }
 
 #[test]
+fn publish_honours_a_key_event_time_and_properties_and_refuses_a_delayed_delivery() {
+    let mut f = load(&config("publish_conf.Conf", "publish_conf.py", json!({})), json!(null), &[]);
+    let out = f.process(&message(b"now")).unwrap();
+    let published = &out[0];
+    assert_eq!(published.topic.as_deref(), Some("persistent://public/default/conf"));
+    assert_eq!(published.key.as_deref(), Some("k-now"));
+    assert_eq!(published.event_time, Some(1_700_000_000_000));
+    assert_eq!(published.properties, [("p".to_string(), "1".to_string())]);
+    let err = f.process(&message(b"later")).unwrap_err();
+    assert!(err.starts_with("NotImplementedError: publish: message_conf 'deliver_after' (delayed delivery)"), "{err}");
+}
+
+#[test]
 fn a_user_exception_is_the_messages_error_and_the_next_message_goes_on() {
     let mut f = load(&config("fails.Fails", "fails.py", json!({})), json!(null), &[]);
     let results = f.process_batch(&[message(b"ok"), message(b"bad"), message(b"fine")]);
