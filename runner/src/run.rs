@@ -162,9 +162,10 @@ async fn producer(
     writes: Writes,
 ) -> Result<Producer<TokioExecutor>, String> {
     let schema = config.declared_schema(topic).map(|s| crate::declared::wire_schema(topic, s)).transpose()?;
-    // Unbatched by default, with many sends in flight: the crate's batching
-    // keeps one batch in flight at a time (runner-spike.md §2b), which only
-    // pays where each write costs the broker more than a round trip.
+    // Unbatched unless configured, with many sends in flight: the crate's
+    // batching keeps one batch in flight at a time (runner-spike.md §2b). Yet
+    // batches of up to 1,000 save the broker more than that costs where each
+    // entry is a bookie write (Apache Pulsar; BENCHMARKS.md, issue 26).
     let mut options = ProducerOptions { block_queue_if_full: true, schema, ..Default::default() };
     if let (Writes::Function, Some(b)) = (writes, config.output_batching) {
         options.batch_size = Some(b.max_messages);
