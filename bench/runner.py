@@ -79,10 +79,16 @@ class Broker:
         self.proc = subprocess.Popen([pulsar_lite(), "--config", conf, "--addr", f"127.0.0.1:{self.port}",
                                       "--db-path", os.path.join(work, "db"), "--log-level", "warn"],
                                      stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        wait_port(self.port)
-        self.relay = subprocess.Popen([RELAY, f"127.0.0.1:{relay_port}", f"127.0.0.1:{self.port}"],
-                                      stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        wait_port(relay_port)
+        try:
+            wait_port(self.port)
+            self.relay = subprocess.Popen([RELAY, f"127.0.0.1:{relay_port}", f"127.0.0.1:{self.port}"],
+                                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            wait_port(relay_port)
+        except BaseException:
+            # No relay (not built, or it did not start): pulsar-lite must not outlive the bench.
+            self.proc.terminate()
+            self.proc.wait()
+            raise
         self.url = f"pulsar://127.0.0.1:{relay_port}"
 
     name = "pulsar-lite"
