@@ -459,7 +459,7 @@ async fn a_message_that_stops_the_runner_is_dead_lettered_after_the_restart_and_
         assert_eq!(status.code(), Some(70), "{}", runner.log());
         assert!(runner.log().contains("maxProcessingMs"), "{}", runner.log());
     };
-    crash_until_recognised(cluster, "phoenix-loop", jq_inline(program), None, exited).await;
+    crash_until_recognised(cluster, "phoenix-loop", json!({"function": jq_inline(program)}), None, exited).await;
 }
 
 on_both_brokers!(a_runner_killed_for_memory_is_restarted_and_only_the_message_that_did_it_is_dead_lettered);
@@ -471,7 +471,8 @@ async fn a_runner_killed_for_memory_is_restarted_and_only_the_message_that_did_i
         use std::os::unix::process::ExitStatusExt;
         assert_eq!(status.signal(), Some(9), "killed by the stand-in OOM killer\n{}", runner.log());
     };
-    crash_until_recognised(cluster, "phoenix-oom", jq_inline(program), Some(300 << 20), exited).await;
+    crash_until_recognised(cluster, "phoenix-oom", json!({"function": jq_inline(program)}), Some(300 << 20), exited)
+        .await;
 }
 
 on_both_brokers!(jq_and_route_programs_work_on_avro_values_and_write_avro);

@@ -289,9 +289,14 @@ fn callbacks_heard(output: &[u8]) -> BTreeSet<String> {
     answers.map(|h| h.strip_prefix("Ok ").unwrap_or_else(|| panic!("not Ok: {h}")).to_string()).collect()
 }
 
+/// A function of poison.py with what `fmc build` gives a Python function
+/// besides (its output batched), so that a crash meets the rendered shape.
 fn poison(class: &str) -> Value {
     let path = project_root().join("python/tests/functions/poison.py");
-    json!({"python": {"className": format!("poison.{class}"), "path": path.display().to_string()}})
+    json!({
+        "function": {"python": {"className": format!("poison.{class}"), "path": path.display().to_string()}},
+        "outputBatching": {"maxMessages": 1000, "maxBytes": 131072, "maxDelayMs": 10},
+    })
 }
 
 on_both_brokers!(a_python_message_that_loops_is_dead_lettered_after_the_restart_and_nothing_good_is);

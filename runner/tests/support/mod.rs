@@ -680,7 +680,7 @@ impl Drop for PyServer {
 pub async fn crash_until_recognised(
     mut cluster: Bed,
     name: &str,
-    function: serde_json::Value,
+    settings: serde_json::Value,
     memory_limit: Option<u64>,
     exited: impl Fn(&Runner, std::process::ExitStatus),
 ) {
@@ -693,8 +693,12 @@ pub async fn crash_until_recognised(
     let mut conf = serde_json::json!({
         "tenant": "public", "namespace": "default", "name": name,
         "serviceUrl": "", "inputs": [input], "output": output,
-        "subscriptionPosition": "earliest", "function": function,
+        "subscriptionPosition": "earliest",
     });
+    // `settings`: the function, and whatever else the runner is given as `fmc build` renders it.
+    for (key, value) in settings.as_object().expect("settings are a JSON object") {
+        conf[key] = value.clone();
+    }
     conf["deadLetterTopic"] = dlq.clone().into();
     conf["journalDir"] = state.path().display().to_string().into();
     // With a memory limit the watchdog is off: only the memory kill stops the process.
