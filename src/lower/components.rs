@@ -707,6 +707,13 @@ pub(crate) fn token_file(spec: &ComponentSpec) -> Option<String> {
 
 /// TLS and OAuth2 of the cluster, as files the pod mounts (the same paths the
 /// operator's runtimes read).
+/// The CA file the pod mounts for the cluster's TLS (`tlsConfig`, not
+/// disabled), which the runner trusts for the broker and for downloads.
+pub(crate) fn tls_trust_certs(pulsar: &crate::model::common::PulsarMessaging) -> Option<String> {
+    pulsar.tls_config.as_ref().filter(|t| t.enabled != Some(false))?;
+    crate::model::connection::Connection::runtime(pulsar).tls_cert_path()
+}
+
 pub(crate) fn connection_settings(
     pulsar: &crate::model::common::PulsarMessaging,
 ) -> serde_json::Map<String, serde_json::Value> {
@@ -723,10 +730,10 @@ pub(crate) fn connection_settings(
         }
         out.insert("oauth2".into(), oauth2);
     }
+    if let Some(path) = tls_trust_certs(pulsar) {
+        out.insert("tlsTrustCertsFile".into(), path.into());
+    }
     if let Some(tls) = pulsar.tls_config.as_ref().filter(|t| t.enabled != Some(false)) {
-        if let Some(path) = conn.tls_cert_path() {
-            out.insert("tlsTrustCertsFile".into(), path.into());
-        }
         if let Some(insecure) = tls.allow_insecure {
             out.insert("tlsAllowInsecureConnection".into(), insecure.into());
         }

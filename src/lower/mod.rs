@@ -20,7 +20,7 @@ mod around;
 pub mod clusters;
 mod components;
 pub use components::PACKAGE_DIR;
-pub(crate) use components::{connection_settings, token_file};
+pub(crate) use components::{connection_settings, tls_trust_certs, token_file};
 mod diagnostics;
 pub mod payload_schemas;
 mod provision;

@@ -79,8 +79,7 @@ fn binary(spec: &ComponentSpec, sha256: Option<String>, options: &BuildOptions) 
             if crate::diagnostics::redact::holds_url_credential(&url) {
                 return Err("downloads no URL holding a credential");
             }
-            let tls = spec.pulsar.as_ref().filter(|p| p.tls_config.as_ref().is_some_and(|t| t.enabled != Some(false)));
-            let tls_trust_certs = tls.and_then(|p| crate::model::connection::Connection::runtime(p).tls_cert_path());
+            let tls_trust_certs = spec.pulsar.as_ref().and_then(crate::lower::tls_trust_certs);
             GoLauncher { path: None, url: Some(url), sha256, tls_trust_certs, code: None }
         }
         Some(_) => {
